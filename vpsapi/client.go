@@ -1,0 +1,311 @@
+package vpsapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Defaults for Options left zero.
+const (
+	DefaultTimeout   = 10 * time.Second
+	DefaultUserAgent = "Snapdash/1 (+https://github.com/snapdash/snapdash)"
+
+	maxListBody = 16 << 20 // one page of a list
+	maxPages    = 200      // a loop of next links stops here
+)
+
+// Options configure a Client.
+type Options struct {
+	HTTPClient *http.Client  // default: a client with sane transport timeouts
+	Timeout    time.Duration // whole method call, pages and retries included
+	UserAgent  string
+	Logger     *slog.Logger
+	// RetryWait is the pause before each retry of a GET; nil means 100ms then 300ms.
+	RetryWait []time.Duration
+}
+
+// Client calls the VPS.org API. It holds no token: each call carries the
+// caller's own, so one Client serves every signed-in person.
+type Client struct {
+	base      *url.URL
+	http      *http.Client
+	timeout   time.Duration
+	userAgent string
+	log       *slog.Logger
+	retryWait []time.Duration
+}
+
+// New returns a client for the API at baseURL (such as https://admin.vps.org).
+func New(baseURL string, opts Options) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("vpsapi: base URL %q must be an absolute http(s) URL", baseURL)
+	}
+	u.Path = ""
+	u.RawQuery = ""
+	c := &Client{
+		base:      u,
+		http:      opts.HTTPClient,
+		timeout:   opts.Timeout,
+		userAgent: opts.UserAgent,
+		log:       opts.Logger,
+		retryWait: opts.RetryWait,
+	}
+	if c.http == nil {
+		c.http = &http.Client{Transport: defaultTransport()}
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.retryWait == nil {
+		c.retryWait = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond}
+	}
+	return c, nil
+}
+
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	t.ResponseHeaderTimeout = 0 // the per-call context bounds it
+	return t
+}
+
+// BaseURL is the API's base URL.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+type listPage[T any] struct {
+	Count   int     `json:"count"`
+	Next    *string `json:"next"`
+	Results []T     `json:"results"`
+}
+
+// ListSnapshots lists the snapshots of every server the token can see, or of one
+// server when serverID is not zero. All pages are fetched.
+func (c *Client) ListSnapshots(ctx context.Context, token Token, serverID int64) ([]Snapshot, error) {
+	q := url.Values{}
+	if serverID != 0 {
+		q.Set("server_id", strconv.FormatInt(serverID, 10))
+	}
+	return list[Snapshot](ctx, c, token, "list snapshots", "/api/v1/snapshots/", q)
+}
+
+// ListServers lists the servers the token can see.
+func (c *Client) ListServers(ctx context.Context, token Token) ([]Server, error) {
+	return list[Server](ctx, c, token, "list servers", "/api/v1/servers/", nil)
+}
+
+// GetServer reads one server.
+func (c *Client) GetServer(ctx context.Context, token Token, id int64) (Server, error) {
+	var s Server
+	err := c.do(ctx, token, "get server", http.MethodGet, c.resolve(fmt.Sprintf("/api/v1/servers/%d/", id), nil), nil, http.StatusOK, &s)
+	return s, err
+}
+
+// CreateSnapshot starts a snapshot. It is never retried: a retry could be a second snapshot.
+func (c *Client) CreateSnapshot(ctx context.Context, token Token, req CreateRequest) (Created, error) {
+	var out Created
+	err := c.do(ctx, token, "create snapshot", http.MethodPost, c.resolve("/api/v1/snapshots/", nil), req, http.StatusCreated, &out)
+	return out, err
+}
+
+// RestoreSnapshot restores the snapshot's server from it. Never retried.
+func (c *Client) RestoreSnapshot(ctx context.Context, token Token, snapshotID int64) (Restored, error) {
+	var out Restored
+	err := c.do(ctx, token, "restore snapshot", http.MethodPost, c.resolve(fmt.Sprintf("/api/v1/snapshots/%d/restore/", snapshotID), nil), nil, http.StatusOK, &out)
+	return out, err
+}
+
+// DeleteSnapshot deletes a snapshot permanently. Never retried.
+func (c *Client) DeleteSnapshot(ctx context.Context, token Token, snapshotID int64) error {
+	return c.do(ctx, token, "delete snapshot", http.MethodDelete, c.resolve(fmt.Sprintf("/api/v1/snapshots/%d/", snapshotID), nil), nil, http.StatusNoContent, nil)
+}
+
+func (c *Client) resolve(path string, q url.Values) *url.URL {
+	u := *c.base
+	u.Path = path
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return &u
+}
+
+func list[T any](ctx context.Context, c *Client, token Token, op, path string, q url.Values) ([]T, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	next := c.resolve(path, q)
+	seen := map[string]bool{}
+	var all []T
+	for page := 0; next != nil; page++ {
+		if page >= maxPages || seen[next.String()] {
+			return nil, &Error{Kind: ErrUnavailable, Op: op, Cause: errors.New("pagination does not end")}
+		}
+		seen[next.String()] = true
+		var p listPage[T]
+		if err := c.call(ctx, token, op, http.MethodGet, next, nil, http.StatusOK, &p); err != nil {
+			return nil, err
+		}
+		if p.Results == nil {
+			return nil, &Error{Kind: ErrUnavailable, Op: op, Status: http.StatusOK, Cause: errors.New("malformed JSON: no results")}
+		}
+		all = append(all, p.Results...)
+		next = nil
+		if p.Next != nil && *p.Next != "" {
+			u, err := next0(c.base, *p.Next)
+			if err != nil {
+				return nil, &Error{Kind: ErrUnavailable, Op: op, Cause: err}
+			}
+			next = u
+		}
+	}
+	if all == nil {
+		all = []T{}
+	}
+	return all, nil
+}
+
+// next0 resolves a next link and refuses one that leaves the API's host: the
+// token must never be sent anywhere else.
+func next0(base *url.URL, link string) (*url.URL, error) {
+	u, err := base.Parse(link)
+	if err != nil {
+		return nil, fmt.Errorf("bad next link: %w", err)
+	}
+	if u.Scheme != base.Scheme || u.Host != base.Host {
+		return nil, fmt.Errorf("next link leaves %s", base.Host)
+	}
+	return u, nil
+}
+
+// do runs one call under the per-call timeout.
+func (c *Client) do(ctx context.Context, token Token, op, method string, u *url.URL, body any, want int, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	return c.call(ctx, token, op, method, u, body, want, out)
+}
+
+// call sends one request, retrying a GET briefly on a connection error or a
+// 502/503/504. POST and DELETE are sent once.
+func (c *Client) call(ctx context.Context, token Token, op, method string, u *url.URL, body any, want int, out any) error {
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return &Error{Kind: ErrRejected, Op: op, Cause: err}
+		}
+	}
+	attempts := 1
+	if method == http.MethodGet {
+		attempts += len(c.retryWait)
+	}
+	var err error
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			t := time.NewTimer(c.retryWait[i-1])
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return err
+			case <-t.C:
+			}
+		}
+		var retry bool
+		retry, err = c.once(ctx, token, op, method, u, payload, want, out)
+		if err == nil || !retry {
+			return err
+		}
+	}
+	return err
+}
+
+func (c *Client) once(ctx context.Context, token Token, op, method string, u *url.URL, payload []byte, want int, out any) (retry bool, err error) {
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return false, &Error{Kind: ErrUnavailable, Op: op, Cause: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+string(token))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.log.LogAttrs(ctx, slog.LevelWarn, "upstream call failed", slog.String("op", op), slog.String("method", method),
+			slog.String("path", u.Path), slog.Duration("took", time.Since(start)), slog.String("error", err.Error()))
+		// A deadline or a cancelled caller is final; anything else is a connection problem.
+		if ctx.Err() != nil {
+			return false, &Error{Kind: ErrUnavailable, Op: op, Cause: ctx.Err()}
+		}
+		return true, &Error{Kind: ErrUnavailable, Op: op, Cause: unwrapURLError(err)}
+	}
+	defer resp.Body.Close()
+	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call", slog.String("op", op), slog.String("method", method),
+		slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("took", time.Since(start)))
+
+	if resp.StatusCode == want {
+		if out == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+			return false, nil
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxListBody+1))
+		if err != nil {
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			}
+			return method == http.MethodGet && ctx.Err() == nil, &Error{Kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Cause: err}
+		}
+		if len(data) > maxListBody {
+			return false, &Error{Kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Cause: errors.New("answer too large")}
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return false, &Error{Kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Cause: fmt.Errorf("malformed JSON: %w", err)}
+		}
+		return false, nil
+	}
+
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	msg, fields := parseErrorBody(data)
+	e := &Error{Op: op, Status: resp.StatusCode, Message: msg, Fields: fields}
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		e.Kind = ErrUnauthorized
+	case resp.StatusCode == http.StatusNotFound:
+		e.Kind = ErrNotFound
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden ||
+		resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity:
+		e.Kind = ErrRejected
+	default:
+		e.Kind = ErrUnavailable
+		// Upstream trouble: its words are not meant for the person.
+		e.Message, e.Fields = "", nil
+		retry = resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusGatewayTimeout
+	}
+	return retry, e
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
