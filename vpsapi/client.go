@@ -309,3 +309,26 @@ func unwrapURLError(err error) error {
 	}
 	return err
 }
+
+// Ping checks that the API answers at all. It sends no token: a 401 is a
+// healthy answer. Any 5xx or no answer is ErrUnavailable.
+func (c *Client) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.resolve("/api/v1/snapshots/", nil).String(), nil)
+	if err != nil {
+		return &Error{Kind: ErrUnavailable, Op: "ping", Cause: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &Error{Kind: ErrUnavailable, Op: "ping", Cause: unwrapURLError(err)}
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return &Error{Kind: ErrUnavailable, Op: "ping", Status: resp.StatusCode}
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+package main
+
+import (
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is everything Snapdash reads at start, from flags and the environment.
+type config struct {
+	Listen          string
+	APIURL          string
+	BasePath        string
+	SessionKeys     string
+	SessionStore    string
+	SessionDir      string
+	RedisURL        string
+	TrustedProxies  string
+	UserHeader      string
+	UpstreamTimeout time.Duration
+	IdleTimeout     time.Duration
+	SessionLifetime time.Duration
+	LogFormat       string
+	LogLevel        string
+	SimSnapshot     time.Duration
+	SimRestore      time.Duration
+
+	// Parsed by validate.
+	keyPairs   [][]byte
+	randomKeys bool
+	proxies    []netip.Prefix
+	level      slog.Level
+}
+
+// option ties a flag to its environment variable.
+type option struct {
+	flag, env, usage string
+	secret           bool // also read from $ENV_FILE / --flag-file
+}
+
+// parseConfig reads flags over environment over defaults, then validates.
+// An error names the variable (or flag) at fault in one line.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("snapdash", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	strs := []struct {
+		o   option
+		dst *string
+		def string
+	}{
+		{option{"listen", "SNAPDASH_LISTEN", "listen address", false}, &c.Listen, ":8080"},
+		{option{"api-url", "SNAPDASH_API_URL", "VPS.org API base URL; empty runs the embedded simulator", false}, &c.APIURL, ""},
+		{option{"base-path", "SNAPDASH_BASE_PATH", "URL prefix when mounted below a path by the proxy", false}, &c.BasePath, "/"},
+		{option{"session-keys", "SNAPDASH_SESSION_KEYS", "comma-separated session secrets (32+ characters each), newest first", true}, &c.SessionKeys, ""},
+		{option{"session-store", "SNAPDASH_SESSION_STORE", "session store: file or redis", false}, &c.SessionStore, "file"},
+		{option{"session-dir", "SNAPDASH_SESSION_DIR", "directory of the file session store", false}, &c.SessionDir, defaultSessionDir()},
+		{option{"redis-url", "SNAPDASH_REDIS_URL", "Redis URL for the redis session store", true}, &c.RedisURL, ""},
+		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
+		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, "X-Forwarded-Email"},
+		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
+		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
+	}
+	durs := []struct {
+		o   option
+		dst *time.Duration
+		def time.Duration
+	}{
+		{option{"upstream-timeout", "SNAPDASH_UPSTREAM_TIMEOUT", "timeout of one call to the API", false}, &c.UpstreamTimeout, 10 * time.Second},
+		{option{"idle-timeout", "SNAPDASH_IDLE_TIMEOUT", "a session ends after this long without activity", false}, &c.IdleTimeout, 8 * time.Hour},
+		{option{"session-lifetime", "SNAPDASH_SESSION_LIFETIME", "a session ends this long after sign-in", false}, &c.SessionLifetime, 24 * time.Hour},
+		{option{"sim-snapshot-delay", "SNAPDASH_SIM_SNAPSHOT_DELAY", "simulator: time for a snapshot to complete", false}, &c.SimSnapshot, 20 * time.Second},
+		{option{"sim-restore-delay", "SNAPDASH_SIM_RESTORE_DELAY", "simulator: time for a restore to finish", false}, &c.SimRestore, 30 * time.Second},
+	}
+	var errs []error
+	fileFlags := map[string]*string{}
+	for _, s := range strs {
+		def := s.def
+		if v := getenv(s.o.env); v != "" {
+			def = v
+		}
+		fs.StringVar(s.dst, s.o.flag, def, s.o.usage+" ($"+s.o.env+")")
+		if s.o.secret {
+			var file string
+			fileFlags[s.o.flag] = &file
+			fs.StringVar(&file, s.o.flag+"-file", getenv(s.o.env+"_FILE"), "file holding the "+s.o.flag+" value ($"+s.o.env+"_FILE)")
+		}
+	}
+	for _, d := range durs {
+		def := d.def
+		if v := getenv(d.o.env); v != "" {
+			p, err := time.ParseDuration(v)
+			if err != nil || p <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q is not a positive duration such as 10s or 5m", d.o.env, v))
+			} else {
+				def = p
+			}
+		}
+		fs.DurationVar(d.dst, d.o.flag, def, d.o.usage+" ($"+d.o.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, errs[0]
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	for _, s := range strs {
+		file := fileFlags[s.o.flag]
+		if file == nil || *file == "" {
+			continue
+		}
+		if *s.dst != "" {
+			return nil, fmt.Errorf("%s and %s_FILE are both set; use one", s.o.env, s.o.env)
+		}
+		b, err := os.ReadFile(*file)
+		if err != nil {
+			return nil, fmt.Errorf("%s_FILE: %v", s.o.env, err)
+		}
+		*s.dst = strings.TrimSpace(string(b))
+	}
+	return c, c.validate()
+}
+
+func defaultSessionDir() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "snapdash", "sessions")
+	}
+	return filepath.Join(os.TempDir(), "snapdash-sessions")
+}
+
+// validate checks every value and derives the parsed ones.
+func (c *config) validate() error {
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return fmt.Errorf("SNAPDASH_LISTEN=%q is not a host:port address such as :8080", c.Listen)
+	}
+	if c.APIURL != "" {
+		u, err := url.Parse(c.APIURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("SNAPDASH_API_URL=%q must be a base URL such as https://admin.vps.org", c.APIURL)
+		}
+	}
+	if !strings.HasPrefix(c.BasePath, "/") || strings.ContainsAny(c.BasePath, "?#\\ ") || strings.Contains(c.BasePath, "//") {
+		return fmt.Errorf("SNAPDASH_BASE_PATH=%q must be a path such as / or /snapdash/", c.BasePath)
+	}
+	if !strings.HasSuffix(c.BasePath, "/") {
+		c.BasePath += "/"
+	}
+	if err := c.parseKeys(); err != nil {
+		return err
+	}
+	switch c.SessionStore {
+	case "file":
+		if c.SessionDir == "" {
+			return errors.New("SNAPDASH_SESSION_DIR must name a directory for the file session store")
+		}
+	case "redis":
+		return errors.New("SNAPDASH_SESSION_STORE=redis is not available in this version yet; use file")
+	default:
+		return fmt.Errorf("SNAPDASH_SESSION_STORE=%q must be file or redis", c.SessionStore)
+	}
+	c.proxies = nil
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return fmt.Errorf("SNAPDASH_TRUSTED_PROXIES: %q is not a CIDR such as 10.0.0.0/8", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.proxies = append(c.proxies, p.Masked())
+	}
+	if c.UserHeader == "" || strings.ContainsAny(c.UserHeader, " :\t\r\n") {
+		return fmt.Errorf("SNAPDASH_USER_HEADER=%q is not a header name", c.UserHeader)
+	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		return fmt.Errorf("SNAPDASH_LOG_FORMAT=%q must be json or text", c.LogFormat)
+	}
+	if err := c.level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("SNAPDASH_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.IdleTimeout > c.SessionLifetime {
+		return fmt.Errorf("SNAPDASH_IDLE_TIMEOUT (%s) is longer than SNAPDASH_SESSION_LIFETIME (%s)", c.IdleTimeout, c.SessionLifetime)
+	}
+	return nil
+}
+
+// parseKeys turns each secret into a securecookie hash/block key pair, or makes
+// a random pair when none is configured (sessions then end at restart).
+func (c *config) parseKeys() error {
+	c.keyPairs = nil
+	var secrets [][]byte
+	for _, s := range strings.Split(c.SessionKeys, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if len(s) < 32 {
+			return errors.New("SNAPDASH_SESSION_KEYS: each key must be at least 32 characters (try: openssl rand -base64 32)")
+		}
+		secrets = append(secrets, []byte(s))
+	}
+	c.randomKeys = len(secrets) == 0
+	if c.randomKeys {
+		secrets = [][]byte{[]byte(rand.Text() + rand.Text())}
+	}
+	for _, s := range secrets {
+		hash, err := hkdf.Key(sha256.New, s, nil, "snapdash session hash key", 32)
+		if err != nil {
+			return err
+		}
+		block, err := hkdf.Key(sha256.New, s, nil, "snapdash session block key", 32)
+		if err != nil {
+			return err
+		}
+		c.keyPairs = append(c.keyPairs, hash, block)
+	}
+	return nil
+}

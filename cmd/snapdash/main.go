@@ -1,0 +1,221 @@
+// Command snapdash runs the Snapdash dashboard, the VPS.org API simulator
+// (snapdash simulator) or a container health check (snapdash healthcheck).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+	"github.com/snapdash/snapdash/web"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "simulator":
+			return runSimulator(ctx, args[1:], stderr)
+		case "healthcheck":
+			return runHealthcheck(args[1:], getenv, stderr)
+		}
+	}
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "snapdash: configuration:", err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+	if err := serve(ctx, cfg, log, nil); err != nil {
+		log.Error("snapdash stopped", "error", err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(cfg *config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.level}
+	format := cfg.LogFormat
+	if format == "" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serve runs Snapdash until ctx ends, then shuts down gracefully. ready, when
+// not nil, receives the listening address.
+func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- string) error {
+	apiURL := cfg.APIURL
+	demo := ""
+	if apiURL == "" {
+		sim := simulator.New(simulator.Options{SnapshotDelay: cfg.SimSnapshot, RestoreDelay: cfg.SimRestore})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+		simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = simSrv.Serve(ln) }()
+		defer simSrv.Close()
+		apiURL = "http://" + ln.Addr().String()
+		demo = simulator.DemoToken
+		log.Info("running on the embedded VPS.org simulator", "api", apiURL)
+	}
+	api, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log})
+	if err != nil {
+		return err
+	}
+	if cfg.randomKeys {
+		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
+	}
+	backend, err := session.NewFileBackend(cfg.SessionDir, nil)
+	if err != nil {
+		return err
+	}
+	go web.SweepSessions(ctx, backend, 10*time.Minute, log)
+	app, err := web.New(web.Config{
+		BasePath:        cfg.BasePath,
+		SessionKeys:     cfg.keyPairs,
+		IdleTimeout:     cfg.IdleTimeout,
+		SessionLifetime: cfg.SessionLifetime,
+		TrustedProxies:  cfg.proxies,
+		UserHeader:      cfg.UserHeader,
+		Simulator:       cfg.APIURL == "",
+		DemoToken:       demo,
+	}, web.Deps{API: api, Sessions: backend, Log: log})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("SNAPDASH_LISTEN=%s: %w", cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2*cfg.UpstreamTimeout + 30*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("snapdash listening", "addr", ln.Addr().String(), "base_path", cfg.BasePath, "api", apiURL)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.UpstreamTimeout+10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// runSimulator serves the VPS.org API simulator alone, for other tools.
+func runSimulator(ctx context.Context, args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("snapdash simulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := fs.String("listen", "127.0.0.1:9090", "listen address")
+	snap := fs.Duration("snapshot-delay", 20*time.Second, "time for a snapshot to complete")
+	restore := fs.Duration("restore-delay", 30*time.Second, "time for a restore to finish")
+	latency := fs.Duration("latency", 0, "added to every answer")
+	pageSize := fs.Int("page-size", 10, "results per list page")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	sim := simulator.New(simulator.Options{SnapshotDelay: *snap, RestoreDelay: *restore, Latency: *latency, PageSize: *pageSize})
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		fmt.Fprintln(stderr, "snapdash simulator:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("VPS.org simulator listening", "addr", ln.Addr().String(), "demo_token", simulator.DemoToken)
+	go func() { <-ctx.Done(); _ = srv.Shutdown(context.Background()) }()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(stderr, "snapdash simulator:", err)
+		return 1
+	}
+	return 0
+}
+
+// runHealthcheck asks a local Snapdash for /healthz: exit 0 when it answers 200.
+func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("snapdash healthcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	listen := getenv("SNAPDASH_LISTEN")
+	if listen == "" {
+		listen = ":8080"
+	}
+	addr := fs.String("addr", listen, "address Snapdash listens on")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 2
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	base := getenv("SNAPDASH_BASE_PATH")
+	if base == "" {
+		base = "/"
+	}
+	if base[len(base)-1] != '/' {
+		base += "/"
+	}
+	client := &http.Client{Timeout: 3 * time.Second}
+	resp, err := client.Get("http://" + net.JoinHostPort(host, port) + base + "healthz")
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "healthcheck: status", resp.StatusCode)
+		return 1
+	}
+	return 0
+}

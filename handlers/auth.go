@@ -1,0 +1,63 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// Auth signs people in and out.
+type Auth struct {
+	Site *Site
+	API  API
+}
+
+// Reasons the sign-in page is shown, carried in ?reason=; anything else is ignored.
+var signInNotices = map[string]string{
+	"signed-out":            "You are signed out. Your API token was forgotten.",
+	session.EndedIdle:       "Your session ended after a while without activity. Sign in again to continue.",
+	session.EndedLifetime:   "Your session reached its maximum length. Sign in again to continue.",
+	session.EndedIdentity:   "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended.",
+	"refused":               "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token.",
+	"required":              "Sign in to see your snapshots.",
+}
+
+// SignInURL is the sign-in page with a reason and the page to come back to.
+func (s *Site) SignInURL(reason, next string) string {
+	q := url.Values{}
+	if reason != "" {
+		q.Set("reason", reason)
+	}
+	if next = s.LocalPath(next); next != "/" {
+		q.Set("next", next)
+	}
+	u := s.URL("/signin")
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
+}
+
+// ShowSignIn renders the sign-in form.
+func (h *Auth) ShowSignIn(c echo.Context) error {
+	if session.From(c.Request().Context()).SignedIn() {
+		return c.Redirect(http.StatusSeeOther, h.Site.URL("/"))
+	}
+	return h.renderForm(c, http.StatusOK, "")
+}
+
+func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
+	d := views.SignIn{
+		Page:      h.Site.Page(c, "Sign in"),
+		DemoToken: h.Site.DemoToken,
+		Error:     problem,
+		Notice:    signInNotices[c.QueryParam("reason")],
+		Next:      h.Site.LocalPath(c.QueryParam("next")),
+	}
+	return render.Component(c, status, views.SignInPage(d))
+}

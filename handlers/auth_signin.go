@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// maxTokenLen bounds what is accepted as a token before asking VPS.org.
+const maxTokenLen = 512
+
+// SignIn checks the pasted token with one upstream list call and, if VPS.org
+// accepts it, stores it in a new server-side session.
+func (h *Auth) SignIn(c echo.Context) error {
+	token := strings.TrimSpace(c.FormValue("token"))
+	switch {
+	case token == "":
+		return h.renderForm(c, http.StatusUnprocessableEntity, "Paste your VPS.org API token to sign in.")
+	case len(token) > maxTokenLen || strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		return h.renderForm(c, http.StatusUnprocessableEntity, "That does not look like a VPS.org API token: it is too long or contains spaces or control characters.")
+	}
+	ctx := c.Request().Context()
+	_, err := h.API.ListServers(ctx, vpsapi.Token(token))
+	if errors.Is(err, vpsapi.ErrNotFound) {
+		// No Servers API here: check the token with the snapshot list instead.
+		_, err = h.API.ListSnapshots(ctx, vpsapi.Token(token), 0)
+	}
+	switch {
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		h.Site.Log.InfoContext(ctx, "sign-in refused by upstream", "token", vpsapi.Token(token))
+		return h.renderForm(c, http.StatusUnauthorized, "This token was refused by VPS.org. Check that you copied all of it and that it has not been revoked, then paste it again.")
+	case err != nil:
+		h.Site.Log.WarnContext(ctx, "sign-in check failed", "error", err)
+		return h.renderForm(c, http.StatusBadGateway, "VPS.org could not be reached to check your token. Nothing was stored; try again in a moment.")
+	}
+	st := session.From(ctx)
+	if err := st.SignIn(ctx, vpsapi.Token(token), st.RequestIdentity()); err != nil {
+		return err
+	}
+	h.Site.Log.InfoContext(ctx, "signed in", "token", vpsapi.Token(token), "identity", st.RequestIdentity())
+	st.AddFlash("ok", "Signed in. Your token is kept on the Snapdash server for this session only.")
+	return c.Redirect(http.StatusSeeOther, h.Site.URL(h.Site.LocalPath(c.FormValue("next"))))
+}

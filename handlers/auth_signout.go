@@ -1,0 +1,24 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// SignOut deletes the server-side session, token included.
+func (h *Auth) SignOut(c echo.Context) error {
+	st := session.From(c.Request().Context())
+	if err := st.SignOut(); err != nil {
+		return err
+	}
+	to := h.Site.SignInURL("signed-out", "")
+	if htmx.Read(c).Enabled {
+		htmx.Redirect(c, to)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}

@@ -1,0 +1,76 @@
+// Package handlers holds the Echo handlers, one struct per area.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// API is what the handlers need of the VPS.org API.
+type API interface {
+	ListSnapshots(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error)
+	ListServers(ctx context.Context, token vpsapi.Token) ([]vpsapi.Server, error)
+	GetServer(ctx context.Context, token vpsapi.Token, id int64) (vpsapi.Server, error)
+	CreateSnapshot(ctx context.Context, token vpsapi.Token, req vpsapi.CreateRequest) (vpsapi.Created, error)
+	RestoreSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) (vpsapi.Restored, error)
+	DeleteSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) error
+}
+
+// CSRFKey is where the CSRF middleware leaves the token in the Echo context.
+const CSRFKey = "csrf"
+
+// Site is what every page needs to know about the running Snapdash.
+type Site struct {
+	BasePath  string // "" or "/prefix"
+	Assets    *static.Assets
+	Simulator bool
+	DemoToken string // shown on the sign-in page in simulator mode
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// URL prefixes an absolute path with the base path.
+func (s *Site) URL(path string) string { return s.BasePath + path }
+
+// Asset is the cache-busting URL of a static file.
+func (s *Site) Asset(name string) string { return s.BasePath + "/static/" + s.Assets.Path(name) }
+
+// Page builds the common page data for c's request and takes its flash messages.
+func (s *Site) Page(c echo.Context, title string) views.Page {
+	st := session.From(c.Request().Context())
+	csrf, _ := c.Get(CSRFKey).(string)
+	p := views.Page{
+		Title:     title,
+		BasePath:  s.BasePath,
+		Asset:     s.Asset,
+		CSRF:      csrf,
+		Simulator: s.Simulator,
+		Identity:  st.RequestIdentity(),
+		SignedIn:  st.SignedIn(),
+	}
+	if p.SignedIn {
+		p.TokenHint = st.Token().String()
+		for _, f := range st.TakeFlashes() {
+			p.Flashes = append(p.Flashes, views.Flash{Kind: f.Kind, Text: f.Text})
+		}
+	}
+	return p
+}
+
+// LocalPath keeps a redirect target inside Snapdash: an absolute path below the
+// base path, never another host. Anything else yields "/".
+func (s *Site) LocalPath(p string) string {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return "/"
+	}
+	return p
+}

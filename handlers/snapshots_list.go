@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// List is the home page: every snapshot of every server, or of the server
+// named by ?server_id=.
+func (h *Snapshots) List(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := session.From(ctx).Token()
+	filter, ok := parseServerID(c.QueryParam("server_id"))
+	note := ""
+	if !ok {
+		note = "The server filter in the address is not a server id, so all servers are shown."
+	}
+	acc, err := load(ctx, h.API, token, filter)
+	if err != nil {
+		return err
+	}
+	if filter != 0 && !hasServer(acc.servers, filter) {
+		note = "There is no server with id " + strconv.FormatInt(filter, 10) + " on this account, so all servers are shown."
+		filter = 0
+		if acc, err = load(ctx, h.API, token, 0); err != nil {
+			return err
+		}
+	}
+	d := views.Snapshots{
+		Page:       h.Site.Page(c, "Snapshots"),
+		Now:        h.Site.Now(),
+		Groups:     groups(acc, filter),
+		Servers:    options(acc.servers),
+		FilterID:   filter,
+		FilterNote: note,
+	}
+	return render.Component(c, http.StatusOK, views.SnapshotsPage(d))
+}

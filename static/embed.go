@@ -1,0 +1,69 @@
+// Package static holds the browser assets, embedded in the binary and served
+// under a content hash so they can be cached for a year.
+package static
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+)
+
+//go:embed htmx-2.0.11.min.js app.css app.js
+var files embed.FS
+
+// HTMX is the name of the vendored htmx build.
+const HTMX = "htmx-2.0.11.min.js"
+
+// Asset is one embedded file.
+type Asset struct {
+	Name        string
+	Hash        string // first 12 hex digits of its SHA-256
+	ContentType string
+	Data        []byte
+}
+
+// Assets indexes the embedded files by name.
+type Assets struct {
+	byName map[string]Asset
+}
+
+// Load reads and hashes every embedded file.
+func Load() (*Assets, error) {
+	a := &Assets{byName: map[string]Asset{}}
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		ct := mime.TypeByExtension(path.Ext(p))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		a.byName[p] = Asset{Name: p, Hash: hex.EncodeToString(sum[:])[:12], ContentType: ct, Data: data}
+		return nil
+	})
+	return a, err
+}
+
+// Get returns the named asset.
+func (a *Assets) Get(name string) (Asset, bool) {
+	x, ok := a.byName[name]
+	return x, ok
+}
+
+// Path is the asset's URL path below the static prefix: "<hash>/<name>".
+// It panics on an unknown name, which only a programming error can cause.
+func (a *Assets) Path(name string) string {
+	x, ok := a.byName[name]
+	if !ok {
+		panic("static: no asset " + name)
+	}
+	return x.Hash + "/" + x.Name
+}

@@ -1,0 +1,106 @@
+// Package views holds the templ components. They format; they do not decide.
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Page is what every full page needs from the request.
+type Page struct {
+	Title     string
+	BasePath  string                   // "" or "/prefix", no trailing slash
+	Asset     func(name string) string // URL of a static asset
+	CSRF      string
+	Simulator bool
+	Identity  string // SSO identity, when the proxy supplied one
+	SignedIn  bool
+	TokenHint string // "token …abcd" of the signed-in person
+	Flashes   []Flash
+}
+
+// Flash is a message shown once.
+type Flash struct {
+	Kind string // ok, error, info
+	Text string
+}
+
+// URL prefixes path with the base path.
+func (p Page) URL(path string) string { return p.BasePath + path }
+
+// HXHeaders is the JSON for hx-headers on <body>: every htmx request carries the CSRF token.
+func (p Page) HXHeaders() string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": p.CSRF})
+	return string(b)
+}
+
+// HumanSize formats megabytes as a person reads them: "5.0 GB", "512 MB".
+func HumanSize(mb *int64) string {
+	if mb == nil {
+		return "—"
+	}
+	v := *mb
+	switch {
+	case v >= 1024*1024:
+		return fmt.Sprintf("%.1f TB", float64(v)/(1024*1024))
+	case v >= 1024:
+		return fmt.Sprintf("%.1f GB", float64(v)/1024)
+	default:
+		return fmt.Sprintf("%d MB", v)
+	}
+}
+
+// Age formats how long ago t was, relative to now: "just now", "3 h ago", "2 d ago".
+func Age(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	case d < 60*24*time.Hour:
+		return fmt.Sprintf("%d d ago", int(d/(24*time.Hour)))
+	case d < 730*24*time.Hour:
+		return fmt.Sprintf("%d months ago", int(d/(30*24*time.Hour)))
+	default:
+		return fmt.Sprintf("%d years ago", int(d/(365*24*time.Hour)))
+	}
+}
+
+// UTC formats the exact time for the hover title and datetime attribute.
+func UTC(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// ISO is the machine-readable form for <time datetime>.
+func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// StatusLabel turns an upstream status into words; unknown ones are shown verbatim.
+func StatusLabel(s string) string {
+	switch s {
+	case "in_progress":
+		return "in progress"
+	case "":
+		return "unknown"
+	}
+	return strings.ReplaceAll(s, "_", " ")
+}
+
+// BadgeClass keeps the CSS class to known statuses, so upstream text never becomes a class name.
+func BadgeClass(s string) string {
+	switch s {
+	case "completed", "in_progress", "failed", "error", "running", "stopped", "restoring":
+		return "badge " + s
+	}
+	return "badge unknown"
+}
+
+func flashClass(kind string) string {
+	switch kind {
+	case "ok", "error":
+		return kind
+	}
+	return "info"
+}

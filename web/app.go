@@ -1,0 +1,180 @@
+// Package web is the Echo application: routes, middleware, the render and
+// error helpers. Echo types stay in web/ and handlers/.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// Config is what the web application needs to know.
+type Config struct {
+	BasePath        string         // "/" or "/prefix/"
+	SessionKeys     [][]byte       // hash/block key pairs, newest first
+	IdleTimeout     time.Duration  // session ends after this long without activity
+	SessionLifetime time.Duration  // and this long after sign-in at most
+	TrustedProxies  []netip.Prefix // peers whose identity and forwarding headers are believed
+	UserHeader      string         // header with the SSO identity
+	Simulator       bool           // say so in a banner
+	DemoToken       string         // shown on the sign-in page
+	BodyLimit       string         // request body limit, e.g. "64K"
+	SignInPerMinute float64        // sign-in attempts per client address
+}
+
+// API is what the application needs of the VPS.org client.
+type API interface {
+	handlers.API
+	handlers.Pinger
+}
+
+// Deps are the application's collaborators.
+type Deps struct {
+	API      API
+	Sessions session.Backend
+	Log      *slog.Logger
+	Now      func() time.Time // default time.Now
+}
+
+// App is the running web application.
+type App struct {
+	cfg      Config
+	base     string // "" or "/prefix"
+	log      *slog.Logger
+	now      func() time.Time
+	sessions *session.Manager
+	site     *handlers.Site
+	echo     *echo.Echo
+}
+
+// New builds the application.
+func New(cfg Config, deps Deps) (*App, error) {
+	if deps.API == nil || deps.Sessions == nil {
+		return nil, errors.New("web: API and Sessions are required")
+	}
+	if len(cfg.SessionKeys) < 2 || len(cfg.SessionKeys)%2 != 0 {
+		return nil, errors.New("web: session keys come in hash/block pairs")
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 8 * time.Hour
+	}
+	if cfg.SessionLifetime <= 0 {
+		cfg.SessionLifetime = 7 * 24 * time.Hour
+	}
+	if cfg.UserHeader == "" {
+		cfg.UserHeader = "X-Forwarded-Email"
+	}
+	if cfg.BodyLimit == "" {
+		cfg.BodyLimit = "64K"
+	}
+	if cfg.SignInPerMinute <= 0 {
+		cfg.SignInPerMinute = 10
+	}
+	assets, err := static.Load()
+	if err != nil {
+		return nil, fmt.Errorf("web: static assets: %w", err)
+	}
+	base := strings.TrimSuffix(cfg.BasePath, "/")
+	if base != "" && !strings.HasPrefix(base, "/") {
+		return nil, fmt.Errorf("web: base path %q must start with /", cfg.BasePath)
+	}
+	store := session.NewStore(deps.Sessions, cfg.SessionLifetime, cfg.SessionKeys...)
+	a := &App{
+		cfg:  cfg,
+		base: base,
+		log:  deps.Log,
+		now:  deps.Now,
+		sessions: session.NewManager(store, session.Config{
+			Name: "snapdash_session", Idle: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime,
+			Path: base + "/", Now: deps.Now,
+		}),
+		site: &handlers.Site{
+			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
+			Log: deps.Log, Now: deps.Now,
+		},
+	}
+	a.echo = a.routes(deps.API)
+	return a, nil
+}
+
+// ServeHTTP serves one request.
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.echo.ServeHTTP(w, r) }
+
+// peerTrusted reports whether the direct peer is one of the trusted proxies.
+func (a *App) peerTrusted(r *http.Request) bool {
+	if len(a.cfg.TrustedProxies) == 0 {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range a.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// secure reports whether the browser reached us over HTTPS.
+func (a *App) secure(r *http.Request) bool {
+	if r.TLS != nil {
+		return true
+	}
+	return a.peerTrusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// identity is the SSO identity of the request, believed only from a trusted proxy.
+func (a *App) identity(r *http.Request) string {
+	if !a.peerTrusted(r) {
+		return ""
+	}
+	v := strings.TrimSpace(r.Header.Get(a.cfg.UserHeader))
+	if len(v) > 256 || strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		return ""
+	}
+	return v
+}
+
+// SweepSessions removes expired sessions now and then until ctx ends, when
+// the backend can.
+func SweepSessions(ctx context.Context, b session.Backend, every time.Duration, log *slog.Logger) {
+	sw, ok := b.(interface{ Sweep() (int, error) })
+	if !ok {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := sw.Sweep(); err != nil {
+				log.Warn("session sweep failed", "error", err)
+			} else if n > 0 {
+				log.Debug("expired sessions removed", "count", n)
+			}
+		}
+	}
+}
+

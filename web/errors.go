@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// handleError is the one place errors become answers: a page, or for htmx a
+// message swapped into the page. It logs what the person is not shown and
+// never sends a stack trace.
+func (a *App) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	r := c.Request()
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the browser went away
+	}
+	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+
+	if errors.Is(err, vpsapi.ErrUnauthorized) {
+		a.tokenRefused(c)
+		return
+	}
+
+	p := views.Problem{Status: http.StatusInternalServerError, Heading: "Something went wrong",
+		Message: fmt.Sprintf("Snapdash hit an unexpected problem. Nothing was lost; try again. If it keeps happening, give your administrator the reference %s.", reqID)}
+	var he *echo.HTTPError
+	var ve *vpsapi.Error
+	switch {
+	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrUnavailable):
+		p.Status, p.Heading = http.StatusBadGateway, "VPS.org is not answering"
+		p.Message = "Snapdash could not get an answer from the VPS.org API. Your session is fine and nothing was changed by this page; try again in a moment."
+		if errors.Is(err, context.DeadlineExceeded) {
+			p.Status = http.StatusGatewayTimeout
+			p.Message = "The VPS.org API took too long to answer. Your session is fine; try again in a moment."
+		}
+	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrNotFound):
+		p.Status, p.Heading = http.StatusNotFound, "Not found"
+		p.Message = "VPS.org has no such item on your account. It may have been deleted."
+	case errors.As(err, &ve):
+		p.Status, p.Heading = http.StatusBadGateway, "VPS.org refused the request"
+		p.Message = ve.Summary()
+	case errors.As(err, &he):
+		p.Status = he.Code
+		p.Heading = http.StatusText(he.Code)
+		if msg, ok := he.Message.(string); ok && he.Internal != nil || ok && he.Code != http.StatusInternalServerError {
+			p.Message = msg
+		}
+		switch he.Code {
+		case http.StatusNotFound:
+			p.Heading, p.Message = "Page not found", "There is no page at this address."
+		case http.StatusMethodNotAllowed:
+			p.Heading, p.Message = "Not allowed", "This address does not accept that kind of request."
+		case http.StatusRequestEntityTooLarge:
+			p.Heading, p.Message = "Too much data", "What was sent is larger than Snapdash accepts. Shorten it and try again."
+		case http.StatusForbidden:
+			p.Heading = "Refused"
+		case http.StatusTooManyRequests:
+			p.Heading = "Slow down"
+		}
+	}
+	if p.Status >= 500 {
+		a.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "status", p.Status, "error", err)
+	}
+	if r.Method == http.MethodGet && p.Status >= 500 {
+		p.RetryURL = r.URL.RequestURI()
+	}
+	p.Page = a.site.Page(c, p.Heading)
+	if r.Method == http.MethodHead {
+		_ = c.NoContent(p.Status)
+		return
+	}
+	comp := views.ErrorPage(p)
+	if htmx.Read(c).Enabled {
+		// Keep the page; show the message where flashes go.
+		htmx.Retarget(c, "#flashes")
+		htmx.Reswap(c, "innerHTML")
+		comp = views.Flashes([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
+	}
+	if err := render.Component(c, p.Status, comp); err != nil {
+		a.log.ErrorContext(r.Context(), "error page failed", "error", err)
+		_ = c.String(p.Status, p.Heading)
+	}
+}
+
+// tokenRefused ends a session whose token VPS.org no longer accepts.
+func (a *App) tokenRefused(c echo.Context) {
+	st := session.From(c.Request().Context())
+	a.log.InfoContext(c.Request().Context(), "upstream refused token; signing out", "token", st.Token())
+	if err := st.SignOut(); err != nil {
+		a.log.ErrorContext(c.Request().Context(), "sign-out after refused token failed", "error", err)
+	}
+	to := a.site.SignInURL("refused", "")
+	if htmx.Read(c).Enabled {
+		htmx.Redirect(c, to)
+		_ = c.NoContent(http.StatusUnauthorized)
+		return
+	}
+	_ = c.Redirect(http.StatusSeeOther, to)
+}

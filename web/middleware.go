@@ -1,0 +1,181 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// securityHeaders sets the headers every answer carries. Pages and fragments
+// are personal: nothing may cache them.
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if a.secure(c.Request()) {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		return next(c)
+	}
+}
+
+// clientIP is the address a request came from: the proxy's X-Forwarded-For
+// is believed only when the peer is a trusted proxy.
+func (a *App) clientIP(r *http.Request) string {
+	if a.peerTrusted(r) {
+		hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
+		// Walk from the nearest hop; the first untrusted one is the client.
+		for i := len(hops) - 1; i >= 0; i-- {
+			ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			if !a.trustedAddr(ip) {
+				return ip.String()
+			}
+		}
+	}
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return ap.Addr().Unmap().String()
+}
+
+func (a *App) trustedAddr(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	for _, p := range a.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// isPoll tells polling requests, which must not extend the idle timer.
+func (a *App) isPoll(c echo.Context) bool {
+	return strings.HasPrefix(c.Path(), a.base+"/poll/")
+}
+
+// loadSession opens the session, puts it in the request context and saves its
+// changes just before the response is written.
+func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		st, err := a.sessions.Load(c.Response(), r, a.secure(r), !a.isPoll(c), a.identity(r))
+		if err != nil {
+			// The store is down: say so rather than sign the person out.
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its session store right now. Try again in a moment.").SetInternal(err)
+		}
+		c.SetRequest(r.WithContext(session.NewContext(r.Context(), st)))
+		c.Response().Before(func() {
+			if err := st.Save(); err != nil {
+				a.log.ErrorContext(r.Context(), "session save failed", "error", err)
+			}
+		})
+		if st.Ended() != session.EndedNone {
+			a.log.InfoContext(r.Context(), "session ended", "reason", st.Ended())
+		}
+		return next(c)
+	}
+}
+
+// requireSignIn sends signed-out people to the sign-in page, remembering where they were going.
+func (a *App) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		st := session.From(c.Request().Context())
+		if st.SignedIn() {
+			return next(c)
+		}
+		reason := st.Ended()
+		if reason == "" {
+			reason = "required"
+		}
+		back := ""
+		if c.Request().Method == http.MethodGet && !htmx.Read(c).Enabled {
+			back = strings.TrimPrefix(c.Request().URL.RequestURI(), a.base)
+		}
+		to := a.site.SignInURL(reason, back)
+		if htmx.Read(c).Enabled {
+			htmx.Redirect(c, to)
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+}
+
+// logRequests writes one structured line per request.
+func (a *App) logRequests() echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogURIPath: true, LogLatency: true, LogRequestID: true,
+		LogRemoteIP: true, LogError: true, HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			level := slog.LevelInfo
+			switch {
+			case v.Status >= 500:
+				level = slog.LevelError
+			case a.isPoll(c) && v.Status < 400:
+				level = slog.LevelDebug
+			}
+			attrs := []slog.Attr{
+				slog.String("request_id", v.RequestID),
+				slog.String("method", v.Method),
+				slog.String("path", v.URIPath),
+				slog.Int("status", v.Status),
+				slog.Duration("took", v.Latency),
+				slog.String("client", v.RemoteIP),
+			}
+			if who := a.identity(c.Request()); who != "" {
+				attrs = append(attrs, slog.String("user", who))
+			} else if st := session.From(c.Request().Context()); st.SignedIn() {
+				attrs = append(attrs, slog.String("user", st.Token().String()))
+			}
+			if v.Error != nil && !errors.Is(v.Error, context.Canceled) {
+				attrs = append(attrs, slog.String("error", v.Error.Error()))
+			}
+			a.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+func (a *App) logPanic(c echo.Context, err error, stack []byte) error {
+	a.log.ErrorContext(c.Request().Context(), "panic", "error", err, "stack", string(stack),
+		"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	return err
+}
+
+func (a *App) serveStatic(c echo.Context) error {
+	asset, ok := a.site.Assets.Get(c.Param("name"))
+	if !ok {
+		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+	}
+	h := c.Response().Header()
+	if c.Param("hash") == asset.Hash {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		// An old page asking for an older version: serve this one, briefly cached.
+		h.Set("Cache-Control", "public, max-age=60")
+	}
+	h.Set("ETag", `"`+asset.Hash+`"`)
+	http.ServeContent(c.Response(), c.Request(), asset.Name, time.Time{}, strings.NewReader(string(asset.Data)))
+	return nil
+}

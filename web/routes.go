@@ -1,0 +1,71 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/snapdash/snapdash/handlers"
+)
+
+func (a *App) routes(api API) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = a.clientIP
+
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	e.Use(a.logRequests())
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
+	e.Use(a.securityHeaders)
+	e.Use(middleware.BodyLimit(a.cfg.BodyLimit))
+
+	health := &handlers.Health{Upstream: api}
+	auth := &handlers.Auth{Site: a.site, API: api}
+	snaps := &handlers.Snapshots{Site: a.site, API: api}
+
+	g := e.Group(a.base)
+	if a.base != "" {
+		e.GET(a.base, func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, a.base+"/") })
+	}
+	g.GET("/healthz", health.Live)
+	g.GET("/readyz", health.Ready)
+	g.GET("/static/:hash/:name", a.serveStatic)
+
+	pages := g.Group("", a.csrf(), a.loadSession)
+	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(a.cfg.SignInPerMinute / 60), Burst: 5, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many sign-in attempts from your address. Wait a minute and try again.")
+		},
+	})
+	pages.GET("/signin", auth.ShowSignIn)
+	pages.POST("/signin", auth.SignIn, signInLimit)
+	pages.POST("/signout", auth.SignOut)
+
+	app := pages.Group("", a.requireSignIn)
+	app.GET("/", snaps.List)
+	return e
+}
+
+func (a *App) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		ContextKey:     handlers.CSRFKey,
+		CookieName:     "snapdash_csrf",
+		CookiePath:     a.base + "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteStrictMode,
+		CookieMaxAge:   int((12 * time.Hour).Seconds()),
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Snapdash. Reload the page and try again.").SetInternal(err)
+		},
+	})
+}

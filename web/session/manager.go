@@ -1,0 +1,220 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Why a session ended, for the sign-in page to say so.
+const (
+	EndedNone     = ""
+	EndedIdle     = "idle"
+	EndedLifetime = "lifetime"
+	EndedIdentity = "identity"
+)
+
+// Config sets the session cookie name and how long sessions live.
+type Config struct {
+	Name     string
+	Idle     time.Duration // ended after this long without a non-poll request
+	Lifetime time.Duration // ended this long after sign-in, whatever happens
+	Path     string        // cookie path
+	Now      func() time.Time
+}
+
+// Manager opens and closes per-request session State.
+type Manager struct {
+	store *Store
+	cfg   Config
+}
+
+// NewManager returns a manager over store.
+func NewManager(store *Store, cfg Config) *Manager {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Path == "" {
+		cfg.Path = "/"
+	}
+	store.Options.Path = cfg.Path
+	return &Manager{store: store, cfg: cfg}
+}
+
+// Flash is a one-time message shown on the next page.
+type Flash struct {
+	Kind string `json:"k"` // "ok", "error" or "info"
+	Text string `json:"t"`
+}
+
+// State is one request's view of its session.
+type State struct {
+	m      *Manager
+	r      *http.Request
+	w      http.ResponseWriter
+	sess   *sessions.Session
+	secure bool
+	dirty  bool
+	ended  string
+	who    string // identity believed for this request
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying st.
+func NewContext(ctx context.Context, st *State) context.Context {
+	return context.WithValue(ctx, ctxKey{}, st)
+}
+
+// From returns the State in ctx; a signed-out empty one when there is none.
+func From(ctx context.Context) *State {
+	if st, ok := ctx.Value(ctxKey{}).(*State); ok {
+		return st
+	}
+	return &State{sess: sessions.NewSession(nil, ""), m: &Manager{}}
+}
+
+// RequestIdentity is the SSO identity believed for this request, "" without one.
+func (st *State) RequestIdentity() string { return st.who }
+
+// Load opens the request's session. touch says whether this request counts as
+// activity (polling does not). A session past its idle or absolute limit is
+// deleted and Ended says why. identity is the SSO identity believed for this
+// request ("" without one); a session bound to another identity is ended.
+func (m *Manager) Load(w http.ResponseWriter, r *http.Request, secure, touch bool, identity string) (*State, error) {
+	sess, err := m.store.New(r, m.cfg.Name)
+	st := &State{m: m, r: r, w: w, sess: sess, secure: secure, who: identity}
+	if err != nil {
+		return st, err
+	}
+	if sess.IsNew {
+		return st, nil
+	}
+	now := m.cfg.Now()
+	created := time.Unix(int64Value(sess.Values["created"]), 0)
+	seen := time.Unix(int64Value(sess.Values["seen"]), 0)
+	bound, _ := sess.Values["identity"].(string)
+	switch {
+	case now.Sub(created) >= m.cfg.Lifetime:
+		st.ended = EndedLifetime
+	case now.Sub(seen) >= m.cfg.Idle:
+		st.ended = EndedIdle
+	case bound != identity:
+		st.ended = EndedIdentity
+	}
+	if st.ended != EndedNone {
+		return st, st.destroy()
+	}
+	if touch && now.Sub(seen) >= time.Second {
+		sess.Values["seen"] = now.Unix()
+		st.dirty = true
+	}
+	return st, nil
+}
+
+func int64Value(v any) int64 {
+	n, _ := v.(int64)
+	return n
+}
+
+// Ended says why the request's session was just ended, or "".
+func (st *State) Ended() string { return st.ended }
+
+// SignedIn reports whether the session holds a token.
+func (st *State) SignedIn() bool { return st.Token() != "" }
+
+// Token is the person's API token, "" when signed out.
+func (st *State) Token() vpsapi.Token {
+	t, _ := st.sess.Values["token"].(string)
+	return vpsapi.Token(t)
+}
+
+// Identity is the SSO identity the session is bound to.
+func (st *State) Identity() string {
+	s, _ := st.sess.Values["identity"].(string)
+	return s
+}
+
+// SignIn stores token under a new session ID and saves at once.
+func (st *State) SignIn(ctx context.Context, token vpsapi.Token, identity string) error {
+	if err := st.m.store.Renew(ctx, st.sess); err != nil {
+		return err
+	}
+	now := st.m.cfg.Now().Unix()
+	st.sess.Values = map[any]any{
+		"token":    string(token),
+		"identity": identity,
+		"created":  now,
+		"seen":     now,
+	}
+	st.sess.Options.MaxAge = 0
+	st.dirty = true
+	return st.Save()
+}
+
+// SignOut deletes the server-side session and its cookie, at once.
+func (st *State) SignOut() error {
+	return st.destroy()
+}
+
+func (st *State) destroy() error {
+	if st.sess.IsNew && st.sess.ID == "" {
+		return nil
+	}
+	st.sess.Options.MaxAge = -1
+	st.sess.Values = map[any]any{}
+	st.dirty = true
+	return st.Save()
+}
+
+// AddFlash queues a message for the next page. It is kept only for signed-in sessions.
+func (st *State) AddFlash(kind, text string) {
+	if !st.SignedIn() {
+		return
+	}
+	list := st.peekFlashes()
+	list = append(list, Flash{Kind: kind, Text: text})
+	if len(list) > 5 {
+		list = list[len(list)-5:]
+	}
+	b, _ := json.Marshal(list)
+	st.sess.Values["flash"] = string(b)
+	st.dirty = true
+}
+
+func (st *State) peekFlashes() []Flash {
+	s, _ := st.sess.Values["flash"].(string)
+	var list []Flash
+	if s != "" {
+		_ = json.Unmarshal([]byte(s), &list)
+	}
+	return list
+}
+
+// TakeFlashes returns and clears the queued messages.
+func (st *State) TakeFlashes() []Flash {
+	list := st.peekFlashes()
+	if len(list) > 0 {
+		delete(st.sess.Values, "flash")
+		st.dirty = true
+	}
+	return list
+}
+
+// Save writes pending changes; it is cheap when there are none.
+func (st *State) Save() error {
+	if !st.dirty {
+		return nil
+	}
+	st.sess.Options.Secure = st.secure
+	if err := st.m.store.Save(st.r, st.w, st.sess); err != nil {
+		return err
+	}
+	st.dirty = false
+	return nil
+}
