@@ -19,12 +19,12 @@ type Auth struct {
 
 // Reasons the sign-in page is shown, carried in ?reason=; anything else is ignored.
 var signInNotices = map[string]string{
-	"signed-out":            "You are signed out. Your API token was forgotten.",
-	session.EndedIdle:       "Your session ended after a while without activity. Sign in again to continue.",
-	session.EndedLifetime:   "Your session reached its maximum length. Sign in again to continue.",
-	session.EndedIdentity:   "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended.",
-	"refused":               "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token.",
-	"required":              "Sign in to see your snapshots.",
+	"signed-out":          "You are signed out. Your API token was forgotten.",
+	session.EndedIdle:     "Your session ended after a while without activity. Sign in again to continue.",
+	session.EndedLifetime: "Your session reached its maximum length. Sign in again to continue.",
+	session.EndedIdentity: "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended.",
+	"refused":             "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token.",
+	"required":            "Sign in to see your snapshots.",
 }
 
 // SignInURL is the sign-in page with a reason and the page to come back to.

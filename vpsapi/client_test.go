@@ -105,8 +105,11 @@ func TestAuthorizationCarriesCallersToken(t *testing.T) {
 func TestUnauthorized(t *testing.T) {
 	_, c := newSim(t, simulator.Options{})
 	for name, call := range map[string]func() error{
-		"list":    func() error { _, err := c.ListSnapshots(context.Background(), "wrong", 0); return err },
-		"create":  func() error { _, err := c.CreateSnapshot(context.Background(), "wrong", vpsapi.CreateRequest{ServerID: 12345, Name: "x"}); return err },
+		"list": func() error { _, err := c.ListSnapshots(context.Background(), "wrong", 0); return err },
+		"create": func() error {
+			_, err := c.CreateSnapshot(context.Background(), "wrong", vpsapi.CreateRequest{ServerID: 12345, Name: "x"})
+			return err
+		},
 		"restore": func() error { _, err := c.RestoreSnapshot(context.Background(), "wrong", 801); return err },
 		"delete":  func() error { return c.DeleteSnapshot(context.Background(), "wrong", 801) },
 		"empty":   func() error { _, err := c.ListServers(context.Background(), ""); return err },

@@ -177,4 +177,3 @@ func SweepSessions(ctx context.Context, b session.Backend, every time.Duration, 
 		}
 	}
 }
-

@@ -293,3 +293,10 @@ func pageNumber(r *http.Request) (int, bool) {
 	n, err := strconv.Atoi(p)
 	return n, err == nil && n >= 1
 }
+
+// RevokeToken removes an account's token, as if revoked at VPS.org: its servers stay.
+func (s *Simulator) RevokeToken(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.accounts, token)
+}

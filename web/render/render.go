@@ -23,4 +23,3 @@ func Component(c echo.Context, status int, comp templ.Component) error {
 func NoStore(c echo.Context) {
 	c.Response().Header().Set("Cache-Control", "no-store")
 }
-

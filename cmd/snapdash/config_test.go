@@ -1,0 +1,97 @@
+package main
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := parseConfig(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != ":8080" || c.APIURL != "" || c.BasePath != "/" || c.SessionStore != "file" ||
+		c.UserHeader != "X-Forwarded-Email" || c.UpstreamTimeout != 10*time.Second || c.LogLevel != "info" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if !c.randomKeys || len(c.keyPairs) != 2 {
+		t.Error("no keys configured should give one random pair")
+	}
+}
+
+func TestConfigFlagsOverrideEnv(t *testing.T) {
+	c, err := parseConfig([]string{"--listen", "127.0.0.1:9999", "--upstream-timeout", "3s"},
+		env(map[string]string{"SNAPDASH_LISTEN": ":7000", "SNAPDASH_UPSTREAM_TIMEOUT": "5s", "SNAPDASH_BASE_PATH": "/snapdash"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9999" || c.UpstreamTimeout != 3*time.Second || c.BasePath != "/snapdash/" {
+		t.Errorf("got listen %q timeout %s base %q", c.Listen, c.UpstreamTimeout, c.BasePath)
+	}
+}
+
+func TestConfigKeysAndRotation(t *testing.T) {
+	k1, k2 := strings.Repeat("a", 32), strings.Repeat("b", 40)
+	c, err := parseConfig(nil, env(map[string]string{"SNAPDASH_SESSION_KEYS": k1 + "," + k2}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.randomKeys || len(c.keyPairs) != 4 {
+		t.Fatalf("two secrets gave %d keys", len(c.keyPairs))
+	}
+	c2, _ := parseConfig(nil, env(map[string]string{"SNAPDASH_SESSION_KEYS": k2}), io.Discard)
+	if string(c2.keyPairs[0]) != string(c.keyPairs[2]) {
+		t.Error("the same secret does not derive the same keys")
+	}
+}
+
+func TestConfigSecretFromFile(t *testing.T) {
+	f := t.TempDir() + "/keys"
+	if err := writeFile(f, strings.Repeat("k", 48)+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseConfig(nil, env(map[string]string{"SNAPDASH_SESSION_KEYS_FILE": f}), io.Discard)
+	if err != nil || c.randomKeys {
+		t.Fatalf("keys from file: %v, random %v", err, c != nil && c.randomKeys)
+	}
+}
+
+func TestBadConfigNamesTheVariable(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		name string
+	}{
+		{map[string]string{"SNAPDASH_LISTEN": "nonsense"}, "SNAPDASH_LISTEN"},
+		{map[string]string{"SNAPDASH_API_URL": "admin.vps.org"}, "SNAPDASH_API_URL"},
+		{map[string]string{"SNAPDASH_BASE_PATH": "snapdash"}, "SNAPDASH_BASE_PATH"},
+		{map[string]string{"SNAPDASH_SESSION_KEYS": "short"}, "SNAPDASH_SESSION_KEYS"},
+		{map[string]string{"SNAPDASH_SESSION_STORE": "mysql"}, "SNAPDASH_SESSION_STORE"},
+		{map[string]string{"SNAPDASH_TRUSTED_PROXIES": "10.0.0.0/33"}, "SNAPDASH_TRUSTED_PROXIES"},
+		{map[string]string{"SNAPDASH_USER_HEADER": "X Bad"}, "SNAPDASH_USER_HEADER"},
+		{map[string]string{"SNAPDASH_UPSTREAM_TIMEOUT": "ten"}, "SNAPDASH_UPSTREAM_TIMEOUT"},
+		{map[string]string{"SNAPDASH_LOG_FORMAT": "xml"}, "SNAPDASH_LOG_FORMAT"},
+		{map[string]string{"SNAPDASH_LOG_LEVEL": "loud"}, "SNAPDASH_LOG_LEVEL"},
+		{map[string]string{"SNAPDASH_SESSION_KEYS_FILE": "/nonexistent/keys"}, "SNAPDASH_SESSION_KEYS_FILE"},
+	} {
+		_, err := parseConfig(nil, env(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line naming %s", tc.env, err, tc.name)
+		}
+	}
+}
+
+func TestTrustedProxiesParsed(t *testing.T) {
+	c, err := parseConfig(nil, env(map[string]string{"SNAPDASH_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1 ,::1"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.proxies) != 3 || c.proxies[1].String() != "127.0.0.1/32" {
+		t.Errorf("proxies %v", c.proxies)
+	}
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func writeFile(name, s string) error { return os.WriteFile(name, []byte(s), 0o600) }
+
+// TestServeOnEmbeddedSimulatorAndStop runs Snapdash as `go run ./cmd/snapdash`
+// would, checks it answers, then stops it as SIGTERM does.
+func TestServeOnEmbeddedSimulatorAndStop(t *testing.T) {
+	cfg, err := parseConfig([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir()}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped at start: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	resp, err := http.Get("http://" + addr + "/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "demo-snapdash-token") {
+		t.Errorf("sign-in page: %d, demo token shown: %v", resp.StatusCode, strings.Contains(string(body), "demo-snapdash-token"))
+	}
+	if resp, err := http.Get("http://" + addr + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("readyz on the embedded simulator: %v %v", resp, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("still answering after shutdown")
+	}
+}
+
+func TestRunReportsBadConfigInOneLine(t *testing.T) {
+	var out strings.Builder
+	code := run(context.Background(), nil, env(map[string]string{"SNAPDASH_SESSION_STORE": "nope"}), &out)
+	if code != 2 || strings.Count(strings.TrimSpace(out.String()), "\n") != 0 || !strings.Contains(out.String(), "SNAPDASH_SESSION_STORE") {
+		t.Errorf("exit %d, output %q", code, out.String())
+	}
+}

@@ -1,0 +1,222 @@
+package web_test
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+	"github.com/snapdash/snapdash/web"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// clock is a controllable time source shared by Snapdash and the simulator.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer collects log output from concurrent requests.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type testServer struct {
+	t     *testing.T
+	URL   string
+	sim   *simulator.Simulator
+	clock *clock
+	logs  *syncBuffer
+	dir   string
+}
+
+type serverOpt func(*web.Config, *simulator.Options)
+
+// newTestServer runs Snapdash against the simulator, both over real HTTP.
+func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
+	t.Helper()
+	clk := &clock{now: time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)}
+	cfg := web.Config{
+		SessionKeys:     [][]byte{bytes.Repeat([]byte("h"), 32), bytes.Repeat([]byte("b"), 32)},
+		IdleTimeout:     30 * time.Minute,
+		SessionLifetime: 12 * time.Hour,
+		Simulator:       true,
+		DemoToken:       simulator.DemoToken,
+		SignInPerMinute: 600,
+	}
+	simOpts := simulator.Options{Now: clk.Now, SnapshotDelay: 10 * time.Second, RestoreDelay: 20 * time.Second}
+	for _, o := range opts {
+		o(&cfg, &simOpts)
+	}
+	sim := simulator.New(simOpts)
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	api, err := vpsapi.New(upstream.URL, vpsapi.Options{Timeout: 2 * time.Second, Logger: log, RetryWait: []time.Duration{time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	backend, err := session.NewFileBackend(dir, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.New(cfg, web.Deps{API: api, Sessions: backend, Log: log, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(app)
+	t.Cleanup(srv.Close)
+	return &testServer{t: t, URL: srv.URL, sim: sim, clock: clk, logs: logs, dir: dir}
+}
+
+// browser is a cookie-jar client that remembers the CSRF token of the last page, as a browser would.
+type browser struct {
+	ts     *testServer
+	client *http.Client
+	csrf   string
+}
+
+func (ts *testServer) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{ts: ts, client: &http.Client{
+		Jar: jar,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}}
+}
+
+// response is a finished request with its body read.
+type response struct {
+	*http.Response
+	Body string
+	Doc  *goquery.Document
+}
+
+func (b *browser) do(req *http.Request) response {
+	b.ts.t.Helper()
+	resp, err := b.client.Do(req)
+	if err != nil {
+		b.ts.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	r := response{Response: resp, Body: string(body)}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+		if err != nil {
+			b.ts.t.Fatal(err)
+		}
+		r.Doc = doc
+		if v, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok {
+			b.csrf = v
+		}
+	}
+	return r
+}
+
+func (b *browser) get(path string, headers ...string) response {
+	b.ts.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, b.ts.URL+path, nil)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(req)
+}
+
+// follow gets path and follows redirects within Snapdash, like a browser.
+func (b *browser) follow(path string) response {
+	b.ts.t.Helper()
+	for range 5 {
+		r := b.get(path)
+		if r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusFound && r.StatusCode != http.StatusMovedPermanently {
+			return r
+		}
+		path = strings.TrimPrefix(r.Header.Get("Location"), b.ts.URL)
+	}
+	b.ts.t.Fatal("too many redirects")
+	return response{}
+}
+
+// post submits a form with the page's CSRF token unless the form already has one.
+func (b *browser) post(path string, form url.Values, headers ...string) response {
+	b.ts.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	if _, ok := form["_csrf"]; !ok {
+		form.Set("_csrf", b.csrf)
+	}
+	req, _ := http.NewRequest(http.MethodPost, b.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return b.do(req)
+}
+
+// signIn signs in with token and returns the page it lands on.
+func (b *browser) signIn(token string) response {
+	b.ts.t.Helper()
+	b.get("/signin")
+	r := b.post("/signin", url.Values{"token": {token}})
+	if r.StatusCode != http.StatusSeeOther {
+		b.ts.t.Fatalf("sign-in with %q answered %d, want 303:\n%s", token, r.StatusCode, r.Body)
+	}
+	return b.follow(strings.TrimPrefix(r.Header.Get("Location"), b.ts.URL))
+}
+
+func (b *browser) cookie(name string) *http.Cookie {
+	u, _ := url.Parse(b.ts.URL)
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func texts(s *goquery.Selection) []string {
+	var out []string
+	s.Each(func(_ int, e *goquery.Selection) { out = append(out, strings.TrimSpace(e.Text())) })
+	return out
+}
+

@@ -1,0 +1,141 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/web/session"
+)
+
+func keys(seed byte) [][]byte {
+	return [][]byte{bytes.Repeat([]byte{seed}, 32), bytes.Repeat([]byte{seed + 1}, 32)}
+}
+
+// roundTrip signs in through one store and reads the session back through another.
+func roundTrip(t *testing.T, backend session.Backend, write, read [][]byte) (string, bool) {
+	t.Helper()
+	ws := session.NewStore(backend, time.Hour, write...)
+	rs := session.NewStore(backend, time.Hour, read...)
+	mw := session.NewManager(ws, session.Config{Name: "s", Idle: time.Hour, Lifetime: 2 * time.Hour})
+	mr := session.NewManager(rs, session.Config{Name: "s", Idle: time.Hour, Lifetime: 2 * time.Hour})
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/signin", nil)
+	st, err := mw.Load(rec, req, false, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SignIn(context.Background(), "tok-123456", ""); err != nil {
+		t.Fatal(err)
+	}
+	req2 := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, c := range rec.Result().Cookies() {
+		req2.AddCookie(c)
+	}
+	st2, err := mr.Load(httptest.NewRecorder(), req2, false, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(st2.Token()), st2.SignedIn()
+}
+
+func TestKeyRotation(t *testing.T) {
+	b, err := session.NewFileBackend(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := keys(1)
+	rotated := append(keys(5), old...)
+	if tok, ok := roundTrip(t, b, old, rotated); !ok || tok != "tok-123456" {
+		t.Error("a session made with the old keys does not open after a new pair is put first")
+	}
+	if _, ok := roundTrip(t, b, old, keys(9)); ok {
+		t.Error("a session opened with keys it was not made with")
+	}
+}
+
+func TestFileBackendExpiresAndSweeps(t *testing.T) {
+	now := time.Now()
+	dir := t.TempDir() + "/sessions"
+	b, err := session.NewFileBackend(dir, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := b.Save(ctx, "ABCDEF234567", []byte("x"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Save(ctx, "ZZZZZZ234567", []byte("y"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.Load(ctx, "ABCDEF234567"); err != nil || string(got) != "x" {
+		t.Fatalf("load = %q, %v", got, err)
+	}
+	now = now.Add(2 * time.Minute)
+	if n, err := b.Sweep(); err != nil || n != 1 {
+		t.Errorf("sweep removed %d (%v), want 1", n, err)
+	}
+	if n, _ := b.Count(); n != 1 {
+		t.Errorf("%d sessions left, want 1", n)
+	}
+	if _, err := b.Load(ctx, "../../etc/passwd"); err != session.ErrNotFound {
+		t.Errorf("a path-like id was looked up: %v", err)
+	}
+	info, _ := os.Stat(dir)
+	if info.Mode().Perm() != 0o700 {
+		t.Errorf("session dir mode %v, want 0700", info.Mode().Perm())
+	}
+}
+
+func TestForgedCookieGivesNewSession(t *testing.T) {
+	b, _ := session.NewFileBackend(t.TempDir(), nil)
+	m := session.NewManager(session.NewStore(b, time.Hour, keys(1)...), session.Config{Name: "s", Idle: time.Hour, Lifetime: time.Hour})
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(&http.Cookie{Name: "s", Value: "forged-value"})
+	st, err := m.Load(httptest.NewRecorder(), req, false, true, "")
+	if err != nil || st.SignedIn() {
+		t.Errorf("forged cookie: signed in %v, err %v", st.SignedIn(), err)
+	}
+}
+
+func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	b, _ := session.NewFileBackend(t.TempDir(), clock)
+	m := session.NewManager(session.NewStore(b, time.Hour*24, keys(1)...), session.Config{Name: "s", Idle: 10 * time.Minute, Lifetime: 24 * time.Hour, Now: clock})
+	rec := httptest.NewRecorder()
+	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
+		t.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	load := func(touch bool) *session.State {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		st, err := m.Load(httptest.NewRecorder(), req, false, touch, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Save(); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	for range 2 { // polls every 4 minutes keep the session open for now
+		now = now.Add(4 * time.Minute)
+		if st := load(false); !st.SignedIn() {
+			t.Fatal("session ended while within the idle timeout")
+		}
+	}
+	now = now.Add(4 * time.Minute) // 12 minutes with no real activity
+	if st := load(false); st.SignedIn() || st.Ended() != session.EndedIdle {
+		t.Errorf("after 12 minutes of polling only: signed in %v, ended %q; want ended idle", st.SignedIn(), st.Ended())
+	}
+}
