@@ -34,8 +34,7 @@ func (h *Snapshots) List(c echo.Context) error {
 	}
 	d := views.Snapshots{
 		Page:       h.Site.Page(c, "Snapshots"),
-		Now:        h.Site.Now(),
-		Groups:     groups(acc, filter),
+		Groups:     h.Site.groups(acc, filter),
 		Servers:    options(acc.servers),
 		FilterID:   filter,
 		FilterNote: note,

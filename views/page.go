@@ -104,3 +104,10 @@ func flashClass(kind string) string {
 	}
 	return "info"
 }
+
+// htmxConfig keeps htmx within the CSP (no eval, no injected styles or
+// scripts) and says which answers are swapped: 422 re-renders a form with its
+// errors; a 401 (the SSO proxy's) is left to app.js, which reloads the page.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"401","swap":false,"error":true},` +
+	`{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}`

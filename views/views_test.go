@@ -58,12 +58,12 @@ func TestAge(t *testing.T) {
 
 func TestServerCardShowsWhatAPersonNeeds(t *testing.T) {
 	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
-	g := views.ServerGroup{ID: 7, Name: "web-1", Status: "restoring", Limit: 5, Snapshots: []vpsapi.Snapshot{
+	g := views.ServerGroup{Now: now, ID: 7, Name: "web-1", Status: "restoring", Limit: 5, Snapshots: []vpsapi.Snapshot{
 		{ID: 2, Name: "new", Status: "in_progress", CreatedAt: now.Add(-time.Minute), Description: "running now"},
 		{ID: 1, Name: "old", Status: "completed", SizeMB: size(2048), CreatedAt: now.Add(-50 * time.Hour)},
 		{ID: 0, Name: "odd", Status: "queued_for_later", CreatedAt: now},
 	}}
-	doc := render(t, views.ServerCard(g, now))
+	doc := render(t, views.ServerCard(g))
 	if got := doc.Find("h2").Text(); got != "web-1" {
 		t.Errorf("heading %q", got)
 	}
@@ -94,11 +94,11 @@ func TestServerCardShowsWhatAPersonNeeds(t *testing.T) {
 
 func TestUpstreamTextIsEscaped(t *testing.T) {
 	now := time.Now()
-	g := views.ServerGroup{ID: 1, Name: `<img src=x onerror=alert(1)>`, Limit: 5, Snapshots: []vpsapi.Snapshot{
+	g := views.ServerGroup{Now: now, ID: 1, Name: `<img src=x onerror=alert(1)>`, Limit: 5, Snapshots: []vpsapi.Snapshot{
 		{ID: 1, Name: `"><script>alert(2)</script>`, Status: `x" onmouseover="alert(3)`, Description: "<b>bold</b>", CreatedAt: now},
 	}}
 	var buf bytes.Buffer
-	if err := views.ServerCard(g, now).Render(context.Background(), &buf); err != nil {
+	if err := views.ServerCard(g).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
 	html := buf.String()
@@ -107,7 +107,7 @@ func TestUpstreamTextIsEscaped(t *testing.T) {
 			t.Errorf("upstream markup %q reached the HTML", bad)
 		}
 	}
-	doc := render(t, views.ServerCard(g, now))
+	doc := render(t, views.ServerCard(g))
 	if doc.Find("h2").Text() != g.Name {
 		t.Error("the escaped name does not read as the original text")
 	}
@@ -115,11 +115,11 @@ func TestUpstreamTextIsEscaped(t *testing.T) {
 
 func TestFullServerIsMarked(t *testing.T) {
 	g := views.ServerGroup{ID: 1, Name: "s", Limit: 5, Snapshots: make([]vpsapi.Snapshot, 5)}
-	if !render(t, views.ServerCard(g, time.Now())).Find(".quota").HasClass("full") {
+	if !render(t, views.ServerCard(g)).Find(".quota").HasClass("full") {
 		t.Error("5 / 5 not marked full")
 	}
 	g.Snapshots = g.Snapshots[:4]
-	if render(t, views.ServerCard(g, time.Now())).Find(".quota").HasClass("full") {
+	if render(t, views.ServerCard(g)).Find(".quota").HasClass("full") {
 		t.Error("4 / 5 marked full")
 	}
 }
@@ -175,5 +175,111 @@ func TestErrorPageOffersRetry(t *testing.T) {
 	}
 	if doc.Find(`a[href="/?server_id=5"]`).Text() != "Try again" {
 		t.Error("no retry link")
+	}
+}
+
+func TestLivePartPollsOnlyWhileSomethingMoves(t *testing.T) {
+	now := time.Now()
+	done := vpsapi.Snapshot{ID: 1, Name: "a", Status: "completed", SizeMB: size(1), CreatedAt: now}
+	moving := vpsapi.Snapshot{ID: 2, Name: "b", Status: "in_progress", CreatedAt: now}
+
+	idle := render(t, views.ServerLive(views.ServerGroup{ID: 9, Name: "s", Status: "running", Limit: 5, Snapshots: []vpsapi.Snapshot{done}}))
+	if n := idle.Find("[hx-trigger]").Length(); n != 0 {
+		t.Errorf("an idle server's live part has %d triggers; it would poll forever", n)
+	}
+
+	g := views.ServerGroup{Base: "/sd", ID: 9, Name: "s", Status: "running", Limit: 5, Snapshots: []vpsapi.Snapshot{moving, done}}
+	live := render(t, views.ServerLive(g)).Find("#server-9-live")
+	if tr, _ := live.Attr("hx-trigger"); tr != "every 2s" {
+		t.Errorf("trigger %q, want every 2s", tr)
+	}
+	if u, _ := live.Attr("hx-get"); u != "/sd/poll/servers/9?ip=2&n=0&st=running" {
+		t.Errorf("poll URL %q", u)
+	}
+
+	g.Snapshots = []vpsapi.Snapshot{done}
+	g.Status = "restoring"
+	live = render(t, views.ServerLive(g)).Find("#server-9-live")
+	if _, ok := live.Attr("hx-trigger"); !ok {
+		t.Error("a restoring server does not poll")
+	}
+	if live.Find(`a[href*="/restore"]`).Length() != 0 {
+		t.Error("restore offered while a restore runs")
+	}
+}
+
+func TestPollBackoff(t *testing.T) {
+	var got []time.Duration
+	for n := 0; n < 10; n++ {
+		got = append(got, views.ServerGroup{PollAfter: n}.PollInterval())
+	}
+	if got[0] != 2*time.Second || got[9] != 15*time.Second {
+		t.Errorf("intervals %v: want 2s first, 15s at most", got)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] < got[i-1] {
+			t.Errorf("interval shrinks at %d: %v", i, got)
+		}
+	}
+}
+
+func TestCreateButtonDisabledAtLimitWithReason(t *testing.T) {
+	full := views.ServerGroup{ID: 3, Name: "s", Limit: 5, Snapshots: make([]vpsapi.Snapshot, 5)}
+	for i := range full.Snapshots {
+		full.Snapshots[i] = vpsapi.Snapshot{ID: int64(i + 1), Status: "completed"}
+	}
+	doc := render(t, views.ServerLive(full))
+	b := doc.Find(".head-actions button")
+	if _, disabled := b.Attr("disabled"); !disabled {
+		t.Fatal("create is not disabled at 5/5")
+	}
+	reason := doc.Find("#" + b.AttrOr("aria-describedby", "none")).Text()
+	if !strings.Contains(reason, "Limit of 5 reached") {
+		t.Errorf("reason %q", reason)
+	}
+	if doc.Find(`a[href*="/snapshots/new"]`).Length() != 0 {
+		t.Error("a create link is still offered at 5/5")
+	}
+}
+
+func TestCreateFormKeepsInputAndShowsErrors(t *testing.T) {
+	f := views.CreateForm{Page: page(), ServerID: 4, ServerName: "web", ServerStatus: "running", Name: "bad name!", Description: "desc <b>",
+		FormID: "ABCDEFGHIJKLMNOP", Errors: map[string]string{"name": "letters only", "": "VPS.org refused: limit"}}
+	doc := render(t, views.CreateFormBody(f))
+	if v := doc.Find(`input[name="name"]`).AttrOr("value", ""); v != "bad name!" {
+		t.Errorf("name kept as %q", v)
+	}
+	if v := doc.Find(`textarea[name="description"]`).Text(); v != "desc <b>" {
+		t.Errorf("description kept as %q", v)
+	}
+	if doc.Find("#f4-name-error").Text() != "letters only" || doc.Find(`input[name="name"]`).AttrOr("aria-invalid", "") != "true" {
+		t.Error("field error not shown by the field")
+	}
+	if !strings.Contains(doc.Find(".flash.error").Text(), "limit") {
+		t.Error("form-level refusal not shown")
+	}
+	if !strings.Contains(doc.Find(".warning").Text(), "running") {
+		t.Error("no consistency warning for a running server")
+	}
+	f.ServerStatus = "stopped"
+	if render(t, views.CreateFormBody(f)).Find(".warning").Length() != 0 {
+		t.Error("consistency warning shown for a stopped server")
+	}
+}
+
+func TestRestoreConfirmationSaysWhatHappens(t *testing.T) {
+	c := views.Confirm{Page: page(), ServerID: 1, ServerName: "web-1", SnapshotID: 801, SnapshotName: "pre-mig", FormID: "ABCDEFGHIJKLMNOP"}
+	doc := render(t, views.RestoreDialog(c))
+	text := doc.Text()
+	for _, want := range []string{"web-1", "pre-mig", "stopped", "overwritten", "cannot be undone"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("confirmation does not say %q", want)
+		}
+	}
+	if doc.Find(`label[for="confirm-name"]`).Length() != 1 || doc.Find(`input[name="confirm_name"]`).Length() != 1 {
+		t.Error("no labelled field to type the server name")
+	}
+	if a := doc.Find("form").AttrOr("action", ""); a != "/snapshots/801/restore?server_id=1" {
+		t.Errorf("form posts to %q", a)
 	}
 }

@@ -26,7 +26,8 @@ func (a *App) routes(api API) *echo.Echo {
 
 	health := &handlers.Health{Upstream: api}
 	auth := &handlers.Auth{Site: a.site, API: api}
-	snaps := &handlers.Snapshots{Site: a.site, API: api}
+	snaps := &handlers.Snapshots{Site: a.site, API: api, Once: handlers.NewOnce(15*time.Minute, 10000, a.now)}
+	frags := &handlers.Fragments{Site: a.site, API: api}
 
 	g := e.Group(a.base)
 	if a.base != "" {
@@ -52,6 +53,14 @@ func (a *App) routes(api API) *echo.Echo {
 
 	app := pages.Group("", a.requireSignIn)
 	app.GET("/", snaps.List)
+	app.GET("/snapshots/new", snaps.NewForm)
+	app.POST("/snapshots", snaps.Create)
+	app.GET("/snapshots/:id/restore", snaps.ConfirmRestore)
+	app.POST("/snapshots/:id/restore", snaps.Restore)
+	app.GET("/snapshots/:id/delete", snaps.ConfirmDelete)
+	app.POST("/snapshots/:id/delete", snaps.Delete)
+	app.DELETE("/snapshots/:id", snaps.Delete)
+	app.GET("/poll/servers/:id", frags.Poll)
 	return e
 }
 

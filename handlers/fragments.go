@@ -1,0 +1,113 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// Fragments serves the parts of the page that refresh themselves.
+type Fragments struct {
+	Site *Site
+	API  API
+}
+
+func renderUpdated(c echo.Context, u views.Updated) error {
+	return render.Component(c, http.StatusOK, views.UpdatedFragment(u))
+}
+
+// pollState is what the page knew at its last refresh, carried in the poll URL.
+type pollState struct {
+	inProgress []int64
+	restoring  bool
+	status     string
+	unchanged  int
+}
+
+const maxTracked = 20
+
+func parsePoll(c echo.Context) pollState {
+	var p pollState
+	for _, s := range strings.Split(c.QueryParam("ip"), ",") {
+		if id, err := strconv.ParseInt(s, 10, 64); err == nil && id > 0 && len(p.inProgress) < maxTracked {
+			p.inProgress = append(p.inProgress, id)
+		}
+	}
+	p.restoring = c.QueryParam("r") == "1"
+	switch st := c.QueryParam("st"); st {
+	case vpsapi.ServerRunning, vpsapi.ServerStopped, vpsapi.ServerRestoring:
+		p.status = st
+	}
+	if n, err := strconv.Atoi(c.QueryParam("n")); err == nil && n >= 0 && n < 1000 {
+		p.unchanged = n
+	}
+	return p
+}
+
+// Poll refreshes one server's live part. It costs one snapshot list call
+// filtered by server_id, plus one server call while a restore runs. The
+// answer carries no trigger once nothing moves, which ends the polling.
+func (h *Fragments) Poll(c echo.Context) error {
+	ctx := c.Request().Context()
+	token := session.From(ctx).Token()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no such server.")
+	}
+	before := parsePoll(c)
+	snaps, err := h.API.ListSnapshots(ctx, token, id)
+	if err != nil {
+		return err
+	}
+	name, status := "", before.status
+	if len(snaps) > 0 {
+		name = snaps[0].Server.Name
+	}
+	if before.restoring || name == "" {
+		srv, err := h.API.GetServer(ctx, token, id)
+		switch {
+		case err == nil:
+			name, status = srv.Name, srv.Status
+		case errors.Is(err, vpsapi.ErrNotFound) && name != "":
+			status = "" // no Servers API: restore progress cannot be followed
+		default:
+			return err
+		}
+	}
+	g := h.Site.group(id, name, status, snaps)
+
+	var flashes []views.Flash
+	for _, sid := range before.inProgress {
+		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == sid })
+		if i < 0 {
+			continue
+		}
+		s := snaps[i]
+		switch {
+		case s.Failed():
+			flashes = append(flashes, views.Flash{Kind: "error", Text: fmt.Sprintf("Snapshot %s of %s failed (%s).", s.Name, name, views.StatusLabel(s.Status))})
+		case s.Done():
+			flashes = append(flashes, views.Flash{Kind: "ok", Text: fmt.Sprintf("Snapshot %s of %s is complete (%s).", s.Name, name, views.HumanSize(s.SizeMB))})
+		}
+	}
+	if before.restoring && !g.Restoring() {
+		flashes = append(flashes, views.Flash{Kind: "ok", Text: fmt.Sprintf("Restore of %s finished. The server is %s.", name, views.StatusLabel(status))})
+	}
+	now := g.InProgress()
+	slices.Sort(now)
+	slices.Sort(before.inProgress)
+	if slices.Equal(before.inProgress, now) && before.restoring == g.Restoring() {
+		g.PollAfter = before.unchanged + 1
+	}
+	return renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
+}

@@ -1,0 +1,162 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+var nameRule = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+const (
+	maxNameLen        = 100
+	maxDescriptionLen = 500
+)
+
+// validateCreate checks the form before anything is sent to VPS.org.
+func validateCreate(name, description string) map[string]string {
+	errs := map[string]string{}
+	switch {
+	case name == "":
+		errs["name"] = "Give the snapshot a name."
+	case !utf8.ValidString(name) || !nameRule.MatchString(name):
+		errs["name"] = "A snapshot name may contain only letters, digits, hyphens (-) and underscores (_): no spaces or other characters."
+	case len(name) > maxNameLen:
+		errs["name"] = fmt.Sprintf("Keep the name to %d characters or fewer.", maxNameLen)
+	}
+	switch {
+	case !utf8.ValidString(description):
+		errs["description"] = "The description contains characters that are not text."
+	case utf8.RuneCountInString(description) > maxDescriptionLen:
+		errs["description"] = fmt.Sprintf("Keep the description to %d characters or fewer.", maxDescriptionLen)
+	}
+	return errs
+}
+
+// Create starts a snapshot. A repeated submit of the same form gets the first one's outcome.
+func (h *Snapshots) Create(c echo.Context) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	hx := htmx.Read(c).Enabled
+	id, ok := parseServerID(c.FormValue("server_id"))
+	if !ok || id == 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form did not say which server to snapshot. Reload the page and try again.")
+	}
+	f := views.CreateForm{
+		ServerID:    id,
+		Name:        strings.TrimSpace(c.FormValue("name")),
+		Description: strings.TrimSpace(c.FormValue("description")),
+		FormID:      c.FormValue("form_id"),
+		AsPage:      !hx,
+		Errors:      validateCreate(strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("description"))),
+	}
+	if !validFormID(f.FormID) {
+		f.FormID = newFormID()
+		if len(f.Errors) == 0 {
+			f.Errors[""] = "This form had expired. Check the values and submit it again."
+		}
+	}
+	if len(f.Errors) > 0 {
+		return h.showCreate(c, f, http.StatusUnprocessableEntity)
+	}
+
+	v, err, _ := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func() (any, error) {
+		return h.API.CreateSnapshot(ctx, st.Token(), vpsapi.CreateRequest{ServerID: id, Name: f.Name, Description: f.Description})
+	})
+	if err != nil {
+		return h.createFailed(c, f, err)
+	}
+	created := v.(vpsapi.Created)
+	msg := fmt.Sprintf("Snapshot %s of %s started. %s", created.Name, created.Server.Name, created.Message)
+	h.Site.Log.InfoContext(ctx, "snapshot create started", "server_id", id, "snapshot_id", created.ID, "user", who(st))
+	return h.done(c, id, msg, false, true)
+}
+
+// showCreate shows the form again with what was typed and why it was refused.
+func (h *Snapshots) showCreate(c echo.Context, f views.CreateForm, status int) error {
+	ctx := c.Request().Context()
+	f.ServerName = fmt.Sprintf("server %d", f.ServerID)
+	g, err := h.Site.loadGroup(ctx, h.API, session.From(ctx).Token(), f.ServerID)
+	switch {
+	case err == nil:
+		f.ServerName, f.ServerStatus = g.Name, g.Status
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		return err
+	}
+	return h.renderCreate(c, status, f)
+}
+
+// createFailed turns an upstream refusal into words on the form.
+func (h *Snapshots) createFailed(c echo.Context, f views.CreateForm, err error) error {
+	var ve *vpsapi.Error
+	switch {
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		return err
+	case errors.Is(err, vpsapi.ErrNotFound):
+		f.Errors[""] = fmt.Sprintf("VPS.org has no server %d on this account any more. It may have been deleted.", f.ServerID)
+	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
+		for field, msgs := range ve.Fields {
+			if field == "name" || field == "description" {
+				f.Errors[field] = strings.Join(msgs, " ")
+			}
+		}
+		if sum := ve.Summary(); sum != "" {
+			f.Errors[""] = "VPS.org refused: " + sum
+		} else if len(f.Errors) == 0 {
+			f.Errors[""] = "VPS.org refused the snapshot without saying why."
+		}
+		for field, msgs := range ve.Fields {
+			if field != "name" && field != "description" && field != "non_field_errors" {
+				f.Errors[""] += " " + field + ": " + strings.Join(msgs, " ")
+			}
+		}
+	default:
+		h.Site.Log.WarnContext(c.Request().Context(), "snapshot create failed", "server_id", f.ServerID, "error", err)
+		f.Errors[""] = "VPS.org did not answer, so it is not known whether the snapshot was started. Check the list before submitting again."
+		f.FormID = newFormID() // a new, deliberate submit is the person's choice
+		return h.showCreate(c, f, http.StatusBadGateway)
+	}
+	f.FormID = newFormID()
+	return h.showCreate(c, f, http.StatusUnprocessableEntity)
+}
+
+// done finishes an action: for htmx the server's refreshed card with the
+// message; without JavaScript a flash and a redirect to the page.
+func (h *Snapshots) done(c echo.Context, serverID int64, msg string, closeDialog, clearForm bool) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	if !htmx.Read(c).Enabled {
+		st.AddFlash("ok", msg)
+		return c.Redirect(http.StatusSeeOther, h.Site.URL("/")+"#server-"+fmt.Sprint(serverID))
+	}
+	g, err := h.Site.loadGroup(ctx, h.API, st.Token(), serverID)
+	if err != nil {
+		// The action happened; only the refresh failed. Reload the page.
+		st.AddFlash("ok", msg)
+		htmx.Redirect(c, h.Site.URL("/"))
+		return c.NoContent(http.StatusOK)
+	}
+	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
+	htmx.Reswap(c, "outerHTML")
+	return renderUpdated(c, views.Updated{
+		Group: g, Flashes: []views.Flash{{Kind: "ok", Text: msg}}, CloseDialog: closeDialog, ClearForm: clearForm,
+	})
+}
+
+// who names the person for logs: the SSO identity, else the token's last characters.
+func who(st *session.State) string {
+	if id := st.Identity(); id != "" {
+		return id
+	}
+	return st.Token().String()
+}

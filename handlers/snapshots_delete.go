@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// ConfirmDelete names the snapshot before it is deleted.
+func (h *Snapshots) ConfirmDelete(c echo.Context) error {
+	cf, err := h.confirmFor(c)
+	if err != nil {
+		return err
+	}
+	return h.renderDelete(c, http.StatusOK, cf)
+}
+
+func (h *Snapshots) renderDelete(c echo.Context, status int, cf views.Confirm) error {
+	cf.Page = h.Site.Page(c, "Delete "+cf.SnapshotName)
+	if cf.AsPage {
+		return render.Component(c, status, views.DeletePage(cf))
+	}
+	return render.Component(c, status, views.DeleteDialog(cf))
+}
+
+// Delete deletes a snapshot (POST from the form, DELETE from htmx).
+func (h *Snapshots) Delete(c echo.Context) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	cf, err := h.confirmFor(c)
+	if err != nil {
+		return h.gone(c, err, "That snapshot was already deleted.")
+	}
+	formID := c.FormValue("form_id")
+	if !validFormID(formID) {
+		cf.Error = "This confirmation had expired. Confirm again to delete the snapshot."
+		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
+	}
+	_, err, _ = h.Once.Do(ctx, onceKey("delete", st.Token(), formID), func() (any, error) {
+		return nil, h.API.DeleteSnapshot(ctx, st.Token(), cf.SnapshotID)
+	})
+	var ve *vpsapi.Error
+	switch {
+	case err == nil:
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		return err
+	case errors.Is(err, vpsapi.ErrNotFound):
+		return h.gone(c, err, "That snapshot was already deleted.")
+	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
+		cf.Error = "VPS.org refused to delete it: " + ve.Summary()
+		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
+	default:
+		cf.Error = "VPS.org did not answer, so it is not known whether the snapshot was deleted. Check the list before trying again."
+		return h.renderDelete(c, http.StatusBadGateway, cf)
+	}
+	h.Site.Log.InfoContext(ctx, "snapshot deleted", "server_id", cf.ServerID, "snapshot_id", cf.SnapshotID, "user", who(st))
+	return h.done(c, cf.ServerID, fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName), true, false)
+}

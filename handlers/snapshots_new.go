@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// NewForm shows the create form: into the server's card for htmx, as a page without JavaScript.
+func (h *Snapshots) NewForm(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, ok := parseServerID(c.QueryParam("server_id"))
+	if !ok || id == 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, "Choose a server to snapshot from the snapshots page.")
+	}
+	g, err := h.Site.loadGroup(ctx, h.API, session.From(ctx).Token(), id)
+	if err != nil {
+		return err
+	}
+	f := views.CreateForm{
+		ServerID: g.ID, ServerName: g.Name, ServerStatus: g.Status,
+		FormID: newFormID(), AsPage: !htmx.Read(c).Enabled, Errors: map[string]string{},
+	}
+	if g.Full() {
+		f.Errors[""] = fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows. Delete one before creating another.", g.Name, g.Limit)
+	}
+	return h.renderCreate(c, http.StatusOK, f)
+}
+
+func (h *Snapshots) renderCreate(c echo.Context, status int, f views.CreateForm) error {
+	f.Page = h.Site.Page(c, "New snapshot of "+f.ServerName)
+	if f.AsPage {
+		return render.Component(c, status, views.CreatePage(f))
+	}
+	return render.Component(c, status, views.CreateFormBody(f))
+}

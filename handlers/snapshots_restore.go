@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/render"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// confirmFor loads what a restore or delete confirmation names.
+func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
+	ctx := c.Request().Context()
+	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || snapID <= 0 {
+		return views.Confirm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
+	}
+	serverID, _ := parseServerID(c.QueryParam("server_id"))
+	snap, err := findSnapshot(ctx, h.API, session.From(ctx).Token(), serverID, snapID)
+	if err != nil {
+		return views.Confirm{}, err
+	}
+	return views.Confirm{
+		ServerID: snap.Server.ID, ServerName: snap.Server.Name,
+		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt,
+		FormID: newFormID(), AsPage: !htmx.Read(c).Enabled,
+	}, nil
+}
+
+// ConfirmRestore asks the person to type the server's name before a restore.
+func (h *Snapshots) ConfirmRestore(c echo.Context) error {
+	cf, err := h.confirmFor(c)
+	if err != nil {
+		return err
+	}
+	return h.renderRestore(c, http.StatusOK, cf)
+}
+
+func (h *Snapshots) renderRestore(c echo.Context, status int, cf views.Confirm) error {
+	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
+	if cf.AsPage {
+		return render.Component(c, status, views.RestorePage(cf))
+	}
+	return render.Component(c, status, views.RestoreDialog(cf))
+}
+
+// Restore restores a server from a snapshot once the typed name matches.
+func (h *Snapshots) Restore(c echo.Context) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	cf, err := h.confirmFor(c)
+	if err != nil {
+		return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")
+	}
+	cf.Typed = c.FormValue("confirm_name")
+	formID := c.FormValue("form_id")
+	if strings.TrimSpace(cf.Typed) != cf.ServerName {
+		cf.Error = fmt.Sprintf("The name you typed does not match. Type %s exactly to restore it; nothing was changed.", cf.ServerName)
+		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+	}
+	if !validFormID(formID) {
+		cf.Error = "This confirmation had expired. Type the server name again and confirm."
+		cf.Typed = ""
+		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+	}
+	v, err, _ := h.Once.Do(ctx, onceKey("restore", st.Token(), formID), func() (any, error) {
+		return h.API.RestoreSnapshot(ctx, st.Token(), cf.SnapshotID)
+	})
+	if err != nil {
+		var ve *vpsapi.Error
+		switch {
+		case errors.Is(err, vpsapi.ErrUnauthorized):
+			return err
+		case errors.Is(err, vpsapi.ErrNotFound):
+			return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")
+		case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
+			cf.Error = "VPS.org refused the restore: " + ve.Summary()
+			return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+		default:
+			h.Site.Log.WarnContext(ctx, "restore failed", "snapshot_id", cf.SnapshotID, "error", err)
+			cf.Error = "VPS.org did not answer, so it is not known whether the restore started. Check the server's status before trying again."
+			return h.renderRestore(c, http.StatusBadGateway, cf)
+		}
+	}
+	res := v.(vpsapi.Restored)
+	h.Site.Log.InfoContext(ctx, "restore started", "server_id", cf.ServerID, "snapshot_id", cf.SnapshotID, "user", who(st))
+	msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Message)
+	return h.done(c, cf.ServerID, msg, true, false)
+}
+
+// gone answers an action on a snapshot that no longer exists: not an error
+// for the person, the list just needs refreshing.
+func (h *Snapshots) gone(c echo.Context, err error, msg string) error {
+	if !errors.Is(err, vpsapi.ErrNotFound) {
+		return err
+	}
+	st := session.From(c.Request().Context())
+	st.AddFlash("info", msg)
+	if htmx.Read(c).Enabled {
+		htmx.Redirect(c, h.Site.URL("/"))
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, h.Site.URL("/"))
+}
