@@ -66,7 +66,11 @@ type testServer struct {
 	dir   string
 }
 
-type serverOpt func(*web.Config, *simulator.Options)
+type (
+	webConfig  = web.Config
+	simOptions = simulator.Options
+	serverOpt  func(*webConfig, *simOptions)
+)
 
 // newTestServer runs Snapdash against the simulator, both over real HTTP.
 func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
@@ -220,3 +224,29 @@ func texts(s *goquery.Selection) []string {
 	return out
 }
 
+// hx sends an htmx request: the CSRF token in the header, as hx-headers does.
+func (b *browser) hx(method, path string, form url.Values) response {
+	b.ts.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.ts.URL+path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("X-CSRF-Token", b.csrf)
+	return b.do(req)
+}
+
+// formFields reads the named form's hidden fields and values, as a browser would submit them.
+func formFields(r response, selector string) url.Values {
+	v := url.Values{}
+	r.Doc.Find(selector + " input").Each(func(_ int, in *goquery.Selection) {
+		if name, ok := in.Attr("name"); ok {
+			v.Set(name, in.AttrOr("value", ""))
+		}
+	})
+	return v
+}
