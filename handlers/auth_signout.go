@@ -15,6 +15,8 @@ func (h *Auth) SignOut(c echo.Context) error {
 	if err := st.SignOut(); err != nil {
 		return err
 	}
+	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
+	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
 	to := h.Site.SignInURL("signed-out", "")
 	if htmx.Read(c).Enabled {
 		htmx.Redirect(c, to)

@@ -11,6 +11,12 @@
     }
   });
 
+  // A page restored from the back/forward cache may show data of a session
+  // that has ended since: fetch it again.
+  window.addEventListener("pageshow", function (ev) {
+    if (ev.persisted) window.location.reload();
+  });
+
   // A confirmation swapped into #dialog opens as a modal; closing it empties the slot.
   var opener = null;
   document.addEventListener("htmx:beforeRequest", function (ev) {

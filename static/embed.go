@@ -11,7 +11,7 @@ import (
 	"path"
 )
 
-//go:embed htmx-2.0.11.min.js app.css app.js
+//go:embed htmx-2.0.11.min.js app.css app.js favicon.svg
 var files embed.FS
 
 // HTMX is the name of the vendored htmx build.

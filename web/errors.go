@@ -103,8 +103,9 @@ func (a *App) tokenRefused(c echo.Context) {
 	}
 	to := a.site.SignInURL("refused", "")
 	if htmx.Read(c).Enabled {
+		// 200: a 401 is what the SSO proxy sends, and app.js reloads on it.
 		htmx.Redirect(c, to)
-		_ = c.NoContent(http.StatusUnauthorized)
+		_ = c.NoContent(http.StatusOK)
 		return
 	}
 	_ = c.Redirect(http.StatusSeeOther, to)

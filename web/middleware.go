@@ -115,8 +115,9 @@ func (a *App) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		to := a.site.SignInURL(reason, back)
 		if htmx.Read(c).Enabled {
+			// 200: a 401 is what the SSO proxy sends, and app.js reloads on it.
 			htmx.Redirect(c, to)
-			return c.NoContent(http.StatusUnauthorized)
+			return c.NoContent(http.StatusOK)
 		}
 		return c.Redirect(http.StatusSeeOther, to)
 	}

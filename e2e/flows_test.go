@@ -1,0 +1,286 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+func TestSignInWrongTokenThenRight(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.allow(`status of 401`)
+	tb.do(
+		chromedp.Navigate(a.URL+"/signin"),
+		chromedp.SendKeys(chromedp.CSS("#token"), "not-my-token"),
+		chromedp.Submit(chromedp.CSS("#token")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token-error")))
+	if msg := tb.text("#token-error"); !strings.Contains(msg, "refused") {
+		t.Errorf("error shown: %q", msg)
+	}
+	cookies, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{a.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cookies.Cookies {
+		if c.Name == "snapdash_session" {
+			t.Error("a session cookie was stored for a refused token")
+		}
+	}
+	tb.signIn()
+	if n := tb.count("section.server"); n != 4 {
+		t.Errorf("%d servers shown after signing in, want 4", n)
+	}
+}
+
+func TestCreateAndWatchItComplete(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.eval(`window.notReloaded = "yes"`)
+	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "e2e-watched"),
+		chromedp.SendKeys(chromedp.CSS("#create-12348 textarea"), "made by the browser suite"),
+		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
+	if f := tb.text("#flashes"); !strings.Contains(f, "e2e-watched") {
+		t.Errorf("flash after create: %q", f)
+	}
+	tb.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.completed")))
+	tb.until(5*time.Second, `document.querySelector("#flashes").textContent.includes("is complete")`)
+	if tb.eval(`window.notReloaded || "reloaded"`) != "yes" {
+		t.Error("the page reloaded; it should update in place")
+	}
+	if tb.count("[hx-trigger]") != 0 {
+		t.Error("polling elements remain once the snapshot completed")
+	}
+	before := a.requests.Load()
+	time.Sleep(5 * time.Second)
+	if n := a.requests.Load() - before; n != 0 {
+		t.Errorf("an idle page sent %d requests in 5 s, want 0", n)
+	}
+}
+
+func TestBadNameAndLimit(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.allow(`status of 422`) // the refused forms come back as 422
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "my snapshot!"),
+		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))
+	if v, _ := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS("#create-12348 input[name=name]"))); v != "my snapshot!" {
+		t.Errorf("what was typed became %q", v)
+	}
+	if e := tb.text("#create-12348 .field .error"); !strings.Contains(e, "letters, digits") {
+		t.Errorf("rule explained as %q", e)
+	}
+	if n := len(a.sim.Snapshots(simulator.DemoToken)); n != 8 {
+		t.Errorf("%d snapshots after a refused name, want the 8 seeded", n)
+	}
+
+	// staging-01 holds 5: the action is disabled and says why.
+	dis := tb.count(`#server-12347 .head-actions button[disabled]`)
+	if dis != 1 || !strings.Contains(tb.text("#server-12347 .reason"), "Limit of 5") {
+		t.Errorf("create at 5/5: %d disabled buttons, reason %q", dis, tb.text("#server-12347 .reason"))
+	}
+	// Asking anyway (a pasted URL) gets VPS.org's own refusal.
+	tb.do(chromedp.Navigate(a.URL + "/snapshots/new?server_id=12347"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("form.create input[name=name]")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("form.create input[name=name]"), "sixth"),
+		chromedp.Click(chromedp.CSS("form.create button[type=submit]")),
+	)
+	tb.until(10*time.Second, `document.querySelector("form.create .flash.error").textContent.includes("Snapshot limit reached")`)
+}
+
+func TestRestoreWithTypedName(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.allow(`status of 422`) // the wrong name comes back as 422
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-name")))
+	text := tb.text("dialog[open]")
+	for _, want := range []string{"web-server-01", "pre-migration-snapshot", "stopped", "overwritten"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dialog does not say %q", want)
+		}
+	}
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-1"),
+		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-error")))
+	if st := a.sim.ServerStatus(12345); st != "running" {
+		t.Fatalf("a wrong name restored the server (%s)", st)
+	}
+	tb.do(
+		chromedp.Clear(chromedp.CSS("#confirm-name")),
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
+		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
+	)
+	tb.until(10*time.Second, `document.querySelector("#server-12345 [data-testid=server-status]").textContent === "restoring"`)
+	if tb.count("dialog") != 0 {
+		t.Error("the dialog stayed open")
+	}
+	tb.until(30*time.Second, `document.querySelector("#server-12345 [data-testid=server-status]").textContent === "running"`)
+	tb.until(5*time.Second, `document.querySelector("#flashes").textContent.includes("Restore of web-server-01 finished")`)
+}
+
+func TestDeleteAfterConfirmation(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-798 a[href*="/delete"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] button[type=submit]")))
+	if !strings.Contains(tb.text("dialog[open] h2"), "weekly-snapshot-2025-01-08") {
+		t.Errorf("dialog names %q", tb.text("dialog[open] h2"))
+	}
+	tb.do(chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")))
+	tb.wait(10*time.Second, chromedp.WaitNotPresent(chromedp.CSS("#snapshot-798")))
+	tb.do(chromedp.Reload())
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#snapshot-801")))
+	if tb.count("#snapshot-798") != 0 {
+		t.Error("the deleted snapshot is back after a reload")
+	}
+}
+
+func TestCancelClosesDialog(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-798 a[href*="/delete"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] [data-dismiss]")))
+	tb.do(chromedp.Click(chromedp.CSS("dialog[open] [data-dismiss]")))
+	tb.wait(5*time.Second, chromedp.WaitNotPresent(chromedp.CSS("dialog")))
+	if tb.count("#snapshot-798") != 1 || len(a.sim.Snapshots(simulator.DemoToken)) != 8 {
+		t.Error("cancel deleted something")
+	}
+}
+
+func TestFilterFromPastedURL(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	// Pasted while signed out: sign in, then land on the filtered page.
+	tb.do(chromedp.Navigate(a.URL + "/?server_id=12347"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#token"), simulator.DemoToken),
+		chromedp.Submit(chromedp.CSS("#token")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))
+	if loc := tb.location(); loc != "/?server_id=12347" {
+		t.Errorf("landed on %q", loc)
+	}
+	if n := tb.count("section.server"); n != 1 || tb.text("section.server h2") != "staging-01" {
+		t.Errorf("%d servers shown, first %q", n, tb.text("section.server h2"))
+	}
+}
+
+func TestSignOutThenBack(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`header form button`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	tb.eval(`history.back(), "ok"`)
+	time.Sleep(2 * time.Second)
+	if n := tb.count("section.server"); n != 0 {
+		t.Errorf("the back button shows %d servers after sign-out (at %s)", n, tb.location())
+	}
+	t.Logf("after back: %s", tb.location())
+}
+
+func TestCreateAndRestoreWithoutJavaScript(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.noScript()
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("form.create input[name=name]")))
+	if !strings.HasPrefix(tb.location(), "/snapshots/new") {
+		t.Errorf("without JavaScript the form should be its own page, at %q", tb.location())
+	}
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("form.create input[name=name]"), "no-js"),
+		chromedp.Click(chromedp.CSS("form.create button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
+
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#confirm-name")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
+		chromedp.Click(chromedp.CSS("form.confirm button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12345")))
+	if s := tb.text("#server-12345 [data-testid=server-status]"); s != "restoring" {
+		t.Errorf("after a restore without JavaScript the server shows %q", s)
+	}
+	if a.sim.ServerStatus(12345) != "restoring" {
+		t.Error("no restore reached the API")
+	}
+}
+
+const focusCheck = `(() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return "nothing focused";
+  const cs = getComputedStyle(e);
+  if (!e.matches(":focus-visible") || cs.outlineStyle === "none" || cs.outlineWidth === "0px")
+    return "focus not visible on " + e.outerHTML.slice(0, 80);
+  return "ok";
+})()`
+
+// tabTo presses Tab until the focused element matches sel, checking the
+// focus is visible at every stop.
+func (tb *tab) tabTo(sel string, max int) {
+	tb.t.Helper()
+	for range max {
+		tb.do(chromedp.KeyEvent(kb.Tab))
+		if got := tb.eval(focusCheck); got != "ok" {
+			tb.t.Fatalf("while tabbing to %s: %s", sel, got)
+		}
+		if tb.eval(`document.activeElement.matches(`+quote(sel)+`) ? "y" : "n"`) == "y" {
+			return
+		}
+	}
+	tb.t.Fatalf("%s not reached with %d presses of Tab", sel, max)
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+func TestKeyboardOnlyCreate(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.do(chromedp.Navigate(a.URL + "/signin"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	tb.tabTo("#token", 10)
+	tb.do(chromedp.KeyEvent(simulator.DemoToken), chromedp.KeyEvent(kb.Enter))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))
+	tb.tabTo(`#server-12348 a[href*="/snapshots/new"]`, 40)
+	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.until(10*time.Second, `document.activeElement && document.activeElement.matches("#create-12348 input[name=name]")`)
+	if got := tb.eval(focusCheck); got != "ok" {
+		t.Errorf("in the form: %s", got)
+	}
+	tb.do(chromedp.KeyEvent("by-keyboard"), chromedp.KeyEvent(kb.Enter))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
+	if name := tb.text("#server-12348 tr.snapshot td.name"); name != "by-keyboard" {
+		t.Errorf("created %q", name)
+	}
+}

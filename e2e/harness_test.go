@@ -1,0 +1,302 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+	"github.com/snapdash/snapdash/web"
+	"github.com/snapdash/snapdash/web/session"
+)
+
+// chromium is the browser binary, found once in TestMain.
+var chromium string
+
+func TestMain(m *testing.M) {
+	for _, p := range []string{os.Getenv("SNAPDASH_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if p == "" {
+			continue
+		}
+		if path, err := exec.LookPath(p); err == nil {
+			chromium = path
+			break
+		}
+	}
+	if chromium == "" {
+		if os.Getenv("CI") == "true" {
+			fmt.Fprintln(os.Stderr, "e2e: no chromium found and CI=true: the browser suite must run (make deps installs it)")
+			os.Exit(1)
+		}
+		fmt.Fprintln(os.Stderr, "e2e: SKIPPING the browser suite: no chromium on PATH (apt-get install chromium, or run make deps)")
+	}
+	os.Exit(m.Run())
+}
+
+// app is Snapdash on a fresh simulator, over real HTTP, counting the
+// requests the browser makes.
+type app struct {
+	URL      string
+	sim      *simulator.Simulator
+	requests atomic.Int64
+	mu       sync.Mutex
+	paths    []string
+}
+
+func startApp(t *testing.T) *app {
+	t.Helper()
+	if chromium == "" {
+		t.Skip("no chromium")
+	}
+	sim := simulator.New(simulator.Options{SnapshotDelay: 3 * time.Second, RestoreDelay: 4 * time.Second})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	api, err := vpsapi.New(upstream.URL, vpsapi.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, err := session.NewFileBackend(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{
+		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)},
+		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
+	}, web.Deps{API: api, Sessions: backend, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &app{sim: sim}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.requests.Add(1)
+		a.mu.Lock()
+		a.paths = append(a.paths, r.Method+" "+r.URL.Path)
+		a.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL
+	return a
+}
+
+// tab is one fresh browser (its own profile) on one page.
+type tab struct {
+	t   *testing.T
+	app *app
+	ctx context.Context
+
+	mu       sync.Mutex
+	messages []chromedp.ConsoleMessage
+	allowed  []*regexp.Regexp // console messages a flow expects
+}
+
+type tabOption func(*[]chromedp.ExecAllocatorOption)
+
+func phone(o *[]chromedp.ExecAllocatorOption) { *o = append(*o, chromedp.WindowSize(390, 844)) }
+
+// newTab starts a browser with a fresh profile. Every console error or
+// exception, CSP violations among them, fails the test at its end.
+func newTab(t *testing.T, a *app, opts ...tabOption) *tab {
+	t.Helper()
+	alloc := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	for _, o := range opts {
+		o(&alloc)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), alloc...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	tb := &tab{t: t, app: a, ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil {
+		cancelTime()
+		cancelTab()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			tb.mu.Lock()
+			tb.messages = append(tb.messages, m)
+			tb.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		cancelTime()
+		cancelTab()
+		cancelAlloc()
+		<-done
+		tb.checkConsole()
+	})
+	return tb
+}
+
+// allow lets console messages matching re pass, for a flow that provokes them.
+func (tb *tab) allow(re string) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.allowed = append(tb.allowed, regexp.MustCompile(re))
+}
+
+func (tb *tab) checkConsole() {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+next:
+	for _, m := range tb.messages {
+		if m.Type != chromedp.ConsoleError && m.Type != chromedp.ConsoleException &&
+			!strings.Contains(m.Text, "Content Security Policy") {
+			continue
+		}
+		for _, re := range tb.allowed {
+			if re.MatchString(m.Text) {
+				continue next
+			}
+		}
+		tb.t.Errorf("browser console: %s (%s)", m, m.URL)
+	}
+}
+
+func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, steps...); err != nil {
+		tb.t.Fatalf("browser: %v", err)
+	}
+}
+
+// wait runs steps with a shorter deadline, so a missing element fails fast.
+func (tb *tab) wait(d time.Duration, steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			html, _ := chromedp.Run(tb.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+			tb.t.Fatalf("browser: gave up after %s; the page shows:\n%s", d, html)
+		}
+		tb.t.Fatalf("browser: %v", err)
+	}
+}
+
+// until waits for a JavaScript expression to become true.
+func (tb *tab) until(d time.Duration, js string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, d)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js)); err != nil {
+		html, _ := chromedp.Run(tb.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+		tb.t.Fatalf("browser: %s did not become true (%v); the page shows:\n%s", js, err, html)
+	}
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		tb.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+func (tb *tab) eval(js string) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		tb.t.Fatalf("eval %s: %v", js, err)
+	}
+	return s
+}
+
+func (tb *tab) count(sel string) int {
+	tb.t.Helper()
+	n, err := chromedp.Run(tb.ctx, chromedp.Evaluate[int](fmt.Sprintf("document.querySelectorAll(%q).length", sel)))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return n
+}
+
+func (tb *tab) location() string {
+	tb.t.Helper()
+	u, err := chromedp.Run(tb.ctx, chromedp.Location())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	return strings.TrimPrefix(u, tb.app.URL)
+}
+
+// noScript turns JavaScript off for this tab.
+func (tb *tab) noScript() {
+	tb.t.Helper()
+	if _, err := chromedp.Call(tb.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
+// signIn signs in with the demo token from the sign-in page.
+func (tb *tab) signIn() {
+	tb.t.Helper()
+	tb.do(
+		chromedp.Navigate(tb.app.URL+"/signin"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), simulator.DemoToken),
+		chromedp.Submit(chromedp.CSS("#token")),
+	)
+	tb.wait(15*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))
+}
+
+// screenshot writes a PNG of the whole page to the screenshot folder.
+func (tb *tab) screenshot(name string) {
+	tb.t.Helper()
+	buf, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	dir := screenshotDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, buf, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.t.Logf("screenshot: %s", path)
+}
+
+// screenshotDir is SNAPDASH_SCREENSHOTS, or e2e/out/screenshots.
+func screenshotDir() string {
+	if d := os.Getenv("SNAPDASH_SCREENSHOTS"); d != "" {
+		return d
+	}
+	return filepath.Join("out", "screenshots")
+}
