@@ -1,5 +1,5 @@
 # Snapdash. `make test` is what CI runs; `make run` starts it on the simulator.
-.PHONY: run test check unit generate static-build deps
+.PHONY: run test check unit generate static-build deps screenshots e2e
 
 run:
 	go run ./cmd/snapdash
@@ -23,3 +23,11 @@ generate:
 # The binary the Dockerfile builds: static, and it starts.
 static-build:
 	@bash .ci/static-build
+
+# The browser suite alone (headless chromium).
+e2e: deps
+	go test -count=1 ./e2e/
+
+# Refresh the screenshots the README shows.
+screenshots: deps
+	SNAPDASH_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestScreenshots ./e2e/

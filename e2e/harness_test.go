@@ -108,9 +108,12 @@ type tab struct {
 	allowed  []*regexp.Regexp // console messages a flow expects
 }
 
-type tabOption func(*[]chromedp.ExecAllocatorOption)
+type tabOption func(*tab)
 
-func phone(o *[]chromedp.ExecAllocatorOption) { *o = append(*o, chromedp.WindowSize(390, 844)) }
+// phone makes the tab a 390 px wide touch screen.
+func phone(tb *tab) {
+	tb.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+}
 
 // newTab starts a browser with a fresh profile. Every console error or
 // exception, CSP violations among them, fails the test at its end.
@@ -126,9 +129,6 @@ func newTab(t *testing.T, a *app, opts ...tabOption) *tab {
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1280, 900),
 	)
-	for _, o := range opts {
-		o(&alloc)
-	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), alloc...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
@@ -159,6 +159,9 @@ func newTab(t *testing.T, a *app, opts ...tabOption) *tab {
 		<-done
 		tb.checkConsole()
 	})
+	for _, o := range opts {
+		o(tb)
+	}
 	return tb
 }
 
