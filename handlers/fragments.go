@@ -1,17 +1,20 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/htmx"
 	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
@@ -67,7 +70,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 	before := parsePoll(c)
 	snaps, err := h.API.ListSnapshots(ctx, token, id)
 	if err != nil {
-		return err
+		return h.pollFailed(c, id, before, err)
 	}
 	name, status := "", before.status
 	if len(snaps) > 0 {
@@ -81,7 +84,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 		case errors.Is(err, vpsapi.ErrNotFound) && name != "":
 			status = "" // no Servers API: restore progress cannot be followed
 		default:
-			return err
+			return h.pollFailed(c, id, before, err)
 		}
 	}
 	g := h.Site.group(id, name, status, snaps)
@@ -110,4 +113,26 @@ func (h *Fragments) Poll(c echo.Context) error {
 		g.PollAfter = before.unchanged + 1
 	}
 	return renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
+}
+
+// pollFailed keeps the page as it was and polls again later: only the poller
+// is replaced, with a note and the next, longer interval. A refused token
+// still ends the session.
+func (h *Fragments) pollFailed(c echo.Context, id int64, before pollState, err error) error {
+	if !errors.Is(err, vpsapi.ErrUnavailable) {
+		return err
+	}
+	h.Site.Log.WarnContext(c.Request().Context(), "poll failed", "server_id", id, "error", err)
+	p := views.PollSpec{
+		Base: h.Site.BasePath, ServerID: id, InProgress: before.inProgress,
+		Restoring: before.restoring, Status: before.status, After: max(before.unchanged+1, 2),
+	}
+	status, why := http.StatusBadGateway, "VPS.org is not answering"
+	if errors.Is(err, context.DeadlineExceeded) {
+		status, why = http.StatusGatewayTimeout, "VPS.org is too slow to answer"
+	}
+	msg := fmt.Sprintf("Could not refresh: %s. Trying again in %d s.", why, int(p.Interval()/time.Second))
+	htmx.Retarget(c, "#server-"+strconv.FormatInt(id, 10)+"-poller")
+	htmx.Reswap(c, "outerHTML")
+	return render.Component(c, status, views.Poller(p, msg))
 }

@@ -189,7 +189,7 @@ func TestLivePartPollsOnlyWhileSomethingMoves(t *testing.T) {
 	}
 
 	g := views.ServerGroup{Base: "/sd", ID: 9, Name: "s", Status: "running", Limit: 5, Snapshots: []vpsapi.Snapshot{moving, done}}
-	live := render(t, views.ServerLive(g)).Find("#server-9-live")
+	live := render(t, views.ServerLive(g)).Find("#server-9-poller")
 	if tr, _ := live.Attr("hx-trigger"); tr != "every 2s" {
 		t.Errorf("trigger %q, want every 2s", tr)
 	}
@@ -199,11 +199,11 @@ func TestLivePartPollsOnlyWhileSomethingMoves(t *testing.T) {
 
 	g.Snapshots = []vpsapi.Snapshot{done}
 	g.Status = "restoring"
-	live = render(t, views.ServerLive(g)).Find("#server-9-live")
-	if _, ok := live.Attr("hx-trigger"); !ok {
+	doc := render(t, views.ServerLive(g))
+	if _, ok := doc.Find("#server-9-poller").Attr("hx-trigger"); !ok {
 		t.Error("a restoring server does not poll")
 	}
-	if live.Find(`a[href*="/restore"]`).Length() != 0 {
+	if doc.Find(`a[href*="/restore"]`).Length() != 0 {
 		t.Error("restore offered while a restore runs")
 	}
 }
@@ -211,7 +211,7 @@ func TestLivePartPollsOnlyWhileSomethingMoves(t *testing.T) {
 func TestPollBackoff(t *testing.T) {
 	var got []time.Duration
 	for n := 0; n < 10; n++ {
-		got = append(got, views.ServerGroup{PollAfter: n}.PollInterval())
+		got = append(got, views.PollSpec{After: n}.Interval())
 	}
 	if got[0] != 2*time.Second || got[9] != 15*time.Second {
 		t.Errorf("intervals %v: want 2s first, 15s at most", got)

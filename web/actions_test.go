@@ -182,7 +182,7 @@ func TestCreateWithHtmxSwapsTheCard(t *testing.T) {
 	if live.Find("tr.snapshot .badge").Text() != "in progress" {
 		t.Error("the new snapshot is not shown at once as in progress")
 	}
-	if _, ok := live.Attr("hx-trigger"); !ok {
+	if _, ok := live.Find(".poller").Attr("hx-trigger"); !ok {
 		t.Error("the card does not start polling")
 	}
 	if !strings.Contains(r.Doc.Find(`[hx-swap-oob="beforeend:#flashes"]`).Text(), "via-htmx") {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +17,9 @@ type Fault struct {
 	Delay   time.Duration // wait this long, then answer normally (or as above)
 	Times   int           // how many requests it hits; 0 means until cleared
 }
+
+// maxHang bounds a Hang, so a caller without a timeout cannot block a test forever.
+const maxHang = time.Minute
 
 // SetFault installs f, replacing any other.
 func (s *Simulator) SetFault(f Fault) {
@@ -49,7 +53,14 @@ func (s *Simulator) inject(w http.ResponseWriter, r *http.Request, f Fault) bool
 	}
 	switch {
 	case f.Hang:
-		<-r.Context().Done()
+		// Read the body first: only then does the server notice the caller giving up.
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+		t := time.NewTimer(maxHang)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+		case <-t.C:
+		}
 		return true
 	case f.Reset:
 		if hj, ok := w.(http.Hijacker); ok {
