@@ -12,7 +12,7 @@ import (
 )
 
 func TestSignInPageSuggestsDemoToken(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newTestServer(t, func(c *webConfig, _ *simOptions) { c.DemoToken = simulator.DemoToken })
 	r := ts.browser().get("/signin")
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", r.StatusCode)

@@ -37,6 +37,25 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// readForm parses a posted form up front, so a malformed one gets a clear
+// 400 instead of looking like empty fields (or a missing CSRF token).
+func (a *App) readForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method == http.MethodPost || r.Method == http.MethodDelete {
+			if err := r.ParseForm(); err != nil {
+				var mbe *http.MaxBytesError
+				var he *echo.HTTPError
+				if errors.As(err, &mbe) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+					return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(err)
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.").SetInternal(err)
+			}
+		}
+		return next(c)
+	}
+}
+
 // clientIP is the address a request came from: the proxy's X-Forwarded-For
 // is believed only when the peer is a trusted proxy.
 func (a *App) clientIP(r *http.Request) string {

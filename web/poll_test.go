@@ -168,14 +168,14 @@ func TestPollingDoesNotKeepSessionAlive(t *testing.T) {
 
 func TestRefusedTokenDuringPollRedirectsHtmx(t *testing.T) {
 	ts := newTestServer(t)
-	ts.sim.AddAccount("revoked-soon", simulator.ServerSeed{ID: 777, Name: "box", Snapshots: []simulator.SnapshotSeed{{Name: "s", Status: "in_progress"}}})
+	ts.sim.AddAccount("tk-revoked-soon-5c1e", simulator.ServerSeed{ID: 777, Name: "box", Snapshots: []simulator.SnapshotSeed{{Name: "s", Status: "in_progress"}}})
 	b := ts.browser()
-	page := b.signIn("revoked-soon")
+	page := b.signIn("tk-revoked-soon-5c1e")
 	url, _ := pollOf(page.Doc.Find("#server-777-live"))
 	if url == "" {
 		t.Fatal("no polling for an in-progress snapshot")
 	}
-	ts.sim.RevokeToken("revoked-soon")
+	ts.sim.RevokeToken("tk-revoked-soon-5c1e")
 	r := b.hx(http.MethodGet, url, nil)
 	if !strings.Contains(r.Header.Get("HX-Redirect"), "/signin?reason=refused") {
 		t.Errorf("HX-Redirect %q", r.Header.Get("HX-Redirect"))

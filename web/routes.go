@@ -37,7 +37,7 @@ func (a *App) routes(api API) *echo.Echo {
 	g.GET("/readyz", health.Ready)
 	g.GET("/static/:hash/:name", a.serveStatic)
 
-	pages := g.Group("", a.csrf(), a.loadSession)
+	pages := g.Group("", a.readForm, a.csrf(), a.loadSession)
 	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(a.cfg.SignInPerMinute / 60), Burst: 5, ExpiresIn: 10 * time.Minute,
@@ -64,8 +64,24 @@ func (a *App) routes(api API) *echo.Echo {
 	return e
 }
 
+// csrf checks the token of every state-changing request. The cookie is
+// Secure when the browser came over HTTPS, so there are two instances.
 func (a *App) csrf() echo.MiddlewareFunc {
+	plain, secure := a.csrfWith(false), a.csrfWith(true)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		p, s := plain(next), secure(next)
+		return func(c echo.Context) error {
+			if a.secure(c.Request()) {
+				return s(c)
+			}
+			return p(c)
+		}
+	}
+}
+
+func (a *App) csrfWith(secureCookie bool) echo.MiddlewareFunc {
 	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		CookieSecure:   secureCookie,
 		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
 		ContextKey:     handlers.CSRFKey,
 		CookieName:     "snapdash_csrf",

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -58,12 +59,16 @@ func (b *syncBuffer) String() string {
 }
 
 type testServer struct {
-	t     *testing.T
-	URL   string
-	sim   *simulator.Simulator
-	clock *clock
-	logs  *syncBuffer
-	dir   string
+	t        *testing.T
+	URL      string
+	sim      *simulator.Simulator
+	clock    *clock
+	logs     *syncBuffer
+	dir      string
+	captured *syncBuffer // every request URL, response header and body
+
+	mu     sync.Mutex
+	tokens []string // every token a test signed in with
 }
 
 type (
@@ -81,7 +86,6 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 		IdleTimeout:     30 * time.Minute,
 		SessionLifetime: 12 * time.Hour,
 		Simulator:       true,
-		DemoToken:       simulator.DemoToken,
 		SignInPerMinute: 600,
 	}
 	simOpts := simulator.Options{Now: clk.Now, SnapshotDelay: 10 * time.Second, RestoreDelay: 20 * time.Second}
@@ -106,9 +110,55 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(app)
+	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}}
+	if cfg.DemoToken == "" {
+		// The demo token is public when shown; otherwise it must leak nowhere.
+		ts.tokens = []string{simulator.DemoToken}
+	}
+	srv := httptest.NewServer(ts.capture(app))
 	t.Cleanup(srv.Close)
-	return &testServer{t: t, URL: srv.URL, sim: sim, clock: clk, logs: logs, dir: dir}
+	t.Cleanup(ts.scanForTokens)
+	ts.URL = srv.URL
+	return ts
+}
+
+// capture records what a browser or an observer could see of each exchange.
+func (ts *testServer) capture(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var buf bytes.Buffer
+		fmt.Fprintf(&buf, "%s %s\n", r.Method, r.URL.String())
+		_ = rec.Header().Write(&buf)
+		buf.Write(rec.Body.Bytes())
+		_, _ = ts.captured.Write(buf.Bytes())
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}
+
+// scanForTokens fails the test when any token it used shows up in a
+// response, a header, a URL or a log line.
+func (ts *testServer) scanForTokens() {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	seen := ts.captured.String()
+	logs := ts.logs.String()
+	for _, tok := range ts.tokens {
+		if len(tok) < 10 {
+			ts.t.Errorf("token %q is too short for the leak scan to be meaningful", tok)
+			continue
+		}
+		if strings.Contains(seen, tok) {
+			ts.t.Errorf("token %s…: appears in a response, header or URL", tok[:4])
+		}
+		if strings.Contains(logs, tok) {
+			ts.t.Errorf("token %s…: appears in the logs", tok[:4])
+		}
+	}
 }
 
 // browser is a cookie-jar client that remembers the CSRF token of the last page, as a browser would.
@@ -200,6 +250,9 @@ func (b *browser) post(path string, form url.Values, headers ...string) response
 // signIn signs in with token and returns the page it lands on.
 func (b *browser) signIn(token string) response {
 	b.ts.t.Helper()
+	b.ts.mu.Lock()
+	b.ts.tokens = append(b.ts.tokens, token)
+	b.ts.mu.Unlock()
 	b.get("/signin")
 	r := b.post("/signin", url.Values{"token": {token}})
 	if r.StatusCode != http.StatusSeeOther {

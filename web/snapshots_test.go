@@ -59,10 +59,10 @@ func TestSnapshotsPageGroupsByServer(t *testing.T) {
 
 func TestTwoTokensSeeOnlyTheirOwnServers(t *testing.T) {
 	ts := newTestServer(t)
-	ts.sim.AddAccount("alice-token", simulator.ServerSeed{Name: "alice-web", Snapshots: []simulator.SnapshotSeed{{Name: "alice-snap"}}})
-	ts.sim.AddAccount("bob-token", simulator.ServerSeed{Name: "bob-db", Snapshots: []simulator.SnapshotSeed{{Name: "bob-snap"}}})
-	alice := ts.browser().signIn("alice-token")
-	bob := ts.browser().signIn("bob-token")
+	ts.sim.AddAccount("tk-alice-3b9f8a", simulator.ServerSeed{Name: "alice-web", Snapshots: []simulator.SnapshotSeed{{Name: "alice-snap"}}})
+	ts.sim.AddAccount("tk-bob-7d2c4e", simulator.ServerSeed{Name: "bob-db", Snapshots: []simulator.SnapshotSeed{{Name: "bob-snap"}}})
+	alice := ts.browser().signIn("tk-alice-3b9f8a")
+	bob := ts.browser().signIn("tk-bob-7d2c4e")
 	if got := texts(alice.Doc.Find("section.server h2")); len(got) != 1 || got[0] != "alice-web" {
 		t.Errorf("alice sees %q", got)
 	}
@@ -109,8 +109,8 @@ func TestServerFilter(t *testing.T) {
 
 func TestEmptyAccount(t *testing.T) {
 	ts := newTestServer(t)
-	ts.sim.AddAccount("empty-token")
-	r := ts.browser().signIn("empty-token")
+	ts.sim.AddAccount("tk-empty-91ab")
+	r := ts.browser().signIn("tk-empty-91ab")
 	if e := r.Doc.Find(".card.empty").Text(); !strings.Contains(e, "no servers") {
 		t.Errorf("empty state says %q", e)
 	}
@@ -152,10 +152,10 @@ func TestUpstreamDownGivesRetryPageAndKeepsSession(t *testing.T) {
 
 func TestRevokedTokenSignsOut(t *testing.T) {
 	ts := newTestServer(t)
-	ts.sim.AddAccount("short-lived")
+	ts.sim.AddAccount("tk-short-lived-6f0d")
 	b := ts.browser()
-	b.signIn("short-lived")
-	ts.sim.RevokeToken("short-lived")
+	b.signIn("tk-short-lived-6f0d")
+	ts.sim.RevokeToken("tk-short-lived-6f0d")
 	r := b.get("/")
 	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "reason=refused") {
 		t.Fatalf("status %d to %q, want sign-in with reason=refused", r.StatusCode, r.Header.Get("Location"))

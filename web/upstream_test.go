@@ -30,9 +30,9 @@ func TestFailingUpstreamPagesAndFragments(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
 			ts := newTestServer(t)
-			ts.sim.AddAccount("tok", simulator.ServerSeed{ID: 778, Name: "box", Snapshots: []simulator.SnapshotSeed{{ID: 5001, Name: "s", Status: "in_progress"}}})
+			ts.sim.AddAccount("tk-upstream-2e7a", simulator.ServerSeed{ID: 778, Name: "box", Snapshots: []simulator.SnapshotSeed{{ID: 5001, Name: "s", Status: "in_progress"}}})
 			b := ts.browser()
-			url, trig := pollOf(b.signIn("tok").Doc.Find("#server-778-live"))
+			url, trig := pollOf(b.signIn("tk-upstream-2e7a").Doc.Find("#server-778-live"))
 			if trig != "every 2s" {
 				t.Fatalf("trigger %q", trig)
 			}
