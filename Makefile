@@ -1,11 +1,11 @@
 # Snapdash. `make test` is what CI runs; `make run` starts it on the simulator.
-.PHONY: run test check unit generate static-build deps screenshots e2e
+.PHONY: run test check unit fuzz generate static-build deps screenshots e2e
 
 run:
 	go run ./cmd/snapdash
 
 # Everything CI checks, on a fresh machine too.
-test: deps check unit static-build
+test: deps check unit fuzz static-build
 
 deps:
 	@bash .ci/deps
@@ -16,6 +16,14 @@ check:
 
 unit:
 	go test -race -count=1 ./...
+
+# Each fuzz target briefly (seed corpus in testdata/fuzz plus f.Add seeds).
+FUZZTIME ?= 5s
+fuzz:
+	@for t in FuzzValidateCreate FuzzParseServerID FuzzParsePoll FuzzLocalPath; do \
+		go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./handlers/ || exit 1; done
+	@for t in FuzzParseErrorBody FuzzListAnswer; do \
+		go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) ./vpsapi/ || exit 1; done
 
 generate:
 	go tool templ generate

@@ -269,10 +269,15 @@ func (tb *tab) noScript() {
 // signIn signs in with the demo token from the sign-in page.
 func (tb *tab) signIn() {
 	tb.t.Helper()
+	tb.signInWith(simulator.DemoToken)
+}
+
+func (tb *tab) signInWith(token string) {
+	tb.t.Helper()
 	tb.do(
 		chromedp.Navigate(tb.app.URL+"/signin"),
 		chromedp.WaitVisible(chromedp.CSS("#token")),
-		chromedp.SendKeys(chromedp.CSS("#token"), simulator.DemoToken),
+		chromedp.SendKeys(chromedp.CSS("#token"), token),
 		chromedp.Submit(chromedp.CSS("#token")),
 	)
 	tb.wait(15*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))

@@ -4,6 +4,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 
@@ -70,6 +71,9 @@ func (s *Site) Page(c echo.Context, title string) views.Page {
 // base path, never another host. Anything else yields "/".
 func (s *Site) LocalPath(p string) string {
 	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return "/"
+	}
+	if u, err := url.Parse(p); err != nil || u.Host != "" || u.Scheme != "" {
 		return "/"
 	}
 	return p
