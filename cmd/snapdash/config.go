@@ -36,6 +36,7 @@ type config struct {
 	LogLevel        string
 	SimSnapshot     time.Duration
 	SimRestore      time.Duration
+	SimLatency      time.Duration
 
 	// Parsed by validate.
 	keyPairs   [][]byte
@@ -83,6 +84,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"session-lifetime", "SNAPDASH_SESSION_LIFETIME", "a session ends this long after sign-in", false}, &c.SessionLifetime, 24 * time.Hour},
 		{option{"sim-snapshot-delay", "SNAPDASH_SIM_SNAPSHOT_DELAY", "simulator: time for a snapshot to complete", false}, &c.SimSnapshot, 20 * time.Second},
 		{option{"sim-restore-delay", "SNAPDASH_SIM_RESTORE_DELAY", "simulator: time for a restore to finish", false}, &c.SimRestore, 30 * time.Second},
+		{option{"sim-latency", "SNAPDASH_SIM_LATENCY", "simulator: delay added to every answer", false}, &c.SimLatency, 0},
 	}
 	var errs []error
 	fileFlags := map[string]*string{}
@@ -102,8 +104,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		def := d.def
 		if v := getenv(d.o.env); v != "" {
 			p, err := time.ParseDuration(v)
-			if err != nil || p <= 0 {
-				errs = append(errs, fmt.Errorf("%s=%q is not a positive duration such as 10s or 5m", d.o.env, v))
+			if err != nil || p < 0 {
+				errs = append(errs, fmt.Errorf("%s=%q is not a duration such as 10s or 5m", d.o.env, v))
 			} else {
 				def = p
 			}
@@ -199,6 +201,14 @@ func (c *config) validate() error {
 	}
 	if err := c.level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return fmt.Errorf("SNAPDASH_LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"SNAPDASH_UPSTREAM_TIMEOUT", c.UpstreamTimeout}, {"SNAPDASH_IDLE_TIMEOUT", c.IdleTimeout}, {"SNAPDASH_SESSION_LIFETIME", c.SessionLifetime}} {
+		if d.v <= 0 {
+			return fmt.Errorf("%s must be longer than zero", d.name)
+		}
 	}
 	if c.IdleTimeout > c.SessionLifetime {
 		return fmt.Errorf("SNAPDASH_IDLE_TIMEOUT (%s) is longer than SNAPDASH_SESSION_LIFETIME (%s)", c.IdleTimeout, c.SessionLifetime)

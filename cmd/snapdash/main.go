@@ -76,7 +76,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	apiURL := cfg.APIURL
 	demo := ""
 	if apiURL == "" {
-		sim := simulator.New(simulator.Options{SnapshotDelay: cfg.SimSnapshot, RestoreDelay: cfg.SimRestore})
+		sim := simulator.New(simulator.Options{SnapshotDelay: cfg.SimSnapshot, RestoreDelay: cfg.SimRestore, Latency: cfg.SimLatency})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("simulator: %w", err)

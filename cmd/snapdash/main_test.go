@@ -65,3 +65,46 @@ func TestRunReportsBadConfigInOneLine(t *testing.T) {
 		t.Errorf("exit %d, output %q", code, out.String())
 	}
 }
+
+// TestShutdownFinishesInFlightRequests: what SIGTERM does (main cancels the
+// context serve runs under): a request in flight gets its answer, a new one
+// is refused.
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	cfg, err := parseConfig([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir(), "--sim-latency", "700ms"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
+	addr := <-ready
+
+	type result struct {
+		status int
+		err    error
+	}
+	inflight := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + addr + "/readyz") // waits on the slow upstream
+		if err != nil {
+			inflight <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		inflight <- result{status: resp.StatusCode}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		t.Error("a new request was accepted after shutdown began")
+	}
+	r := <-inflight
+	if r.err != nil || r.status != http.StatusOK {
+		t.Errorf("the request in flight: %d, %v; want it finished with 200", r.status, r.err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+}
