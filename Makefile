@@ -1,11 +1,11 @@
 # Snapdash. `make test` is what CI runs; `make run` starts it on the simulator.
-.PHONY: run test check unit fuzz generate static-build deps screenshots e2e
+.PHONY: run test check unit fuzz generate static-build deps screenshots e2e load load-quick
 
 run:
 	go run ./cmd/snapdash
 
 # Everything CI checks, on a fresh machine too.
-test: deps check unit fuzz static-build
+test: deps check unit fuzz static-build load-quick
 
 deps:
 	@bash .ci/deps
@@ -39,3 +39,10 @@ e2e: deps
 # Refresh the screenshots the README shows.
 screenshots: deps
 	SNAPDASH_SCREENSHOTS=$(CURDIR)/docs/screenshots go test -count=1 -run TestScreenshots ./e2e/
+
+# 1,000 sessions, 500 pollers for 60 s on loopback (docs/load.md).
+load:
+	go run ./cmd/snapdash-bench
+
+load-quick:
+	go run ./cmd/snapdash-bench -quick

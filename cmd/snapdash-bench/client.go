@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// client is one signed-in browser: its cookies, CSRF token and address.
+type client struct {
+	http *http.Client
+	base string
+	ip   string // sent as X-Forwarded-For; snapdash trusts loopback as the proxy
+	csrf string
+}
+
+var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+func newClient(base string, n int, transport http.RoundTripper) *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{
+		http: &http.Client{Jar: jar, Transport: transport, Timeout: 30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		base: base,
+		ip:   fmt.Sprintf("10.%d.%d.%d", (n>>16)&255, (n>>8)&255, n&255),
+	}
+}
+
+func (c *client) do(ctx context.Context, method, path string, form url.Values, hx bool) (int, []byte, error) {
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return 0, nil, err
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if hx {
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", c.csrf)
+	}
+	req.Header.Set("X-Forwarded-For", c.ip)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, b, err
+}
+
+func (c *client) signIn(ctx context.Context, token string) error {
+	status, page, err := c.do(ctx, http.MethodGet, "/signin", nil, false)
+	if err != nil || status != http.StatusOK {
+		return fmt.Errorf("sign-in page: %d %v", status, err)
+	}
+	m := csrfField.FindSubmatch(page)
+	if m == nil {
+		return fmt.Errorf("no CSRF token on the sign-in page")
+	}
+	c.csrf = string(m[1])
+	status, _, err = c.do(ctx, http.MethodPost, "/signin", url.Values{"_csrf": {c.csrf}, "token": {token}}, false)
+	if err != nil || status != http.StatusSeeOther {
+		return fmt.Errorf("sign-in: %d %v", status, err)
+	}
+	return nil
+}
+
+// signInMany signs n clients in with the demo token, 16 at a time.
+func signInMany(ctx context.Context, base string, n int) ([]*client, error) {
+	transport := &http.Transport{MaxIdleConnsPerHost: 1024, MaxConnsPerHost: 0}
+	clients := make([]*client, n)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
+	sem := make(chan struct{}, 16)
+	for i := range clients {
+		clients[i] = newClient(base, i+1, transport)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(c *client) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := c.signIn(ctx, simulator.DemoToken); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}(clients[i])
+	}
+	wg.Wait()
+	return clients, first
+}
