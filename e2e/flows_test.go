@@ -280,7 +280,7 @@ func TestKeyboardOnlyCreate(t *testing.T) {
 	}
 	tb.do(chromedp.KeyEvent("by-keyboard"), chromedp.KeyEvent(kb.Enter))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
-	if name := tb.text("#server-12348 tr.snapshot td.name"); name != "by-keyboard" {
+	if name := tb.text("#server-12348 tr.snapshot td.name .snap-name"); name != "by-keyboard" {
 		t.Errorf("created %q", name)
 	}
 }

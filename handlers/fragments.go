@@ -87,7 +87,9 @@ func (h *Fragments) Poll(c echo.Context) error {
 			return h.pollFailed(c, id, before, err)
 		}
 	}
-	g := h.Site.group(id, name, status, snaps)
+	groups := []views.ServerGroup{h.Site.group(id, name, status, snaps)}
+	h.Site.annotate(ctx, groups)
+	g := groups[0]
 
 	var flashes []views.Flash
 	for _, sid := range before.inProgress {

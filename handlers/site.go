@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/session"
@@ -37,6 +38,7 @@ type Site struct {
 	DemoToken string // shown on the sign-in page in simulator mode
 	Log       *slog.Logger
 	Now       func() time.Time
+	Activity  activity.Store // who did what
 }
 
 // URL prefixes an absolute path with the base path.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/htmx"
 	"github.com/snapdash/snapdash/web/session"
 )
@@ -70,15 +72,21 @@ func (h *Snapshots) Create(c echo.Context) error {
 		return h.showCreate(c, f, http.StatusUnprocessableEntity)
 	}
 
-	v, err, _ := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func() (any, error) {
+	v, err, dup := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func() (any, error) {
 		return h.API.CreateSnapshot(ctx, st.Token(), vpsapi.CreateRequest{ServerID: id, Name: f.Name, Description: f.Description})
 	})
+	created, _ := v.(vpsapi.Created)
+	if !dup {
+		res, detail := outcome(err)
+		h.Site.record(ctx, activity.Record{
+			Actor: who(st), Action: activity.Create, ServerID: id, ServerName: cmp.Or(created.Server.Name, fmt.Sprintf("server %d", id)),
+			SnapshotID: created.ID, SnapshotName: f.Name, Outcome: res, Detail: cmp.Or(detail, created.Message),
+		})
+	}
 	if err != nil {
 		return h.createFailed(c, f, err)
 	}
-	created := v.(vpsapi.Created)
 	msg := fmt.Sprintf("Snapshot %s of %s started. %s", created.Name, created.Server.Name, created.Message)
-	h.Site.Log.InfoContext(ctx, "snapshot create started", "server_id", id, "snapshot_id", created.ID, "user", who(st))
 	return h.done(c, id, msg, false, true)
 }
 
@@ -146,6 +154,9 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg string, closeDialog
 		htmx.Redirect(c, h.Site.URL("/"))
 		return c.NoContent(http.StatusOK)
 	}
+	groups := []views.ServerGroup{g}
+	h.Site.annotate(ctx, groups)
+	g = groups[0]
 	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
 	htmx.Reswap(c, "outerHTML")
 	return renderUpdated(c, views.Updated{

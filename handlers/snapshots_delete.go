@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
@@ -43,9 +44,16 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		cf.Error = "This confirmation had expired. Confirm again to delete the snapshot."
 		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
 	}
-	_, err, _ = h.Once.Do(ctx, onceKey("delete", st.Token(), formID), func() (any, error) {
+	_, err, dup := h.Once.Do(ctx, onceKey("delete", st.Token(), formID), func() (any, error) {
 		return nil, h.API.DeleteSnapshot(ctx, st.Token(), cf.SnapshotID)
 	})
+	if !dup {
+		out, detail := outcome(err)
+		h.Site.record(ctx, activity.Record{
+			Actor: who(st), Action: activity.Delete, ServerID: cf.ServerID, ServerName: cf.ServerName,
+			SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName, Outcome: out, Detail: detail,
+		})
+	}
 	var ve *vpsapi.Error
 	switch {
 	case err == nil:
@@ -60,6 +68,5 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		cf.Error = "VPS.org did not answer, so it is not known whether the snapshot was deleted. Check the list before trying again."
 		return h.renderDelete(c, http.StatusBadGateway, cf)
 	}
-	h.Site.Log.InfoContext(ctx, "snapshot deleted", "server_id", cf.ServerID, "snapshot_id", cf.SnapshotID, "user", who(st))
 	return h.done(c, cf.ServerID, fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName), true, false)
 }

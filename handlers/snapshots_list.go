@@ -32,9 +32,11 @@ func (h *Snapshots) List(c echo.Context) error {
 			return err
 		}
 	}
+	groups := h.Site.groups(acc, filter)
+	h.Site.annotate(ctx, groups)
 	d := views.Snapshots{
 		Page:       h.Site.Page(c, "Snapshots"),
-		Groups:     h.Site.groups(acc, filter),
+		Groups:     groups,
 		Servers:    options(acc.servers),
 		FilterID:   filter,
 		FilterNote: note,

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/htmx"
 	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
@@ -71,9 +73,17 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		cf.Typed = ""
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	v, err, _ := h.Once.Do(ctx, onceKey("restore", st.Token(), formID), func() (any, error) {
+	v, err, dup := h.Once.Do(ctx, onceKey("restore", st.Token(), formID), func() (any, error) {
 		return h.API.RestoreSnapshot(ctx, st.Token(), cf.SnapshotID)
 	})
+	res, _ := v.(vpsapi.Restored)
+	if !dup {
+		out, detail := outcome(err)
+		h.Site.record(ctx, activity.Record{
+			Actor: who(st), Action: activity.Restore, ServerID: cf.ServerID, ServerName: cf.ServerName,
+			SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName, Outcome: out, Detail: cmp.Or(detail, res.Message),
+		})
+	}
 	if err != nil {
 		var ve *vpsapi.Error
 		switch {
@@ -90,8 +100,6 @@ func (h *Snapshots) Restore(c echo.Context) error {
 			return h.renderRestore(c, http.StatusBadGateway, cf)
 		}
 	}
-	res := v.(vpsapi.Restored)
-	h.Site.Log.InfoContext(ctx, "restore started", "server_id", cf.ServerID, "snapshot_id", cf.SnapshotID, "user", who(st))
 	msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Message)
 	return h.done(c, cf.ServerID, msg, true, false)
 }

@@ -47,8 +47,8 @@ func TestCreateWithoutJavaScript(t *testing.T) {
 	}
 	page := b.follow("/")
 	row := page.Doc.Find("#server-12348 tr.snapshot")
-	if row.Find("td.name").Text() != "before-upgrade" || row.Find(".badge").Text() != "in progress" {
-		t.Errorf("new row: %q %q", row.Find("td.name").Text(), row.Find(".badge").Text())
+	if row.Find("td.name .snap-name").Text() != "before-upgrade" || row.Find(".badge").Text() != "in progress" {
+		t.Errorf("new row: %q %q", row.Find("td.name .snap-name").Text(), row.Find(".badge").Text())
 	}
 	flash := page.Doc.Find("#flashes").Text()
 	if !strings.Contains(flash, "before-upgrade") || !strings.Contains(flash, "3-10 minutes") {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -43,6 +44,7 @@ type API interface {
 type Deps struct {
 	API      API
 	Sessions session.Backend
+	Activity activity.Store // nil: nothing recorded
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 }
@@ -107,7 +109,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		}),
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
-			Log: deps.Log, Now: deps.Now,
+			Log: deps.Log, Now: deps.Now, Activity: deps.Activity,
 		},
 	}
 	a.echo = a.routes(deps.API)

@@ -28,6 +28,7 @@ func (a *App) routes(api API) *echo.Echo {
 	auth := &handlers.Auth{Site: a.site, API: api}
 	snaps := &handlers.Snapshots{Site: a.site, API: api, Once: handlers.NewOnce(15*time.Minute, 10000, a.now)}
 	frags := &handlers.Fragments{Site: a.site, API: api}
+	acts := &handlers.Activity{Site: a.site, API: api}
 
 	g := e.Group(a.base)
 	if a.base != "" {
@@ -61,6 +62,7 @@ func (a *App) routes(api API) *echo.Echo {
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	app.GET("/poll/servers/:id", frags.Poll)
+	app.GET("/activity", acts.List)
 	return e
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -106,7 +107,11 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := web.New(cfg, web.Deps{API: api, Sessions: backend, Log: log, Now: clk.Now})
+	acts, err := activity.NewFileStore(t.TempDir(), activity.DefaultCap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := web.New(cfg, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func TestSnapshotsPageGroupsByServer(t *testing.T) {
 		t.Errorf("db-server-01 status %q", s)
 	}
 	rows := web.Find("tr.snapshot")
-	if names := texts(rows.Find("td.name")); strings.Join(names, ",") != "pre-migration-snapshot,weekly-snapshot-2025-01-08" {
+	if names := texts(rows.Find("td.name .snap-name")); strings.Join(names, ",") != "pre-migration-snapshot,weekly-snapshot-2025-01-08" {
 		t.Errorf("rows %q, want newest first", names)
 	}
 	first := rows.First()

@@ -21,6 +21,7 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -100,6 +101,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	go web.SweepSessions(ctx, backend, 10*time.Minute, log)
+	acts, err := activity.NewFileStore(cfg.SessionDir, activity.DefaultCap)
+	if err != nil {
+		return err
+	}
 	app, err := web.New(web.Config{
 		BasePath:        cfg.BasePath,
 		SessionKeys:     cfg.keyPairs,
@@ -109,7 +114,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		UserHeader:      cfg.UserHeader,
 		Simulator:       cfg.APIURL == "",
 		DemoToken:       demo,
-	}, web.Deps{API: api, Sessions: backend, Log: log})
+	}, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,93 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/activity"
+)
+
+// outcome turns the upstream's answer into an activity outcome and its words.
+func outcome(err error) (string, string) {
+	var ve *vpsapi.Error
+	switch {
+	case err == nil:
+		return activity.Started, ""
+	case errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)):
+		msg := ve.Summary()
+		if msg == "" {
+			msg = ve.Kind.Error()
+		}
+		for f, m := range ve.Fields {
+			if f != "non_field_errors" {
+				msg += " " + f + ": " + m[0]
+			}
+		}
+		return activity.Refused, msg
+	default:
+		return activity.Unknown, "VPS.org did not answer"
+	}
+}
+
+// record keeps an action in the activity store and writes it as one log line.
+func (s *Site) record(ctx context.Context, r activity.Record) {
+	r.Time = s.Now().UTC()
+	s.Log.LogAttrs(ctx, slog.LevelInfo, "activity",
+		slog.String("actor", r.Actor), slog.String("action", r.Action), slog.String("outcome", r.Outcome),
+		slog.Int64("server_id", r.ServerID), slog.String("server", r.ServerName),
+		slog.Int64("snapshot_id", r.SnapshotID), slog.String("snapshot", r.SnapshotName),
+		slog.String("detail", r.Detail))
+	if s.Activity == nil {
+		return
+	}
+	if err := s.Activity.Add(ctx, r); err != nil {
+		s.Log.ErrorContext(ctx, "activity not stored", "error", err)
+	}
+}
+
+// annotate adds who created each snapshot and who started a running restore,
+// where Snapdash saw it happen.
+func (s *Site) annotate(ctx context.Context, groups []views.ServerGroup) {
+	if s.Activity == nil || len(groups) == 0 {
+		return
+	}
+	recs, err := s.Activity.Recent(ctx, activity.DefaultCap)
+	if err != nil {
+		s.Log.WarnContext(ctx, "activity unavailable", "error", err)
+		return
+	}
+	created := map[int64]views.Attribution{}
+	restore := map[int64]views.Attribution{}
+	for _, r := range recs { // newest first
+		if r.Outcome != activity.Started {
+			continue
+		}
+		switch r.Action {
+		case activity.Create:
+			if _, seen := created[r.SnapshotID]; !seen {
+				created[r.SnapshotID] = views.Attribution{Actor: r.Actor, At: r.Time}
+			}
+		case activity.Restore:
+			if _, seen := restore[r.ServerID]; !seen {
+				restore[r.ServerID] = views.Attribution{Actor: r.Actor, At: r.Time}
+			}
+		}
+	}
+	for i := range groups {
+		g := &groups[i]
+		for _, sn := range g.Snapshots {
+			if a, ok := created[sn.ID]; ok {
+				if g.CreatedBy == nil {
+					g.CreatedBy = map[int64]views.Attribution{}
+				}
+				g.CreatedBy[sn.ID] = a
+			}
+		}
+		if a, ok := restore[g.ID]; ok && g.Restoring() {
+			g.RestoredBy = &a
+		}
+	}
+}
