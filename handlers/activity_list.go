@@ -66,4 +66,3 @@ func (h *Activity) List(c echo.Context) error {
 	}
 	return render.Component(c, http.StatusOK, views.ActivityList(d))
 }
-

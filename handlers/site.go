@@ -11,9 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/static"
-	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/session"
 )
 
