@@ -24,7 +24,7 @@ func countOn(ts *testServer, serverID int64) int {
 // newForm opens the create form without JavaScript and returns its fields.
 func newForm(b *browser, serverID string) url.Values {
 	b.ts.t.Helper()
-	r := b.get("/snapshots/new?server_id=" + serverID)
+	r := b.get(b.ts.base + "/snapshots/new?server_id=" + serverID)
 	if r.StatusCode != http.StatusOK {
 		b.ts.t.Fatalf("create form: status %d", r.StatusCode)
 	}

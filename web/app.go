@@ -28,6 +28,7 @@ type Config struct {
 	SessionLifetime time.Duration  // and this long after sign-in at most
 	TrustedProxies  []netip.Prefix // peers whose identity and forwarding headers are believed
 	UserHeader      string         // header with the SSO identity
+	RequireIdentity bool           // refuse requests that carry no believed identity
 	Simulator       bool           // say so in a banner
 	DemoToken       string         // shown on the sign-in page
 	BodyLimit       string         // request body limit, e.g. "64K"

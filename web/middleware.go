@@ -37,6 +37,17 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// requireIdentity refuses requests that did not come through the SSO proxy
+// with an identity, when so configured.
+func (a *App) requireIdentity(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if a.cfg.RequireIdentity && a.identity(c.Request()) == "" {
+			return echo.NewHTTPError(http.StatusForbidden, "Snapdash is only available through your organisation's single sign-on. Open it from the usual address.")
+		}
+		return next(c)
+	}
+}
+
 // readForm parses a posted form up front, so a malformed one gets a clear
 // 400 instead of looking like empty fields (or a missing CSRF token).
 func (a *App) readForm(next echo.HandlerFunc) echo.HandlerFunc {

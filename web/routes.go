@@ -38,7 +38,7 @@ func (a *App) routes(api API) *echo.Echo {
 	g.GET("/readyz", health.Ready)
 	g.GET("/static/:hash/:name", a.serveStatic)
 
-	pages := g.Group("", a.readForm, a.csrf(), a.loadSession)
+	pages := g.Group("", a.requireIdentity, a.readForm, a.csrf(), a.loadSession)
 	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(a.cfg.SignInPerMinute / 60), Burst: 5, ExpiresIn: 10 * time.Minute,

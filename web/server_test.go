@@ -67,6 +67,7 @@ type testServer struct {
 	logs     *syncBuffer
 	dir      string
 	captured *syncBuffer // every request URL, response header and body
+	base     string      // the base path, "" at the root
 
 	mu     sync.Mutex
 	tokens []string // every token a test signed in with
@@ -115,7 +116,7 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}}
+	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/")}
 	if cfg.DemoToken == "" {
 		// The demo token is public when shown; otherwise it must leak nowhere.
 		ts.tokens = []string{simulator.DemoToken}

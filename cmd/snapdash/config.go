@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -29,6 +30,7 @@ type config struct {
 	RedisURL        string
 	TrustedProxies  string
 	UserHeader      string
+	RequireIdentity bool
 	UpstreamTimeout time.Duration
 	IdleTimeout     time.Duration
 	SessionLifetime time.Duration
@@ -112,6 +114,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		}
 		fs.DurationVar(d.dst, d.o.flag, def, d.o.usage+" ($"+d.o.env+")")
 	}
+	reqID := false
+	if v := getenv("SNAPDASH_REQUIRE_IDENTITY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("SNAPDASH_REQUIRE_IDENTITY=%q must be true or false", v))
+		}
+		reqID = b
+	}
+	fs.BoolVar(&c.RequireIdentity, "require-identity", reqID, "refuse requests without an identity from a trusted proxy ($SNAPDASH_REQUIRE_IDENTITY)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -209,6 +220,9 @@ func (c *config) validate() error {
 		if d.v <= 0 {
 			return fmt.Errorf("%s must be longer than zero", d.name)
 		}
+	}
+	if c.RequireIdentity && len(c.proxies) == 0 {
+		return errors.New("SNAPDASH_REQUIRE_IDENTITY needs SNAPDASH_TRUSTED_PROXIES: no identity is believed from anyone else")
 	}
 	if c.IdleTimeout > c.SessionLifetime {
 		return fmt.Errorf("SNAPDASH_IDLE_TIMEOUT (%s) is longer than SNAPDASH_SESSION_LIFETIME (%s)", c.IdleTimeout, c.SessionLifetime)

@@ -112,6 +112,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		SessionLifetime: cfg.SessionLifetime,
 		TrustedProxies:  cfg.proxies,
 		UserHeader:      cfg.UserHeader,
+		RequireIdentity: cfg.RequireIdentity,
 		Simulator:       cfg.APIURL == "",
 		DemoToken:       demo,
 	}, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log})
