@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,7 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
+	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -60,12 +62,24 @@ type app struct {
 	paths    []string
 }
 
-func startApp(t *testing.T) *app {
+// appOptions vary the app for a test.
+type appOptions struct {
+	snapshotDelay  time.Duration  // default 3 s
+	trustedProxies []netip.Prefix // peers whose identity header is believed
+	listen         string         // address to listen on; default a free loopback port
+}
+
+func startApp(t *testing.T) *app { return startAppWith(t, appOptions{}) }
+
+func startAppWith(t *testing.T, o appOptions) *app {
 	t.Helper()
 	if chromium == "" {
 		t.Skip("no chromium")
 	}
-	sim := simulator.New(simulator.Options{SnapshotDelay: 3 * time.Second, RestoreDelay: 4 * time.Second})
+	if o.snapshotDelay == 0 {
+		o.snapshotDelay = 3 * time.Second
+	}
+	sim := simulator.New(simulator.Options{SnapshotDelay: o.snapshotDelay, RestoreDelay: 4 * time.Second})
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
 	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
@@ -77,10 +91,15 @@ func startApp(t *testing.T) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acts, err := activity.NewFileStore(t.TempDir(), activity.DefaultCap)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := web.New(web.Config{
 		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)},
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
-	}, web.Deps{API: api, Sessions: backend, Log: log})
+		TrustedProxies: o.trustedProxies,
+	}, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,6 +239,21 @@ func (tb *tab) until(d time.Duration, js string) {
 		html, _ := chromedp.Run(tb.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
 		tb.t.Fatalf("browser: %s did not become true (%v); the page shows:\n%s", js, err, html)
 	}
+}
+
+// untilAfterNavigation is until for a condition reached through a page load,
+// which aborts a running chromedp.Poll: it asks again until d has passed.
+func (tb *tab) untilAfterNavigation(d time.Duration, js string) {
+	tb.t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](js))
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tb.t.Fatalf("browser: %s did not become true within %s", js, d)
 }
 
 func (tb *tab) text(sel string) string {

@@ -1,0 +1,177 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/oauth2-proxy/mockoidc"
+)
+
+// buildOAuth2Proxy builds the oauth2-proxy pinned in e2e/sso/go.mod, once per run.
+var buildOAuth2Proxy = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "snapdash-oauth2-proxy-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "oauth2-proxy")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/oauth2-proxy/oauth2-proxy/v7")
+	cmd.Dir = "sso"
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build oauth2-proxy: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startProxy runs oauth2-proxy in front of upstream, signing people in with
+// the mock OIDC provider. /poll/ is an API route: 401 instead of a redirect.
+func startProxy(t *testing.T, upstream string, idp *mockoidc.MockOIDC) string {
+	t.Helper()
+	bin, err := buildOAuth2Proxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cfg := idp.Config()
+	cmd := exec.Command(bin,
+		"--http-address="+addr,
+		"--upstream="+upstream+"/",
+		"--provider=oidc",
+		"--oidc-issuer-url="+cfg.Issuer,
+		"--client-id="+cfg.ClientID,
+		"--client-secret="+cfg.ClientSecret,
+		"--redirect-url=http://"+addr+"/oauth2/callback",
+		"--cookie-secret=0123456789abcdef0123456789abcdef",
+		"--cookie-secure=false",
+		"--email-domain=*",
+		"--skip-provider-button=true",
+		"--pass-user-headers=true",
+		"--api-route=^/poll/",
+		"--code-challenge-method=S256",
+	)
+	logs := &strings.Builder{}
+	var mu sync.Mutex
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			mu.Lock()
+			t.Logf("oauth2-proxy log:\n%s", logs.String())
+			mu.Unlock()
+		}
+	})
+	for range 100 {
+		if resp, err := http.Get("http://" + addr + "/ping"); err == nil {
+			resp.Body.Close()
+			return "http://" + addr
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("oauth2-proxy did not start:\n%s", logs.String())
+	return ""
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestBehindOAuth2Proxy: a person signs in through oauth2-proxy and a mock
+// OIDC provider, sees their identity, creates a snapshot and is named in the
+// activity; an expired SSO session during polling reloads the page through
+// the proxy; an identity header forged straight to Snapdash is not believed.
+func TestBehindOAuth2Proxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds oauth2-proxy")
+	}
+	a := startAppWith(t, appOptions{
+		snapshotDelay:  time.Minute,
+		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+	})
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	proxy := startProxy(t, a.URL, idp)
+	who := mockoidc.DefaultUser().Email
+
+	tb := newTab(t, a)
+	tb.app = &app{URL: proxy, sim: a.sim} // the browser only ever talks to the proxy
+	tb.allow(`status of 401`)
+	tb.allow(`Response Status Error Code 401`)
+	tb.do(chromedp.Navigate(proxy + "/"))
+	tb.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	if got := tb.text("header .who"); !strings.Contains(got, who) {
+		t.Fatalf("header bar shows %q, want %s", got, who)
+	}
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "through-sso"),
+		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
+	if by := tb.text("#server-12348 tr.snapshot .by"); !strings.Contains(by, "created by "+who) {
+		t.Errorf("row says %q", by)
+	}
+
+	// The SSO session ends while the page polls: the proxy answers the poll
+	// with 401, and the page reloads so the proxy can sign the person in again.
+	tb.eval(`window.notReloaded = "yes"`)
+	if _, err := chromedp.Call(tb.ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "_oauth2_proxy", URL: proxy}); err != nil {
+		t.Fatal(err)
+	}
+	tb.untilAfterNavigation(20*time.Second, `window.notReloaded !== "yes" && !!document.querySelector("#server-12348 .snap-name")`)
+	if loc := tb.location(); !strings.HasPrefix(loc, proxy+"/") && !strings.HasPrefix(loc, "/") {
+		t.Errorf("after the reload the browser is at %q", loc)
+	}
+
+	tb.do(chromedp.Navigate(proxy + "/activity"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("tr.record")))
+	if got := tb.text("tr.record .who"); got != who {
+		t.Errorf("activity names %q, want %s", got, who)
+	}
+
+	// Straight to Snapdash from an address it does not trust, with a forged header.
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, a.URL+"/signin", nil)
+	req.Header.Set("X-Forwarded-Email", "ceo@example.com")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("request from 127.0.0.2: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(body), "ceo@example.com") {
+		t.Error("a forged identity header from an untrusted address was believed")
+	}
+}
