@@ -40,7 +40,7 @@ func (h *Auth) SignIn(c echo.Context) error {
 	}
 	st := session.From(ctx)
 	if err := st.SignIn(ctx, vpsapi.Token(token), st.RequestIdentity()); err != nil {
-		return err
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its session store right now, so you could not be signed in. Nothing was stored; try again in a moment.").SetInternal(err)
 	}
 	h.Site.Log.InfoContext(ctx, "signed in", "token", vpsapi.Token(token), "identity", st.RequestIdentity())
 	st.AddFlash("ok", "Signed in. Your token is kept on the Snapdash server for this session only.")

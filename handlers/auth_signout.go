@@ -13,7 +13,7 @@ import (
 func (h *Auth) SignOut(c echo.Context) error {
 	st := session.From(c.Request().Context())
 	if err := st.SignOut(); err != nil {
-		return err
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its session store right now, so you are NOT signed out yet. Try again in a moment.").SetInternal(err)
 	}
 	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
 	c.Response().Header().Set("Clear-Site-Data", `"cache"`)

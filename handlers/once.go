@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,6 +23,25 @@ type Once struct {
 	ttl     time.Duration
 	max     int
 	now     func() time.Time
+	claims  Claimer // shared with other replicas; nil for one process
+}
+
+// Claimer claims a key among all replicas.
+type Claimer interface {
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+}
+
+// ErrAlreadySubmitted is Do's error when another replica took the form first.
+var ErrAlreadySubmitted = errors.New("this form was already submitted")
+
+// ErrClaimUnavailable is Do's error when the shared store cannot be asked:
+// nothing is sent rather than risking a second create or restore.
+var ErrClaimUnavailable = errors.New("the shared store for submitted forms is unavailable")
+
+// WithClaims makes o consult c, shared by every replica, before running a form.
+func (o *Once) WithClaims(c Claimer) *Once {
+	o.claims = c
+	return o
 }
 
 type onceEntry struct {
@@ -57,8 +78,26 @@ func (o *Once) Do(ctx context.Context, key string, fn func() (any, error)) (val 
 	o.mu.Unlock()
 
 	defer close(e.done)
+	if o.claims != nil {
+		first, err := o.claims.Claim(ctx, key, o.ttl)
+		switch {
+		case err != nil:
+			e.err = fmt.Errorf("%w: %v", ErrClaimUnavailable, err)
+			o.forget(key) // nothing was sent: a later submit may try again
+			return nil, e.err, false
+		case !first:
+			e.err = ErrAlreadySubmitted
+			return nil, e.err, true
+		}
+	}
 	e.val, e.err = fn()
 	return e.val, e.err, false
+}
+
+func (o *Once) forget(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.entries, key)
 }
 
 // sweepLocked forgets expired outcomes, and the oldest ones past max.

@@ -76,18 +76,24 @@ func (h *Snapshots) Create(c echo.Context) error {
 		return h.API.CreateSnapshot(ctx, st.Token(), vpsapi.CreateRequest{ServerID: id, Name: f.Name, Description: f.Description})
 	})
 	created, _ := v.(vpsapi.Created)
-	if !dup {
+	if sent(err, dup) {
 		res, detail := outcome(err)
 		h.Site.record(ctx, activity.Record{
 			Actor: who(st), Action: activity.Create, ServerID: id, ServerName: cmp.Or(created.Server.Name, fmt.Sprintf("server %d", id)),
 			SnapshotID: created.ID, SnapshotName: f.Name, Outcome: res, Detail: cmp.Or(detail, created.Message),
 		})
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrAlreadySubmitted):
+		return h.done(c, id, alreadySubmitted, false, true)
+	case errors.Is(err, ErrClaimUnavailable):
+		f.Errors[""] = claimUnavailable
+		return h.showCreate(c, f, http.StatusServiceUnavailable)
+	case err != nil:
 		return h.createFailed(c, f, err)
 	}
 	msg := fmt.Sprintf("Snapshot %s of %s started. %s", created.Name, created.Server.Name, created.Message)
-	return h.done(c, id, msg, false, true)
+	return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true)
 }
 
 // showCreate shows the form again with what was typed and why it was refused.
@@ -140,17 +146,17 @@ func (h *Snapshots) createFailed(c echo.Context, f views.CreateForm, err error) 
 
 // done finishes an action: for htmx the server's refreshed card with the
 // message; without JavaScript a flash and a redirect to the page.
-func (h *Snapshots) done(c echo.Context, serverID int64, msg string, closeDialog, clearForm bool) error {
+func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeDialog, clearForm bool) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	if !htmx.Read(c).Enabled {
-		st.AddFlash("ok", msg)
+		st.AddFlash(msg.Kind, msg.Text)
 		return c.Redirect(http.StatusSeeOther, h.Site.URL("/")+"#server-"+fmt.Sprint(serverID))
 	}
 	g, err := h.Site.loadGroup(ctx, h.API, st.Token(), serverID)
 	if err != nil {
 		// The action happened; only the refresh failed. Reload the page.
-		st.AddFlash("ok", msg)
+		st.AddFlash(msg.Kind, msg.Text)
 		htmx.Redirect(c, h.Site.URL("/"))
 		return c.NoContent(http.StatusOK)
 	}
@@ -160,8 +166,20 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg string, closeDialog
 	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
 	htmx.Reswap(c, "outerHTML")
 	return renderUpdated(c, views.Updated{
-		Group: g, Flashes: []views.Flash{{Kind: "ok", Text: msg}}, CloseDialog: closeDialog, ClearForm: clearForm,
+		Group: g, Flashes: []views.Flash{msg}, CloseDialog: closeDialog, ClearForm: clearForm,
 	})
+}
+
+// Words for a form that did not reach VPS.org because of the double-submit guard.
+var (
+	alreadySubmitted = views.Flash{Kind: "info", Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
+	claimUnavailable = "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment."
+)
+
+// sent reports whether a guarded call reached VPS.org: not a repeat, and not
+// stopped by the guard's own store.
+func sent(err error, dup bool) bool {
+	return !dup && !errors.Is(err, ErrClaimUnavailable)
 }
 
 // who names the person for logs: the SSO identity, else the token's last characters.

@@ -47,7 +47,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	_, err, dup := h.Once.Do(ctx, onceKey("delete", st.Token(), formID), func() (any, error) {
 		return nil, h.API.DeleteSnapshot(ctx, st.Token(), cf.SnapshotID)
 	})
-	if !dup {
+	if sent(err, dup) {
 		out, detail := outcome(err)
 		h.Site.record(ctx, activity.Record{
 			Actor: who(st), Action: activity.Delete, ServerID: cf.ServerID, ServerName: cf.ServerName,
@@ -57,6 +57,11 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	var ve *vpsapi.Error
 	switch {
 	case err == nil:
+	case errors.Is(err, ErrAlreadySubmitted):
+		return h.done(c, cf.ServerID, alreadySubmitted, true, false)
+	case errors.Is(err, ErrClaimUnavailable):
+		cf.Error = claimUnavailable
+		return h.renderDelete(c, http.StatusServiceUnavailable, cf)
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		return err
 	case errors.Is(err, vpsapi.ErrNotFound):
@@ -68,5 +73,5 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		cf.Error = "VPS.org did not answer, so it is not known whether the snapshot was deleted. Check the list before trying again."
 		return h.renderDelete(c, http.StatusBadGateway, cf)
 	}
-	return h.done(c, cf.ServerID, fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName), true, false)
+	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)}, true, false)
 }

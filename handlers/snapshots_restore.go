@@ -77,7 +77,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		return h.API.RestoreSnapshot(ctx, st.Token(), cf.SnapshotID)
 	})
 	res, _ := v.(vpsapi.Restored)
-	if !dup {
+	if sent(err, dup) {
 		out, detail := outcome(err)
 		h.Site.record(ctx, activity.Record{
 			Actor: who(st), Action: activity.Restore, ServerID: cf.ServerID, ServerName: cf.ServerName,
@@ -87,6 +87,11 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	if err != nil {
 		var ve *vpsapi.Error
 		switch {
+		case errors.Is(err, ErrAlreadySubmitted):
+			return h.done(c, cf.ServerID, alreadySubmitted, true, false)
+		case errors.Is(err, ErrClaimUnavailable):
+			cf.Error = claimUnavailable
+			return h.renderRestore(c, http.StatusServiceUnavailable, cf)
 		case errors.Is(err, vpsapi.ErrUnauthorized):
 			return err
 		case errors.Is(err, vpsapi.ErrNotFound):
@@ -101,7 +106,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		}
 	}
 	msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Message)
-	return h.done(c, cf.ServerID, msg, true, false)
+	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false)
 }
 
 // gone answers an action on a snapshot that no longer exists: not an error

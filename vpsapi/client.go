@@ -31,6 +31,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// RetryWait is the pause before each retry of a GET; nil means 100ms then 300ms.
 	RetryWait []time.Duration
+	// Observe, when set, hears of every HTTP attempt: the operation, the
+	// status (0 when no answer came) and how long it took.
+	Observe func(op string, status int, took time.Duration)
 }
 
 // Client calls the VPS.org API. It holds no token: each call carries the
@@ -42,6 +45,7 @@ type Client struct {
 	userAgent string
 	log       *slog.Logger
 	retryWait []time.Duration
+	observe   func(op string, status int, took time.Duration)
 }
 
 // New returns a client for the API at baseURL (such as https://admin.vps.org).
@@ -59,6 +63,7 @@ func New(baseURL string, opts Options) (*Client, error) {
 		userAgent: opts.UserAgent,
 		log:       opts.Logger,
 		retryWait: opts.RetryWait,
+		observe:   opts.Observe,
 	}
 	if c.http == nil {
 		c.http = &http.Client{Transport: defaultTransport()}
@@ -71,6 +76,9 @@ func New(baseURL string, opts Options) (*Client, error) {
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
+	}
+	if c.observe == nil {
+		c.observe = func(string, int, time.Duration) {}
 	}
 	if c.retryWait == nil {
 		c.retryWait = []time.Duration{100 * time.Millisecond, 300 * time.Millisecond}
@@ -249,6 +257,7 @@ func (c *Client) once(ctx context.Context, token Token, op, method string, u *ur
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.observe(op, 0, time.Since(start))
 		c.log.LogAttrs(ctx, slog.LevelWarn, "upstream call failed", slog.String("op", op), slog.String("method", method),
 			slog.String("path", u.Path), slog.Duration("took", time.Since(start)), slog.String("error", err.Error()))
 		// A deadline or a cancelled caller is final; anything else is a connection problem.
@@ -258,6 +267,7 @@ func (c *Client) once(ctx context.Context, token Token, op, method string, u *ur
 		return true, &Error{Kind: ErrUnavailable, Op: op, Cause: unwrapURLError(err)}
 	}
 	defer resp.Body.Close()
+	c.observe(op, resp.StatusCode, time.Since(start))
 	c.log.LogAttrs(ctx, slog.LevelDebug, "upstream call", slog.String("op", op), slog.String("method", method),
 		slog.String("path", u.Path), slog.Int("status", resp.StatusCode), slog.Duration("took", time.Since(start)))
 

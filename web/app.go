@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/static"
 	"github.com/snapdash/snapdash/web/activity"
+	"github.com/snapdash/snapdash/web/metrics"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -45,7 +46,9 @@ type API interface {
 type Deps struct {
 	API      API
 	Sessions session.Backend
-	Activity activity.Store // nil: nothing recorded
+	Activity activity.Store   // nil: nothing recorded
+	Claims   handlers.Claimer // shared double-submit guard across replicas; nil: this process only
+	Metrics  *metrics.Metrics // nil: no /metrics
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 }
@@ -113,7 +116,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			Log: deps.Log, Now: deps.Now, Activity: deps.Activity,
 		},
 	}
-	a.echo = a.routes(deps.API)
+	a.echo = a.routes(deps)
 	return a, nil
 }
 

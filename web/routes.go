@@ -11,7 +11,8 @@ import (
 	"github.com/snapdash/snapdash/handlers"
 )
 
-func (a *App) routes(api API) *echo.Echo {
+func (a *App) routes(deps Deps) *echo.Echo {
+	api := deps.API
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -19,6 +20,9 @@ func (a *App) routes(api API) *echo.Echo {
 	e.IPExtractor = a.clientIP
 
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
+	if deps.Metrics != nil {
+		e.Use(deps.Metrics.Middleware(a.isPoll))
+	}
 	e.Use(a.logRequests())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
 	e.Use(a.securityHeaders)
@@ -26,7 +30,11 @@ func (a *App) routes(api API) *echo.Echo {
 
 	health := &handlers.Health{Upstream: api}
 	auth := &handlers.Auth{Site: a.site, API: api}
-	snaps := &handlers.Snapshots{Site: a.site, API: api, Once: handlers.NewOnce(15*time.Minute, 10000, a.now)}
+	once := handlers.NewOnce(15*time.Minute, 10000, a.now)
+	if deps.Claims != nil {
+		once.WithClaims(deps.Claims)
+	}
+	snaps := &handlers.Snapshots{Site: a.site, API: api, Once: once}
 	frags := &handlers.Fragments{Site: a.site, API: api}
 	acts := &handlers.Activity{Site: a.site, API: api}
 
@@ -37,6 +45,9 @@ func (a *App) routes(api API) *echo.Echo {
 	g.GET("/healthz", health.Live)
 	g.GET("/readyz", health.Ready)
 	g.GET("/static/:hash/:name", a.serveStatic)
+	if deps.Metrics != nil {
+		g.GET("/metrics", echo.WrapHandler(deps.Metrics.Handler()))
+	}
 
 	pages := g.Group("", a.requireIdentity, a.readForm, a.csrf(), a.loadSession)
 	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // config is everything Snapdash reads at start, from flags and the environment.
@@ -182,7 +184,12 @@ func (c *config) validate() error {
 			return errors.New("SNAPDASH_SESSION_DIR must name a directory for the file session store")
 		}
 	case "redis":
-		return errors.New("SNAPDASH_SESSION_STORE=redis is not available in this version yet; use file")
+		if c.RedisURL == "" {
+			return errors.New("SNAPDASH_SESSION_STORE=redis needs SNAPDASH_REDIS_URL (or SNAPDASH_REDIS_URL_FILE), such as redis://redis:6379/0")
+		}
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return errors.New("SNAPDASH_REDIS_URL is not a Redis URL such as redis://redis:6379/0")
+		}
 	default:
 		return fmt.Errorf("SNAPDASH_SESSION_STORE=%q must be file or redis", c.SessionStore)
 	}

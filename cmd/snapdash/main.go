@@ -16,12 +16,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
 	"github.com/snapdash/snapdash/web/activity"
+	"github.com/snapdash/snapdash/web/claim"
+	"github.com/snapdash/snapdash/web/metrics"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -89,22 +92,28 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		demo = simulator.DemoToken
 		log.Info("running on the embedded VPS.org simulator", "api", apiURL)
 	}
-	api, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log})
+	var observe func(string, int, time.Duration)
+	api, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log,
+		Observe: func(op string, status int, took time.Duration) { observe(op, status, took) }})
 	if err != nil {
 		return err
 	}
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
-	backend, err := session.NewFileBackend(cfg.SessionDir, nil)
+	deps, closeStores, err := stores(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	go web.SweepSessions(ctx, backend, 10*time.Minute, log)
-	acts, err := activity.NewFileStore(cfg.SessionDir, activity.DefaultCap)
-	if err != nil {
-		return err
+	defer closeStores()
+	m := metrics.New()
+	if c, ok := deps.Sessions.(metrics.Counter); ok {
+		m.CountSessions(c)
 	}
+	deps.Metrics = m
+	deps.Log = log
+	deps.API = api
+	observe = m.ObserveUpstream
 	app, err := web.New(web.Config{
 		BasePath:        cfg.BasePath,
 		SessionKeys:     cfg.keyPairs,
@@ -115,7 +124,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		RequireIdentity: cfg.RequireIdentity,
 		Simulator:       cfg.APIURL == "",
 		DemoToken:       demo,
-	}, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log})
+	}, deps)
 	if err != nil {
 		return err
 	}
@@ -224,4 +233,41 @@ func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer)
 		return 1
 	}
 	return 0
+}
+
+// stores opens the session store the configuration names, with the activity
+// record and the double-submit guard kept in the same place.
+func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, func(), error) {
+	switch cfg.SessionStore {
+	case "redis":
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return web.Deps{}, nil, fmt.Errorf("SNAPDASH_REDIS_URL: %w", err)
+		}
+		// Fail fast while Redis is away: pages then say so instead of hanging.
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = 2*time.Second, 2*time.Second, 2*time.Second, 1
+		rdb := redis.NewClient(opt)
+		pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if err := rdb.Ping(pingCtx).Err(); err != nil {
+			log.Warn("Redis does not answer yet; pages will say so until it does", "addr", opt.Addr, "error", err)
+		}
+		log.Info("sessions and activity in Redis", "addr", opt.Addr, "db", opt.DB)
+		return web.Deps{
+			Sessions: session.NewRedisBackend(rdb, "snapdash:session:"),
+			Activity: activity.NewRedisStore(rdb, "snapdash:activity", activity.DefaultCap),
+			Claims:   claim.NewRedis(rdb, "snapdash:form:"),
+		}, func() { _ = rdb.Close() }, nil
+	default:
+		backend, err := session.NewFileBackend(cfg.SessionDir, nil)
+		if err != nil {
+			return web.Deps{}, nil, err
+		}
+		go web.SweepSessions(ctx, backend, 10*time.Minute, log)
+		acts, err := activity.NewFileStore(cfg.SessionDir, activity.DefaultCap)
+		if err != nil {
+			return web.Deps{}, nil, err
+		}
+		return web.Deps{Sessions: backend, Activity: acts}, func() {}, nil
+	}
 }

@@ -1,0 +1,289 @@
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// buildSnapdash builds the snapdash binary once per run.
+var buildSnapdash = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "snapdash-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "snapdash")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/snapdash").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build snapdash: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// redisServer is a redis-server on loopback, with its data in dir.
+type redisServer struct {
+	t    *testing.T
+	addr string
+	dir  string
+	cmd  *exec.Cmd
+}
+
+func startRedis(t *testing.T) *redisServer {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is missing and CI=true (make deps installs it)")
+		}
+		t.Skip("SKIPPING: no redis-server on PATH (apt-get install redis-server, or make deps)")
+	}
+	r := &redisServer{t: t, addr: freeAddr(t), dir: t.TempDir()}
+	r.start()
+	t.Cleanup(func() { r.stop(syscall.SIGKILL) })
+	return r
+}
+
+func (r *redisServer) start() {
+	r.t.Helper()
+	_, port, _ := strings.Cut(r.addr, ":")
+	r.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r.dir,
+		"--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "no")
+	if err := r.cmd.Start(); err != nil {
+		r.t.Fatal(err)
+	}
+	waitFor(r.t, func() bool {
+		out, err := exec.Command("redis-cli", "-p", port, "ping").Output()
+		return err == nil && strings.TrimSpace(string(out)) == "PONG"
+	})
+}
+
+func (r *redisServer) stop(sig syscall.Signal) {
+	if r.cmd == nil || r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(sig)
+	_ = r.cmd.Wait()
+	r.cmd = nil
+}
+
+func (r *redisServer) signal(sig syscall.Signal) { _ = r.cmd.Process.Signal(sig) }
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for range 100 {
+		if ok() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("timed out waiting")
+}
+
+// replica is one snapdash process.
+type replica struct {
+	URL  string
+	logs *bytes.Buffer
+}
+
+func startReplica(t *testing.T, apiURL, redisAddr string) *replica {
+	return startReplicaKeys(t, apiURL, redisAddr, "replica-test-key-replica-test-key-0001")
+}
+
+func startReplicaKeys(t *testing.T, apiURL, redisAddr, keys string) *replica {
+	t.Helper()
+	bin, err := buildSnapdash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(),
+		"SNAPDASH_LISTEN="+addr, "SNAPDASH_API_URL="+apiURL,
+		"SNAPDASH_SESSION_STORE=redis", "SNAPDASH_REDIS_URL=redis://"+redisAddr+"/0",
+		"SNAPDASH_SESSION_KEYS="+keys,
+		"SNAPDASH_LOG_FORMAT=json", "SNAPDASH_UPSTREAM_TIMEOUT=3s")
+	r := &replica{URL: "http://" + addr, logs: &bytes.Buffer{}}
+	var mu sync.Mutex
+	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return r.logs.Write(p) })
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			mu.Lock()
+			t.Logf("replica %s log:\n%s", addr, r.logs.String())
+			mu.Unlock()
+		}
+	})
+	waitFor(t, func() bool {
+		resp, err := http.Get(r.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil
+	})
+	return r
+}
+
+// person is one browser, as plain HTTP: cookies are per host, so it is
+// signed in on every replica at 127.0.0.1 at once.
+type person struct {
+	t      *testing.T
+	client *http.Client
+	csrf   string
+}
+
+var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+var formIDInput = regexp.MustCompile(`name="form_id" value="([^"]+)"`)
+
+func newPerson(t *testing.T) *person {
+	jar, _ := cookiejar.New(nil)
+	return &person{t: t, client: &http.Client{Jar: jar, Timeout: 15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (p *person) get(u string) (int, string) {
+	p.t.Helper()
+	resp, err := p.client.Get(u)
+	if err != nil {
+		p.t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfInput.FindSubmatch(b); m != nil {
+		p.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(b)
+}
+
+func (p *person) post(u string, form url.Values) (int, string) {
+	p.t.Helper()
+	form.Set("_csrf", p.csrf)
+	resp, err := p.client.PostForm(u, form)
+	if err != nil {
+		p.t.Fatalf("POST %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (p *person) signIn(base string) {
+	p.t.Helper()
+	p.get(base + "/signin")
+	if code, body := p.post(base+"/signin", url.Values{"token": {simulator.DemoToken}}); code != http.StatusSeeOther {
+		p.t.Fatalf("sign-in on %s: %d\n%s", base, code, body)
+	}
+}
+
+func (p *person) formID(u string) string {
+	p.t.Helper()
+	_, body := p.get(u)
+	m := formIDInput.FindStringSubmatch(body)
+	if m == nil {
+		p.t.Fatalf("no form_id at %s", u)
+	}
+	return m[1]
+}
+
+// TestTwoReplicasShareRedis: sessions, activity and the double-submit guard
+// are shared through Redis; Redis going away gives a clear error and loses
+// nothing once it is back.
+func TestTwoReplicasShareRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	rs := startRedis(t)
+	sim := simulator.New(simulator.Options{SnapshotDelay: time.Hour})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	a := startReplica(t, upstream.URL, rs.addr)
+	b := startReplica(t, upstream.URL, rs.addr)
+	p := newPerson(t)
+
+	// Sign in on one, act on the other.
+	p.signIn(a.URL)
+	if code, body := p.get(b.URL + "/"); code != http.StatusOK || !strings.Contains(body, "web-server-01") {
+		t.Fatalf("replica B does not know the session made on A: %d", code)
+	}
+	fid := p.formID(b.URL + "/snapshots/new?server_id=12348")
+	if code, _ := p.post(b.URL+"/snapshots", url.Values{"server_id": {"12348"}, "name": {"on-b"}, "form_id": {fid}}); code != http.StatusSeeOther {
+		t.Fatalf("create on B: %d", code)
+	}
+	// The same form sent again to the other replica: not sent to VPS.org again.
+	if code, _ := p.post(a.URL+"/snapshots", url.Values{"server_id": {"12348"}, "name": {"on-b"}, "form_id": {fid}}); code != http.StatusSeeOther {
+		t.Errorf("repeat on A: %d", code)
+	}
+	if n := sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("one form sent to two replicas made %d create calls, want 1", n)
+	}
+	fid = p.formID(a.URL + "/snapshots/798/delete?server_id=12345")
+	if code, _ := p.post(a.URL+"/snapshots/798/delete?server_id=12345", url.Values{"form_id": {fid}}); code != http.StatusSeeOther {
+		t.Fatalf("delete on A: %d", code)
+	}
+	_, acts := p.get(a.URL + "/activity")
+	if !strings.Contains(acts, "on-b") || !strings.Contains(acts, "weekly-snapshot-2025-01-08") {
+		t.Error("the activity page of A does not show both replicas' records")
+	}
+
+	// Metrics: by route and operation, and no token anywhere.
+	_, m := p.get(a.URL + "/metrics")
+	for _, want := range []string{`snapdash_http_requests_total{method="GET",route="/activity",status="200"}`,
+		`snapdash_upstream_requests_total{op="delete snapshot",status="204"}`, "snapdash_sessions ", "snapdash_polls_in_flight 0"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(m, simulator.DemoToken) {
+		t.Error("a token appears in the metrics")
+	}
+
+	// Redis stops answering: a clear error, and the session is still there after.
+	rs.signal(syscall.SIGSTOP)
+	code, body := p.get(b.URL + "/")
+	rs.signal(syscall.SIGCONT)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "session store") {
+		t.Errorf("with Redis away: %d", code)
+	}
+	if code, _ := p.get(b.URL + "/"); code != http.StatusOK {
+		t.Errorf("after Redis came back: %d, the session was lost", code)
+	}
+	// Redis restarts: sessions and activity survive.
+	rs.stop(syscall.SIGTERM)
+	rs.start()
+	waitFor(t, func() bool { code, _ := p.get(a.URL + "/"); return code == http.StatusOK })
+	if _, acts := p.get(b.URL + "/activity"); !strings.Contains(acts, "on-b") {
+		t.Error("activity lost across a Redis restart")
+	}
+
+	// Key rotation: a replica with a new key put first still opens the session.
+	rotated := startReplicaKeys(t, upstream.URL, rs.addr, "replica-test-key-NEW-NEW-NEW-NEW-0002,replica-test-key-replica-test-key-0001")
+	if code, _ := p.get(rotated.URL + "/"); code != http.StatusOK {
+		t.Errorf("after a key rotation the session does not open: %d", code)
+	}
+
+	// Sign out on one ends the session on both.
+	p.get(a.URL + "/")
+	if code, _ := p.post(a.URL+"/signout", url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("sign-out on A: %d", code)
+	}
+	if code, _ := p.get(b.URL + "/"); code != http.StatusSeeOther {
+		t.Errorf("after signing out on A, B still serves the page (%d)", code)
+	}
+}

@@ -1,0 +1,124 @@
+// Package metrics is what Snapdash tells Prometheus: requests by route and
+// status, upstream calls by endpoint and status, polls in flight, sessions.
+// Labels are route patterns and API operations, never paths with ids or tokens.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds Snapdash's collectors in their own registry.
+type Metrics struct {
+	reg             *prometheus.Registry
+	requests        *prometheus.CounterVec
+	latency         *prometheus.HistogramVec
+	upstream        *prometheus.CounterVec
+	upstreamLatency *prometheus.HistogramVec
+	polls           prometheus.Gauge
+}
+
+// New registers the collectors, with Go runtime and process metrics.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "snapdash_http_requests_total", Help: "Requests answered, by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "snapdash_http_request_duration_seconds", Help: "Time to answer a request, by route pattern and method.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method"}),
+		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "snapdash_upstream_requests_total", Help: "Calls to the VPS.org API, by operation and status (\"error\" when no answer came).",
+		}, []string{"op", "status"}),
+		upstreamLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "snapdash_upstream_request_duration_seconds", Help: "Time of one call to the VPS.org API, by operation.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"op"}),
+		polls: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "snapdash_polls_in_flight", Help: "Live-status polls being answered now.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.upstream, m.upstreamLatency, m.polls,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveUpstream records one call to the API; status 0 means no answer.
+func (m *Metrics) ObserveUpstream(op string, status int, took time.Duration) {
+	s := "error"
+	if status != 0 {
+		s = strconv.Itoa(status)
+	}
+	m.upstream.WithLabelValues(op, s).Inc()
+	m.upstreamLatency.WithLabelValues(op).Observe(took.Seconds())
+}
+
+// Counter can count what it stores, such as sessions.
+type Counter interface {
+	Count() (int, error)
+}
+
+// CountSessions exports the number of sessions, asking c at most every 15 s.
+func (m *Metrics) CountSessions(c Counter) {
+	var (
+		mu   sync.Mutex
+		last time.Time
+		n    float64
+	)
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "snapdash_sessions", Help: "Sessions in the session store (signed in and not yet expired or swept).",
+	}, func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) > 15*time.Second {
+			if v, err := c.Count(); err == nil {
+				n, last = float64(v), time.Now()
+			}
+		}
+		return n
+	}))
+}
+
+// Middleware measures every request by its route pattern.
+func (m *Metrics) Middleware(isPoll func(echo.Context) bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if isPoll(c) {
+				m.polls.Inc()
+				defer m.polls.Dec()
+			}
+			start := time.Now()
+			err := next(c)
+			// Placed outside the request logger, which hands errors to the
+			// central handler: the answer is usually written by now.
+			status := c.Response().Status
+			if err != nil && !c.Response().Committed {
+				status = http.StatusInternalServerError
+				if he, ok := err.(*echo.HTTPError); ok {
+					status = he.Code
+				}
+			}
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
+			m.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
+			return err
+		}
+	}
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
