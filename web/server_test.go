@@ -20,6 +20,7 @@ import (
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
 	"github.com/snapdash/snapdash/web/activity"
+	"github.com/snapdash/snapdash/web/metrics"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -74,6 +75,7 @@ type testServer struct {
 }
 
 type (
+	webDeps    = web.Deps
 	webConfig  = web.Config
 	simOptions = simulator.Options
 	serverOpt  func(*webConfig, *simOptions)
@@ -94,12 +96,14 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	for _, o := range opts {
 		o(&cfg, &simOpts)
 	}
+	m := metrics.New()
 	sim := simulator.New(simOpts)
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	api, err := vpsapi.New(upstream.URL, vpsapi.Options{Timeout: 2 * time.Second, Logger: log, RetryWait: []time.Duration{time.Millisecond}})
+	api, err := vpsapi.New(upstream.URL, vpsapi.Options{Timeout: 2 * time.Second, Logger: log, RetryWait: []time.Duration{time.Millisecond},
+		Observe: m.ObserveUpstream})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +116,8 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := web.New(cfg, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log, Now: clk.Now})
+	m.CountSessions(backend)
+	app, err := web.New(cfg, web.Deps{API: api, Sessions: backend, Activity: acts, Metrics: m, Log: log, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

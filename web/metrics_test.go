@@ -1,0 +1,44 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+func TestMetrics(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	b.get("/?server_id=12345")
+	b.get("/snapshots/801/restore?server_id=12345")
+	b.get("/nowhere")
+
+	m := ts.browser().get("/metrics") // no session, no CSRF cookie needed
+	if m.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %d", m.StatusCode)
+	}
+	for _, want := range []string{
+		`snapdash_http_requests_total{method="GET",route="/",status="200"} 2`,
+		`snapdash_http_requests_total{method="GET",route="/snapshots/:id/restore",status="200"} 1`,
+		`snapdash_http_request_duration_seconds_bucket{method="GET",route="/",le="`,
+		`snapdash_upstream_requests_total{op="list snapshots",status="200"}`,
+		`snapdash_upstream_request_duration_seconds_count{op="list servers"}`,
+		"snapdash_polls_in_flight 0",
+		"snapdash_sessions 1",
+	} {
+		if !strings.Contains(m.Body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, bad := range []string{"/snapshots/801", "server_id=", "/nowhere"} {
+		if strings.Contains(m.Body, bad) {
+			t.Errorf("a raw path or query (%s) became a label", bad)
+		}
+	}
+	if len(m.Cookies()) != 0 {
+		t.Error("/metrics set a cookie")
+	}
+}
