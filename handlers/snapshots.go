@@ -110,6 +110,7 @@ func (s *Site) groups(acc account, filter int64) []views.ServerGroup {
 
 // group is one server's card data, snapshots newest first.
 func (s *Site) group(id int64, name, status string, snaps []vpsapi.Snapshot) views.ServerGroup {
+	snaps = slices.Clone(snaps) // the API's answer may be shared with other requests
 	slices.SortFunc(snaps, func(a, b vpsapi.Snapshot) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
 	})

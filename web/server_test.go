@@ -82,7 +82,19 @@ type (
 )
 
 // newTestServer runs Snapdash against the simulator, both over real HTTP.
+// Its API client makes every call it is asked for, so tests can count them.
 func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
+	t.Helper()
+	return newTestServerWith(t, false, opts...)
+}
+
+// newSharedTestServer coalesces reads as cmd/snapdash wires it (vpsapi.Shared).
+func newSharedTestServer(t *testing.T, opts ...serverOpt) *testServer {
+	t.Helper()
+	return newTestServerWith(t, true, opts...)
+}
+
+func newTestServerWith(t *testing.T, shared bool, opts ...serverOpt) *testServer {
 	t.Helper()
 	clk := &clock{now: time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)}
 	cfg := web.Config{
@@ -96,6 +108,7 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	for _, o := range opts {
 		o(&cfg, &simOpts)
 	}
+
 	m := metrics.New()
 	sim := simulator.New(simOpts)
 	upstream := httptest.NewServer(sim)
@@ -117,7 +130,11 @@ func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 		t.Fatal(err)
 	}
 	m.CountSessions(backend)
-	app, err := web.New(cfg, web.Deps{API: api, Sessions: backend, Activity: acts, Metrics: m, Log: log, Now: clk.Now})
+	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Metrics: m, Log: log, Now: clk.Now}
+	if shared {
+		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
+	}
+	app, err := web.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

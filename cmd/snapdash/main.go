@@ -93,11 +93,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		log.Info("running on the embedded VPS.org simulator", "api", apiURL)
 	}
 	var observe func(string, int, time.Duration)
-	api, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log,
+	client, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log,
 		Observe: func(op string, status int, took time.Duration) { observe(op, status, took) }})
 	if err != nil {
 		return err
 	}
+	// Tabs of one person polling the same server within a second share a call.
+	api := vpsapi.NewShared(client, time.Second, nil)
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
