@@ -3,6 +3,8 @@
 package static
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -23,6 +25,7 @@ type Asset struct {
 	Hash        string // first 12 hex digits of its SHA-256
 	ContentType string
 	Data        []byte
+	Gzip        []byte // Data compressed once at start; nil when it would not shrink
 }
 
 // Assets indexes the embedded files by name.
@@ -46,7 +49,19 @@ func Load() (*Assets, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		a.byName[p] = Asset{Name: p, Hash: hex.EncodeToString(sum[:])[:12], ContentType: ct, Data: data}
+		x := Asset{Name: p, Hash: hex.EncodeToString(sum[:])[:12], ContentType: ct, Data: data}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(data); err != nil {
+			return err
+		}
+		if err := zw.Close(); err != nil {
+			return err
+		}
+		if buf.Len() < len(data) {
+			x.Gzip = buf.Bytes()
+		}
+		a.byName[p] = x
 		return nil
 	})
 	return a, err
