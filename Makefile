@@ -1,11 +1,11 @@
 # Snapdash. `make test` is what CI runs; `make run` starts it on the simulator.
-.PHONY: run test check unit fuzz generate static-build deps screenshots e2e load load-quick
+.PHONY: run test check unit fuzz generate static-build deps screenshots e2e load load-quick perf perf-quick bench
 
 run:
 	go run ./cmd/snapdash
 
 # Everything CI checks, on a fresh machine too.
-test: deps check unit fuzz static-build load-quick
+test: deps check unit fuzz static-build load-quick perf-quick
 
 deps:
 	@bash .ci/deps
@@ -42,7 +42,19 @@ screenshots: deps
 
 # 1,000 sessions, 500 pollers for 60 s on loopback (docs/load.md).
 load:
-	go run ./cmd/snapdash-bench
+	go run ./cmd/snapdash-bench load
 
 load-quick:
-	go run ./cmd/snapdash-bench -quick
+	go run ./cmd/snapdash-bench -quick load
+
+# Throughput against a bare proxy, upstream calls per open page, first-load
+# bytes, memory (docs/performance.md). Prints each target as MET or MISS.
+perf:
+	go run ./cmd/snapdash-bench perf
+
+perf-quick:
+	go run ./cmd/snapdash-bench -quick perf
+
+# Render and request benchmarks (ns/op, allocs/op).
+bench:
+	go test -run '^$$' -bench . -benchmem ./views/ ./web/

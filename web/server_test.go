@@ -61,7 +61,7 @@ func (b *syncBuffer) String() string {
 }
 
 type testServer struct {
-	t        *testing.T
+	t        testing.TB
 	URL      string
 	sim      *simulator.Simulator
 	clock    *clock
@@ -94,7 +94,13 @@ func newSharedTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	return newTestServerWith(t, true, opts...)
 }
 
-func newTestServerWith(t *testing.T, shared bool, opts ...serverOpt) *testServer {
+// newBenchServer is newTestServer for benchmarks.
+func newBenchServer(b *testing.B, opts ...serverOpt) *testServer {
+	b.Helper()
+	return newTestServerWith(b, false, opts...)
+}
+
+func newTestServerWith(t testing.TB, shared bool, opts ...serverOpt) *testServer {
 	t.Helper()
 	clk := &clock{now: time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)}
 	cfg := web.Config{

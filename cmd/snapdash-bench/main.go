@@ -1,10 +1,11 @@
 // Command snapdash-bench measures Snapdash on loopback: it builds and starts
-// a real snapdash process against an in-process VPS.org simulator, signs in
-// many sessions and polls as open pages do. Every loop is bounded in count
-// and time, and only 127.0.0.1 is ever contacted.
+// a real snapdash process against an in-process VPS.org simulator and drives
+// it as browsers would. Every loop is bounded in count and time, and only
+// 127.0.0.1 is ever contacted.
 //
-//	go run ./cmd/snapdash-bench            # the load run: 1,000 sessions, 500 pollers for 60 s
-//	go run ./cmd/snapdash-bench -quick     # the same, small and short, as CI runs it
+//	go run ./cmd/snapdash-bench load         # 1,000 sessions, 500 pollers for 60 s (docs/load.md)
+//	go run ./cmd/snapdash-bench perf         # throughput against a bare proxy, upstream calls, bytes (docs/performance.md)
+//	go run ./cmd/snapdash-bench -quick perf  # either, small and short, as CI runs them
 package main
 
 import (
@@ -35,8 +36,12 @@ func main() {
 	flag.IntVar(&o.pollers, "pollers", 500, "concurrent signed-in clients polling")
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long the pollers poll")
 	flag.DurationVar(&o.interval, "interval", 2*time.Second, "each poller's pause between polls (the page's fastest)")
-	flag.BoolVar(&o.quick, "quick", false, "a short run: 50 sessions, 20 pollers, 5 s")
+	flag.BoolVar(&o.quick, "quick", false, "a short, small run (as CI does)")
 	flag.Parse()
+	suite := flag.Arg(0)
+	if suite == "" {
+		suite = "load"
+	}
 	if o.quick {
 		o.sessions, o.pollers, o.duration = 50, 20, 5*time.Second
 	}
@@ -45,7 +50,16 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	var err error
+	switch suite {
+	case "load":
+		err = run(ctx, o)
+	case "perf":
+		err = perf(ctx, o)
+	default:
+		err = fmt.Errorf("unknown suite %q: load or perf", suite)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "snapdash-bench:", err)
 		os.Exit(1)
 	}
@@ -58,7 +72,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer up.Close()
-	sd, err := startSnapdash(ctx, o.bin, up.URL)
+	sd, err := startSnapdash(ctx, o.bin, up.URL, nil)
 	if err != nil {
 		return err
 	}

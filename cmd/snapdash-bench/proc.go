@@ -43,7 +43,7 @@ type snapdash struct {
 
 // startSnapdash builds (unless bin is given) and starts snapdash against apiURL,
 // trusting loopback as its proxy so each simulated client has its own address.
-func startSnapdash(ctx context.Context, bin, apiURL string) (*snapdash, error) {
+func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*snapdash, error) {
 	dir, err := os.MkdirTemp("", "snapdash-bench-")
 	if err != nil {
 		return nil, err
@@ -70,6 +70,7 @@ func startSnapdash(ctx context.Context, bin, apiURL string) (*snapdash, error) {
 		"SNAPDASH_TRUSTED_PROXIES=127.0.0.1/32",
 		"SNAPDASH_LOG_LEVEL=warn",
 	)
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout = &s.logs
 	s.cmd.Stderr = &s.logs
 	if err := s.cmd.Start(); err != nil {

@@ -41,6 +41,7 @@ type config struct {
 	SimSnapshot     time.Duration
 	SimRestore      time.Duration
 	SimLatency      time.Duration
+	CoalesceWindow  time.Duration
 
 	// Parsed by validate.
 	keyPairs   [][]byte
@@ -89,6 +90,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"sim-snapshot-delay", "SNAPDASH_SIM_SNAPSHOT_DELAY", "simulator: time for a snapshot to complete", false}, &c.SimSnapshot, 20 * time.Second},
 		{option{"sim-restore-delay", "SNAPDASH_SIM_RESTORE_DELAY", "simulator: time for a restore to finish", false}, &c.SimRestore, 30 * time.Second},
 		{option{"sim-latency", "SNAPDASH_SIM_LATENCY", "simulator: delay added to every answer", false}, &c.SimLatency, 0},
+		{option{"coalesce-window", "SNAPDASH_COALESCE_WINDOW", "how long one person's identical reads share an upstream answer; 0 turns sharing off", false}, &c.CoalesceWindow, time.Second},
 	}
 	var errs []error
 	fileFlags := map[string]*string{}

@@ -98,8 +98,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	// Tabs of one person polling the same server within a second share a call.
-	api := vpsapi.NewShared(client, time.Second, nil)
+	// Tabs of one person polling the same server within the window share a call.
+	var api web.API = client
+	if cfg.CoalesceWindow > 0 {
+		api = vpsapi.NewShared(client, cfg.CoalesceWindow, nil)
+	}
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}

@@ -65,10 +65,14 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key = strings.TrimSuffix(key, "{$}")
 	s.mu.Lock()
 	s.calls[key]++
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		s.byToken[tok]++
+	}
 	fault, hit := s.takeFault(key)
+	latency := s.latency
 	s.mu.Unlock()
-	if s.opts.Latency > 0 {
-		if !sleep(r, s.opts.Latency) {
+	if latency > 0 {
+		if !sleep(r, latency) {
 			return
 		}
 	}

@@ -40,6 +40,8 @@ type Simulator struct {
 	nextSnap int64
 	nextSrv  int64
 	calls    map[string]int
+	byToken  map[string]int
+	latency  time.Duration
 	fault    Fault
 	mux      *http.ServeMux
 }
@@ -91,6 +93,8 @@ func New(opts Options) *Simulator {
 		nextSnap: 900,
 		nextSrv:  20000,
 		calls:    map[string]int{},
+		byToken:  map[string]int{},
+		latency:  opts.Latency,
 	}
 	s.routes()
 	if !opts.NoDemo {
@@ -138,7 +142,11 @@ func (s *Simulator) AddAccount(token string, servers ...ServerSeed) []int64 {
 		if status == "" {
 			status = "running"
 		}
-		s.servers[id] = &server{id: id, owner: token, name: seed.Name, status: status}
+		srv := &server{id: id, owner: token, name: seed.Name, status: status}
+		if status == "restoring" {
+			srv.restoreUntil = s.opts.Now().Add(s.opts.RestoreDelay)
+		}
+		s.servers[id] = srv
 		acc.servers = append(acc.servers, id)
 		ids = append(ids, id)
 		for _, ss := range seed.Snapshots {
@@ -220,6 +228,21 @@ func (s *Simulator) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.calls)
+	clear(s.byToken)
+}
+
+// TokenCalls counts the requests that carried token since the last ResetCalls.
+func (s *Simulator) TokenCalls(token string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byToken[token]
+}
+
+// SetLatency changes the delay added to every answer.
+func (s *Simulator) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // SnapshotState is what tests read back of a snapshot.
