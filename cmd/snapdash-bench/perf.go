@@ -159,7 +159,6 @@ func perf(ctx context.Context, o options) error {
 	fmt.Printf("first load (HTML + CSS + JS + icon, gzip): %.1f KB\n", float64(first)/1024)
 	report = append(report, target{"first-load bytes, compressed", fmt.Sprintf("%.1f KB", float64(first)/1024), "≤ 30 KB", first <= 30*1024})
 
-
 	fmt.Println("\ntargets:")
 	for _, r := range report {
 		mark := "MET "
