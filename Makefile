@@ -4,8 +4,8 @@
 run:
 	go run ./cmd/snapdash
 
-# Everything CI checks, on a fresh machine too.
-test: deps check unit fuzz static-build load-quick perf-quick
+# Everything CI checks, on a fresh machine too; the Go tests last, so their summary closes the output.
+test: deps check static-build load-quick perf-quick fuzz unit
 
 deps:
 	@bash .ci/deps

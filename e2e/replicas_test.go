@@ -219,6 +219,18 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 
 	// Sign in on one, act on the other.
 	p.signIn(a.URL)
+	// What reaches Redis is encrypted: the token is nowhere in it.
+	_, port, _ := strings.Cut(rs.addr, ":")
+	keys, err := exec.Command("redis-cli", "-p", port, "--scan").Output()
+	if err != nil || !strings.Contains(string(keys), "snapdash:session:") {
+		t.Fatalf("no session in Redis: %q %v", keys, err)
+	}
+	for _, k := range strings.Fields(string(keys)) {
+		v, _ := exec.Command("redis-cli", "-p", port, "--no-raw", "GET", k).Output()
+		if strings.Contains(string(v), simulator.DemoToken) {
+			t.Errorf("Redis key %s holds the token in clear", k)
+		}
+	}
 	if code, body := p.get(b.URL + "/"); code != http.StatusOK || !strings.Contains(body, "web-server-01") {
 		t.Fatalf("replica B does not know the session made on A: %d", code)
 	}
