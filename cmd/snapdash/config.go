@@ -42,6 +42,7 @@ type config struct {
 	SimRestore      time.Duration
 	SimLatency      time.Duration
 	CoalesceWindow  time.Duration
+	DebugListen     string
 
 	// Parsed by validate.
 	keyPairs   [][]byte
@@ -78,6 +79,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, "X-Forwarded-Email"},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
+		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
 	}
 	durs := []struct {
 		o   option
@@ -210,6 +212,12 @@ func (c *config) validate() error {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		c.proxies = append(c.proxies, p.Masked())
+	}
+	if c.DebugListen != "" {
+		host, _, err := net.SplitHostPort(c.DebugListen)
+		if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("SNAPDASH_DEBUG_LISTEN=%q must be a loopback address such as 127.0.0.1:6060: profiles are not for the network", c.DebugListen)
+		}
 	}
 	if c.UserHeader == "" || strings.ContainsAny(c.UserHeader, " :\t\r\n") {
 		return fmt.Errorf("SNAPDASH_USER_HEADER=%q is not a header name", c.UserHeader)
