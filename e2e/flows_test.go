@@ -284,3 +284,30 @@ func TestKeyboardOnlyCreate(t *testing.T) {
 		t.Errorf("created %q", name)
 	}
 }
+
+// TestDoubleClickCreatesOne: the submit button is disabled while the request
+// is in flight, and a double click makes one snapshot.
+func TestDoubleClickCreatesOne(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	a.sim.SetFault(simulator.Fault{Match: "POST /api/v1/snapshots/", Delay: 1500 * time.Millisecond})
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "clicked-twice"),
+		chromedp.DoubleClick(chromedp.CSS("#create-12348 button[type=submit]")),
+	)
+	if tb.eval(`String(document.querySelector("#create-12348 button[type=submit]").disabled)`) != "true" {
+		t.Error("the submit button is not disabled while the create is in flight")
+	}
+	tb.do(chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]"))) // and once more
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
+	a.sim.ClearFault()
+	if n := a.sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("a double click (and a third) sent %d creates, want 1", n)
+	}
+	if n := tb.count("#server-12348 tr.snapshot"); n != 1 {
+		t.Errorf("%d rows, want 1", n)
+	}
+}

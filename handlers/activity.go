@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -46,18 +48,35 @@ func (s *Site) record(ctx context.Context, r activity.Record) {
 	if err := s.Activity.Add(ctx, r); err != nil {
 		s.Log.ErrorContext(ctx, "activity not stored", "error", err)
 	}
+	s.forgetAttributions()
 }
 
-// annotate adds who created each snapshot and who started a running restore,
-// where Snapdash saw it happen.
-func (s *Site) annotate(ctx context.Context, groups []views.ServerGroup) {
-	if s.Activity == nil || len(groups) == 0 {
-		return
+// attributions is who created which snapshot and who started which restore,
+// derived from the activity record.
+type attributions struct {
+	created map[int64]views.Attribution // by snapshot id
+	restore map[int64]views.Attribution // by server id, the newest
+}
+
+// Attributions reads the activity record at most every two seconds: every
+// poll annotates, and the record is the team's, the same for everyone.
+type Attributions struct {
+	mu   sync.Mutex
+	at   time.Time
+	last attributions
+}
+
+func (s *Site) attributions(ctx context.Context) (attributions, bool) {
+	a := s.Attributions
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.last.created != nil && s.Now().Sub(a.at) < 2*time.Second && !s.Now().Before(a.at) {
+		return a.last, true
 	}
 	recs, err := s.Activity.Recent(ctx, activity.DefaultCap)
 	if err != nil {
 		s.Log.WarnContext(ctx, "activity unavailable", "error", err)
-		return
+		return attributions{}, false
 	}
 	created := map[int64]views.Attribution{}
 	restore := map[int64]views.Attribution{}
@@ -76,6 +95,32 @@ func (s *Site) annotate(ctx context.Context, groups []views.ServerGroup) {
 			}
 		}
 	}
+	a.last, a.at = attributions{created: created, restore: restore}, s.Now()
+	return a.last, true
+}
+
+// forgetAttributions makes the next page read the record again: after an
+// action, its own line must show at once.
+func (s *Site) forgetAttributions() {
+	if s.Attributions == nil {
+		return
+	}
+	s.Attributions.mu.Lock()
+	defer s.Attributions.mu.Unlock()
+	s.Attributions.last = attributions{}
+}
+
+// annotate adds who created each snapshot and who started a running restore,
+// where Snapdash saw it happen.
+func (s *Site) annotate(ctx context.Context, groups []views.ServerGroup) {
+	if s.Activity == nil || s.Attributions == nil || len(groups) == 0 {
+		return
+	}
+	att, ok := s.attributions(ctx)
+	if !ok {
+		return
+	}
+	created, restore := att.created, att.restore
 	for i := range groups {
 		g := &groups[i]
 		for _, sn := range g.Snapshots {

@@ -39,6 +39,8 @@ type Site struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	Activity  activity.Store // who did what
+
+	Attributions *Attributions // a short-lived cache of who did what, for annotating pages
 }
 
 // URL prefixes an absolute path with the base path.

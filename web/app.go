@@ -113,7 +113,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		}),
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
-			Log: deps.Log, Now: deps.Now, Activity: deps.Activity,
+			Log: deps.Log, Now: deps.Now, Activity: deps.Activity, Attributions: &handlers.Attributions{},
 		},
 	}
 	a.echo = a.routes(deps)
