@@ -117,21 +117,36 @@ func TestAxeFindsProblems(t *testing.T) {
 }
 
 func TestScreenshots(t *testing.T) {
-	a := startApp(t)
+	a := startAppWith(t, appOptions{snapshotDelay: time.Minute})
 	for _, size := range []struct {
 		name string
 		opts []tabOption
 	}{{"desktop", nil}, {"phone", []tabOption{phone}}} {
 		tb := newTab(t, a, size.opts...)
+		tb.allow(`status of 422`) // the create form's refusal, shown on purpose
 		tb.do(chromedp.Navigate(a.URL + "/signin"))
 		tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
 		tb.screenshot(fmt.Sprintf("signin-%s", size.name))
 		tb.signIn()
 		tb.screenshot(fmt.Sprintf("snapshots-%s", size.name))
 		if size.name == "desktop" {
+			tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+			tb.do(chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "before upgrade"),
+				chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")))
+			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))
+			tb.screenshot("create-error-desktop")
+			tb.do(chromedp.Clear(chromedp.CSS("#create-12348 input[name=name]")),
+				chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "before-upgrade"),
+				chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")))
+			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 .badge.in_progress")))
+			tb.screenshot("in-progress-desktop")
 			tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-name")))
 			tb.screenshot("restore-dialog-desktop")
+			tb.do(chromedp.Navigate(a.URL + "/activity"))
+			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("tr.record")))
+			tb.screenshot("activity-desktop")
 		}
 		if size.name == "phone" {
 			// The layout holds at 390 px: nothing wider than the screen.
