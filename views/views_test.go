@@ -28,7 +28,7 @@ func render(t *testing.T, c templ.Component) *goquery.Document {
 }
 
 func page() views.Page {
-	return views.Page{Title: "T", Asset: func(n string) string { return "/static/h/" + n }, CSRF: "csrf-123", SignedIn: true, TokenHint: "token …2025"}
+	return views.Page{Title: "Snapshots", Asset: func(n string) string { return "/static/h/" + n }, CSRF: "csrf-123", SignedIn: true, TokenHint: "token …2025"}
 }
 
 func size(v int64) *int64 { return &v }
@@ -140,6 +140,9 @@ func TestLayoutCarriesCSRFForHtmxAndForms(t *testing.T) {
 	}
 	if !strings.Contains(doc.Find(".card.empty").Text(), "no servers") {
 		t.Error("no empty state")
+	}
+	if cur := doc.Find(`nav a[aria-current="page"]`); cur.Length() != 1 || cur.Text() != "Snapshots" {
+		t.Errorf("current page in the nav: %d links, %q", cur.Length(), cur.Text())
 	}
 }
 
