@@ -60,8 +60,8 @@ func (h *Snapshots) Create(c echo.Context) error {
 		Description: strings.TrimSpace(c.FormValue("description")),
 		FormID:      c.FormValue("form_id"),
 		AsPage:      !hx,
-		Errors:      validateCreate(strings.TrimSpace(c.FormValue("name")), strings.TrimSpace(c.FormValue("description"))),
 	}
+	f.Errors = validateCreate(f.Name, f.Description)
 	if !validFormID(f.FormID) {
 		f.FormID = newFormID()
 		if len(f.Errors) == 0 {
