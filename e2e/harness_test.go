@@ -29,8 +29,9 @@ import (
 	"github.com/snapdash/snapdash/web/session"
 )
 
-// chromium is the browser binary, found once in TestMain.
-var chromium string
+// chromium is the browser binary, found once in TestMain; buildDir holds the
+// binaries the tests build, removed when they end.
+var chromium, buildDir string
 
 func TestMain(m *testing.M) {
 	for _, p := range []string{os.Getenv("SNAPDASH_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
@@ -49,7 +50,15 @@ func TestMain(m *testing.M) {
 		}
 		fmt.Fprintln(os.Stderr, "e2e: SKIPPING the browser suite: no chromium on PATH (apt-get install chromium, or run make deps)")
 	}
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "snapdash-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	buildDir = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // app is Snapdash on a fresh simulator, over real HTTP, counting the

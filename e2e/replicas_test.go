@@ -23,11 +23,7 @@ import (
 
 // buildSnapdash builds the snapdash binary once per run.
 var buildSnapdash = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "snapdash-bin-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "snapdash")
+	bin := filepath.Join(buildDir, "snapdash")
 	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/snapdash").CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build snapdash: %v\n%s", err, out)
 	}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -22,11 +21,7 @@ import (
 
 // buildOAuth2Proxy builds the oauth2-proxy pinned in e2e/sso/go.mod, once per run.
 var buildOAuth2Proxy = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "snapdash-oauth2-proxy-")
-	if err != nil {
-		return "", err
-	}
-	bin := filepath.Join(dir, "oauth2-proxy")
+	bin := filepath.Join(buildDir, "oauth2-proxy")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/oauth2-proxy/oauth2-proxy/v7")
 	cmd.Dir = "sso"
 	if out, err := cmd.CombinedOutput(); err != nil {

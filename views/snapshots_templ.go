@@ -88,8 +88,8 @@ func (g ServerGroup) InProgress() []int64 {
 // Moving reports whether the server's part of the page must keep refreshing.
 func (g ServerGroup) Moving() bool { return g.Restoring() || len(g.InProgress()) > 0 }
 
-// Backoff is the polling schedule: fast at first, then slower while nothing changes.
-var Backoff = []time.Duration{2 * time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second, 8 * time.Second, 12 * time.Second, 15 * time.Second}
+// backoff is the polling schedule: fast at first, then slower while nothing changes.
+var backoff = []time.Duration{2 * time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second, 8 * time.Second, 12 * time.Second, 15 * time.Second}
 
 // PollSpec is what the next poll of a server compares against: in-progress
 // ids, the restore flag, the last status and how many polls saw no change.
@@ -104,7 +104,7 @@ type PollSpec struct {
 
 // Interval is how long to wait before the next poll.
 func (p PollSpec) Interval() time.Duration {
-	return Backoff[min(max(p.After, 0), len(Backoff)-1)]
+	return backoff[min(max(p.After, 0), len(backoff)-1)]
 }
 
 // URL is the poll address, carrying the state to compare against.
