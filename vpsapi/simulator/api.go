@@ -49,8 +49,10 @@ func (s *Simulator) routes() {
 	m.HandleFunc("POST /api/v1/snapshots/{$}", s.authed(s.createSnapshot))
 	m.HandleFunc("POST /api/v1/snapshots/{id}/restore/{$}", s.authed(s.restoreSnapshot))
 	m.HandleFunc("DELETE /api/v1/snapshots/{id}/{$}", s.authed(s.deleteSnapshot))
-	m.HandleFunc("GET /api/v1/servers/{$}", s.authed(s.listServers))
-	m.HandleFunc("GET /api/v1/servers/{id}/{$}", s.authed(s.getServer))
+	if !s.opts.NoServersAPI {
+		m.HandleFunc("GET /api/v1/servers/{$}", s.authed(s.listServers))
+		m.HandleFunc("GET /api/v1/servers/{id}/{$}", s.authed(s.getServer))
+	}
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { detail(w, http.StatusNotFound, "Not found.") })
 	s.mux = m
 }

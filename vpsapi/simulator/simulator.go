@@ -27,6 +27,7 @@ type Options struct {
 	Latency       time.Duration    // added to every answer
 	Now           func() time.Time // default time.Now
 	NoDemo        bool             // leave out the demo account
+	NoServersAPI  bool             // answer 404 for /api/v1/servers/, as a deployment without it would
 }
 
 // Simulator holds every account's servers and snapshots.
