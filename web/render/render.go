@@ -18,8 +18,3 @@ func Component(c echo.Context, status int, comp templ.Component) error {
 	}
 	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
 }
-
-// NoStore marks the response as not for any cache: pages carry personal data.
-func NoStore(c echo.Context) {
-	c.Response().Header().Set("Cache-Control", "no-store")
-}
