@@ -75,7 +75,6 @@ type app struct {
 type appOptions struct {
 	snapshotDelay  time.Duration  // default 3 s
 	trustedProxies []netip.Prefix // peers whose identity header is believed
-	listen         string         // address to listen on; default a free loopback port
 }
 
 func startApp(t *testing.T) *app { return startAppWith(t, appOptions{}) }

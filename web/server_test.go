@@ -75,7 +75,6 @@ type testServer struct {
 }
 
 type (
-	webDeps    = web.Deps
 	webConfig  = web.Config
 	simOptions = simulator.Options
 	serverOpt  func(*webConfig, *simOptions)

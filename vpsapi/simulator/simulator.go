@@ -58,7 +58,6 @@ type server struct {
 	name         string
 	status       string
 	restoreUntil time.Time
-	afterRestore string
 }
 
 type snapshot struct {
