@@ -262,3 +262,28 @@ func TestExpiredSessionIsDeletedServerSide(t *testing.T) {
 		t.Errorf("%d session files remain after the idle timeout", len(files))
 	}
 }
+
+func TestHostilePathsAndQueries(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	for _, path := range []string{
+		"/snapshots/abc/restore", "/snapshots/-1/delete", "/snapshots/99999999999999999999/restore?server_id=12345",
+		"/snapshots/424242/restore?server_id=12345", "/poll/servers/abc", "/poll/servers/0",
+		"/snapshots/new?server_id=%00", "/snapshots/new?server_id=../../etc", "/activity?server_id=<script>",
+	} {
+		r := b.get(path)
+		if r.StatusCode >= 500 || r.StatusCode == http.StatusOK && strings.Contains(path, "abc") {
+			t.Errorf("%s: %d", path, r.StatusCode)
+		}
+		if r.Doc != nil && r.StatusCode >= 400 && strings.TrimSpace(r.Doc.Find(".problem p, .flash").Text()) == "" {
+			t.Errorf("%s: %d without a message", path, r.StatusCode)
+		}
+		if strings.Contains(r.Body, "<script>") {
+			t.Errorf("%s: reflected unescaped", path)
+		}
+	}
+	if r := b.get("/"); r.StatusCode != http.StatusOK {
+		t.Error("the session did not survive hostile requests")
+	}
+}
