@@ -1,5 +1,5 @@
 # Snapdash: a small static, non-root image.
-FROM golang:1.26 AS build
+FROM golang:1.26.8 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
