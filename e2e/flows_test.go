@@ -311,3 +311,27 @@ func TestDoubleClickCreatesOne(t *testing.T) {
 		t.Errorf("%d rows, want 1", n)
 	}
 }
+
+// TestUnderBasePath: mounted at /snapdash/, every link, asset, form and htmx
+// request keeps the prefix, and live status still works.
+func TestUnderBasePath(t *testing.T) {
+	a := startAppWith(t, appOptions{basePath: "/snapdash/"})
+	tb := newTab(t, a)
+	tb.app = &app{URL: a.URL + "/snapdash", sim: a.sim}
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "under-prefix"),
+		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
+	tb.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.completed")))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range a.paths {
+		if _, path, _ := strings.Cut(p, " "); !strings.HasPrefix(path, "/snapdash/") {
+			t.Errorf("the browser asked for %s, outside the base path", p)
+		}
+	}
+}

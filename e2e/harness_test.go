@@ -75,6 +75,7 @@ type app struct {
 type appOptions struct {
 	snapshotDelay  time.Duration  // default 3 s
 	trustedProxies []netip.Prefix // peers whose identity header is believed
+	basePath       string         // e.g. "/snapdash/"; default "/"
 }
 
 func startApp(t *testing.T) *app { return startAppWith(t, appOptions{}) }
@@ -106,7 +107,7 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	h, err := web.New(web.Config{
 		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)},
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
-		TrustedProxies: o.trustedProxies,
+		TrustedProxies: o.trustedProxies, BasePath: o.basePath,
 	}, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log})
 	if err != nil {
 		t.Fatal(err)
