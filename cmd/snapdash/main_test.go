@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -106,5 +107,39 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("shutdown: %v", err)
+	}
+}
+
+// TestSimulatorRunsAlone: `snapdash simulator` serves the API for other tools.
+func TestSimulatorRunsAlone(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"simulator", "--listen", addr, "--page-size", "2"}, env(nil), io.Discard) }()
+	var resp *http.Response
+	for range 50 {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/snapshots/?server_id=12345", nil)
+		req.Header.Set("Authorization", "Bearer demo-snapdash-token-2025")
+		if resp, err = http.DefaultClient.Do(req); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("simulator did not answer: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"pre-migration-snapshot"`) || !strings.Contains(string(body), `"count":2`) {
+		t.Errorf("simulator answered %d: %s", resp.StatusCode, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("simulator exit code %d", code)
 	}
 }
