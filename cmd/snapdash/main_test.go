@@ -120,7 +120,9 @@ func TestSimulatorRunsAlone(t *testing.T) {
 	ln.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"simulator", "--listen", addr, "--page-size", "2"}, env(nil), io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"simulator", "--listen", addr, "--page-size", "2"}, env(nil), io.Discard)
+	}()
 	var resp *http.Response
 	for range 50 {
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/api/v1/snapshots/?server_id=12345", nil)
