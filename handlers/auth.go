@@ -17,14 +17,24 @@ type Auth struct {
 	API  API
 }
 
-// Reasons the sign-in page is shown, carried in ?reason=; anything else is ignored.
-var signInNotices = map[string]string{
-	"signed-out":          "You are signed out. Your API token was forgotten.",
-	session.EndedIdle:     "Your session ended after a while without activity. Sign in again to continue.",
-	session.EndedLifetime: "Your session reached its maximum length. Sign in again to continue.",
-	session.EndedIdentity: "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended.",
-	"refused":             "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token.",
-	"required":            "Sign in to see your snapshots.",
+// signInNotice says why the sign-in page is shown, from ?reason=; anything
+// else says nothing.
+func signInNotice(reason string) string {
+	switch reason {
+	case "signed-out":
+		return "You are signed out. Your API token was forgotten."
+	case session.EndedIdle:
+		return "Your session ended after a while without activity. Sign in again to continue."
+	case session.EndedLifetime:
+		return "Your session reached its maximum length. Sign in again to continue."
+	case session.EndedIdentity:
+		return "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended."
+	case "refused":
+		return "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token."
+	case "required":
+		return "Sign in to see your snapshots."
+	}
+	return ""
 }
 
 // SignInURL is the sign-in page with a reason and the page to come back to.
@@ -56,7 +66,7 @@ func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
 		Page:      h.Site.Page(c, "Sign in"),
 		DemoToken: h.Site.DemoToken,
 		Error:     problem,
-		Notice:    signInNotices[c.QueryParam("reason")],
+		Notice:    signInNotice(c.QueryParam("reason")),
 		Next:      h.Site.LocalPath(c.QueryParam("next")),
 	}
 	return render.Component(c, status, views.SignInPage(d))
