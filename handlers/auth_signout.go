@@ -17,10 +17,5 @@ func (h *Auth) SignOut(c echo.Context) error {
 	}
 	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
 	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
-	to := h.Site.SignInURL("signed-out", "")
-	if htmx.Read(c).Enabled {
-		htmx.Redirect(c, to)
-		return c.NoContent(http.StatusNoContent)
-	}
-	return c.Redirect(http.StatusSeeOther, to)
+	return htmx.Navigate(c, h.Site.SignInURL("signed-out", ""))
 }

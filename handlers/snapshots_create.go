@@ -157,8 +157,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	if err != nil {
 		// The action happened; only the refresh failed. Reload the page.
 		st.AddFlash(msg.Kind, msg.Text)
-		htmx.Redirect(c, h.Site.URL("/"))
-		return c.NoContent(http.StatusOK)
+		return htmx.Navigate(c, h.Site.URL("/"))
 	}
 	groups := []views.ServerGroup{g}
 	h.Site.annotate(ctx, groups)

@@ -10,7 +10,6 @@ import (
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -25,10 +24,7 @@ func (h *Snapshots) ConfirmDelete(c echo.Context) error {
 
 func (h *Snapshots) renderDelete(c echo.Context, status int, cf views.Confirm) error {
 	cf.Page = h.Site.Page(c, "Delete "+cf.SnapshotName)
-	if cf.AsPage {
-		return render.Component(c, status, views.DeletePage(cf))
-	}
-	return render.Component(c, status, views.DeleteDialog(cf))
+	return renderForm(c, status, cf.Page, cf.AsPage, views.DeleteBody(cf), true)
 }
 
 // Delete deletes a snapshot (POST from the form, DELETE from htmx).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/views"
@@ -35,8 +36,17 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 
 func (h *Snapshots) renderCreate(c echo.Context, status int, f views.CreateForm) error {
 	f.Page = h.Site.Page(c, "New snapshot of "+f.ServerName)
-	if f.AsPage {
-		return render.Component(c, status, views.CreatePage(f))
+	return renderForm(c, status, f.Page, f.AsPage, views.CreateFormBody(f), false)
+}
+
+// renderForm shows a form as its own page without JavaScript, or as the
+// htmx fragment swapped into the current page (a dialog for confirmations).
+func renderForm(c echo.Context, status int, p views.Page, asPage bool, body templ.Component, dialog bool) error {
+	switch {
+	case asPage:
+		body = views.NarrowPage(p, body)
+	case dialog:
+		body = views.Dialog(body)
 	}
-	return render.Component(c, status, views.CreateFormBody(f))
+	return render.Component(c, status, body)
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -48,10 +47,7 @@ func (h *Snapshots) ConfirmRestore(c echo.Context) error {
 
 func (h *Snapshots) renderRestore(c echo.Context, status int, cf views.Confirm) error {
 	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
-	if cf.AsPage {
-		return render.Component(c, status, views.RestorePage(cf))
-	}
-	return render.Component(c, status, views.RestoreDialog(cf))
+	return renderForm(c, status, cf.Page, cf.AsPage, views.RestoreBody(cf), true)
 }
 
 // Restore restores a server from a snapshot once the typed name matches.
@@ -117,9 +113,5 @@ func (h *Snapshots) gone(c echo.Context, err error, msg string) error {
 	}
 	st := session.From(c.Request().Context())
 	st.AddFlash("info", msg)
-	if htmx.Read(c).Enabled {
-		htmx.Redirect(c, h.Site.URL("/"))
-		return c.NoContent(http.StatusOK)
-	}
-	return c.Redirect(http.StatusSeeOther, h.Site.URL("/"))
+	return htmx.Navigate(c, h.Site.URL("/"))
 }

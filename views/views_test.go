@@ -272,7 +272,7 @@ func TestCreateFormKeepsInputAndShowsErrors(t *testing.T) {
 
 func TestRestoreConfirmationSaysWhatHappens(t *testing.T) {
 	c := views.Confirm{Page: page(), ServerID: 1, ServerName: "web-1", SnapshotID: 801, SnapshotName: "pre-mig", FormID: "ABCDEFGHIJKLMNOP"}
-	doc := render(t, views.RestoreDialog(c))
+	doc := render(t, views.Dialog(views.RestoreBody(c)))
 	text := doc.Text()
 	for _, want := range []string{"web-1", "pre-mig", "stopped", "overwritten", "cannot be undone"} {
 		if !strings.Contains(text, want) {

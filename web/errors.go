@@ -83,10 +83,10 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	comp := views.ErrorPage(p)
 	if htmx.Read(c).Enabled {
-		// Keep the page; show the message where flashes go.
+		// Keep the page; add the message to the flash region (aria-live).
 		htmx.Retarget(c, "#flashes")
-		htmx.Reswap(c, "innerHTML")
-		comp = views.Flashes([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
+		htmx.Reswap(c, "beforeend")
+		comp = views.FlashItems([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
 	}
 	if err := render.Component(c, p.Status, comp); err != nil {
 		a.log.ErrorContext(r.Context(), "error page failed", "error", err)
@@ -101,12 +101,5 @@ func (a *App) tokenRefused(c echo.Context) {
 	if err := st.SignOut(); err != nil {
 		a.log.ErrorContext(c.Request().Context(), "sign-out after refused token failed", "error", err)
 	}
-	to := a.site.SignInURL("refused", "")
-	if htmx.Read(c).Enabled {
-		// 200: a 401 is what the SSO proxy sends, and app.js reloads on it.
-		htmx.Redirect(c, to)
-		_ = c.NoContent(http.StatusOK)
-		return
-	}
-	_ = c.Redirect(http.StatusSeeOther, to)
+	_ = htmx.Navigate(c, a.site.SignInURL("refused", ""))
 }

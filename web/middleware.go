@@ -145,13 +145,7 @@ func (a *App) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Request().Method == http.MethodGet && !htmx.Read(c).Enabled {
 			back = strings.TrimPrefix(c.Request().URL.RequestURI(), a.base)
 		}
-		to := a.site.SignInURL(reason, back)
-		if htmx.Read(c).Enabled {
-			// 200: a 401 is what the SSO proxy sends, and app.js reloads on it.
-			htmx.Redirect(c, to)
-			return c.NoContent(http.StatusOK)
-		}
-		return c.Redirect(http.StatusSeeOther, to)
+		return htmx.Navigate(c, a.site.SignInURL(reason, back))
 	}
 }
 

@@ -108,3 +108,22 @@ func TestFailingUpstreamNeverSendsAPOSTTwice(t *testing.T) {
 		})
 	}
 }
+
+// An htmx request that fails adds its message to the page's flash region
+// (which is aria-live) rather than replacing the region or the page.
+func TestHtmxErrorAddsToFlashRegion(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	ts.sim.SetFault(simulator.Fault{Status: 500})
+	r := b.hx(http.MethodGet, "/snapshots/801/restore?server_id=12345", nil)
+	if r.StatusCode != http.StatusBadGateway || r.Header.Get("HX-Retarget") != "#flashes" || r.Header.Get("HX-Reswap") != "beforeend" {
+		t.Errorf("status %d, retarget %q, reswap %q", r.StatusCode, r.Header.Get("HX-Retarget"), r.Header.Get("HX-Reswap"))
+	}
+	if strings.Contains(r.Body, `id="flashes"`) {
+		t.Error("the answer nests a second #flashes region inside the first")
+	}
+	if msg := r.Doc.Find("p.flash.error").Text(); !strings.Contains(msg, "VPS.org is not answering") {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -1,7 +1,11 @@
 // Package htmx reads htmx request headers and sets its response headers.
 package htmx
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
 
 // Request is what htmx tells about a request.
 type Request struct {
@@ -13,9 +17,15 @@ func Read(c echo.Context) Request {
 	return Request{Enabled: c.Request().Header.Get("HX-Request") == "true"}
 }
 
-// Redirect makes htmx load url as a full page.
-func Redirect(c echo.Context, url string) {
-	c.Response().Header().Set("HX-Redirect", url)
+// Navigate sends the browser to url as a full page: HX-Redirect for htmx
+// (with 200: a 401 is what the SSO proxy sends, and app.js reloads on it),
+// 303 See Other for a plain request.
+func Navigate(c echo.Context, url string) error {
+	if Read(c).Enabled {
+		c.Response().Header().Set("HX-Redirect", url)
+		return c.NoContent(http.StatusOK)
+	}
+	return c.Redirect(http.StatusSeeOther, url)
 }
 
 // Retarget swaps the response into the element matched by selector instead.
