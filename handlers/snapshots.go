@@ -90,7 +90,7 @@ func (s *Site) groups(acc account, filter int64) []views.ServerGroup {
 	for _, s := range acc.snapshots {
 		byServer[s.Server.ID] = append(byServer[s.Server.ID], s)
 	}
-	servers := slices.Clone(acc.servers)
+	servers := acc.servers
 	slices.SortFunc(servers, func(a, b vpsapi.Server) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
@@ -110,7 +110,6 @@ func (s *Site) groups(acc account, filter int64) []views.ServerGroup {
 
 // group is one server's card data, snapshots newest first.
 func (s *Site) group(id int64, name, status string, snaps []vpsapi.Snapshot) views.ServerGroup {
-	snaps = slices.Clone(snaps) // the API's answer may be shared with other requests
 	slices.SortFunc(snaps, func(a, b vpsapi.Snapshot) int {
 		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
 	})

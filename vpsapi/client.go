@@ -93,9 +93,6 @@ func defaultTransport() *http.Transport {
 	return t
 }
 
-// BaseURL is the API's base URL.
-func (c *Client) BaseURL() string { return c.base.String() }
-
 type listPage[T any] struct {
 	Count   int     `json:"count"`
 	Next    *string `json:"next"`
@@ -173,7 +170,7 @@ func list[T any](ctx context.Context, c *Client, token Token, op, path string, q
 		all = append(all, p.Results...)
 		next = nil
 		if p.Next != nil && *p.Next != "" {
-			u, err := next0(c.base, *p.Next)
+			u, err := sameHostLink(c.base, *p.Next)
 			if err != nil {
 				return nil, &Error{Kind: ErrUnavailable, Op: op, Cause: err}
 			}
@@ -186,9 +183,9 @@ func list[T any](ctx context.Context, c *Client, token Token, op, path string, q
 	return all, nil
 }
 
-// next0 resolves a next link and refuses one that leaves the API's host: the
+// sameHostLink resolves a next link and refuses one that leaves the API's host: the
 // token must never be sent anywhere else.
-func next0(base *url.URL, link string) (*url.URL, error) {
+func sameHostLink(base *url.URL, link string) (*url.URL, error) {
 	u, err := base.Parse(link)
 	if err != nil {
 		return nil, fmt.Errorf("bad next link: %w", err)

@@ -227,7 +227,7 @@ func TestOneTokenNeverSeesAnothersServers(t *testing.T) {
 
 func TestSnapshotCompletesAfterDelay(t *testing.T) {
 	now := time.Now()
-	sim, c := newSim(t, simulator.Options{Now: func() time.Time { return now }, SnapshotDelay: 10 * time.Second})
+	_, c := newSim(t, simulator.Options{Now: func() time.Time { return now }, SnapshotDelay: 10 * time.Second})
 	ctx := context.Background()
 	created, err := c.CreateSnapshot(ctx, demo, vpsapi.CreateRequest{ServerID: 12348, Name: "first"})
 	if err != nil {
@@ -238,7 +238,6 @@ func TestSnapshotCompletesAfterDelay(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != created.ID || got[0].Status != vpsapi.StatusCompleted || got[0].SizeMB == nil {
 		t.Fatalf("after the delay: %+v, %v", got, err)
 	}
-	_ = sim
 }
 
 func TestUpstreamTrouble(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -112,18 +113,21 @@ func (s *Shared) forget(token Token) {
 	delete(s.byToken, th)
 }
 
-// ListSnapshots is Client.ListSnapshots, shared within the window.
+// ListSnapshots is Client.ListSnapshots, shared within the window. Each
+// caller gets its own copy of the list, free to sort or change.
 func (s *Shared) ListSnapshots(ctx context.Context, token Token, serverID int64) ([]Snapshot, error) {
-	return read(ctx, s, token, "snapshots?server_id="+strconv.FormatInt(serverID, 10), func(ctx context.Context) ([]Snapshot, error) {
+	v, err := read(ctx, s, token, "snapshots?server_id="+strconv.FormatInt(serverID, 10), func(ctx context.Context) ([]Snapshot, error) {
 		return s.Client.ListSnapshots(ctx, token, serverID)
 	})
+	return slices.Clone(v), err
 }
 
-// ListServers is Client.ListServers, shared within the window.
+// ListServers is Client.ListServers, shared within the window, copied for each caller.
 func (s *Shared) ListServers(ctx context.Context, token Token) ([]Server, error) {
-	return read(ctx, s, token, "servers", func(ctx context.Context) ([]Server, error) {
+	v, err := read(ctx, s, token, "servers", func(ctx context.Context) ([]Server, error) {
 		return s.Client.ListServers(ctx, token)
 	})
+	return slices.Clone(v), err
 }
 
 // GetServer is Client.GetServer, shared within the window.

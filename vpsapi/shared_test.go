@@ -2,6 +2,7 @@ package vpsapi_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -99,5 +100,21 @@ func TestSharedDoesNotCacheErrors(t *testing.T) {
 	}
 	if _, err := s.ListServers(ctx, demo); err != nil {
 		t.Errorf("the failure was cached: %v", err)
+	}
+}
+
+func TestSharedAnswersAreCopies(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	s := vpsapi.NewShared(newClient(t, sim, vpsapi.Options{}), time.Minute, nil)
+	ctx := context.Background()
+	first, _ := s.ListSnapshots(ctx, demo, 12345)
+	first[0].Name = "changed by a caller"
+	slices.Reverse(first)
+	second, _ := s.ListSnapshots(ctx, demo, 12345)
+	if second[0].ID != 801 || second[0].Name != "pre-migration-snapshot" {
+		t.Errorf("one caller's changes reached another's answer: %+v", second[0])
+	}
+	if n := sim.Calls("GET /api/v1/snapshots/"); n != 1 {
+		t.Errorf("%d calls, want the second answered from the cache", n)
 	}
 }

@@ -3,7 +3,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -129,16 +128,7 @@ func (a *App) peerTrusted(r *http.Request) bool {
 		return false
 	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	ip := ap.Addr().Unmap()
-	for _, p := range a.cfg.TrustedProxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
+	return err == nil && a.trustedAddr(ap.Addr())
 }
 
 // secure reports whether the browser reached us over HTTPS.
@@ -159,27 +149,4 @@ func (a *App) identity(r *http.Request) string {
 		return ""
 	}
 	return v
-}
-
-// SweepSessions removes expired sessions now and then until ctx ends, when
-// the backend can.
-func SweepSessions(ctx context.Context, b session.Backend, every time.Duration, log *slog.Logger) {
-	sw, ok := b.(interface{ Sweep() (int, error) })
-	if !ok {
-		return
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := sw.Sweep(); err != nil {
-				log.Warn("session sweep failed", "error", err)
-			} else if n > 0 {
-				log.Debug("expired sessions removed", "count", n)
-			}
-		}
-	}
 }

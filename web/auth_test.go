@@ -57,7 +57,6 @@ func TestSignInWithGoodTokenShowsSnapshotsAndReturnsToSharedURL(t *testing.T) {
 func TestSignInRefusesNextOffSite(t *testing.T) {
 	ts := newTestServer(t)
 	b := ts.browser()
-	b.get("/signin")
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
 		b.get("/signin")
 		r := b.post("/signin", url.Values{"token": {simulator.DemoToken}, "next": {next}})

@@ -54,7 +54,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	case errors.As(err, &he):
 		p.Status = he.Code
 		p.Heading = http.StatusText(he.Code)
-		if msg, ok := he.Message.(string); ok && he.Internal != nil || ok && he.Code != http.StatusInternalServerError {
+		if msg, ok := he.Message.(string); ok && he.Code != http.StatusInternalServerError {
 			p.Message = msg
 		}
 		switch he.Code {

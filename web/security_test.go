@@ -32,8 +32,7 @@ func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
 			ts := newTestServer(t, tc.opts...)
 			b := ts.browser()
 			page := b.get("/signin", tc.headers...)
-			h := append([]string{}, tc.headers...)
-			r := b.post("/signin", url.Values{"token": {simulator.DemoToken}}, h...)
+			r := b.post("/signin", url.Values{"token": {simulator.DemoToken}}, tc.headers...)
 			if r.StatusCode != http.StatusSeeOther {
 				t.Fatalf("sign-in: %d", r.StatusCode)
 			}

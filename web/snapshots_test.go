@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -237,7 +236,6 @@ func TestTokenNeverInResponsesOrLogs(t *testing.T) {
 	b.get("/")
 	ts.sim.ClearFault()
 	b.post("/signout", nil)
-	_ = time.Second
 	if strings.Contains(page.Body, simulator.DemoToken) {
 		t.Error("the token appears in the snapshots page")
 	}

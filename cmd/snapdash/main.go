@@ -276,7 +276,7 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, func(
 		if err != nil {
 			return web.Deps{}, nil, err
 		}
-		go web.SweepSessions(ctx, backend, 10*time.Minute, log)
+		go backend.SweepEvery(ctx, 10*time.Minute, log)
 		acts, err := activity.NewFileStore(cfg.SessionDir, activity.DefaultCap)
 		if err != nil {
 			return web.Deps{}, nil, err

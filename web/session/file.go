@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,4 +138,22 @@ func (b *FileBackend) Count() (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// SweepEvery removes expired sessions every so often until ctx ends.
+func (b *FileBackend) SweepEvery(ctx context.Context, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := b.Sweep(); err != nil {
+				log.Warn("session sweep failed", "error", err)
+			} else if n > 0 {
+				log.Debug("expired sessions removed", "count", n)
+			}
+		}
+	}
 }
