@@ -65,12 +65,8 @@ func TestAccessibility(t *testing.T) {
 	tb.signIn()
 	tb.checkA11y("snapshots page")
 
-	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
-	tb.do(
-		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "bad name"),
-		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
-	)
+	tb.openCreate("12348")
+	tb.submitCreate("12348", "bad name")
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))
 	tb.checkA11y("create form with errors")
 
@@ -130,8 +126,7 @@ func TestScreenshots(t *testing.T) {
 		tb.signIn()
 		tb.screenshot(fmt.Sprintf("snapshots-%s", size.name))
 		if size.name == "desktop" {
-			tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+			tb.openCreate("12348")
 			tb.do(chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "before upgrade"),
 				chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")))
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))

@@ -45,8 +45,7 @@ func TestCreateAndWatchItComplete(t *testing.T) {
 	tb := newTab(t, a)
 	tb.signIn()
 	tb.eval(`window.notReloaded = "yes"`)
-	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	tb.openCreate("12348")
 	tb.do(
 		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "e2e-watched"),
 		chromedp.SendKeys(chromedp.CSS("#create-12348 textarea"), "made by the browser suite"),
@@ -76,12 +75,8 @@ func TestBadNameAndLimit(t *testing.T) {
 	tb := newTab(t, a)
 	tb.allow(`status of 422`) // the refused forms come back as 422
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
-	tb.do(
-		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "my snapshot!"),
-		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
-	)
+	tb.openCreate("12348")
+	tb.submitCreate("12348", "my snapshot!")
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))
 	if v, _ := chromedp.Run(tb.ctx, chromedp.Value(chromedp.CSS("#create-12348 input[name=name]"))); v != "my snapshot!" {
 		t.Errorf("what was typed became %q", v)
@@ -291,8 +286,7 @@ func TestDoubleClickCreatesOne(t *testing.T) {
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	tb.openCreate("12348")
 	a.sim.SetFault(simulator.Fault{Match: "POST /api/v1/snapshots/", Delay: 1500 * time.Millisecond})
 	tb.do(
 		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "clicked-twice"),
@@ -319,12 +313,8 @@ func TestUnderBasePath(t *testing.T) {
 	tb := newTab(t, a)
 	tb.app = &app{URL: a.URL + "/snapdash", sim: a.sim}
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
-	tb.do(
-		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "under-prefix"),
-		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
-	)
+	tb.openCreate("12348")
+	tb.submitCreate("12348", "under-prefix")
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
 	tb.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.completed")))
 	a.mu.Lock()

@@ -326,6 +326,22 @@ func (tb *tab) signInWith(token string) {
 	tb.wait(15*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))
 }
 
+// openCreate opens the server's create form in its card, as a click on "New snapshot" does.
+func (tb *tab) openCreate(server string) {
+	tb.t.Helper()
+	tb.do(chromedp.Click(chromedp.CSS(`#server-` + server + ` a[href*="/snapshots/new"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-"+server+" input[name=name]")))
+}
+
+// submitCreate types name into the server's open create form and submits it.
+func (tb *tab) submitCreate(server, name string) {
+	tb.t.Helper()
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#create-"+server+" input[name=name]"), name),
+		chromedp.Click(chromedp.CSS("#create-"+server+" button[type=submit]")),
+	)
+}
+
 // screenshot writes a PNG of the whole page to the screenshot folder.
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()

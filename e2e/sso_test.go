@@ -127,12 +127,8 @@ func TestBehindOAuth2Proxy(t *testing.T) {
 		t.Fatalf("header bar shows %q, want %s", got, who)
 	}
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#server-12348 a[href*="/snapshots/new"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
-	tb.do(
-		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "through-sso"),
-		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")),
-	)
+	tb.openCreate("12348")
+	tb.submitCreate("12348", "through-sso")
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
 	if by := tb.text("#server-12348 tr.snapshot .by"); !strings.Contains(by, "created by "+who) {
 		t.Errorf("row says %q", by)
