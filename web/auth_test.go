@@ -83,8 +83,8 @@ func TestSignInWithBadTokenStoresNothing(t *testing.T) {
 	if b.cookie("snapdash_session") != nil {
 		t.Error("a session cookie was set for a refused token")
 	}
-	if files, _ := os.ReadDir(ts.dir); len(files) != 0 {
-		t.Errorf("%d session files stored for a refused token", len(files))
+	if n := ts.sessions(); n != 0 {
+		t.Errorf("%d session files stored for a refused token", n)
 	}
 }
 
@@ -157,8 +157,8 @@ func TestSignOutForgetsToken(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "reason=signed-out") {
 		t.Fatalf("sign-out answered %d to %q", r.StatusCode, r.Header.Get("Location"))
 	}
-	if files, _ := os.ReadDir(ts.dir); len(files) != 0 {
-		t.Errorf("%d session files remain after sign-out", len(files))
+	if n := ts.sessions(); n != 0 {
+		t.Errorf("%d session files remain after sign-out", n)
 	}
 	// Replaying the old cookie, as a thief would, gets the sign-in page.
 	thief := ts.browser()

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -302,6 +303,20 @@ func (b *browser) cookie(name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// sessions counts the sessions the file store holds.
+func (ts *testServer) sessions() int {
+	files, _ := os.ReadDir(ts.dir)
+	return len(files)
+}
+
+// stillSignedIn fails the test unless the session still opens the page.
+func (b *browser) stillSignedIn(why string) {
+	b.ts.t.Helper()
+	if r := b.get(b.ts.base + "/"); r.StatusCode != http.StatusOK {
+		b.ts.t.Errorf("the session did not survive %s (status %d)", why, r.StatusCode)
+	}
 }
 
 func texts(s *goquery.Selection) []string {
