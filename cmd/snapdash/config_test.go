@@ -17,7 +17,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Listen != ":8080" || c.APIURL != "" || c.BasePath != "/" || c.SessionStore != "file" ||
-		c.UserHeader != "X-Forwarded-Email" || c.UpstreamTimeout != 10*time.Second || c.LogLevel != "info" {
+		c.UserHeader != "X-Forwarded-Email" || c.UpstreamTimeout != 10*time.Second || c.LogLevel != "info" ||
+		c.CoalesceWindow != time.Second || c.RequireIdentity || c.DebugListen != "" {
 		t.Errorf("defaults: %+v", c)
 	}
 	if !c.randomKeys || len(c.keyPairs) != 2 {
@@ -33,6 +34,13 @@ func TestConfigFlagsOverrideEnv(t *testing.T) {
 	}
 	if c.Listen != "127.0.0.1:9999" || c.UpstreamTimeout != 3*time.Second || c.BasePath != "/snapdash/" {
 		t.Errorf("got listen %q timeout %s base %q", c.Listen, c.UpstreamTimeout, c.BasePath)
+	}
+}
+
+func TestCoalescingCanBeTurnedOff(t *testing.T) {
+	c, err := parseConfig(nil, env(map[string]string{"SNAPDASH_COALESCE_WINDOW": "0"}), io.Discard)
+	if err != nil || c.CoalesceWindow != 0 {
+		t.Errorf("SNAPDASH_COALESCE_WINDOW=0: %v, window %v", err, c)
 	}
 }
 
