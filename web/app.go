@@ -61,6 +61,7 @@ type App struct {
 	sessions *session.Manager
 	site     *handlers.Site
 	echo     *echo.Echo
+	handler  http.Handler
 }
 
 // New builds the application.
@@ -116,11 +117,14 @@ func New(cfg Config, deps Deps) (*App, error) {
 		},
 	}
 	a.echo = a.routes(deps)
+	if a.handler, err = compressed(a.echo); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
 // ServeHTTP serves one request.
-func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.echo.ServeHTTP(w, r) }
+func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }
 
 // peerTrusted reports whether the direct peer is one of the trusted proxies.
 func (a *App) peerTrusted(r *http.Request) bool {

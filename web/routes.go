@@ -26,7 +26,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	e.Use(a.logRequests())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
 	e.Use(a.securityHeaders)
-	e.Use(a.compress())
+	e.Use(a.uncompressed)
 	e.Use(middleware.BodyLimit(a.cfg.BodyLimit))
 
 	health := &handlers.Health{Upstream: api}

@@ -107,3 +107,29 @@ func signInMany(ctx context.Context, base string, n int) ([]*client, error) {
 	wg.Wait()
 	return clients, first
 }
+
+// getCompressed fetches path accepting gzip as a browser does, and discards the
+// body still compressed: decompressing is the browser's work, on its own machine.
+func (c *client) getCompressed(ctx context.Context, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("X-Forwarded-For", c.ip)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		return fmt.Errorf("page not compressed")
+	}
+	return nil
+}

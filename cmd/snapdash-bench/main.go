@@ -27,6 +27,8 @@ type options struct {
 	duration time.Duration
 	interval time.Duration
 	quick    bool
+	pageOnly bool
+	shareCPU bool
 }
 
 func main() {
@@ -37,6 +39,8 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 60*time.Second, "how long the pollers poll")
 	flag.DurationVar(&o.interval, "interval", 2*time.Second, "each poller's pause between polls (the page's fastest)")
 	flag.BoolVar(&o.quick, "quick", false, "a short, small run (as CI does)")
+	flag.BoolVar(&o.pageOnly, "page-only", false, "perf: measure only the page against the bare proxy")
+	flag.BoolVar(&o.shareCPU, "share-cpus", false, "perf: let the servers under test share CPUs with the load generator and simulator")
 	flag.Parse()
 	suite := flag.Arg(0)
 	if suite == "" {
@@ -56,6 +60,8 @@ func main() {
 		err = run(ctx, o)
 	case "perf":
 		err = perf(ctx, o)
+	case "proxy": // started by perf as the bare proxy it measures against
+		err = serveProxy(flag.Arg(1), flag.Arg(2))
 	default:
 		err = fmt.Errorf("unknown suite %q: load or perf", suite)
 	}
@@ -72,7 +78,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer up.Close()
-	sd, err := startSnapdash(ctx, o.bin, up.URL, nil)
+	sd, err := startSnapdash(ctx, o.bin, up.URL, "", nil)
 	if err != nil {
 		return err
 	}

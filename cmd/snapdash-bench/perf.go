@@ -6,8 +6,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"regexp"
 	"runtime"
@@ -40,9 +38,19 @@ func perf(ctx context.Context, o options) error {
 	}
 	defer up.Close()
 	seedPerf(up.sim)
+	split, ok := splitCPUs()
+	if o.shareCPU || !ok {
+		split = cpuSplit{}
+		fmt.Println("CPUs: all shared by the servers under test, the load generator and the simulator")
+	} else {
+		if err := pinSelf(split.harness); err != nil {
+			return err
+		}
+		fmt.Printf("CPUs: load generator and simulator on %s; the server under test (snapdash, or the bare proxy) on %s\n", split.harness, split.servers)
+	}
 	// Sharing reads between one person's requests is off here: every page must
 	// pay its upstream calls, or the comparison with the bare proxy means nothing.
-	sd, err := startSnapdash(ctx, o.bin, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"})
+	sd, err := startSnapdash(ctx, o.bin, up.URL, split.servers, []string{"SNAPDASH_COALESCE_WINDOW=0"})
 	if err != nil {
 		return err
 	}
@@ -72,14 +80,19 @@ func perf(ctx context.Context, o options) error {
 	if err := pageClient.signIn(ctx, tokPage); err != nil {
 		return err
 	}
-	proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(mustURL(up.URL)))
-	defer proxy.Close()
+	proxy, err := startProxy(up.URL, split.servers)
+	if err != nil {
+		return err
+	}
+	defer proxy.Stop()
 	for _, lat := range []time.Duration{0, 50 * time.Millisecond} {
 		up.sim.SetLatency(lat)
+		sdCPU, selfBefore := sd.CPU(), selfCPU()
 		page := closedLoop(ctx, pageConc, dur, func(ctx context.Context) error {
-			status, _, err := pageClient.do(ctx, http.MethodGet, "/", nil, false)
-			return check(status, err)
+			return pageClient.getCompressed(ctx, "/")
 		})
+		sdCPU, pageSelf := sd.CPU()-sdCPU, selfCPU()-selfBefore
+		selfBefore, proxyCPU := selfCPU(), proxy.CPU()
 		bare := closedLoop(ctx, pageConc, dur, func(ctx context.Context) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, proxy.URL+"/api/v1/snapshots/", nil)
 			req.Header.Set("Authorization", "Bearer "+tokPage)
@@ -91,12 +104,22 @@ func perf(ctx context.Context, o options) error {
 			resp.Body.Close()
 			return check(resp.StatusCode, nil)
 		})
+		bareSelf, proxyCPU := selfCPU()-selfBefore, proxy.CPU()-proxyCPU
 		ratio := page.rate() / bare.rate()
 		fmt.Printf("snapshots page, upstream +%s, %d clients: %.0f req/s, p50 %s, p99 %s, %d failed | bare proxy: %.0f req/s, p50 %s, p99 %s | ratio %.2f\n",
 			lat, pageConc, page.rate(), page.p(50), page.p(99), page.failed, bare.rate(), bare.p(50), bare.p(99), ratio)
+		fmt.Printf("  CPU per request: snapdash %s, load generator and simulator %s | bare proxy %s, load generator and simulator %s\n",
+			perReq(sdCPU, page), perReq(pageSelf, page), perReq(proxyCPU, bare), perReq(bareSelf, bare))
+		if page.failed > 0 {
+			fmt.Println("  first page failure:", page.firstErr)
+		}
 		report = append(report, target{fmt.Sprintf("page throughput / bare proxy, upstream +%s", lat), fmt.Sprintf("%.2f", ratio), "≥ 0.70", ratio >= 0.7 && page.failed == 0})
 	}
 	up.sim.SetLatency(0)
+	if o.pageOnly {
+		printTargets(report)
+		return nil
+	}
 
 	// 2. The poll fragment: 500 pollers at an open page's fastest rate, then flat out.
 	pollers, pollDur := 500, 20*time.Second
@@ -159,6 +182,11 @@ func perf(ctx context.Context, o options) error {
 	fmt.Printf("first load (HTML + CSS + JS + icon, gzip): %.1f KB\n", float64(first)/1024)
 	report = append(report, target{"first-load bytes, compressed", fmt.Sprintf("%.1f KB", float64(first)/1024), "≤ 30 KB", first <= 30*1024})
 
+	printTargets(report)
+	return nil
+}
+
+func printTargets(report []target) {
 	fmt.Println("\ntargets:")
 	for _, r := range report {
 		mark := "MET "
@@ -167,7 +195,6 @@ func perf(ctx context.Context, o options) error {
 		}
 		fmt.Printf("  %s  %-48s %10s   (target %s)\n", mark, r.what, r.got, r.want)
 	}
-	return nil
 }
 
 func seedPerf(sim *simulator.Simulator) {

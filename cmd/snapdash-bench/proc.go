@@ -8,9 +8,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,8 +36,9 @@ func startUpstream(latency time.Duration) (*upstream, error) {
 	return &upstream{Server: srv, sim: sim}, nil
 }
 
-// snapdash is a running snapdash process.
-type snapdash struct {
+// process is a server under test running as its own process: snapdash, or the
+// bare reverse proxy it is compared with.
+type process struct {
 	URL  string
 	cmd  *exec.Cmd
 	dir  string
@@ -43,7 +47,7 @@ type snapdash struct {
 
 // startSnapdash builds (unless bin is given) and starts snapdash against apiURL,
 // trusting loopback as its proxy so each simulated client has its own address.
-func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*snapdash, error) {
+func startSnapdash(ctx context.Context, bin, apiURL string, cpus string, env []string) (*process, error) {
 	dir, err := os.MkdirTemp("", "snapdash-bench-")
 	if err != nil {
 		return nil, err
@@ -60,8 +64,8 @@ func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*snap
 	if err != nil {
 		return nil, err
 	}
-	s := &snapdash{URL: "http://127.0.0.1:" + strconv.Itoa(port), dir: dir}
-	s.cmd = exec.Command(bin)
+	s := &process{URL: "http://127.0.0.1:" + strconv.Itoa(port), dir: dir}
+	s.cmd = pinned(cpus, bin)
 	s.cmd.Env = append(os.Environ(),
 		"SNAPDASH_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 		"SNAPDASH_API_URL="+apiURL,
@@ -71,26 +75,56 @@ func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*snap
 		"SNAPDASH_LOG_LEVEL=warn",
 	)
 	s.cmd.Env = append(s.cmd.Env, env...)
-	s.cmd.Stdout = &s.logs
-	s.cmd.Stderr = &s.logs
-	if err := s.cmd.Start(); err != nil {
+	return s, s.start("/healthz")
+}
+
+// startProxy runs this program's bare reverse proxy to upstream as its own
+// process, so it is measured the way snapdash is.
+func startProxy(upstream, cpus string) (*process, error) {
+	self, err := os.Executable()
+	if err != nil {
 		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	p := &process{URL: "http://" + addr}
+	p.cmd = pinned(cpus, self, "proxy", upstream, addr)
+	return p, p.start("/")
+}
+
+// serveProxy is the bare reverse proxy: the floor the page is compared with.
+func serveProxy(upstream, addr string) error {
+	u, err := url.Parse(upstream)
+	if err != nil {
+		return err
+	}
+	return http.ListenAndServe(addr, httputil.NewSingleHostReverseProxy(u))
+}
+
+func (p *process) start(probe string) error {
+	p.cmd.Stdout = &p.logs
+	p.cmd.Stderr = &p.logs
+	if err := p.cmd.Start(); err != nil {
+		return err
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.URL + "/healthz")
+		resp, err := http.Get(p.URL + probe)
 		if err == nil {
 			resp.Body.Close()
-			return s, nil
+			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.Stop()
-	return nil, fmt.Errorf("snapdash did not start:\n%s", s.logs.String())
+	p.Stop()
+	return fmt.Errorf("%s did not start:\n%s", p.cmd.Path, p.logs.String())
 }
 
 // Stop ends the process with SIGTERM and removes its files.
-func (s *snapdash) Stop() {
+func (s *process) Stop() {
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -105,7 +139,7 @@ func (s *snapdash) Stop() {
 }
 
 // RSS is the process's resident memory in bytes.
-func (s *snapdash) RSS() (int64, error) {
+func (s *process) RSS() (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
@@ -126,4 +160,71 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// CPU is the processor time the process has used so far.
+func (s *process) CPU() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold spaces.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
+// selfCPU is the processor time this process (harness, simulator, proxy) has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Servers under test get CPUs of their own, as they would on their own
+// machine: otherwise the load generator and the simulator, which share this
+// process, take CPU from them and the comparison measures the split instead.
+// With one CPU everything shares it.
+type cpuSplit struct{ harness, servers string }
+
+func splitCPUs() (cpuSplit, bool) {
+	n := runtime.NumCPU()
+	if n < 2 {
+		return cpuSplit{}, false
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return cpuSplit{}, false
+	}
+	half := n / 2
+	return cpuSplit{harness: cpuRange(0, half-1), servers: cpuRange(half, n-1)}, true
+}
+
+func cpuRange(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d-%d", lo, hi)
+}
+
+// pinSelf moves every thread of this process onto cpus.
+func pinSelf(cpus string) error {
+	out, err := exec.Command("taskset", "-a", "-p", "-c", cpus, strconv.Itoa(os.Getpid())).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("taskset: %v: %s", err, out)
+	}
+	return nil
+}
+
+// pinned is a command for name that runs on cpus (anywhere when cpus is empty).
+func pinned(cpus, name string, args ...string) *exec.Cmd {
+	if cpus == "" {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("taskset", append([]string{"-c", cpus, name}, args...)...)
 }

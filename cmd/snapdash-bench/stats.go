@@ -34,3 +34,11 @@ func (r *result) add(o *result) {
 	}
 	r.latencies = append(r.latencies, o.latencies...)
 }
+
+// perReq spreads cpu over the requests of r.
+func perReq(cpu time.Duration, r *result) time.Duration {
+	if r.total == 0 {
+		return 0
+	}
+	return (cpu / time.Duration(r.total)).Round(time.Microsecond)
+}
