@@ -28,7 +28,6 @@ type options struct {
 	interval time.Duration
 	quick    bool
 	pageOnly bool
-	shareCPU bool
 }
 
 func main() {
@@ -40,7 +39,6 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 2*time.Second, "each poller's pause between polls (the page's fastest)")
 	flag.BoolVar(&o.quick, "quick", false, "a short, small run (as CI does)")
 	flag.BoolVar(&o.pageOnly, "page-only", false, "perf: measure only the page against the bare proxy")
-	flag.BoolVar(&o.shareCPU, "share-cpus", false, "perf: let the servers under test share CPUs with the load generator and simulator")
 	flag.Parse()
 	suite := flag.Arg(0)
 	if suite == "" {
@@ -78,7 +76,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer up.Close()
-	sd, err := startSnapdash(ctx, o.bin, up.URL, "", nil)
+	sd, err := startSnapdash(ctx, o.bin, up.URL, nil)
 	if err != nil {
 		return err
 	}

@@ -38,19 +38,9 @@ func perf(ctx context.Context, o options) error {
 	}
 	defer up.Close()
 	seedPerf(up.sim)
-	split, ok := splitCPUs()
-	if o.shareCPU || !ok {
-		split = cpuSplit{}
-		fmt.Println("CPUs: all shared by the servers under test, the load generator and the simulator")
-	} else {
-		if err := pinSelf(split.harness); err != nil {
-			return err
-		}
-		fmt.Printf("CPUs: load generator and simulator on %s; the server under test (snapdash, or the bare proxy) on %s\n", split.harness, split.servers)
-	}
 	// Sharing reads between one person's requests is off here: every page must
 	// pay its upstream calls, or the comparison with the bare proxy means nothing.
-	sd, err := startSnapdash(ctx, o.bin, up.URL, split.servers, []string{"SNAPDASH_COALESCE_WINDOW=0"})
+	sd, err := startSnapdash(ctx, o.bin, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"})
 	if err != nil {
 		return err
 	}
@@ -80,7 +70,7 @@ func perf(ctx context.Context, o options) error {
 	if err := pageClient.signIn(ctx, tokPage); err != nil {
 		return err
 	}
-	proxy, err := startProxy(up.URL, split.servers)
+	proxy, err := startProxy(up.URL)
 	if err != nil {
 		return err
 	}

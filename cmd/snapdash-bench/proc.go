@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,7 +46,7 @@ type process struct {
 
 // startSnapdash builds (unless bin is given) and starts snapdash against apiURL,
 // trusting loopback as its proxy so each simulated client has its own address.
-func startSnapdash(ctx context.Context, bin, apiURL string, cpus string, env []string) (*process, error) {
+func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*process, error) {
 	dir, err := os.MkdirTemp("", "snapdash-bench-")
 	if err != nil {
 		return nil, err
@@ -65,7 +64,7 @@ func startSnapdash(ctx context.Context, bin, apiURL string, cpus string, env []s
 		return nil, err
 	}
 	s := &process{URL: "http://127.0.0.1:" + strconv.Itoa(port), dir: dir}
-	s.cmd = pinned(cpus, bin)
+	s.cmd = exec.Command(bin)
 	s.cmd.Env = append(os.Environ(),
 		"SNAPDASH_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 		"SNAPDASH_API_URL="+apiURL,
@@ -80,7 +79,7 @@ func startSnapdash(ctx context.Context, bin, apiURL string, cpus string, env []s
 
 // startProxy runs this program's bare reverse proxy to upstream as its own
 // process, so it is measured the way snapdash is.
-func startProxy(upstream, cpus string) (*process, error) {
+func startProxy(upstream string) (*process, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -91,7 +90,7 @@ func startProxy(upstream, cpus string) (*process, error) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	p := &process{URL: "http://" + addr}
-	p.cmd = pinned(cpus, self, "proxy", upstream, addr)
+	p.cmd = exec.Command(self, "proxy", upstream, addr)
 	return p, p.start("/")
 }
 
@@ -185,46 +184,4 @@ func selfCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// Servers under test get CPUs of their own, as they would on their own
-// machine: otherwise the load generator and the simulator, which share this
-// process, take CPU from them and the comparison measures the split instead.
-// With one CPU everything shares it.
-type cpuSplit struct{ harness, servers string }
-
-func splitCPUs() (cpuSplit, bool) {
-	n := runtime.NumCPU()
-	if n < 2 {
-		return cpuSplit{}, false
-	}
-	if _, err := exec.LookPath("taskset"); err != nil {
-		return cpuSplit{}, false
-	}
-	half := n / 2
-	return cpuSplit{harness: cpuRange(0, half-1), servers: cpuRange(half, n-1)}, true
-}
-
-func cpuRange(lo, hi int) string {
-	if lo == hi {
-		return strconv.Itoa(lo)
-	}
-	return fmt.Sprintf("%d-%d", lo, hi)
-}
-
-// pinSelf moves every thread of this process onto cpus.
-func pinSelf(cpus string) error {
-	out, err := exec.Command("taskset", "-a", "-p", "-c", cpus, strconv.Itoa(os.Getpid())).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("taskset: %v: %s", err, out)
-	}
-	return nil
-}
-
-// pinned is a command for name that runs on cpus (anywhere when cpus is empty).
-func pinned(cpus, name string, args ...string) *exec.Cmd {
-	if cpus == "" {
-		return exec.Command(name, args...)
-	}
-	return exec.Command("taskset", append([]string{"-c", cpus, name}, args...)...)
 }
