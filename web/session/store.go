@@ -44,6 +44,7 @@ func NewStore(backend Backend, ttl time.Duration, keyPairs ...[]byte) *Store {
 		if sc, ok := c.(*securecookie.SecureCookie); ok {
 			sc.MaxAge(int(ttl / time.Second))
 			sc.MaxLength(64 << 10)
+			sc.SetSerializer(serializer{})
 		}
 	}
 	return &Store{
