@@ -3,7 +3,7 @@ package views
 
 import (
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -44,11 +44,11 @@ func HumanSize(mb *int64) string {
 	v := *mb
 	switch {
 	case v >= 1024*1024:
-		return fmt.Sprintf("%.1f TB", float64(v)/(1024*1024))
+		return strconv.FormatFloat(float64(v)/(1024*1024), 'f', 1, 64) + " TB"
 	case v >= 1024:
-		return fmt.Sprintf("%.1f GB", float64(v)/1024)
+		return strconv.FormatFloat(float64(v)/1024, 'f', 1, 64) + " GB"
 	default:
-		return fmt.Sprintf("%d MB", v)
+		return strconv.FormatInt(v, 10) + " MB"
 	}
 }
 
@@ -59,15 +59,15 @@ func Age(t, now time.Time) string {
 	case d < time.Minute:
 		return "just now"
 	case d < time.Hour:
-		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+		return strconv.Itoa(int(d/time.Minute)) + " min ago"
 	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+		return strconv.Itoa(int(d/time.Hour)) + " h ago"
 	case d < 60*24*time.Hour:
-		return fmt.Sprintf("%d d ago", int(d/(24*time.Hour)))
+		return strconv.Itoa(int(d/(24*time.Hour))) + " d ago"
 	case d < 730*24*time.Hour:
-		return fmt.Sprintf("%d months ago", int(d/(30*24*time.Hour)))
+		return strconv.Itoa(int(d/(30*24*time.Hour))) + " months ago"
 	default:
-		return fmt.Sprintf("%d years ago", int(d/(365*24*time.Hour)))
+		return strconv.Itoa(int(d/(365*24*time.Hour))) + " years ago"
 	}
 }
 
