@@ -163,6 +163,9 @@ func (a *App) logRequests() echo.MiddlewareFunc {
 			case a.isPoll(c) && v.Status < 400:
 				level = slog.LevelDebug
 			}
+			if !a.log.Enabled(c.Request().Context(), level) {
+				return nil
+			}
 			attrs := []slog.Attr{
 				slog.String("request_id", v.RequestID),
 				slog.String("method", v.Method),
