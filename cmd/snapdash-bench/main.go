@@ -6,6 +6,7 @@
 //	go run ./cmd/snapdash-bench load         # 1,000 sessions, 500 pollers for 60 s (docs/load.md)
 //	go run ./cmd/snapdash-bench perf         # throughput against a bare proxy, upstream calls, bytes (docs/performance.md)
 //	go run ./cmd/snapdash-bench -quick perf  # either, small and short, as CI runs them
+//	go run ./cmd/snapdash-bench -page-only perf  # only the page against the bare proxy, with CPU per request
 package main
 
 import (
