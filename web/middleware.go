@@ -239,8 +239,7 @@ func (a *App) serveStatic(c echo.Context) error {
 		// An old page asking for an older version: serve this one, briefly cached.
 		h.Set("Cache-Control", "public, max-age=60")
 	}
-	h.Set("ETag", `"`+asset.Hash+`"`)
-	h.Add("Vary", "Accept-Encoding")
+	h.Set("ETag", `"`+asset.Hash+`"`) // Vary: Accept-Encoding comes from the compression wrapper
 	data := asset.Data
 	if asset.Gzip != nil && acceptsGzip(c.Request()) {
 		data = asset.Gzip
