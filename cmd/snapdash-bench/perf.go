@@ -6,7 +6,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -337,12 +336,4 @@ func check(status int, err error) error {
 		return fmt.Errorf("status %d", status)
 	}
 	return nil
-}
-
-func mustURL(s string) *url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return u
 }
