@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/redistest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -29,53 +30,6 @@ var buildSnapdash = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
-
-// redisServer is a redis-server on loopback, with its data in dir.
-type redisServer struct {
-	t    *testing.T
-	addr string
-	dir  string
-	cmd  *exec.Cmd
-}
-
-func startRedis(t *testing.T) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("redis-server is missing and CI=true (make deps installs it)")
-		}
-		t.Skip("SKIPPING: no redis-server on PATH (apt-get install redis-server, or make deps)")
-	}
-	r := &redisServer{t: t, addr: freeAddr(t), dir: t.TempDir()}
-	r.start()
-	t.Cleanup(func() { r.stop(syscall.SIGKILL) })
-	return r
-}
-
-func (r *redisServer) start() {
-	r.t.Helper()
-	_, port, _ := strings.Cut(r.addr, ":")
-	r.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--dir", r.dir,
-		"--appendonly", "yes", "--save", "", "--daemonize", "no", "--protected-mode", "no")
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	waitFor(r.t, func() bool {
-		out, err := exec.Command("redis-cli", "-p", port, "ping").Output()
-		return err == nil && strings.TrimSpace(string(out)) == "PONG"
-	})
-}
-
-func (r *redisServer) stop(sig syscall.Signal) {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	_ = r.cmd.Process.Signal(sig)
-	_ = r.cmd.Wait()
-	r.cmd = nil
-}
-
-func (r *redisServer) signal(sig syscall.Signal) { _ = r.cmd.Process.Signal(sig) }
 
 func waitFor(t *testing.T, ok func() bool) {
 	t.Helper()
@@ -205,18 +159,18 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	sim := simulator.New(simulator.Options{SnapshotDelay: time.Hour})
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
-	a := startReplica(t, upstream.URL, rs.addr)
-	b := startReplica(t, upstream.URL, rs.addr)
+	a := startReplica(t, upstream.URL, rs.Addr)
+	b := startReplica(t, upstream.URL, rs.Addr)
 	p := newPerson(t)
 
 	// Sign in on one, act on the other.
 	p.signIn(a.URL)
 	// What reaches Redis is encrypted: the token is nowhere in it.
-	_, port, _ := strings.Cut(rs.addr, ":")
+	_, port, _ := strings.Cut(rs.Addr, ":")
 	keys, err := exec.Command("redis-cli", "-p", port, "--scan").Output()
 	if err != nil || !strings.Contains(string(keys), "snapdash:session:") {
 		t.Fatalf("no session in Redis: %q %v", keys, err)
@@ -263,9 +217,9 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	}
 
 	// Redis stops answering: a clear error, and the session is still there after.
-	rs.signal(syscall.SIGSTOP)
+	rs.Signal(syscall.SIGSTOP)
 	code, body := p.get(b.URL + "/")
-	rs.signal(syscall.SIGCONT)
+	rs.Signal(syscall.SIGCONT)
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "session store") {
 		t.Errorf("with Redis away: %d", code)
 	}
@@ -273,15 +227,15 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 		t.Errorf("after Redis came back: %d, the session was lost", code)
 	}
 	// Redis restarts: sessions and activity survive.
-	rs.stop(syscall.SIGTERM)
-	rs.start()
+	rs.Stop(syscall.SIGTERM)
+	rs.Restart()
 	waitFor(t, func() bool { code, _ := p.get(a.URL + "/"); return code == http.StatusOK })
 	if _, acts := p.get(b.URL + "/activity"); !strings.Contains(acts, "on-b") {
 		t.Error("activity lost across a Redis restart")
 	}
 
 	// Key rotation: a replica with a new key put first still opens the session.
-	rotated := startReplicaKeys(t, upstream.URL, rs.addr, "replica-test-key-NEW-NEW-NEW-NEW-0002,replica-test-key-replica-test-key-0001")
+	rotated := startReplicaKeys(t, upstream.URL, rs.Addr, "replica-test-key-NEW-NEW-NEW-NEW-0002,replica-test-key-replica-test-key-0001")
 	if code, _ := p.get(rotated.URL + "/"); code != http.StatusOK {
 		t.Errorf("after a key rotation the session does not open: %d", code)
 	}
