@@ -44,28 +44,37 @@ func freeAddr(t *testing.T) string {
 // the mock OIDC provider. /poll/ is an API route: 401 instead of a redirect.
 func startProxy(t *testing.T, upstream string, idp *mockoidc.MockOIDC) string {
 	t.Helper()
+	addr := freeAddr(t)
+	startOAuth2Proxy(t, idp, addr,
+		"--upstream="+upstream+"/",
+		"--redirect-url=http://"+addr+"/oauth2/callback",
+		"--pass-user-headers=true",
+		"--api-route=^/poll/",
+	)
+	return "http://" + addr
+}
+
+// startOAuth2Proxy runs oauth2-proxy on addr against the mock OIDC provider,
+// with args for the way it is deployed.
+func startOAuth2Proxy(t *testing.T, idp *mockoidc.MockOIDC, addr string, args ...string) {
+	t.Helper()
 	bin, err := buildOAuth2Proxy()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
 	cfg := idp.Config()
-	cmd := exec.Command(bin,
-		"--http-address="+addr,
-		"--upstream="+upstream+"/",
+	cmd := exec.Command(bin, append([]string{
+		"--http-address=" + addr,
 		"--provider=oidc",
-		"--oidc-issuer-url="+cfg.Issuer,
-		"--client-id="+cfg.ClientID,
-		"--client-secret="+cfg.ClientSecret,
-		"--redirect-url=http://"+addr+"/oauth2/callback",
+		"--oidc-issuer-url=" + cfg.Issuer,
+		"--client-id=" + cfg.ClientID,
+		"--client-secret=" + cfg.ClientSecret,
 		"--cookie-secret=0123456789abcdef0123456789abcdef",
 		"--cookie-secure=false",
 		"--email-domain=*",
 		"--skip-provider-button=true",
-		"--pass-user-headers=true",
-		"--api-route=^/poll/",
 		"--code-challenge-method=S256",
-	)
+	}, args...)...)
 	logs := &strings.Builder{}
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
@@ -85,12 +94,11 @@ func startProxy(t *testing.T, upstream string, idp *mockoidc.MockOIDC) string {
 	for range 100 {
 		if resp, err := http.Get("http://" + addr + "/ping"); err == nil {
 			resp.Body.Close()
-			return "http://" + addr
+			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("oauth2-proxy did not start:\n%s", logs.String())
-	return ""
 }
 
 type writerFunc func([]byte) (int, error)
