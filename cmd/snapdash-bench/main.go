@@ -61,6 +61,8 @@ func main() {
 		err = perf(ctx, o)
 	case "proxy": // started by perf as the bare proxy it measures against
 		err = serveProxy(flag.Arg(1), flag.Arg(2))
+	case "two-calls": // started by perf as a reference
+		err = serveTwoCalls(flag.Arg(1), flag.Arg(2))
 	default:
 		err = fmt.Errorf("unknown suite %q: load or perf", suite)
 	}

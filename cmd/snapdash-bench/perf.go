@@ -69,11 +69,16 @@ func perf(ctx context.Context, o options) error {
 	if err := pageClient.signIn(ctx, tokPage); err != nil {
 		return err
 	}
-	proxy, err := startProxy(up.URL)
+	proxy, err := startFloor("proxy", up.URL)
 	if err != nil {
 		return err
 	}
 	defer proxy.Stop()
+	twoCalls, err := startFloor("two-calls", up.URL)
+	if err != nil {
+		return err
+	}
+	defer twoCalls.Stop()
 	for _, lat := range []time.Duration{0, 50 * time.Millisecond} {
 		up.sim.SetLatency(lat)
 		sdCPU, selfBefore := sd.CPU(), selfCPU()
@@ -83,26 +88,27 @@ func perf(ctx context.Context, o options) error {
 		sdCPU, pageSelf := sd.CPU()-sdCPU, selfCPU()-selfBefore
 		selfBefore, proxyCPU := selfCPU(), proxy.CPU()
 		bare := closedLoop(ctx, pageConc, dur, func(ctx context.Context) error {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, proxy.URL+"/api/v1/snapshots/", nil)
-			req.Header.Set("Authorization", "Bearer "+tokPage)
-			resp, err := transport.RoundTrip(req)
-			if err != nil {
-				return err
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			return check(resp.StatusCode, nil)
+			return forward(ctx, transport, proxy.URL+"/api/v1/snapshots/")
 		})
 		bareSelf, proxyCPU := selfCPU()-selfBefore, proxy.CPU()-proxyCPU
+		selfBefore, twoCPU := selfCPU(), twoCalls.CPU()
+		two := closedLoop(ctx, pageConc, dur, func(ctx context.Context) error {
+			return forward(ctx, transport, twoCalls.URL+"/")
+		})
+		twoSelf, twoCPU := selfCPU()-selfBefore, twoCalls.CPU()-twoCPU
 		ratio := page.rate() / bare.rate()
 		fmt.Printf("snapshots page, upstream +%s, %d clients: %.0f req/s, p50 %s, p99 %s, %d failed | bare proxy: %.0f req/s, p50 %s, p99 %s | ratio %.2f\n",
 			lat, pageConc, page.rate(), page.p(50), page.p(99), page.failed, bare.rate(), bare.p(50), bare.p(99), ratio)
 		fmt.Printf("  CPU per request: snapdash %s, load generator and simulator %s | bare proxy %s, load generator and simulator %s\n",
 			perReq(sdCPU, page), perReq(pageSelf, page), perReq(proxyCPU, bare), perReq(bareSelf, bare))
-		if page.failed > 0 {
-			fmt.Println("  first page failure:", page.firstErr)
+		fmt.Printf("  reference, a server making the page's two API calls and rendering nothing: %.0f req/s, p50 %s, p99 %s, %d failed, %.2f of the bare proxy; CPU per request %s, load generator and simulator %s\n",
+			two.rate(), two.p(50), two.p(99), two.failed, two.rate()/bare.rate(), perReq(twoCPU, two), perReq(twoSelf, two))
+		for _, r := range []*result{page, bare, two} {
+			if r.failed > 0 {
+				fmt.Println("  first failure:", r.firstErr)
+			}
 		}
-		report = append(report, target{fmt.Sprintf("page throughput / bare proxy, upstream +%s", lat), fmt.Sprintf("%.2f", ratio), "≥ 0.70", ratio >= 0.7 && page.failed == 0})
+		report = append(report, target{fmt.Sprintf("page throughput / bare proxy, upstream +%s", lat), fmt.Sprintf("%.2f", ratio), "≥ 0.70", ratio >= 0.7 && page.failed == 0 && bare.failed == 0})
 	}
 	up.sim.SetLatency(0)
 	if o.pageOnly {
@@ -173,6 +179,23 @@ func perf(ctx context.Context, o options) error {
 
 	printTargets(report)
 	return nil
+}
+
+// forward asks a reference server for path with the page's token, as the
+// page's own API calls would.
+func forward(ctx context.Context, transport http.RoundTripper, u string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tokPage)
+	resp, err := transport.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return check(resp.StatusCode, nil)
 }
 
 func printTargets(report []target) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -77,9 +78,10 @@ func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*proc
 	return s, s.start("/healthz")
 }
 
-// startProxy runs this program's bare reverse proxy to upstream as its own
-// process, so it is measured the way snapdash is.
-func startProxy(upstream string) (*process, error) {
+// startFloor runs one of this program's reference servers (kind "proxy" or
+// "two-calls") to upstream as its own process, so it is measured the way
+// snapdash is.
+func startFloor(kind, upstream string) (*process, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -90,7 +92,7 @@ func startProxy(upstream string) (*process, error) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	p := &process{URL: "http://" + addr}
-	p.cmd = exec.Command(self, "proxy", upstream, addr)
+	p.cmd = exec.Command(self, kind, upstream, addr)
 	return p, p.start("/")
 }
 
@@ -101,6 +103,46 @@ func serveProxy(upstream, addr string) error {
 		return err
 	}
 	return http.ListenAndServe(addr, httputil.NewSingleHostReverseProxy(u))
+}
+
+// serveTwoCalls makes the two API calls the page makes, in parallel, reads
+// both answers and renders nothing: what the page's HTTP alone costs.
+func serveTwoCalls(upstream, addr string) error {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	get := func(r *http.Request, path string) error {
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, upstream+path, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", r.Header.Get("Authorization"))
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+			return err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+		return nil
+	}
+	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			return // the start-up probe
+		}
+		errs := make(chan error, 2)
+		go func() { errs <- get(r, "/api/v1/servers/") }()
+		go func() { errs <- get(r, "/api/v1/snapshots/") }()
+		for range 2 {
+			if err := <-errs; err != nil {
+				http.Error(w, err.Error(), http.StatusBadGateway)
+				return
+			}
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
 }
 
 func (p *process) start(probe string) error {
