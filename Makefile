@@ -58,4 +58,4 @@ perf-quick:
 
 # Render and request benchmarks (ns/op, allocs/op).
 bench:
-	go test -run '^$$' -bench . -benchmem ./views/ ./web/
+	go test -run '^$$' -bench . -benchmem ./views/ ./web/ ./web/session/

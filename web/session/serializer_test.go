@@ -86,3 +86,31 @@ func TestSessionValuesKeepTheirTypes(t *testing.T) {
 		t.Errorf("saving a time.Time: %v, want an error naming the value", err)
 	}
 }
+
+// BenchmarkLoadSession is what every request pays to open its session from
+// the file store: cookie check, file read, decryption and decoding.
+func BenchmarkLoadSession(b *testing.B) {
+	backend, err := session.NewFileBackend(b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := session.NewStore(backend, time.Hour, keys(6)...)
+	sess := sessions.NewSession(store, "s")
+	sess.Options = &sessions.Options{Path: "/"}
+	now := time.Now().Unix()
+	sess.Values["token"], sess.Values["identity"] = "tok-0123456789abcdef", "jane@example.com"
+	sess.Values["created"], sess.Values["seen"] = now, now
+	rec := httptest.NewRecorder()
+	if err := store.Save(httptest.NewRequest(http.MethodGet, "/", nil), rec, sess); err != nil {
+		b.Fatal(err)
+	}
+	cookie := rec.Result().Cookies()[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.AddCookie(cookie)
+		if s, err := store.New(req, "s"); err != nil || s.IsNew {
+			b.Fatal("session did not load", err)
+		}
+	}
+}
