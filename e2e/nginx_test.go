@@ -4,14 +4,12 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -109,15 +107,7 @@ func TestBehindNginxAuthRequest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy and runs nginx")
 	}
-	a := startAppWith(t, appOptions{
-		snapshotDelay:  time.Minute,
-		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-	})
-	idp, err := mockoidc.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idp.Shutdown() })
+	a, idp := ssoApp(t)
 	front, auth := freeAddr(t), freeAddr(t)
 	startOAuth2Proxy(t, idp, auth,
 		"--upstream=static://202",
@@ -131,22 +121,7 @@ func TestBehindNginxAuthRequest(t *testing.T) {
 	site := "http://" + front
 	who := mockoidc.DefaultUser().Email
 
-	tb := newTab(t, a)
-	tb.app = &app{URL: site, sim: a.sim} // the browser only ever talks to nginx
-	tb.allow(`status of 401`)
-	tb.allow(`Response Status Error Code 401`)
-	tb.do(chromedp.Navigate(site + "/"))
-	tb.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
-	if got := tb.text("header .who"); !strings.Contains(got, who) {
-		t.Fatalf("header bar shows %q, want %s", got, who)
-	}
-	tb.signIn()
-	tb.openCreate("12348")
-	tb.submitCreate("12348", "through-nginx")
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
-	if by := tb.text("#server-12348 tr.snapshot .by"); !strings.Contains(by, "created by "+who) {
-		t.Errorf("row says %q", by)
-	}
+	tb := ssoTab(t, a, site, "through-nginx")
 
 	// With the person's own cookies, a forged identity header is replaced by nginx.
 	got, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{site + "/"}})
@@ -170,15 +145,6 @@ func TestBehindNginxAuthRequest(t *testing.T) {
 			resp.StatusCode, strings.Contains(string(body), "ceo@example.com"), who, strings.Contains(string(body), who))
 	}
 
-	// The SSO session ends while the page polls: nginx answers the poll with
-	// 401 (no sign-in redirect under /poll/), and the page reloads through
-	// the sign-in.
-	tb.eval(`window.notReloaded = "yes"`)
-	if _, err := chromedp.Call(tb.ctx, network.DeleteCookies, network.DeleteCookiesParams{Name: "_oauth2_proxy", URL: site}); err != nil {
-		t.Fatal(err)
-	}
-	tb.untilAfterNavigation(20*time.Second, `window.notReloaded !== "yes" && !!document.querySelector("#server-12348 .snap-name")`)
-	if loc := tb.location(); loc != "/" { // relative to the nginx address
-		t.Errorf("after the reload the browser is at %q, want back on the page", loc)
-	}
+	// Under /poll/ nginx answers 401 rather than redirecting to the sign-in.
+	expireSSO(t, tb, site)
 }

@@ -117,19 +117,27 @@ func (c *client) getCompressed(ctx context.Context, path string) error {
 	}
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("X-Forwarded-For", c.ip)
-	resp, err := c.http.Do(req)
+	resp, err := drain(c.http.Do(req))
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	if resp.Header.Get("Content-Encoding") != "gzip" {
 		return fmt.Errorf("page not compressed")
 	}
 	return nil
+}
+
+// drain reads and closes an answer's body, and wants status 200.
+func drain(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return resp, nil
 }

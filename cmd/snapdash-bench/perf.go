@@ -189,13 +189,8 @@ func forward(ctx context.Context, transport http.RoundTripper, u string) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+tokPage)
-	resp, err := transport.RoundTrip(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return check(resp.StatusCode, nil)
+	_, err = drain(transport.RoundTrip(req))
+	return err
 }
 
 func printTargets(report []target) {

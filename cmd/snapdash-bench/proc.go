@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -115,16 +114,8 @@ func serveTwoCalls(upstream, addr string) error {
 			return err
 		}
 		req.Header.Set("Authorization", r.Header.Get("Authorization"))
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-			return err
-		}
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: status %d", path, resp.StatusCode)
+		if _, err := drain(client.Do(req)); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		return nil
 	}
