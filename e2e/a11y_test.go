@@ -70,9 +70,7 @@ func TestAccessibility(t *testing.T) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))
 	tb.checkA11y("create form with errors")
 
-	tb.do(chromedp.Clear(chromedp.CSS("#create-12348 input[name=name]")),
-		chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "a11y-check"),
-		chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")))
+	tb.submitCreate("12348", "a11y-check")
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 .badge.in_progress")))
 	tb.checkA11y("snapshots page with a snapshot in progress")
 
@@ -127,13 +125,10 @@ func TestScreenshots(t *testing.T) {
 		tb.screenshot(fmt.Sprintf("snapshots-%s", size.name))
 		if size.name == "desktop" {
 			tb.openCreate("12348")
-			tb.do(chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "before upgrade"),
-				chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")))
+			tb.submitCreate("12348", "before upgrade")
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 .field .error")))
 			tb.screenshot("create-error-desktop")
-			tb.do(chromedp.Clear(chromedp.CSS("#create-12348 input[name=name]")),
-				chromedp.SendKeys(chromedp.CSS("#create-12348 input[name=name]"), "before-upgrade"),
-				chromedp.Click(chromedp.CSS("#create-12348 button[type=submit]")))
+			tb.submitCreate("12348", "before-upgrade")
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 .badge.in_progress")))
 			tb.screenshot("in-progress-desktop")
 			tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))

@@ -333,10 +333,12 @@ func (tb *tab) openCreate(server string) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-"+server+" input[name=name]")))
 }
 
-// submitCreate types name into the server's open create form and submits it.
+// submitCreate puts name in the server's open create form, replacing what it
+// held, and submits it.
 func (tb *tab) submitCreate(server, name string) {
 	tb.t.Helper()
 	tb.do(
+		chromedp.Clear(chromedp.CSS("#create-"+server+" input[name=name]")),
 		chromedp.SendKeys(chromedp.CSS("#create-"+server+" input[name=name]"), name),
 		chromedp.Click(chromedp.CSS("#create-"+server+" button[type=submit]")),
 	)
