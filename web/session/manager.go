@@ -110,7 +110,10 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request, secure, touch boo
 	if st.ended != EndedNone {
 		return st, st.destroy()
 	}
-	if touch && now.Sub(seen) >= time.Second {
+	// Recording activity rewrites the session and its cookie: do it at most
+	// once per hundredth of the idle timeout (about 5 minutes of 8 hours), not
+	// on every page view. The session may end that much early, never late.
+	if touch && now.Sub(seen) >= max(m.cfg.Idle/100, time.Second) {
 		sess.Values["seen"] = now.Unix()
 		st.dirty = true
 	}

@@ -139,3 +139,42 @@ func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
 		t.Errorf("after 12 minutes of polling only: signed in %v, ended %q; want ended idle", st.SignedIn(), st.Ended())
 	}
 }
+
+// Activity is recorded coarsely: a page view soon after another does not
+// rewrite the session or its cookie; one after a hundredth of the idle
+// timeout does.
+func TestActivityRecordedCoarsely(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	b, _ := session.NewFileBackend(t.TempDir(), clock)
+	m := session.NewManager(session.NewStore(b, 24*time.Hour, keys(1)...), session.Config{Name: "s", Idle: time.Hour, Lifetime: 24 * time.Hour, Now: clock})
+	rec := httptest.NewRecorder()
+	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
+		t.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	view := func() (rewritten bool) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		st, err := m.Load(rec, req, false, true, "")
+		if err != nil || !st.SignedIn() {
+			t.Fatalf("page view: signed in %v, err %v", st.SignedIn(), err)
+		}
+		if err := st.Save(); err != nil {
+			t.Fatal(err)
+		}
+		return len(rec.Result().Cookies()) > 0
+	}
+	now = now.Add(10 * time.Second)
+	if view() {
+		t.Error("a page view 10 s after sign-in rewrote the session")
+	}
+	now = now.Add(30 * time.Second) // 40 s in: past a hundredth of the hour
+	if !view() {
+		t.Error("a page view 40 s after sign-in did not record the activity")
+	}
+}
