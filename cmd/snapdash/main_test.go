@@ -16,23 +16,32 @@ func writeFile(name, s string) error { return os.WriteFile(name, []byte(s), 0o60
 
 // TestServeOnEmbeddedSimulatorAndStop runs Snapdash as `go run ./cmd/snapdash`
 // would, checks it answers, then stops it as SIGTERM does.
-func TestServeOnEmbeddedSimulatorAndStop(t *testing.T) {
-	cfg, err := parseConfig([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir()}, env(nil), io.Discard)
+// startServe runs serve with the embedded simulator and args, as main does, and
+// returns its address, the cancel that stands for SIGTERM, and its result.
+func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan error) {
+	t.Helper()
+	cfg, err := parseConfig(append([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir()}, args...), env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
-	var addr string
 	select {
-	case addr = <-ready:
+	case addr := <-ready:
+		return addr, cancel, done
 	case err := <-done:
 		t.Fatalf("serve stopped at start: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")
 	}
+	return "", nil, nil
+}
+
+func TestServeOnEmbeddedSimulatorAndStop(t *testing.T) {
+	addr, cancel, done := startServe(t)
 	resp, err := http.Get("http://" + addr + "/signin")
 	if err != nil {
 		t.Fatal(err)
@@ -71,15 +80,7 @@ func TestRunReportsBadConfigInOneLine(t *testing.T) {
 // context serve runs under): a request in flight gets its answer, a new one
 // is refused.
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
-	cfg, err := parseConfig([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir(), "--sim-latency", "700ms"}, env(nil), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
-	addr := <-ready
+	addr, cancel, done := startServe(t, "--sim-latency", "700ms")
 
 	type result struct {
 		status int
