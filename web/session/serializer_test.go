@@ -37,9 +37,7 @@ func TestGobSessionStillOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := session.NewManager(session.NewStore(b, time.Hour, k...), session.Config{Name: "s", Idle: time.Hour, Lifetime: 2 * time.Hour})
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	req.AddCookie(&http.Cookie{Name: "s", Value: cookie})
-	st, err := m.Load(httptest.NewRecorder(), req, false, true, "")
+	st, err := m.Load(httptest.NewRecorder(), get(&http.Cookie{Name: "s", Value: cookie}), false, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +62,7 @@ func TestSessionValuesKeepTheirTypes(t *testing.T) {
 	if err := store.Save(httptest.NewRequest(http.MethodGet, "/", nil), rec, sess); err != nil {
 		t.Fatal(err)
 	}
-	req := httptest.NewRequest(http.MethodGet, "/", nil)
-	for _, c := range rec.Result().Cookies() {
-		req.AddCookie(c)
-	}
-	got, err := store.New(req, "s")
+	got, err := store.New(get(rec.Result().Cookies()...), "s")
 	if err != nil || got.IsNew {
 		t.Fatalf("reload: new %v, err %v", got.IsNew, err)
 	}
@@ -107,9 +101,7 @@ func BenchmarkLoadSession(b *testing.B) {
 	cookie := rec.Result().Cookies()[0]
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		req.AddCookie(cookie)
-		if s, err := store.New(req, "s"); err != nil || s.IsNew {
+		if s, err := store.New(get(cookie), "s"); err != nil || s.IsNew {
 			b.Fatal("session did not load", err)
 		}
 	}

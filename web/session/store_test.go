@@ -16,6 +16,15 @@ func keys(seed byte) [][]byte {
 	return [][]byte{bytes.Repeat([]byte{seed}, 32), bytes.Repeat([]byte{seed + 1}, 32)}
 }
 
+// get is a page request carrying cookies.
+func get(cookies ...*http.Cookie) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, c := range cookies {
+		req.AddCookie(c)
+	}
+	return req
+}
+
 // roundTrip signs in through one store and reads the session back through another.
 func roundTrip(t *testing.T, backend session.Backend, write, read [][]byte) (string, bool) {
 	t.Helper()
@@ -33,11 +42,7 @@ func roundTrip(t *testing.T, backend session.Backend, write, read [][]byte) (str
 	if err := st.SignIn(context.Background(), "tok-123456", ""); err != nil {
 		t.Fatal(err)
 	}
-	req2 := httptest.NewRequest(http.MethodGet, "/", nil)
-	for _, c := range rec.Result().Cookies() {
-		req2.AddCookie(c)
-	}
-	st2, err := mr.Load(httptest.NewRecorder(), req2, false, true, "")
+	st2, err := mr.Load(httptest.NewRecorder(), get(rec.Result().Cookies()...), false, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,11 +120,7 @@ func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
 	}
 	cookies := rec.Result().Cookies()
 	load := func(touch bool) *session.State {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		for _, c := range cookies {
-			req.AddCookie(c)
-		}
-		st, err := m.Load(httptest.NewRecorder(), req, false, touch, "")
+		st, err := m.Load(httptest.NewRecorder(), get(cookies...), false, touch, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,12 +156,8 @@ func TestActivityRecordedCoarsely(t *testing.T) {
 	}
 	cookies := rec.Result().Cookies()
 	view := func() (rewritten bool) {
-		req := httptest.NewRequest(http.MethodGet, "/", nil)
-		for _, c := range cookies {
-			req.AddCookie(c)
-		}
 		rec := httptest.NewRecorder()
-		st, err := m.Load(rec, req, false, true, "")
+		st, err := m.Load(rec, get(cookies...), false, true, "")
 		if err != nil || !st.SignedIn() {
 			t.Fatalf("page view: signed in %v, err %v", st.SignedIn(), err)
 		}
