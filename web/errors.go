@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/views"
@@ -76,17 +77,20 @@ func (a *App) handleError(err error, c echo.Context) {
 	if r.Method == http.MethodGet && p.Status >= 500 {
 		p.RetryURL = r.URL.RequestURI()
 	}
-	p.Page = a.site.Page(c, p.Heading)
 	if r.Method == http.MethodHead {
 		_ = c.NoContent(p.Status)
 		return
 	}
-	comp := views.ErrorPage(p)
+	var comp templ.Component
 	if htmx.Read(c).Enabled {
-		// Keep the page; add the message to the flash region (aria-live).
+		// Keep the page; add the message to the flash region (aria-live). The
+		// page's queued flashes stay queued for the next whole page.
 		htmx.Retarget(c, "#flashes")
 		htmx.Reswap(c, "beforeend")
 		comp = views.FlashItems([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
+	} else {
+		p.Page = a.site.Page(c, p.Heading)
+		comp = views.ErrorPage(p)
 	}
 	if err := render.Component(c, p.Status, comp); err != nil {
 		a.log.ErrorContext(r.Context(), "error page failed", "error", err)

@@ -108,11 +108,15 @@ func TestFailingUpstreamNeverSendsAPOSTTwice(t *testing.T) {
 }
 
 // An htmx request that fails adds its message to the page's flash region
-// (which is aria-live) rather than replacing the region or the page.
+// (which is aria-live) rather than replacing the region or the page, and a
+// message waiting for the next page still reaches it.
 func TestHtmxErrorAddsToFlashRegion(t *testing.T) {
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "waiting-message")
+	b.post("/snapshots", form) // its message waits for the next page
 	ts.sim.SetFault(simulator.Fault{Status: 500})
 	r := b.hx(http.MethodGet, "/snapshots/801/restore?server_id=12345", nil)
 	if r.StatusCode != http.StatusBadGateway || r.Header.Get("HX-Retarget") != "#flashes" || r.Header.Get("HX-Reswap") != "beforeend" {
@@ -123,5 +127,9 @@ func TestHtmxErrorAddsToFlashRegion(t *testing.T) {
 	}
 	if msg := r.Doc.Find("p.flash.error").Text(); !strings.Contains(msg, "VPS.org is not answering") {
 		t.Errorf("message %q", msg)
+	}
+	ts.sim.SetFault(simulator.Fault{})
+	if msg := b.get("/").Doc.Find("#flashes").Text(); !strings.Contains(msg, "waiting-message") {
+		t.Errorf("after the failed htmx request the next page says %q, want the create's message", msg)
 	}
 }
