@@ -14,6 +14,7 @@ import (
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/activity"
+	"github.com/snapdash/snapdash/web/htmx"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -49,7 +50,8 @@ func (s *Site) URL(path string) string { return s.BasePath + path }
 // Asset is the cache-busting URL of a static file.
 func (s *Site) Asset(name string) string { return s.BasePath + "/static/" + s.Assets.Path(name) }
 
-// Page builds the common page data for c's request and takes its flash messages.
+// Page builds the common page data for c's request, and for a whole page takes
+// its flash messages.
 func (s *Site) Page(c echo.Context, title string) views.Page {
 	st := session.From(c.Request().Context())
 	csrf, _ := c.Get(CSRFKey).(string)
@@ -64,6 +66,10 @@ func (s *Site) Page(c echo.Context, title string) views.Page {
 	}
 	if p.SignedIn {
 		p.TokenHint = st.Token().String()
+	}
+	// Only a whole page shows the flash region: for an htmx fragment, queued
+	// messages stay queued for the next page.
+	if p.SignedIn && !htmx.Read(c).Enabled {
 		for _, f := range st.TakeFlashes() {
 			p.Flashes = append(p.Flashes, views.Flash{Kind: f.Kind, Text: f.Text})
 		}

@@ -332,3 +332,22 @@ func TestStateChangesNeedCSRFAndPOST(t *testing.T) {
 		t.Errorf("refused requests still reached the upstream (%d calls)", n)
 	}
 }
+
+// A message queued for the next page (after a form posted without
+// JavaScript) is not taken by an htmx fragment, which has nowhere to show it.
+func TestQueuedMessageWaitsForAWholePage(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "queued-message")
+	if r := b.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	if r := b.hx(http.MethodGet, "/snapshots/798/delete?server_id=12345", nil); r.StatusCode != http.StatusOK {
+		t.Fatalf("delete dialog: %d", r.StatusCode)
+	}
+	if msg := b.get("/").Doc.Find("#flashes").Text(); !strings.Contains(msg, "queued-message") {
+		t.Errorf("the next page says %q, want the create's message", msg)
+	}
+}

@@ -83,8 +83,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	}
 	var comp templ.Component
 	if htmx.Read(c).Enabled {
-		// Keep the page; add the message to the flash region (aria-live). The
-		// page's queued flashes stay queued for the next whole page.
+		// Keep the page; add the message to the flash region (aria-live).
 		htmx.Retarget(c, "#flashes")
 		htmx.Reswap(c, "beforeend")
 		comp = views.FlashItems([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
