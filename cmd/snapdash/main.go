@@ -93,9 +93,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		demo = simulator.DemoToken
 		log.Info("running on the embedded VPS.org simulator", "api", apiURL)
 	}
-	var observe func(string, int, time.Duration)
-	client, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log,
-		Observe: func(op string, status int, took time.Duration) { observe(op, status, took) }})
+	m := metrics.New()
+	client, err := vpsapi.New(apiURL, vpsapi.Options{Timeout: cfg.UpstreamTimeout, Logger: log, Observe: m.ObserveUpstream})
 	if err != nil {
 		return err
 	}
@@ -112,14 +111,12 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		return err
 	}
 	defer closeStores()
-	m := metrics.New()
 	if c, ok := deps.Sessions.(metrics.Counter); ok {
 		m.CountSessions(c)
 	}
 	deps.Metrics = m
 	deps.Log = log
 	deps.API = api
-	observe = m.ObserveUpstream
 	app, err := web.New(web.Config{
 		BasePath:        cfg.BasePath,
 		SessionKeys:     cfg.keyPairs,
