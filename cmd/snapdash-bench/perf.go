@@ -208,7 +208,6 @@ func (c *contender) run(ctx context.Context, n int, d time.Duration) {
 	c.self += selfCPU() - self
 	c.last = r.rate()
 	c.all.add(r)
-	c.all.took += r.took
 }
 
 func median(xs []float64) float64 {

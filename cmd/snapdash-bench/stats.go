@@ -26,8 +26,10 @@ func (r *result) p(q float64) time.Duration {
 	return s[i].Round(10 * time.Microsecond)
 }
 
+// add counts o's requests and time in r.
 func (r *result) add(o *result) {
 	r.total += o.total
+	r.took += o.took
 	r.failed += o.failed
 	if r.firstErr == "" {
 		r.firstErr = o.firstErr
