@@ -9,7 +9,6 @@ import (
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -64,5 +63,5 @@ func (h *Activity) List(c echo.Context) error {
 		FilterID: filter,
 		Note:     note,
 	}
-	return render.Component(c, http.StatusOK, views.ActivityList(d))
+	return h.Site.Render(c, http.StatusOK, views.ActivityList(d))
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -69,5 +68,5 @@ func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
 		Notice:    signInNotice(c.QueryParam("reason")),
 		Next:      h.Site.LocalPath(c.QueryParam("next")),
 	}
-	return render.Component(c, status, views.SignInPage(d))
+	return h.Site.Render(c, status, views.SignInPage(d))
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -25,8 +24,8 @@ type Fragments struct {
 	API  API
 }
 
-func renderUpdated(c echo.Context, u views.Updated) error {
-	return render.Component(c, http.StatusOK, views.UpdatedFragment(u))
+func (s *Site) renderUpdated(c echo.Context, u views.Updated) error {
+	return s.Render(c, http.StatusOK, views.UpdatedFragment(u))
 }
 
 // pollState is what the page knew at its last refresh, carried in the poll URL.
@@ -114,7 +113,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 	if slices.Equal(before.inProgress, now) && before.restoring == g.Restoring() {
 		g.PollAfter = before.unchanged + 1
 	}
-	return renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
+	return h.Site.renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
 }
 
 // pollFailed keeps the page as it was and polls again later: only the poller
@@ -136,5 +135,5 @@ func (h *Fragments) pollFailed(c echo.Context, id int64, before pollState, err e
 	msg := fmt.Sprintf("Could not refresh: %s. Trying again in %d s.", why, int(p.Interval()/time.Second))
 	htmx.Retarget(c, "#server-"+strconv.FormatInt(id, 10)+"-poller")
 	htmx.Reswap(c, "outerHTML")
-	return render.Component(c, status, views.Poller(p, msg))
+	return h.Site.Render(c, status, views.Poller(p, msg))
 }

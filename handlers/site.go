@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/static"
@@ -15,6 +16,7 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/activity"
 	"github.com/snapdash/snapdash/web/htmx"
+	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -42,6 +44,13 @@ type Site struct {
 	Activity  activity.Store // who did what
 
 	Attributions *Attributions // a short-lived cache of who did what, for annotating pages
+
+	pages render.Renderer
+}
+
+// Render writes comp as the answer, with status; see render.Renderer.
+func (s *Site) Render(c echo.Context, status int, comp templ.Component) error {
+	return s.pages.Component(c, status, comp)
 }
 
 // URL prefixes an absolute path with the base path.

@@ -164,7 +164,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	g = groups[0]
 	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
 	htmx.Reswap(c, "outerHTML")
-	return renderUpdated(c, views.Updated{
+	return h.Site.renderUpdated(c, views.Updated{
 		Group: g, Flashes: []views.Flash{msg}, CloseDialog: closeDialog, ClearForm: clearForm,
 	})
 }

@@ -24,7 +24,7 @@ func (h *Snapshots) ConfirmDelete(c echo.Context) error {
 
 func (h *Snapshots) renderDelete(c echo.Context, status int, cf views.Confirm) error {
 	cf.Page = h.Site.Page(c, "Delete "+cf.SnapshotName)
-	return renderForm(c, status, cf.Page, cf.AsPage, views.DeleteBody(cf), true)
+	return h.Site.renderForm(c, status, cf.Page, cf.AsPage, views.DeleteBody(cf), true)
 }
 
 // Delete deletes a snapshot (POST from the form, DELETE from htmx).

@@ -7,7 +7,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -41,5 +40,5 @@ func (h *Snapshots) List(c echo.Context) error {
 		FilterID:   filter,
 		FilterNote: note,
 	}
-	return render.Component(c, http.StatusOK, views.SnapshotsPage(d))
+	return h.Site.Render(c, http.StatusOK, views.SnapshotsPage(d))
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -36,17 +35,17 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 
 func (h *Snapshots) renderCreate(c echo.Context, status int, f views.CreateForm) error {
 	f.Page = h.Site.Page(c, "New snapshot of "+f.ServerName)
-	return renderForm(c, status, f.Page, f.AsPage, views.CreateFormBody(f), false)
+	return h.Site.renderForm(c, status, f.Page, f.AsPage, views.CreateFormBody(f), false)
 }
 
 // renderForm shows a form as its own page without JavaScript, or as the
 // htmx fragment swapped into the current page (a dialog for confirmations).
-func renderForm(c echo.Context, status int, p views.Page, asPage bool, body templ.Component, dialog bool) error {
+func (s *Site) renderForm(c echo.Context, status int, p views.Page, asPage bool, body templ.Component, dialog bool) error {
 	switch {
 	case asPage:
 		body = views.NarrowPage(p, body)
 	case dialog:
 		body = views.Dialog(body)
 	}
-	return render.Component(c, status, body)
+	return s.Render(c, status, body)
 }

@@ -47,7 +47,7 @@ func (h *Snapshots) ConfirmRestore(c echo.Context) error {
 
 func (h *Snapshots) renderRestore(c echo.Context, status int, cf views.Confirm) error {
 	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
-	return renderForm(c, status, cf.Page, cf.AsPage, views.RestoreBody(cf), true)
+	return h.Site.renderForm(c, status, cf.Page, cf.AsPage, views.RestoreBody(cf), true)
 }
 
 // Restore restores a server from a snapshot once the typed name matches.

@@ -53,26 +53,32 @@ func HumanSize(mb *int64) string {
 }
 
 // Age formats how long ago t was, relative to now: "just now", "3 h ago", "2 d ago".
-func Age(t, now time.Time) string {
+func Age(t, now time.Time) string { return string(appendAge(nil, t, now)) }
+
+func appendAge(b []byte, t, now time.Time) []byte {
 	d := now.Sub(t)
+	n, unit := int64(0), ""
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return append(b, "just now"...)
 	case d < time.Hour:
-		return strconv.Itoa(int(d/time.Minute)) + " min ago"
+		n, unit = int64(d/time.Minute), " min ago"
 	case d < 48*time.Hour:
-		return strconv.Itoa(int(d/time.Hour)) + " h ago"
+		n, unit = int64(d/time.Hour), " h ago"
 	case d < 60*24*time.Hour:
-		return strconv.Itoa(int(d/(24*time.Hour))) + " d ago"
+		n, unit = int64(d/(24*time.Hour)), " d ago"
 	case d < 730*24*time.Hour:
-		return strconv.Itoa(int(d/(30*24*time.Hour))) + " months ago"
+		n, unit = int64(d/(30*24*time.Hour)), " months ago"
 	default:
-		return strconv.Itoa(int(d/(365*24*time.Hour))) + " years ago"
+		n, unit = int64(d/(365*24*time.Hour)), " years ago"
 	}
+	return append(strconv.AppendInt(b, n, 10), unit...)
 }
 
+const utcLayout = "2006-01-02 15:04:05 UTC"
+
 // UTC formats the exact time for the hover title and datetime attribute.
-func UTC(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+func UTC(t time.Time) string { return t.UTC().Format(utcLayout) }
 
 // ISO is the machine-readable form for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -111,6 +111,45 @@ func TestUpstreamTextIsEscaped(t *testing.T) {
 	if doc.Find("h2").Text() != g.Name {
 		t.Error("the escaped name does not read as the original text")
 	}
+	row := doc.Find("tr.snapshot")
+	s := g.Snapshots[0]
+	if got := row.Find(".snap-name").Text(); got != s.Name {
+		t.Errorf("snapshot name reads %q", got)
+	}
+	if got := row.Find("td.desc").Text(); got != s.Description {
+		t.Errorf("description reads %q", got)
+	}
+	if got := row.Find(".badge").Text(); got != "x\" onmouseover=\"alert(3)" {
+		t.Errorf("odd status reads %q", got)
+	}
+	if got := row.Find(".row-actions .sr-only").Last().Text(); got != s.Name {
+		t.Errorf("the delete button's label for screen readers reads %q", got)
+	}
+}
+
+// Every time on a row is a <time> with the exact UTC time for machines and
+// on hover, and how long ago it was as its text.
+func TestTimesAreExactAndRelative(t *testing.T) {
+	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
+	berlin := time.FixedZone("CET", 3600)
+	created := time.Date(2025, 1, 20, 10, 30, 5, 0, berlin) // 09:30:05 UTC
+	g := views.ServerGroup{Now: now, ID: 3, Name: "db", Limit: 5,
+		Snapshots: []vpsapi.Snapshot{{ID: 9, Name: "pre", Status: "completed", CreatedAt: created}},
+		CreatedBy: map[int64]views.Attribution{9: {Actor: "ana@example.com", At: now.Add(-5 * time.Minute)}},
+	}
+	times := render(t, views.ServerCard(g)).Find("tr.snapshot time")
+	if times.Length() != 2 {
+		t.Fatalf("%d times in the row", times.Length())
+	}
+	for i, want := range []struct{ datetime, title, text string }{
+		{"2025-01-20T11:55:00Z", "2025-01-20 11:55:00 UTC", "5 min ago"},
+		{"2025-01-20T09:30:05Z", "2025-01-20 09:30:05 UTC", "2 h ago"},
+	} {
+		el := times.Eq(i)
+		if el.AttrOr("datetime", "") != want.datetime || el.AttrOr("title", "") != want.title || el.Text() != want.text {
+			t.Errorf("time %d: datetime %q title %q text %q, want %+v", i, el.AttrOr("datetime", ""), el.AttrOr("title", ""), el.Text(), want)
+		}
+	}
 }
 
 func TestFullServerIsMarked(t *testing.T) {

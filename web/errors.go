@@ -12,7 +12,6 @@ import (
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/render"
 	"github.com/snapdash/snapdash/web/session"
 )
 
@@ -91,7 +90,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		p.Page = a.site.Page(c, p.Heading)
 		comp = views.ErrorPage(p)
 	}
-	if err := render.Component(c, p.Status, comp); err != nil {
+	if err := a.site.Render(c, p.Status, comp); err != nil {
 		a.log.ErrorContext(r.Context(), "error page failed", "error", err)
 		_ = c.String(p.Status, p.Heading)
 	}
