@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// text writes s escaped, like templ's { s }. templ formats every { } string
-// through fmt.Sprint, two allocations each; a page of 25 rows has some 250 of
-// them, and they were a fifth of its rendering.
+// text is written escaped, as templ's { } writes a string. templ formats each
+// { } string through fmt.Sprint, two allocations each; a page of 25 rows has
+// some 250 of them, and they were a fifth of its rendering.
 type text string
 
 func (t text) Render(_ context.Context, w io.Writer) error {
