@@ -54,16 +54,27 @@ func (a *App) handleError(err error, c echo.Context) {
 	case errors.As(err, &he):
 		p.Status = he.Code
 		p.Heading = http.StatusText(he.Code)
-		if msg, ok := he.Message.(string); ok && he.Code != http.StatusInternalServerError {
+		msg, ok := he.Message.(string)
+		if ok && he.Code != http.StatusInternalServerError {
 			p.Message = msg
 		}
+		// Echo's own errors carry only the status text; a handler's carry its words, which stay.
+		generic := msg == http.StatusText(he.Code)
 		switch he.Code {
 		case http.StatusNotFound:
-			p.Heading, p.Message = "Page not found", "There is no page at this address."
+			p.Heading = "Not found"
+			if generic {
+				p.Heading, p.Message = "Page not found", "There is no page at this address."
+			}
 		case http.StatusMethodNotAllowed:
-			p.Heading, p.Message = "Not allowed", "This address does not accept that kind of request."
+			if generic {
+				p.Heading, p.Message = "Not allowed", "This address does not accept that kind of request."
+			}
 		case http.StatusRequestEntityTooLarge:
-			p.Heading, p.Message = "Too much data", "What was sent is larger than Snapdash accepts. Shorten it and try again."
+			p.Heading = "Too much data"
+			if generic {
+				p.Message = "What was sent is larger than Snapdash accepts. Shorten it and try again."
+			}
 		case http.StatusForbidden:
 			p.Heading = "Refused"
 		case http.StatusTooManyRequests:

@@ -277,3 +277,25 @@ func TestHostilePathsAndQueries(t *testing.T) {
 	}
 	b.stillSignedIn("hostile requests")
 }
+
+// A handler's own words for a missing thing reach the person; only an
+// unknown address gets the generic "no page" text.
+func TestNotFoundSaysWhatIsMissing(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	for path, want := range map[string]string{
+		"/snapshots/abc/restore": "There is no such snapshot.",
+		"/poll/servers/abc":      "There is no such server.",
+		"/no-such-page":          "There is no page at this address.",
+	} {
+		r := b.get(path)
+		if r.StatusCode != http.StatusNotFound || r.Doc == nil {
+			t.Errorf("%s: %d", path, r.StatusCode)
+			continue
+		}
+		if got := strings.TrimSpace(r.Doc.Find(".problem p").First().Text()); got != want {
+			t.Errorf("%s says %q, want %q", path, got, want)
+		}
+	}
+}
