@@ -110,34 +110,40 @@ func signInMany(ctx context.Context, base string, n int) ([]*client, error) {
 
 // getCompressed fetches path accepting gzip as a browser does, and discards the
 // body still compressed: decompressing is the browser's work, on its own machine.
-func (c *client) getCompressed(ctx context.Context, path string) error {
+// It returns the answer and how many bytes it carried.
+func (c *client) getCompressed(ctx context.Context, path string) (*http.Response, int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
+	// Asked for explicitly, gzip is left packed by the transport.
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("X-Forwarded-For", c.ip)
-	resp, err := drain(c.http.Do(req))
-	if err != nil {
-		return err
-	}
-	if resp.Header.Get("Content-Encoding") != "gzip" {
-		return fmt.Errorf("page not compressed")
-	}
-	return nil
+	return drain(c.http.Do(req))
 }
 
-// drain reads and closes an answer's body, and wants status 200.
-func drain(resp *http.Response, err error) (*http.Response, error) {
+// getPage is a page view as the page comparison makes it: compressed, or failed.
+func (c *client) getPage(ctx context.Context, path string) error {
+	resp, _, err := c.getCompressed(ctx, path)
+	if err == nil && resp.Header.Get("Content-Encoding") != "gzip" {
+		err = fmt.Errorf("page not compressed")
+	}
+	return err
+}
+
+// drain reads and closes an answer's body, wants status 200, and says how many
+// bytes the body had.
+func drain(resp *http.Response, err error) (*http.Response, int64, error) {
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return nil, err
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return nil, n, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("status %d", resp.StatusCode)
+		return nil, n, fmt.Errorf("status %d", resp.StatusCode)
 	}
-	return resp, nil
+	return resp, n, nil
 }

@@ -54,14 +54,7 @@ func pollLoad(ctx context.Context, clients []*client, up *upstream, d, every tim
 			for ctx.Err() == nil {
 				t0 := time.Now()
 				status, _, err := cl.do(context.Background(), http.MethodGet, target, nil, true)
-				r.total++
-				r.latencies = append(r.latencies, time.Since(t0))
-				if err != nil || status != http.StatusOK {
-					r.failed++
-					if r.firstErr == "" {
-						r.firstErr = fmt.Sprintf("status %d, %v", status, err)
-					}
-				}
+				r.record(t0, check(status, err))
 				if !sleepCtx(ctx, every) {
 					return
 				}

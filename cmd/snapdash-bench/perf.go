@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -83,7 +82,7 @@ func perf(ctx context.Context, o options) error {
 	// The three take turns in short rounds, so a change in the machine's other
 	// load hits them alike; the ratio is the median of the rounds'.
 	contenders := []*contender{
-		{proc: sd, hit: func(ctx context.Context) error { return pageClient.getCompressed(ctx, "/") }},
+		{proc: sd, hit: func(ctx context.Context) error { return pageClient.getPage(ctx, "/") }},
 		{proc: proxy, hit: func(ctx context.Context) error { return forward(ctx, transport, proxy.URL+"/api/v1/snapshots/") }},
 		{proc: twoCalls, hit: func(ctx context.Context) error { return forward(ctx, transport, twoCalls.URL+"/") }},
 	}
@@ -227,7 +226,7 @@ func forward(ctx context.Context, transport http.RoundTripper, u string) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+tokPage)
-	_, err = drain(transport.RoundTrip(req))
+	_, _, err = drain(transport.RoundTrip(req))
 	return err
 }
 
@@ -320,32 +319,19 @@ func pollTarget(ctx context.Context, c *client) string {
 var assetRef = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
 
 // firstLoad sums the bytes sent for the page and its assets, gzip accepted.
-func firstLoad(ctx context.Context, c *client) (int, error) {
-	raw := &http.Client{Jar: c.http.Jar, Transport: &http.Transport{DisableCompression: true}}
-	get := func(path string) ([]byte, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
-		req.Header.Set("Accept-Encoding", "gzip")
-		req.Header.Set("X-Forwarded-For", c.ip)
-		resp, err := raw.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		return io.ReadAll(resp.Body)
-	}
-	page, err := get("/")
+func firstLoad(ctx context.Context, c *client) (int64, error) {
+	_, total, err := c.getCompressed(ctx, "/")
 	if err != nil {
 		return 0, err
 	}
-	total := len(page)
 	// The page itself is compressed: find the assets in the plain version.
 	_, plain, _ := c.do(ctx, http.MethodGet, "/", nil, false)
 	for _, m := range assetRef.FindAllSubmatch(plain, -1) {
-		b, err := get(string(m[1]))
+		_, n, err := c.getCompressed(ctx, string(m[1]))
 		if err != nil {
 			return 0, err
 		}
-		total += len(b)
+		total += n
 	}
 	return total, nil
 }
@@ -364,15 +350,7 @@ func closedLoop(ctx context.Context, n int, d time.Duration, f func(context.Cont
 			defer wg.Done()
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				err := f(context.Background())
-				r.total++
-				r.latencies = append(r.latencies, time.Since(t0))
-				if err != nil {
-					r.failed++
-					if r.firstErr == "" {
-						r.firstErr = err.Error()
-					}
-				}
+				r.record(t0, f(context.Background()))
 			}
 		}(results[i])
 	}

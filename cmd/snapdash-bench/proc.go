@@ -114,7 +114,7 @@ func serveTwoCalls(upstream, addr string) error {
 			return err
 		}
 		req.Header.Set("Authorization", r.Header.Get("Authorization"))
-		if _, err := drain(client.Do(req)); err != nil {
+		if _, _, err := drain(client.Do(req)); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		return nil

@@ -26,6 +26,18 @@ func (r *result) p(q float64) time.Duration {
 	return s[i].Round(10 * time.Microsecond)
 }
 
+// record counts one request that started at t0 and ended with err.
+func (r *result) record(t0 time.Time, err error) {
+	r.total++
+	r.latencies = append(r.latencies, time.Since(t0))
+	if err != nil {
+		r.failed++
+		if r.firstErr == "" {
+			r.firstErr = err.Error()
+		}
+	}
+}
+
 // add counts o's requests and time in r.
 func (r *result) add(o *result) {
 	r.total += o.total
