@@ -52,9 +52,7 @@ func HumanSize(mb *int64) string {
 	}
 }
 
-// Age formats how long ago t was, relative to now: "just now", "3 h ago", "2 d ago".
-func Age(t, now time.Time) string { return string(appendAge(nil, t, now)) }
-
+// appendAge appends how long ago t was, relative to now: "just now", "3 h ago", "2 d ago".
 func appendAge(b []byte, t, now time.Time) []byte {
 	d := now.Sub(t)
 	n, unit := int64(0), ""

@@ -50,8 +50,9 @@ func TestAge(t *testing.T) {
 		ago  time.Duration
 		want string
 	}{{10 * time.Second, "just now"}, {5 * time.Minute, "5 min ago"}, {3 * time.Hour, "3 h ago"}, {4 * 24 * time.Hour, "4 d ago"}, {400 * 24 * time.Hour, "13 months ago"}} {
-		if got := views.Age(now.Add(-tc.ago), now); got != tc.want {
-			t.Errorf("Age(-%s) = %q, want %q", tc.ago, got, tc.want)
+		g := views.ServerGroup{Now: now, ID: 1, Name: "s", Limit: 5, Snapshots: []vpsapi.Snapshot{{ID: 1, Name: "n", Status: "completed", CreatedAt: now.Add(-tc.ago)}}}
+		if got := render(t, views.ServerCard(g)).Find("tr.snapshot time").Text(); got != tc.want {
+			t.Errorf("created %s ago reads %q, want %q", tc.ago, got, tc.want)
 		}
 	}
 }
