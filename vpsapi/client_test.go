@@ -360,3 +360,30 @@ func TestNewRejectsBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// The simulator counts each account's calls, which the perf harness reads, and
+// keeps nothing for tokens it does not know.
+func TestSimulatorCountsCallsByAccount(t *testing.T) {
+	sim, c := newSim(t, simulator.Options{})
+	ctx := context.Background()
+	for range 2 {
+		if _, err := c.ListServers(ctx, demo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if _, err := c.ListServers(ctx, vpsapi.Token(fmt.Sprintf("made-up-token-%d", i))); !errors.Is(err, vpsapi.ErrUnauthorized) {
+			t.Fatalf("a made-up token: %v", err)
+		}
+	}
+	if n := sim.TokenCalls(string(demo)); n != 2 {
+		t.Errorf("the demo account made %d calls, counted %d", 2, n)
+	}
+	if n := sim.TokenCalls("made-up-token-0"); n != 0 {
+		t.Errorf("a made-up token was counted (%d)", n)
+	}
+	sim.ResetCalls()
+	if n := sim.TokenCalls(string(demo)); n != 0 {
+		t.Errorf("%d calls counted after ResetCalls", n)
+	}
+}

@@ -67,7 +67,8 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key = strings.TrimSuffix(key, "{$}")
 	s.mu.Lock()
 	s.calls[key]++
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+	// Only accounts' tokens: a stream of made-up ones must not grow the map.
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.accounts[tok] != nil {
 		s.byToken[tok]++
 	}
 	fault, hit := s.takeFault(key)

@@ -231,7 +231,7 @@ func (s *Simulator) ResetCalls() {
 	clear(s.byToken)
 }
 
-// TokenCalls counts the requests that carried token since the last ResetCalls.
+// TokenCalls counts the requests that carried token, an account's, since the last ResetCalls.
 func (s *Simulator) TokenCalls(token string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
