@@ -74,8 +74,7 @@ func TestAccessibility(t *testing.T) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 .badge.in_progress")))
 	tb.checkA11y("snapshots page with a snapshot in progress")
 
-	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-name")))
+	tb.openConfirm("801", "restore")
 	tb.checkA11y("restore confirmation")
 	tb.do(chromedp.KeyEvent("\x1b")) // Escape closes the dialog
 
@@ -131,8 +130,7 @@ func TestScreenshots(t *testing.T) {
 			tb.submitCreate("12348", "before-upgrade")
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 .badge.in_progress")))
 			tb.screenshot("in-progress-desktop")
-			tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
-			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-name")))
+			tb.openConfirm("801", "restore")
 			tb.screenshot("restore-dialog-desktop")
 			tb.do(chromedp.Navigate(a.URL + "/activity"))
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("tr.record")))

@@ -108,8 +108,7 @@ func TestRestoreWithTypedName(t *testing.T) {
 	tb := newTab(t, a)
 	tb.allow(`status of 422`) // the wrong name comes back as 422
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-name")))
+	tb.openConfirm("801", "restore")
 	text := tb.text("dialog[open]")
 	for _, want := range []string{"web-server-01", "pre-migration-snapshot", "stopped", "overwritten"} {
 		if !strings.Contains(text, want) {
@@ -141,8 +140,7 @@ func TestDeleteAfterConfirmation(t *testing.T) {
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-798 a[href*="/delete"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] button[type=submit]")))
+	tb.openConfirm("798", "delete")
 	if !strings.Contains(tb.text("dialog[open] h2"), "weekly-snapshot-2025-01-08") {
 		t.Errorf("dialog names %q", tb.text("dialog[open] h2"))
 	}
@@ -159,8 +157,7 @@ func TestCancelClosesDialog(t *testing.T) {
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
-	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-798 a[href*="/delete"]`)))
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] [data-dismiss]")))
+	tb.openConfirm("798", "delete")
 	tb.do(chromedp.Click(chromedp.CSS("dialog[open] [data-dismiss]")))
 	tb.wait(5*time.Second, chromedp.WaitNotPresent(chromedp.CSS("dialog")))
 	if tb.count("#snapshot-798") != 1 || len(a.sim.Snapshots(simulator.DemoToken)) != 8 {

@@ -344,6 +344,14 @@ func (tb *tab) submitCreate(server, name string) {
 	)
 }
 
+// openConfirm clicks a snapshot's Restore or Delete ("restore", "delete") and
+// waits for its confirmation dialog.
+func (tb *tab) openConfirm(snapshot, action string) {
+	tb.t.Helper()
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-` + snapshot + ` a[href*="/` + action + `"]`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] button[type=submit]")))
+}
+
 // screenshot writes a PNG of the whole page to the screenshot folder.
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()
