@@ -66,6 +66,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		cf.Error = "VPS.org refused to delete it: " + ve.Summary()
 		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
 	default:
+		h.Site.Log.WarnContext(ctx, "delete failed", "snapshot_id", cf.SnapshotID, "error", err)
 		cf.Error = "VPS.org did not answer, so it is not known whether the snapshot was deleted. Check the list before trying again."
 		return h.renderDelete(c, http.StatusBadGateway, cf)
 	}

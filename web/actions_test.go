@@ -285,6 +285,23 @@ func TestDeleteWithConfirmation(t *testing.T) {
 	}
 }
 
+// A delete VPS.org did not answer says the outcome is unknown, and the log
+// says why, as for a create or a restore.
+func TestDeleteWithoutAnswer(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	page := b.get("/snapshots/798/delete?server_id=12345")
+	ts.sim.SetFault(simulator.Fault{Match: "DELETE", Status: 503})
+	r := b.post(page.Doc.Find("form.confirm").AttrOr("action", ""), formFields(page, "form.confirm"))
+	if r.StatusCode != http.StatusBadGateway || !strings.Contains(r.Doc.Find("form.confirm").Text(), "not known whether the snapshot was deleted") {
+		t.Errorf("delete without an answer: %d, %q", r.StatusCode, strings.Join(strings.Fields(r.Doc.Find("form.confirm").Text()), " "))
+	}
+	if logs := ts.logs.String(); !strings.Contains(logs, `"msg":"delete failed","snapshot_id":798`) {
+		t.Error("the log does not say why the delete failed")
+	}
+}
+
 func TestDeleteWithHtmx(t *testing.T) {
 	ts := newTestServer(t)
 	b := ts.browser()
