@@ -27,8 +27,12 @@ func (h *Snapshots) List(c echo.Context) error {
 	if filter != 0 && !hasServer(acc.servers, filter) {
 		note = "There is no server with id " + strconv.FormatInt(filter, 10) + " on this account, so all servers are shown."
 		filter = 0
-		if acc, err = load(ctx, h.API, token, 0); err != nil {
+		// The servers are all there already; only the snapshots were filtered.
+		if acc.snapshots, err = h.API.ListSnapshots(ctx, token, 0); err != nil {
 			return err
+		}
+		if !acc.liveServers {
+			acc.servers = serversSeenIn(acc.snapshots)
 		}
 	}
 	groups := h.Site.groups(acc, filter)

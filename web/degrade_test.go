@@ -20,6 +20,10 @@ func TestWithoutServersAPI(t *testing.T) {
 	if n := page.Doc.Find(`[data-testid="server-status"]`).Length(); n != 0 {
 		t.Errorf("%d status badges without a Servers API", n)
 	}
+	unknown := b.get("/?server_id=424242")
+	if got := texts(unknown.Doc.Find("section.server h2")); len(got) != 3 || unknown.Doc.Find(".flash.info").Text() == "" {
+		t.Errorf("an unknown server filter shows %q, note %q: want every server and a note", got, unknown.Doc.Find(".flash.info").Text())
+	}
 	conf := formFields(b.get("/snapshots/801/restore?server_id=12345"), "form.confirm")
 	conf.Set("confirm_name", "web-server-01")
 	if r := b.post("/snapshots/801/restore?server_id=12345", conf); r.StatusCode != http.StatusSeeOther {

@@ -89,7 +89,11 @@ func TestServerFilter(t *testing.T) {
 		t.Errorf("filter select shows %q", sel)
 	}
 	for _, q := range []string{"abc", "-1", "<script>alert(1)</script>", "99999999999999999999", "424242"} {
+		ts.sim.ResetCalls()
 		r := b.get("/?server_id=" + q)
+		if n := ts.sim.Calls("GET /api/v1/servers/"); n != 1 {
+			t.Errorf("server_id=%q: %d server list calls, want 1", q, n)
+		}
 		if r.StatusCode != http.StatusOK {
 			t.Errorf("server_id=%q: status %d", q, r.StatusCode)
 			continue
