@@ -21,16 +21,24 @@ const (
 	DefaultTimeout   = 10 * time.Second
 	DefaultUserAgent = "Snapdash/1 (+https://github.com/snapdash/snapdash)"
 
+	// DefaultMaxConcurrent caps calls in flight to VPS.org; idle connections
+	// are kept for as many, so a burst of polls reuses them instead of
+	// leaving thousands of sockets in TIME_WAIT.
+	DefaultMaxConcurrent = 64
+
 	maxListBody = 16 << 20 // one page of a list
 	maxPages    = 200      // a loop of next links stops here
 )
 
 // Options configure a Client.
 type Options struct {
-	HTTPClient *http.Client  // default: a client with sane transport timeouts
-	Timeout    time.Duration // whole method call, pages and retries included
-	UserAgent  string
-	Logger     *slog.Logger
+	HTTPClient *http.Client  // default: a client with sane transport timeouts; redirects are never followed
+	Timeout    time.Duration // one call, its retries included; each page of a list gets its own
+	// MaxConcurrent caps calls in flight; a call waits for a free slot
+	// within its caller's deadline. Default DefaultMaxConcurrent.
+	MaxConcurrent int
+	UserAgent     string
+	Logger        *slog.Logger
 	// RetryWait is the pause before each retry of a GET; nil means 100ms then 300ms.
 	RetryWait []time.Duration
 	// Observe, when set, hears of every HTTP attempt: the operation, the
@@ -48,6 +56,7 @@ type Client struct {
 	log       *slog.Logger
 	retryWait []time.Duration
 	observe   func(op string, status int, took time.Duration)
+	slots     chan struct{} // one per call in flight
 }
 
 // New returns a client for the API at baseURL (such as https://admin.vps.org).
@@ -67,9 +76,19 @@ func New(baseURL string, opts Options) (*Client, error) {
 		retryWait: opts.RetryWait,
 		observe:   opts.Observe,
 	}
-	if c.http == nil {
-		c.http = &http.Client{Transport: defaultTransport()}
+	if opts.MaxConcurrent <= 0 {
+		opts.MaxConcurrent = DefaultMaxConcurrent
 	}
+	c.slots = make(chan struct{}, opts.MaxConcurrent)
+	if c.http == nil {
+		c.http = &http.Client{Transport: defaultTransport(opts.MaxConcurrent)}
+	} else {
+		hc := *c.http
+		c.http = &hc
+	}
+	// A redirect would carry the token to wherever VPS.org (or whoever
+	// answers in its place) points: never follow one.
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -88,9 +107,10 @@ func New(baseURL string, opts Options) (*Client, error) {
 	return c, nil
 }
 
-func defaultTransport() *http.Transport {
+func defaultTransport(conns int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 64
+	t.MaxIdleConns = max(t.MaxIdleConns, conns)
+	t.MaxIdleConnsPerHost = conns
 	t.ResponseHeaderTimeout = 0 // the per-call context bounds it
 	return t
 }
@@ -152,8 +172,6 @@ func (c *Client) resolve(path string, q url.Values) *url.URL {
 }
 
 func list[T any](ctx context.Context, c *Client, token Token, op, path string, q url.Values) ([]T, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	next := c.resolve(path, q)
 	seen := map[string]bool{}
 	var all []T
@@ -163,7 +181,9 @@ func list[T any](ctx context.Context, c *Client, token Token, op, path string, q
 		}
 		seen[next.String()] = true
 		var p listPage[T]
-		if err := c.call(ctx, token, op, http.MethodGet, next, nil, http.StatusOK, &p); err != nil {
+		// Each page is one call with its own timeout: a long list is not
+		// cut short by the time its earlier pages took.
+		if err := c.do(ctx, token, op, http.MethodGet, next, nil, http.StatusOK, &p); err != nil {
 			return nil, err
 		}
 		if p.Results == nil {
@@ -198,10 +218,16 @@ func sameHostLink(base *url.URL, link string) (*url.URL, error) {
 	return u, nil
 }
 
-// do runs one call under the per-call timeout.
+// do runs one call under the per-call timeout, once a slot is free.
 func (c *Client) do(ctx context.Context, token Token, op, method string, u *url.URL, body any, want int, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	select {
+	case c.slots <- struct{}{}:
+		defer func() { <-c.slots }()
+	case <-ctx.Done():
+		return &Error{Kind: ErrUnavailable, Op: op, Cause: fmt.Errorf("too many calls to VPS.org in flight: %w", ctx.Err())}
+	}
 	return c.call(ctx, token, op, method, u, body, want, out)
 }
 
@@ -304,6 +330,11 @@ func (c *Client) once(ctx context.Context, token Token, op, method string, u *ur
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusForbidden ||
 		resp.StatusCode == http.StatusConflict || resp.StatusCode == http.StatusUnprocessableEntity:
 		e.Kind = ErrRejected
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		// Not followed: the redirect would carry the token elsewhere.
+		e.Kind = ErrUnavailable
+		e.Message, e.Fields = "", nil
+		e.Cause = fmt.Errorf("VPS.org answered with a redirect (to %q), which is not followed", resp.Header.Get("Location"))
 	default:
 		e.Kind = ErrUnavailable
 		// Upstream trouble: its words are not meant for the person.
@@ -338,7 +369,7 @@ func (c *Client) Ping(ctx context.Context) error {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
-	if resp.StatusCode >= 500 {
+	if resp.StatusCode >= 500 || resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return &Error{Kind: ErrUnavailable, Op: "ping", Status: resp.StatusCode}
 	}
 	return nil
