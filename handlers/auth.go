@@ -24,6 +24,8 @@ func signInNotice(reason string) string {
 		return "You are signed out. Your API token was forgotten."
 	case session.EndedIdle:
 		return "Your session ended after a while without activity. Sign in again to continue."
+	case session.EndedExpired:
+		return "Your session has ended, perhaps by signing out in another tab. Sign in again to continue."
 	case session.EndedLifetime:
 		return "Your session reached its maximum length. Sign in again to continue."
 	case session.EndedIdentity:

@@ -85,22 +85,29 @@ type (
 // Its API client makes every call it is asked for, so tests can count them.
 func newTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	t.Helper()
-	return newTestServerWith(t, false, opts...)
+	return newTestServerWith(t, testSetup{}, opts...)
 }
 
 // newSharedTestServer coalesces reads as cmd/snapdash wires it (vpsapi.Shared).
 func newSharedTestServer(t *testing.T, opts ...serverOpt) *testServer {
 	t.Helper()
-	return newTestServerWith(t, true, opts...)
+	return newTestServerWith(t, testSetup{shared: true}, opts...)
 }
 
 // newBenchServer is newTestServer for benchmarks.
 func newBenchServer(b *testing.B, opts ...serverOpt) *testServer {
 	b.Helper()
-	return newTestServerWith(b, false, opts...)
+	return newTestServerWith(b, testSetup{}, opts...)
 }
 
-func newTestServerWith(t testing.TB, shared bool, opts ...serverOpt) *testServer {
+// testSetup is what a test server is built from beyond its configuration.
+type testSetup struct {
+	shared   bool                            // coalesce reads (vpsapi.Shared)
+	sessions session.Backend                 // default: a file store in a temp dir
+	upstream func(http.Handler) http.Handler // wraps the simulator, to misbehave
+}
+
+func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testServer {
 	t.Helper()
 	clk := &clock{now: time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)}
 	cfg := web.Config{
@@ -117,7 +124,11 @@ func newTestServerWith(t testing.TB, shared bool, opts ...serverOpt) *testServer
 
 	m := metrics.New()
 	sim := simulator.New(simOpts)
-	upstream := httptest.NewServer(sim)
+	var upstreamHandler http.Handler = sim
+	if setup.upstream != nil {
+		upstreamHandler = setup.upstream(sim)
+	}
+	upstream := httptest.NewServer(upstreamHandler)
 	t.Cleanup(upstream.Close)
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -127,17 +138,21 @@ func newTestServerWith(t testing.TB, shared bool, opts ...serverOpt) *testServer
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	backend, err := session.NewFileBackend(dir, clk.Now)
+	fileBackend, err := session.NewFileBackend(dir, clk.Now)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var backend session.Backend = fileBackend
+	if setup.sessions != nil {
+		backend = setup.sessions
 	}
 	acts, err := activity.NewFileStore(t.TempDir(), activity.DefaultCap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.CountSessions(backend)
+	m.CountSessions(fileBackend)
 	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Metrics: m, Log: log, Now: clk.Now}
-	if shared {
+	if setup.shared {
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}
 	app, err := web.New(cfg, deps)

@@ -10,13 +10,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
-// FileBackend keeps one file per session in a directory.
+// FileBackend keeps one file per session in a directory, for one process:
+// its lock makes Update and Delete atomic with each other.
 type FileBackend struct {
 	dir string
 	now func() time.Time
+	mu  sync.Mutex
 }
 
 // NewFileBackend uses dir, creating it (mode 0700) when missing.
@@ -47,6 +50,12 @@ func (b *FileBackend) path(id string) (string, error) {
 
 // Load reads a session; an expired one is removed and reported as not found.
 func (b *FileBackend) Load(_ context.Context, id string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.loadLocked(id)
+}
+
+func (b *FileBackend) loadLocked(id string) ([]byte, error) {
 	p, err := b.path(id)
 	if err != nil {
 		return nil, err
@@ -70,8 +79,25 @@ func (b *FileBackend) Load(_ context.Context, id string) ([]byte, error) {
 	return data[8:], nil
 }
 
-// Save writes the session atomically (temp file, then rename).
-func (b *FileBackend) Save(_ context.Context, id string, data []byte, ttl time.Duration) error {
+// Create writes a new session.
+func (b *FileBackend) Create(_ context.Context, id string, data []byte, ttl time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.writeLocked(id, data, ttl)
+}
+
+// Update rewrites a session that still exists and has not expired.
+func (b *FileBackend) Update(_ context.Context, id string, data []byte, ttl time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, err := b.loadLocked(id); err != nil {
+		return err
+	}
+	return b.writeLocked(id, data, ttl)
+}
+
+// writeLocked writes the session atomically (temp file, then rename).
+func (b *FileBackend) writeLocked(id string, data []byte, ttl time.Duration) error {
 	p, err := b.path(id)
 	if err != nil {
 		return fmt.Errorf("bad session id")
@@ -96,6 +122,8 @@ func (b *FileBackend) Save(_ context.Context, id string, data []byte, ttl time.D
 
 // Delete removes a session; deleting an absent one is not an error.
 func (b *FileBackend) Delete(_ context.Context, id string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	p, err := b.path(id)
 	if err != nil {
 		return nil

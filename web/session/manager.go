@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -17,11 +18,14 @@ const (
 	EndedIdle     = "idle"
 	EndedLifetime = "lifetime"
 	EndedIdentity = "identity"
+	// EndedExpired: the cookie is genuine but its session is gone from the
+	// store before its time: signed out in another tab, or ended elsewhere.
+	EndedExpired = "expired"
 )
 
 // Config sets the session cookie name and how long sessions live.
 type Config struct {
-	Name     string
+	Name     string        // over HTTPS at path "/" the cookie is named "__Host-" + Name
 	Idle     time.Duration // ended after this long without a non-poll request
 	Lifetime time.Duration // ended this long after sign-in, whatever happens
 	Path     string        // cookie path
@@ -82,15 +86,47 @@ func From(ctx context.Context) *State {
 // RequestIdentity is the SSO identity believed for this request, "" without one.
 func (st *State) RequestIdentity() string { return st.who }
 
+// CookieName is the session cookie's name for a request over HTTPS (secure)
+// or not: the __Host- prefix where the browser allows it (Secure, path /), so
+// a sibling subdomain cannot plant or overwrite the cookie.
+func (m *Manager) CookieName(secure bool) string {
+	return HostPrefixed(m.cfg.Name, secure, m.cfg.Path)
+}
+
+// HostPrefixed is name with the __Host- prefix when the cookie is Secure and
+// its path is "/", the only case browsers accept the prefix.
+func HostPrefixed(name string, secure bool, path string) string {
+	if secure && path == "/" {
+		return "__Host-" + name
+	}
+	return name
+}
+
+// ID is the session's id, "" for a request without a session; it changes at
+// sign-in.
+func (st *State) ID() string { return st.sess.ID }
+
 // Load opens the request's session. touch says whether this request counts as
 // activity (polling does not). A session past its idle or absolute limit is
 // deleted and Ended says why. identity is the SSO identity believed for this
 // request ("" without one); a session bound to another identity is ended.
 func (m *Manager) Load(w http.ResponseWriter, r *http.Request, secure, touch bool, identity string) (*State, error) {
-	sess, err := m.store.New(r, m.cfg.Name)
+	sess, gone, err := m.store.open(r, m.CookieName(secure))
 	st := &State{m: m, r: r, w: w, sess: sess, secure: secure, who: identity}
 	if err != nil {
 		return st, err
+	}
+	if gone != nil {
+		now := m.cfg.Now()
+		switch {
+		case gone.Created != 0 && now.Sub(time.Unix(gone.Created, 0)) >= m.cfg.Lifetime:
+			st.ended = EndedLifetime
+		case gone.Seen != 0 && now.Sub(time.Unix(gone.Seen, 0)) >= m.cfg.Idle:
+			st.ended = EndedIdle
+		default:
+			st.ended = EndedExpired
+		}
+		return st, nil
 	}
 	if sess.IsNew {
 		return st, nil
@@ -209,15 +245,36 @@ func (st *State) TakeFlashes() []Flash {
 	return list
 }
 
-// Save writes pending changes; it is cheap when there are none.
+// Save writes pending changes; it is cheap when there are none. A session
+// deleted meanwhile (by a sign-out in another tab, say) is not written back:
+// it stays deleted and this request's changes to it are dropped.
 func (st *State) Save() error {
 	if !st.dirty {
 		return nil
 	}
 	st.sess.Options.Secure = st.secure
-	if err := st.m.store.Save(st.r, st.w, st.sess); err != nil {
+	err := st.m.store.SaveFor(st.r, st.w, st.sess, st.ttl())
+	if errors.Is(err, ErrNotFound) {
+		st.sess.Values = map[any]any{}
+		st.sess.ID = ""
+		err = nil
+	}
+	if err != nil {
 		return err
 	}
 	st.dirty = false
 	return nil
+}
+
+// ttl is how long the stored session may live: until its idle timeout or its
+// lifetime ends, whichever comes first, so the encrypted token is not kept a
+// moment longer than it can be used.
+func (st *State) ttl() time.Duration {
+	created := time.Unix(int64Value(st.sess.Values["created"]), 0)
+	seen := time.Unix(int64Value(st.sess.Values["seen"]), 0)
+	end := seen.Add(st.m.cfg.Idle)
+	if l := created.Add(st.m.cfg.Lifetime); l.Before(end) {
+		end = l
+	}
+	return max(end.Sub(st.m.cfg.Now()), time.Second)
 }

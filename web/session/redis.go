@@ -29,9 +29,19 @@ func (b *RedisBackend) Load(ctx context.Context, id string) ([]byte, error) {
 	return data, err
 }
 
-// Save writes a session with its time to live.
-func (b *RedisBackend) Save(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+// Create writes a new session with its time to live.
+func (b *RedisBackend) Create(ctx context.Context, id string, data []byte, ttl time.Duration) error {
 	return b.rdb.Set(ctx, b.prefix+id, data, ttl).Err()
+}
+
+// Update rewrites a session only while it exists (SET XX), so a session
+// deleted by another replica is never written back.
+func (b *RedisBackend) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	err := b.rdb.SetArgs(ctx, b.prefix+id, data, redis.SetArgs{Mode: "XX", TTL: ttl}).Err()
+	if errors.Is(err, redis.Nil) {
+		return ErrNotFound
+	}
+	return err
 }
 
 // Delete removes a session.

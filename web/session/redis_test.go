@@ -18,10 +18,10 @@ func TestRedisBackend(t *testing.T) {
 	if _, err := b.Load(ctx, "nobody"); !errors.Is(err, session.ErrNotFound) {
 		t.Errorf("absent session: %v, want ErrNotFound", err)
 	}
-	if err := b.Save(ctx, "one", []byte("sealed-1"), time.Hour); err != nil {
+	if err := b.Create(ctx, "one", []byte("sealed-1"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Save(ctx, "short", []byte("sealed-2"), 300*time.Millisecond); err != nil {
+	if err := b.Create(ctx, "short", []byte("sealed-2"), 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	rdb.Set(ctx, "unrelated:key", "x", 0)

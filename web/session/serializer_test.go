@@ -29,7 +29,7 @@ func TestGobSessionStillOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Save(context.Background(), "OLDSESSIONID", []byte(data), time.Hour); err != nil {
+	if err := b.Create(context.Background(), "OLDSESSIONID", []byte(data), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	cookie, err := old.Encode("s", "OLDSESSIONID")

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -20,9 +22,17 @@ import (
 var ErrNotFound = errors.New("session not found")
 
 // Backend stores encoded sessions by ID. Implementations must drop entries after ttl.
+//
+// A session is written by Create once, at sign-in, and then only by Update,
+// which never brings back a session that was deleted or expired meanwhile:
+// a request still running when the person signs out cannot sign them in again.
 type Backend interface {
 	Load(ctx context.Context, id string) ([]byte, error)
-	Save(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	// Create stores a new session under a fresh id.
+	Create(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	// Update rewrites a session that still exists, atomically with Delete;
+	// ErrNotFound when it does not.
+	Update(ctx context.Context, id string, data []byte, ttl time.Duration) error
 	Delete(ctx context.Context, id string) error
 }
 
@@ -63,65 +73,126 @@ func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
 // New loads the session named by the request's cookie, or returns a new empty
 // one. A missing, forged or expired cookie yields a new session and no error.
 func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
-	sess := sessions.NewSession(s, name)
+	sess, _, err := s.open(r, name)
+	return sess, err
+}
+
+// cookieID is what the cookie holds: the session ID, and when the session
+// began and last recorded activity, so that a session the store has already
+// dropped can still be told apart: idle, too old, or signed out elsewhere.
+type cookieID struct {
+	ID            string
+	Created, Seen int64 // Unix seconds; 0 in cookies from before they were kept
+}
+
+func (c cookieID) String() string {
+	return c.ID + "." + strconv.FormatInt(c.Created, 10) + "." + strconv.FormatInt(c.Seen, 10)
+}
+
+func parseCookieID(s string) cookieID {
+	id, rest, _ := strings.Cut(s, ".")
+	created, seen, _ := strings.Cut(rest, ".")
+	c := cookieID{ID: id}
+	c.Created, _ = strconv.ParseInt(created, 10, 64)
+	c.Seen, _ = strconv.ParseInt(seen, 10, 64)
+	return c
+}
+
+// open is New that also returns the cookie of a genuine session that no
+// longer exists (expired, or deleted by a sign-out); nil otherwise.
+func (s *Store) open(r *http.Request, name string) (sess *sessions.Session, gone *cookieID, err error) {
+	sess = sessions.NewSession(s, name)
 	opts := *s.Options
 	sess.Options = &opts
 	sess.IsNew = true
 	c, err := r.Cookie(name)
 	if err != nil {
-		return sess, nil
+		return sess, nil, nil
 	}
-	var id string
-	if securecookie.DecodeMulti(name, c.Value, &id, s.codecs...) != nil {
-		return sess, nil
+	var raw string
+	if securecookie.DecodeMulti(name, c.Value, &raw, s.codecs...) != nil {
+		return sess, nil, nil
 	}
-	data, err := s.backend.Load(r.Context(), id)
+	cid := parseCookieID(raw)
+	data, err := s.backend.Load(r.Context(), cid.ID)
 	if errors.Is(err, ErrNotFound) {
-		return sess, nil
+		return sess, &cid, nil
 	}
 	if err != nil {
-		return sess, fmt.Errorf("load session: %w", err)
+		return sess, nil, fmt.Errorf("load session: %w", err)
 	}
 	if securecookie.DecodeMulti(name, string(data), &sess.Values, s.codecs...) != nil {
-		return sess, nil
+		return sess, nil, nil
 	}
-	sess.ID = id
+	sess.ID = cid.ID
 	sess.IsNew = false
-	return sess, nil
+	return sess, nil, nil
 }
 
-// Save writes the session to the backend and sets its cookie. A negative
-// MaxAge deletes it from both.
+// Save writes the session to the backend for the store's ttl and sets its
+// cookie; see SaveFor.
 func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	return s.SaveFor(r, w, sess, s.ttl)
+}
+
+// SaveFor writes the session to the backend, to be dropped after ttl, and sets
+// its cookie. A negative MaxAge deletes it from both. A session that was
+// deleted meanwhile (signed out, ended, renewed) stays deleted: no cookie is
+// set and ErrNotFound is returned.
+func (s *Store) SaveFor(r *http.Request, w http.ResponseWriter, sess *sessions.Session, ttl time.Duration) error {
 	if sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
 			if err := s.backend.Delete(r.Context(), sess.ID); err != nil {
 				return fmt.Errorf("delete session: %w", err)
 			}
 		}
-		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
+		SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
+	}
+	data, err := securecookie.EncodeMulti(sess.Name(), sess.Values, s.codecs...)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
 	}
 	if sess.ID == "" {
 		id, err := newID()
 		if err != nil {
 			return err
 		}
+		if err := s.backend.Create(r.Context(), id, []byte(data), ttl); err != nil {
+			return fmt.Errorf("save session: %w", err)
+		}
 		sess.ID = id
-	}
-	data, err := securecookie.EncodeMulti(sess.Name(), sess.Values, s.codecs...)
-	if err != nil {
-		return fmt.Errorf("encode session: %w", err)
-	}
-	if err := s.backend.Save(r.Context(), sess.ID, []byte(data), s.ttl); err != nil {
+	} else if err := s.backend.Update(r.Context(), sess.ID, []byte(data), ttl); err != nil {
+		// No cookie either way: the browser may hold a newer session by now.
 		return fmt.Errorf("save session: %w", err)
 	}
-	cookie, err := securecookie.EncodeMulti(sess.Name(), sess.ID, s.codecs...)
+	sess.IsNew = false
+	created, _ := sess.Values["created"].(int64)
+	seen, _ := sess.Values["seen"].(int64)
+	cookie, err := securecookie.EncodeMulti(sess.Name(), cookieID{ID: sess.ID, Created: created, Seen: seen}.String(), s.codecs...)
 	if err != nil {
 		return fmt.Errorf("encode session cookie: %w", err)
 	}
-	http.SetCookie(w, sessions.NewCookie(sess.Name(), cookie, sess.Options))
+	SetCookie(w, sessions.NewCookie(sess.Name(), cookie, sess.Options))
 	return nil
+}
+
+// SetCookie sets c, replacing a cookie of the same name set earlier in this
+// response: a response carries one session cookie, the last word.
+func SetCookie(w http.ResponseWriter, c *http.Cookie) {
+	h := w.Header()
+	prefix := c.Name + "="
+	kept := h.Values("Set-Cookie")[:0:0]
+	for _, v := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(v, prefix) {
+			kept = append(kept, v)
+		}
+	}
+	h.Del("Set-Cookie")
+	for _, v := range kept {
+		h.Add("Set-Cookie", v)
+	}
+	http.SetCookie(w, c)
 }
 
 // Renew forgets the session's stored copy and ID, so the next Save issues a new

@@ -72,10 +72,10 @@ func TestFileBackendExpiresAndSweeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := b.Save(ctx, "ABCDEF234567", []byte("x"), time.Minute); err != nil {
+	if err := b.Create(ctx, "ABCDEF234567", []byte("x"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Save(ctx, "ZZZZZZ234567", []byte("y"), time.Hour); err != nil {
+	if err := b.Create(ctx, "ZZZZZZ234567", []byte("y"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := b.Load(ctx, "ABCDEF234567"); err != nil || string(got) != "x" {
@@ -138,6 +138,59 @@ func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
 	now = now.Add(4 * time.Minute) // 12 minutes with no real activity
 	if st := load(false); st.SignedIn() || st.Ended() != session.EndedIdle {
 		t.Errorf("after 12 minutes of polling only: signed in %v, ended %q; want ended idle", st.SignedIn(), st.Ended())
+	}
+}
+
+// The stored session (the encrypted token in it) lives no longer than the
+// idle timeout, nor past the session's lifetime, and activity renews it.
+func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	b, _ := session.NewFileBackend(t.TempDir(), clock)
+	m := session.NewManager(session.NewStore(b, 24*time.Hour, keys(1)...), session.Config{Name: "s", Idle: 10 * time.Minute, Lifetime: 25 * time.Minute, Now: clock})
+	rec := httptest.NewRecorder()
+	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
+		t.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	stored := func() int {
+		if _, err := b.Sweep(); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := b.Count()
+		return n
+	}
+	view := func() {
+		st, err := m.Load(httptest.NewRecorder(), get(cookies...), false, true, "")
+		if err != nil || !st.SignedIn() {
+			t.Fatalf("page view at %s: signed in %v, err %v", now, st.SignedIn(), err)
+		}
+		if err := st.Save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(9 * time.Minute)
+	view() // activity renews the stored copy for another 10 minutes
+	now = now.Add(9 * time.Minute)
+	if stored() != 1 {
+		t.Fatal("a session in use was dropped from the store")
+	}
+	view()
+	now = now.Add(8 * time.Minute) // 26 minutes: past the 25-minute lifetime
+	if stored() != 0 {
+		t.Error("the stored session outlived the session's lifetime")
+	}
+
+	// And without activity, it is gone from the store at the idle timeout.
+	rec = httptest.NewRecorder()
+	st, _ = m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(10*time.Minute + time.Second)
+	if stored() != 0 {
+		t.Error("the stored session (and its encrypted token) outlived the idle timeout")
 	}
 }
 
