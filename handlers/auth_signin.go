@@ -17,7 +17,8 @@ const maxTokenLen = 512
 // SignIn checks the pasted token with one upstream list call and, if VPS.org
 // accepts it, stores it in a new server-side session.
 func (h *Auth) SignIn(c echo.Context) error {
-	token := strings.TrimSpace(c.FormValue("token"))
+	// The body only: a token in the query string would sit in logs and history.
+	token := strings.TrimSpace(c.Request().PostFormValue("token"))
 	switch {
 	case token == "":
 		return h.renderForm(c, http.StatusUnprocessableEntity, "Paste your VPS.org API token to sign in.")

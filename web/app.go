@@ -27,6 +27,7 @@ type Config struct {
 	IdleTimeout     time.Duration  // session ends after this long without activity
 	SessionLifetime time.Duration  // and this long after sign-in at most
 	TrustedProxies  []netip.Prefix // peers whose identity and forwarding headers are believed
+	SecureCookies   bool           // cookies always Secure, for a proxy that sends no X-Forwarded-Proto
 	UserHeader      string         // header with the SSO identity
 	RequireIdentity bool           // refuse requests that carry no believed identity
 	Simulator       bool           // say so in a banner
@@ -141,6 +142,12 @@ func (a *App) secure(r *http.Request) bool {
 		return true
 	}
 	return a.peerTrusted(r) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
+// cookieSecure reports whether cookies are marked Secure (and, at base path
+// "/", named with the __Host- prefix): over HTTPS, or always when so configured.
+func (a *App) cookieSecure(r *http.Request) bool {
+	return a.cfg.SecureCookies || a.secure(r)
 }
 
 // identity is the SSO identity of the request, believed only from a trusted proxy.

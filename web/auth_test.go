@@ -2,9 +2,11 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,8 +58,8 @@ func TestSignInWithGoodTokenShowsSnapshotsAndReturnsToSharedURL(t *testing.T) {
 
 func TestSignInRefusesNextOffSite(t *testing.T) {
 	ts := newTestServer(t)
-	b := ts.browser()
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		b := ts.browser() // signed out: the CSRF token rotates at sign-in
 		b.get("/signin")
 		r := b.post("/signin", url.Values{"token": {simulator.DemoToken}, "next": {next}})
 		if loc := r.Header.Get("Location"); loc != "/" {
@@ -237,4 +239,57 @@ func TestAbsoluteLifetimeEndsSession(t *testing.T) {
 		}
 	}
 	t.Error("an active session outlived its 12 h lifetime")
+}
+
+// A token in the query string of the sign-in POST is not read: it would sit
+// in proxy logs and browser history.
+func TestSignInTokenOnlyFromTheFormBody(t *testing.T) {
+	ts := newTestServer(t)
+	ts.sim.AddAccount("tk-in-query-5c1e", simulator.ServerSeed{Name: "q"})
+	b := ts.browser()
+	b.get("/signin")
+	r := b.post("/signin?token=tk-in-query-5c1e", url.Values{})
+	if r.StatusCode == http.StatusSeeOther {
+		t.Fatal("a token in the query string signed in")
+	}
+	if !strings.Contains(r.Doc.Find(".field-error, .error, [role=alert]").Text(), "Paste your VPS.org API token") {
+		t.Errorf("the form does not ask for the token: %q", r.Doc.Find("main").Text())
+	}
+	if p := b.get("/"); p.StatusCode != http.StatusSeeOther {
+		t.Errorf("signed in after a token in the query string (status %d)", p.StatusCode)
+	}
+}
+
+// An upstream that answers 302 to another port does not get the token taken
+// there, and its answer is not a sign-in.
+func TestSignInThroughARedirectingUpstreamFails(t *testing.T) {
+	var leaked atomic.Bool
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"count": 0, "next": null, "results": []}`))
+	}))
+	defer elsewhere.Close()
+	ts := newTestServerWith(t, testSetup{upstream: func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusFound)
+		})
+	}})
+	b := ts.browser()
+	b.get("/signin")
+	r := b.post("/signin", url.Values{"token": {"tk-redirected-9f0b"}})
+	if r.StatusCode == http.StatusSeeOther {
+		t.Fatal("an answer from the redirect's target signed in")
+	}
+	if r.StatusCode != http.StatusBadGateway || !strings.Contains(r.Body, "could not be reached") {
+		t.Errorf("sign-in through a redirect: %d %q", r.StatusCode, r.Doc.Find("main").Text())
+	}
+	if leaked.Load() {
+		t.Error("the token was sent to the redirect's target")
+	}
+	if !strings.Contains(ts.logs.String(), "redirect") {
+		t.Error("the log does not say VPS.org answered with a redirect")
+	}
 }

@@ -50,7 +50,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 		g.GET("/metrics", echo.WrapHandler(deps.Metrics.Handler()))
 	}
 
-	pages := g.Group("", a.requireIdentity, a.readForm, a.csrf(), a.loadSession)
+	pages := g.Group("", a.requireIdentity, a.readForm, a.loadSession, a.csrfToken)
 	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(a.cfg.SignInPerMinute / 60), Burst: 5, ExpiresIn: 10 * time.Minute,
@@ -61,10 +61,10 @@ func (a *App) routes(deps Deps) *echo.Echo {
 		},
 	})
 	pages.GET("/signin", auth.ShowSignIn)
-	pages.POST("/signin", auth.SignIn, signInLimit)
-	pages.POST("/signout", auth.SignOut)
+	pages.POST("/signin", auth.SignIn, signInLimit, a.checkCSRF)
+	pages.POST("/signout", auth.SignOut, a.checkCSRF)
 
-	app := pages.Group("", a.requireSignIn)
+	app := pages.Group("", a.requireSignIn, a.checkCSRF)
 	app.GET("/", snaps.List)
 	app.GET("/snapshots/new", snaps.NewForm)
 	app.POST("/snapshots", snaps.Create)
@@ -76,35 +76,4 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.GET("/poll/servers/:id", frags.Poll)
 	app.GET("/activity", acts.List)
 	return e
-}
-
-// csrf checks the token of every state-changing request. The cookie is
-// Secure when the browser came over HTTPS, so there are two instances.
-func (a *App) csrf() echo.MiddlewareFunc {
-	plain, secure := a.csrfWith(false), a.csrfWith(true)
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		p, s := plain(next), secure(next)
-		return func(c echo.Context) error {
-			if a.secure(c.Request()) {
-				return s(c)
-			}
-			return p(c)
-		}
-	}
-}
-
-func (a *App) csrfWith(secureCookie bool) echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		CookieSecure:   secureCookie,
-		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		ContextKey:     handlers.CSRFKey,
-		CookieName:     "snapdash_csrf",
-		CookiePath:     a.base + "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieMaxAge:   int((12 * time.Hour).Seconds()),
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Snapdash. Reload the page and try again.").SetInternal(err)
-		},
-	})
 }
