@@ -36,6 +36,7 @@ func outcome(err error) (string, string) {
 
 // record keeps an action in the activity store and writes it as one log line.
 func (s *Site) record(ctx context.Context, r activity.Record) {
+	ctx = context.WithoutCancel(ctx) // recorded even when the browser has gone
 	r.Time = s.Now().UTC()
 	s.Log.LogAttrs(ctx, slog.LevelInfo, "activity",
 		slog.String("actor", r.Actor), slog.String("action", r.Action), slog.String("outcome", r.Outcome),

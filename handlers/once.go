@@ -61,7 +61,12 @@ func NewOnce(ttl time.Duration, max int, now func() time.Time) *Once {
 
 // Do runs fn unless the same key ran it already, and returns its outcome.
 // dup reports that this call got an earlier call's outcome.
-func (o *Once) Do(ctx context.Context, key string, fn func() (any, error)) (val any, err error, dup bool) {
+//
+// fn runs to its end whatever the caller's browser does: its context keeps
+// the request's values but not its cancellation (the API client's own
+// timeout bounds it), so a cancelled first submit still hands its real
+// outcome to the duplicates waiting on it.
+func (o *Once) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (val any, err error, dup bool) {
 	o.mu.Lock()
 	if e, ok := o.entries[key]; ok {
 		o.mu.Unlock()
@@ -78,6 +83,7 @@ func (o *Once) Do(ctx context.Context, key string, fn func() (any, error)) (val 
 	o.mu.Unlock()
 
 	defer close(e.done)
+	ctx = context.WithoutCancel(ctx)
 	if o.claims != nil {
 		first, err := o.claims.Claim(ctx, key, o.ttl)
 		switch {
@@ -90,7 +96,7 @@ func (o *Once) Do(ctx context.Context, key string, fn func() (any, error)) (val 
 			return nil, e.err, true
 		}
 	}
-	e.val, e.err = fn()
+	e.val, e.err = fn(ctx)
 	return e.val, e.err, false
 }
 
@@ -100,27 +106,36 @@ func (o *Once) forget(key string) {
 	delete(o.entries, key)
 }
 
-// sweepLocked forgets expired outcomes, and the oldest ones past max.
+// sweepLocked forgets expired outcomes, and the oldest finished ones past
+// max. A call still running is never forgotten: its duplicates must find it.
 func (o *Once) sweepLocked() {
 	now := o.now()
 	for k, e := range o.entries {
-		if now.Sub(e.at) > o.ttl {
-			select {
-			case <-e.done:
-				delete(o.entries, k)
-			default:
-			}
+		if now.Sub(e.at) > o.ttl && finished(e) {
+			delete(o.entries, k)
 		}
 	}
 	for len(o.entries) >= o.max {
 		var oldest string
 		var at time.Time
 		for k, e := range o.entries {
-			if oldest == "" || e.at.Before(at) {
+			if finished(e) && (oldest == "" || e.at.Before(at)) {
 				oldest, at = k, e.at
 			}
 		}
+		if oldest == "" {
+			return // all running: bounded by the calls in flight
+		}
 		delete(o.entries, oldest)
+	}
+}
+
+func finished(e *onceEntry) bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
 	}
 }
 

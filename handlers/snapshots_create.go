@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -72,7 +73,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		return h.showCreate(c, f, http.StatusUnprocessableEntity)
 	}
 
-	v, err, dup := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func() (any, error) {
+	v, err, dup := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func(ctx context.Context) (any, error) {
 		return h.API.CreateSnapshot(ctx, st.Token(), vpsapi.CreateRequest{ServerID: id, Name: f.Name, Description: f.Description})
 	})
 	created, _ := v.(vpsapi.Created)

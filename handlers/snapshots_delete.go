@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -40,7 +41,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		cf.Error = "This confirmation had expired. Confirm again to delete the snapshot."
 		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
 	}
-	_, err, dup := h.Once.Do(ctx, onceKey("delete", st.Token(), formID), func() (any, error) {
+	_, err, dup := h.Once.Do(ctx, onceKey("delete", st.Token(), formID), func(ctx context.Context) (any, error) {
 		return nil, h.API.DeleteSnapshot(ctx, st.Token(), cf.SnapshotID)
 	})
 	if sent(err, dup) {

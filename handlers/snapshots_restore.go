@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,7 +70,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		cf.Typed = ""
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	v, err, dup := h.Once.Do(ctx, onceKey("restore", st.Token(), formID), func() (any, error) {
+	v, err, dup := h.Once.Do(ctx, onceKey("restore", st.Token(), formID), func(ctx context.Context) (any, error) {
 		return h.API.RestoreSnapshot(ctx, st.Token(), cf.SnapshotID)
 	})
 	res, _ := v.(vpsapi.Restored)

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -366,5 +368,55 @@ func TestQueuedMessageWaitsForAWholePage(t *testing.T) {
 	}
 	if msg := b.get("/").Doc.Find("#flashes").Text(); !strings.Contains(msg, "queued-message") {
 		t.Errorf("the next page says %q, want the create's message", msg)
+	}
+}
+
+// The first of two identical creates is cancelled by its browser while VPS.org
+// is still answering: the create runs to its end, the survivor gets its
+// outcome (started), keeps its form, and the record says it started.
+func TestCancelledFirstSubmitDoesNotDecideTheSecond(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "cancelled-first")
+	ts.sim.SetFault(simulator.Fault{Match: "POST /api/v1/snapshots/", Delay: 800 * time.Millisecond})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() {
+		form := maps.Clone(form)
+		form.Set("_csrf", b.csrf)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.URL+"/snapshots", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("X-CSRF-Token", b.csrf)
+		resp, err := b.client.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		first <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	cancel() // the first browser tab is closed
+	if err := <-first; err == nil {
+		t.Fatal("the first request was not cancelled")
+	}
+	second := b.hx(http.MethodPost, "/snapshots", form)
+	if second.StatusCode != http.StatusOK {
+		t.Fatalf("the survivor answered %d: %s", second.StatusCode, second.Doc.Find(".form-error, [role=alert]").Text())
+	}
+	if strings.Contains(second.Body, "not known") {
+		t.Error("the survivor was told it is not known whether the snapshot started")
+	}
+	if n := ts.sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("%d create calls upstream, want 1", n)
+	}
+	if n := countOn(ts, 12348); n != 1 {
+		t.Errorf("%d snapshots made, want 1", n)
+	}
+	acts := b.get("/activity").Doc.Find("tbody tr").First().Text()
+	if !strings.Contains(acts, "cancelled-first") || strings.Contains(strings.ToLower(acts), "unknown") {
+		t.Errorf("activity: %q, want the create recorded as started", acts)
 	}
 }
