@@ -44,8 +44,9 @@ func waitFor(t *testing.T, ok func() bool) {
 
 // replica is one snapdash process.
 type replica struct {
-	URL  string
-	logs *bytes.Buffer
+	URL     string
+	Metrics string // its metrics listener
+	logs    *bytes.Buffer
 }
 
 func startReplica(t *testing.T, apiURL, redisAddr string) *replica {
@@ -58,14 +59,14 @@ func startReplicaKeys(t *testing.T, apiURL, redisAddr, keys string) *replica {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
-		"SNAPDASH_LISTEN="+addr, "SNAPDASH_API_URL="+apiURL,
+		"SNAPDASH_LISTEN="+addr, "SNAPDASH_METRICS_LISTEN="+metricsAddr, "SNAPDASH_API_URL="+apiURL,
 		"SNAPDASH_SESSION_STORE=redis", "SNAPDASH_REDIS_URL=redis://"+redisAddr+"/0",
 		"SNAPDASH_SESSION_KEYS="+keys,
 		"SNAPDASH_LOG_FORMAT=json", "SNAPDASH_UPSTREAM_TIMEOUT=3s")
-	r := &replica{URL: "http://" + addr, logs: &bytes.Buffer{}}
+	r := &replica{URL: "http://" + addr, Metrics: "http://" + metricsAddr, logs: &bytes.Buffer{}}
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return r.logs.Write(p) })
 	cmd.Stdout, cmd.Stderr = w, w
@@ -205,7 +206,10 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	}
 
 	// Metrics: by route and operation, and no token anywhere.
-	_, m := p.get(a.URL + "/metrics")
+	if code, _ := p.get(a.URL + "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener: %d, want 404", code)
+	}
+	_, m := p.get(a.Metrics + "/metrics")
 	for _, want := range []string{`snapdash_http_requests_total{method="GET",route="/activity",status="200"}`,
 		`snapdash_upstream_requests_total{op="delete snapshot",status="204"}`, "snapdash_sessions ", "snapdash_polls_in_flight 0"} {
 		if !strings.Contains(m, want) {

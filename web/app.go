@@ -48,7 +48,7 @@ type Deps struct {
 	Sessions session.Backend
 	Activity activity.Store   // nil: nothing recorded
 	Claims   handlers.Claimer // shared double-submit guard across replicas; nil: this process only
-	Metrics  *metrics.Metrics // nil: no /metrics
+	Metrics  *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 }

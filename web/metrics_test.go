@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -16,7 +17,12 @@ func TestMetrics(t *testing.T) {
 	b.get("/snapshots/801/restore?server_id=12345")
 	b.get("/nowhere")
 
-	m := ts.browser().get("/metrics") // no session, no CSRF cookie needed
+	if p := b.get("/metrics"); p.StatusCode != http.StatusNotFound || strings.Contains(p.Body, "snapdash_") {
+		t.Errorf("/metrics beside the pages: %d, want 404 (it has its own listener)", p.StatusCode)
+	}
+	srv := httptest.NewServer(ts.metrics.Handler())
+	defer srv.Close()
+	m := (&browser{ts: &testServer{t: t, URL: srv.URL}, client: http.DefaultClient}).get("/metrics")
 	if m.StatusCode != http.StatusOK {
 		t.Fatalf("/metrics: %d", m.StatusCode)
 	}

@@ -216,11 +216,11 @@ func compressed(h http.Handler) (http.Handler, error) {
 
 // uncompressed keeps the sign-in page plain: it reflects the `next` address
 // next to the CSRF token, the pattern BREACH exploits. Static files come
-// compressed already, and /metrics compresses itself.
+// compressed already.
 func (a *App) uncompressed(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := strings.TrimPrefix(c.Path(), a.base)
-		if p == "/signin" || p == "/metrics" || strings.HasPrefix(p, "/static/") {
+		if p == "/signin" || strings.HasPrefix(p, "/static/") {
 			c.Response().Header().Set(gzhttp.HeaderNoCompression, "1")
 		}
 		return next(c)

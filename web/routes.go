@@ -29,7 +29,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	e.Use(a.uncompressed)
 	e.Use(middleware.BodyLimit(a.cfg.BodyLimit))
 
-	health := &handlers.Health{Upstream: api}
+	health := &handlers.Health{Upstream: api, Sessions: deps.Sessions, Now: a.now}
 	auth := &handlers.Auth{Site: a.site, API: api}
 	once := handlers.NewOnce(15*time.Minute, 10000, a.now)
 	if deps.Claims != nil {
@@ -46,9 +46,6 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	g.GET("/healthz", health.Live)
 	g.GET("/readyz", health.Ready)
 	g.GET("/static/:hash/:name", a.serveStatic)
-	if deps.Metrics != nil {
-		g.GET("/metrics", echo.WrapHandler(deps.Metrics.Handler()))
-	}
 
 	pages := g.Group("", a.requireIdentity, a.readForm, a.loadSession, a.csrfToken)
 	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{

@@ -70,6 +70,7 @@ type testServer struct {
 	dir      string
 	captured *syncBuffer // every request URL, response header and body
 	base     string      // the base path, "" at the root
+	metrics  *metrics.Metrics
 
 	mu     sync.Mutex
 	tokens []string // every token a test signed in with
@@ -159,7 +160,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/")}
+	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m}
 	if cfg.DemoToken == "" {
 		// The demo token is public when shown; otherwise it must leak nowhere.
 		ts.tokens = []string{simulator.DemoToken}

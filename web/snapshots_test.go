@@ -2,10 +2,14 @@ package web_test
 
 import (
 	"net/http"
+	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/snapdash/snapdash/vpsapi/simulator"
+	"github.com/snapdash/snapdash/web/session"
 )
 
 func TestSnapshotsPageGroupsByServer(t *testing.T) {
@@ -181,6 +185,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Errorf("readyz %d with the upstream up", r.StatusCode)
 	}
 	ts.sim.SetFault(simulator.Fault{Status: 503})
+	ts.clock.Add(6 * time.Second) // past the reuse of the last answer
 	if r := b.get("/readyz"); r.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz %d with the upstream down, want 503", r.StatusCode)
 	}
@@ -247,5 +252,44 @@ func TestTokenNeverInResponsesOrLogs(t *testing.T) {
 	}
 	if strings.Contains(logs, simulator.DemoToken) {
 		t.Error("the token appears in the logs")
+	}
+}
+
+// Probes reuse the upstream check for a few seconds, instead of one API call
+// each; /readyz also fails while the session store does.
+func TestReadinessCachedAndCoversTheSessionStore(t *testing.T) {
+	var pings atomic.Int32
+	dir := t.TempDir() + "/sessions"
+	store, err := session.NewFileBackend(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := newTestServerWith(t, testSetup{sessions: store, upstream: func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") == "" {
+				pings.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	}})
+	b := ts.browser()
+	for range 20 {
+		if r := b.get("/readyz"); r.StatusCode != http.StatusOK {
+			t.Fatalf("readyz %d", r.StatusCode)
+		}
+	}
+	if n := pings.Load(); n != 1 {
+		t.Errorf("20 probes within a second made %d upstream checks, want 1", n)
+	}
+	ts.clock.Add(6 * time.Second)
+	b.get("/readyz")
+	if n := pings.Load(); n != 2 {
+		t.Errorf("a probe after the answer grew old made %d checks in all, want 2", n)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.get("/readyz"); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.Body, "session store") {
+		t.Errorf("readyz with the session store gone: %d %q, want 503 naming it", r.StatusCode, r.Body)
 	}
 }

@@ -43,6 +43,8 @@ type config struct {
 	SimLatency      time.Duration
 	CoalesceWindow  time.Duration
 	DebugListen     string
+	MetricsListen   string
+	CookieSecure    string
 
 	// Parsed by validate.
 	keyPairs   [][]byte
@@ -80,6 +82,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
+		{option{"metrics-listen", "SNAPDASH_METRICS_LISTEN", "address serving Prometheus /metrics, apart from the pages, such as 127.0.0.1:9100; empty: off", false}, &c.MetricsListen, ""},
+		{option{"cookie-secure", "SNAPDASH_COOKIE_SECURE", "auto: cookies Secure over HTTPS (seen directly or in a trusted proxy's X-Forwarded-Proto); always: Secure whatever the request says", false}, &c.CookieSecure, "auto"},
 	}
 	durs := []struct {
 		o   option
@@ -219,6 +223,16 @@ func (c *config) validate() error {
 			return fmt.Errorf("SNAPDASH_DEBUG_LISTEN=%q must be a loopback address such as 127.0.0.1:6060: profiles are not for the network", c.DebugListen)
 		}
 	}
+	if c.MetricsListen != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			return fmt.Errorf("SNAPDASH_METRICS_LISTEN=%q is not a host:port address such as 127.0.0.1:9100", c.MetricsListen)
+		}
+	}
+	switch c.CookieSecure {
+	case "auto", "always":
+	default:
+		return fmt.Errorf("SNAPDASH_COOKIE_SECURE=%q must be auto or always", c.CookieSecure)
+	}
 	if c.UserHeader == "" || strings.ContainsAny(c.UserHeader, " :\t\r\n") {
 		return fmt.Errorf("SNAPDASH_USER_HEADER=%q is not a header name", c.UserHeader)
 	}
@@ -278,4 +292,20 @@ func (c *config) parseKeys() error {
 		c.keyPairs = append(c.keyPairs, hash, block)
 	}
 	return nil
+}
+
+// insecureCookiesWarning says why cookies can never be Secure in this set-up,
+// or "" when they can: Snapdash serves no TLS itself, so only a trusted
+// proxy's X-Forwarded-Proto or SNAPDASH_COOKIE_SECURE=always can make them
+// Secure, and a loopback listener is only reachable from this machine.
+func (c *config) insecureCookiesWarning() string {
+	if c.CookieSecure == "always" || len(c.proxies) > 0 {
+		return ""
+	}
+	host, _, _ := net.SplitHostPort(c.Listen)
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return ""
+	}
+	return "cookies will never be marked Secure: SNAPDASH_LISTEN=" + c.Listen +
+		" is reachable from the network, Snapdash serves no TLS itself, and neither SNAPDASH_TRUSTED_PROXIES (to believe an HTTPS proxy's X-Forwarded-Proto) nor SNAPDASH_COOKIE_SECURE=always is set"
 }

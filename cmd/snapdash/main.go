@@ -103,6 +103,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if cfg.CoalesceWindow > 0 {
 		api = vpsapi.NewShared(client, cfg.CoalesceWindow, nil)
 	}
+	if w := cfg.insecureCookiesWarning(); w != "" {
+		log.Warn(w)
+	}
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
@@ -123,6 +126,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		IdleTimeout:     cfg.IdleTimeout,
 		SessionLifetime: cfg.SessionLifetime,
 		TrustedProxies:  cfg.proxies,
+		SecureCookies:   cfg.CookieSecure == "always",
 		UserHeader:      cfg.UserHeader,
 		RequireIdentity: cfg.RequireIdentity,
 		Simulator:       cfg.APIURL == "",
@@ -138,6 +142,13 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 			return err
 		}
 		defer stopDebug()
+	}
+	if cfg.MetricsListen != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsListen, m, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -280,6 +291,21 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, func(
 		}
 		return web.Deps{Sessions: backend, Activity: acts}, func() {}, nil
 	}
+}
+
+// serveMetrics serves /metrics on its own listener, so the pages' address
+// (the one the proxy exposes) does not publish them.
+func serveMetrics(addr string, m *metrics.Metrics, log *slog.Logger) (func(), error) {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("SNAPDASH_METRICS_LISTEN=%s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics served", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 // serveDebug serves Go's profiles on a loopback address, for finding where

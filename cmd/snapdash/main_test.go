@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -20,6 +21,12 @@ func writeFile(name, s string) error { return os.WriteFile(name, []byte(s), 0o60
 // returns its address, the cancel that stands for SIGTERM, and its result.
 func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-chan error) {
 	t.Helper()
+	return startServeLogged(t, io.Discard, args...)
+}
+
+// startServeLogged is startServe writing its log to logs.
+func startServeLogged(t *testing.T, logs io.Writer, args ...string) (string, context.CancelFunc, <-chan error) {
+	t.Helper()
 	cfg, err := parseConfig(append([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir()}, args...), env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -28,7 +35,7 @@ func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-cha
 	t.Cleanup(cancel)
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), ready) }()
+	go func() { done <- serve(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)), ready) }()
 	select {
 	case addr := <-ready:
 		return addr, cancel, done
@@ -145,4 +152,87 @@ func TestSimulatorRunsAlone(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("simulator exit code %d", code)
 	}
+}
+
+// freePort is a loopback address nothing listens on.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// /metrics is served on its own listener, not beside the pages.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	metricsAddr := freePort(t)
+	addr, _, _ := startServe(t, "--metrics-listen", metricsAddr)
+	get := func(u string) (int, string) {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if _, body := get("http://" + addr + "/metrics"); strings.Contains(body, "snapdash_polls_in_flight") {
+		t.Error("/metrics is served beside the pages")
+	}
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "snapdash_polls_in_flight") {
+		t.Errorf("metrics listener: %d", resp.StatusCode)
+	}
+}
+
+// A deployment whose cookies can never be Secure is told so at start, once.
+func TestWarnsWhenCookiesCanNeverBeSecure(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		warn bool
+	}{
+		{"all interfaces, no proxy", []string{"--listen", ":0"}, true},
+		{"loopback", nil, false},
+		{"trusted proxy", []string{"--listen", ":0", "--trusted-proxies", "10.0.0.0/8"}, false},
+		{"always secure", []string{"--listen", ":0", "--cookie-secure", "always"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs syncWriter
+			startServeLogged(t, &logs, tc.args...)
+			out := logs.String()
+			n := strings.Count(out, "never be marked Secure")
+			if tc.warn && (n != 1 || !strings.Contains(out, "SNAPDASH_TRUSTED_PROXIES") || !strings.Contains(out, "SNAPDASH_COOKIE_SECURE")) {
+				t.Errorf("%d warnings naming the settings, want 1:\n%s", n, out)
+			}
+			if !tc.warn && n != 0 {
+				t.Errorf("warned without cause:\n%s", out)
+			}
+		})
+	}
+}
+
+// syncWriter collects a log written from several goroutines.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *syncWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }

@@ -185,3 +185,13 @@ func (b *FileBackend) SweepEvery(ctx context.Context, every time.Duration, log *
 		}
 	}
 }
+
+// Ping checks that the session directory is still there and writable.
+func (b *FileBackend) Ping(context.Context) error {
+	f, err := os.CreateTemp(b.dir, ".ping-")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

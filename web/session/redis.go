@@ -60,3 +60,8 @@ func (b *RedisBackend) Count() (int, error) {
 	}
 	return n, iter.Err()
 }
+
+// Ping checks that Redis answers.
+func (b *RedisBackend) Ping(ctx context.Context) error {
+	return b.rdb.Ping(ctx).Err()
+}
