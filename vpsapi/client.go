@@ -111,6 +111,9 @@ func defaultTransport(conns int) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = max(t.MaxIdleConns, conns)
 	t.MaxIdleConnsPerHost = conns
+	// The transport returns a connection to its pool a moment after the
+	// call's slot is freed; without this cap the next call may dial anew.
+	t.MaxConnsPerHost = conns
 	t.ResponseHeaderTimeout = 0 // the per-call context bounds it
 	return t
 }

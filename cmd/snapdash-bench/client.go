@@ -58,6 +58,11 @@ func (c *client) do(ctx context.Context, method, path string, form url.Values, h
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	// The CSRF token is bound to the session and changes at sign-in: keep
+	// the newest one a page carries, as a browser does.
+	if m := csrfField.FindSubmatch(b); m != nil {
+		c.csrf = string(m[1])
+	}
 	return resp.StatusCode, b, err
 }
 
@@ -66,11 +71,9 @@ func (c *client) signIn(ctx context.Context, token string) error {
 	if err != nil || status != http.StatusOK {
 		return fmt.Errorf("sign-in page: %d %v", status, err)
 	}
-	m := csrfField.FindSubmatch(page)
-	if m == nil {
+	if !csrfField.Match(page) {
 		return fmt.Errorf("no CSRF token on the sign-in page")
 	}
-	c.csrf = string(m[1])
 	status, _, err = c.do(ctx, http.MethodPost, "/signin", url.Values{"_csrf": {c.csrf}, "token": {token}}, false)
 	if err != nil || status != http.StatusSeeOther {
 		return fmt.Errorf("sign-in: %d %v", status, err)
