@@ -56,7 +56,13 @@ func (s *Site) record(ctx context.Context, r activity.Record) {
 // derived from the activity record.
 type attributions struct {
 	created map[int64]views.Attribution // by snapshot id
-	restore map[int64]views.Attribution // by server id, the newest
+	restore map[int64]restoreStarted    // by server id, the newest
+}
+
+// restoreStarted is who started a server's newest restore, and from which snapshot.
+type restoreStarted struct {
+	views.Attribution
+	snapshotID int64
 }
 
 // Attributions reads the activity record at most every two seconds: every
@@ -80,7 +86,7 @@ func (s *Site) attributions(ctx context.Context) (attributions, bool) {
 		return attributions{}, false
 	}
 	created := map[int64]views.Attribution{}
-	restore := map[int64]views.Attribution{}
+	restore := map[int64]restoreStarted{}
 	for _, r := range recs { // newest first
 		if r.Outcome != activity.Started {
 			continue
@@ -92,7 +98,7 @@ func (s *Site) attributions(ctx context.Context) (attributions, bool) {
 			}
 		case activity.Restore:
 			if _, seen := restore[r.ServerID]; !seen {
-				restore[r.ServerID] = views.Attribution{Actor: r.Actor, At: r.Time}
+				restore[r.ServerID] = restoreStarted{views.Attribution{Actor: r.Actor, At: r.Time}, r.SnapshotID}
 			}
 		}
 	}
@@ -133,7 +139,23 @@ func (s *Site) annotate(ctx context.Context, groups []views.ServerGroup) {
 			}
 		}
 		if a, ok := restore[g.ID]; ok && g.Restoring() {
-			g.RestoredBy = &a
+			g.RestoredBy = &a.Attribution
+			g.RestoringFrom = a.snapshotID
 		}
 	}
+}
+
+// restoringFrom is the snapshot the running restore of a server reads from,
+// when Snapdash started that restore; 0 otherwise. The record is read afresh:
+// this decides whether a delete is refused.
+func (s *Site) restoringFrom(ctx context.Context, serverID int64) int64 {
+	if s.Activity == nil || s.Attributions == nil {
+		return 0
+	}
+	s.forgetAttributions()
+	att, ok := s.attributions(ctx)
+	if !ok {
+		return 0
+	}
+	return att.restore[serverID].snapshotID
 }

@@ -34,6 +34,7 @@ type pollState struct {
 	restoring  bool
 	status     string
 	unchanged  int
+	retry      bool // the poller shows a failed poll's note
 }
 
 const maxTracked = 20
@@ -46,6 +47,7 @@ func parsePoll(c echo.Context) pollState {
 		}
 	}
 	p.restoring = c.QueryParam("r") == "1"
+	p.retry = c.QueryParam("retry") == "1"
 	switch st := c.QueryParam("st"); st {
 	case vpsapi.ServerRunning, vpsapi.ServerStopped, vpsapi.ServerRestoring:
 		p.status = st
@@ -110,10 +112,26 @@ func (h *Fragments) Poll(c echo.Context) error {
 	now := g.InProgress()
 	slices.Sort(now)
 	slices.Sort(before.inProgress)
-	if slices.Equal(before.inProgress, now) && before.restoring == g.Restoring() {
-		g.PollAfter = before.unchanged + 1
+	unchanged := slices.Equal(before.inProgress, now) && before.restoring == g.Restoring() && before.status == status
+	if !unchanged || len(flashes) > 0 {
+		return h.Site.renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
 	}
-	return h.Site.renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
+	// Nothing changed: leave the card alone, so what the person is reading
+	// or has focused stays put. Only the poller moves on to a slower pace,
+	// and once it is at its slowest not even that.
+	next := g.Poll()
+	next.After = before.unchanged + 1 // and Retry false: a note of a failed poll goes
+	if !before.retry && next.URL() == before.spec(h.Site.BasePath, id).URL() {
+		return c.NoContent(http.StatusNoContent)
+	}
+	htmx.Retarget(c, "#"+views.ServerPollerID(id))
+	htmx.Reswap(c, "outerHTML")
+	return h.Site.Render(c, http.StatusOK, views.Poller(next, ""))
+}
+
+// spec is the poller that asked, as the page holds it.
+func (p pollState) spec(base string, id int64) views.PollSpec {
+	return views.PollSpec{Base: base, ServerID: id, InProgress: p.inProgress, Restoring: p.restoring, Status: p.status, After: p.unchanged, Retry: p.retry}
 }
 
 // pollFailed keeps the page as it was and polls again later: only the poller
@@ -124,16 +142,15 @@ func (h *Fragments) pollFailed(c echo.Context, id int64, before pollState, err e
 		return err
 	}
 	h.Site.Log.WarnContext(c.Request().Context(), "poll failed", "server_id", id, "error", err)
-	p := views.PollSpec{
-		Base: h.Site.BasePath, ServerID: id, InProgress: before.inProgress,
-		Restoring: before.restoring, Status: before.status, After: max(before.unchanged+1, 2),
-	}
+	p := before.spec(h.Site.BasePath, id)
+	p.After = max(before.unchanged+1, 2)
+	p.Retry = true
 	status, why := http.StatusBadGateway, "VPS.org is not answering"
 	if errors.Is(err, context.DeadlineExceeded) {
 		status, why = http.StatusGatewayTimeout, "VPS.org is too slow to answer"
 	}
 	msg := fmt.Sprintf("Could not refresh: %s. Trying again in %d s.", why, int(p.Interval()/time.Second))
-	htmx.Retarget(c, "#server-"+strconv.FormatInt(id, 10)+"-poller")
+	htmx.Retarget(c, "#"+views.ServerPollerID(id))
 	htmx.Reswap(c, "outerHTML")
 	return h.Site.Render(c, status, views.Poller(p, msg))
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -86,7 +88,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 	}
 	switch {
 	case errors.Is(err, ErrAlreadySubmitted):
-		return h.done(c, id, alreadySubmitted, false, true)
+		return h.done(c, id, alreadySubmitted, false, true, focusHeading)
 	case errors.Is(err, ErrClaimUnavailable):
 		f.Errors[""] = claimUnavailable
 		return h.showCreate(c, f, http.StatusServiceUnavailable)
@@ -94,7 +96,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		return h.createFailed(c, f, err)
 	}
 	msg := fmt.Sprintf("Snapshot %s of %s started. %s", created.Name, created.Server.Name, created.Message)
-	return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true)
+	return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true, focusRow(created.ID))
 }
 
 // showCreate shows the form again with what was typed and why it was refused.
@@ -147,7 +149,7 @@ func (h *Snapshots) createFailed(c echo.Context, f views.CreateForm, err error) 
 
 // done finishes an action: for htmx the server's refreshed card with the
 // message; without JavaScript a flash and a redirect to the page.
-func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeDialog, clearForm bool) error {
+func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeDialog, clearForm bool, focus focusRule) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	if !htmx.Read(c).Enabled {
@@ -163,11 +165,56 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	groups := []views.ServerGroup{g}
 	h.Site.annotate(ctx, groups)
 	g = groups[0]
+	g.Focus = focus(g)
 	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
 	htmx.Reswap(c, "outerHTML")
 	return h.Site.renderUpdated(c, views.Updated{
 		Group: g, Flashes: []views.Flash{msg}, CloseDialog: closeDialog, ClearForm: clearForm,
 	})
+}
+
+// focusRule picks the element that takes focus once an action's card is
+// swapped in: the control that was used is gone with the form or dialog.
+type focusRule func(g views.ServerGroup) string
+
+// focusHeading focuses the card's heading.
+func focusHeading(g views.ServerGroup) string { return views.ServerNameID(g.ID) }
+
+// focusRow focuses a snapshot's row, or the heading if it is not listed.
+func focusRow(id int64) focusRule {
+	return func(g views.ServerGroup) string {
+		if slices.ContainsFunc(g.Snapshots, func(s vpsapi.Snapshot) bool { return s.ID == id }) {
+			return views.SnapshotRowID(id)
+		}
+		return focusHeading(g)
+	}
+}
+
+// focusAfterDelete focuses the row that followed the deleted one (rows are
+// newest first), else the one before it, else "New snapshot".
+func focusAfterDelete(deleted time.Time) focusRule {
+	return func(g views.ServerGroup) string {
+		for _, s := range g.Snapshots {
+			if s.CreatedAt.Before(deleted) {
+				return views.SnapshotRowID(s.ID)
+			}
+		}
+		if n := len(g.Snapshots); n > 0 {
+			return views.SnapshotRowID(g.Snapshots[n-1].ID)
+		}
+		if !g.Full() && !g.Restoring() {
+			return views.ServerNewID(g.ID)
+		}
+		return focusHeading(g)
+	}
+}
+
+// focusRestoring focuses the card's note that the server is being restored.
+func focusRestoring(g views.ServerGroup) string {
+	if g.Restoring() {
+		return views.ServerRestoringID(g.ID)
+	}
+	return focusHeading(g)
 }
 
 // Words for a form that did not reach VPS.org because of the double-submit guard.

@@ -36,6 +36,9 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	if err != nil {
 		return h.gone(c, err, "That snapshot was already deleted.")
 	}
+	if cf.InUse {
+		return h.renderDelete(c, http.StatusConflict, cf) // the dialog says why
+	}
 	formID := c.FormValue("form_id")
 	if !validFormID(formID) {
 		cf.Error = "This confirmation had expired. Confirm again to delete the snapshot."
@@ -55,7 +58,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrAlreadySubmitted):
-		return h.done(c, cf.ServerID, alreadySubmitted, true, false)
+		return h.done(c, cf.ServerID, alreadySubmitted, true, false, focusAfterDelete(cf.SnapshotCreated))
 	case errors.Is(err, ErrClaimUnavailable):
 		cf.Error = claimUnavailable
 		return h.renderDelete(c, http.StatusServiceUnavailable, cf)
@@ -71,5 +74,5 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		cf.Error = "VPS.org did not answer, so it is not known whether the snapshot was deleted. Check the list before trying again."
 		return h.renderDelete(c, http.StatusBadGateway, cf)
 	}
-	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)}, true, false)
+	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)}, true, false, focusAfterDelete(cf.SnapshotCreated))
 }

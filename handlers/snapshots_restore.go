@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/views"
@@ -26,15 +27,28 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 		return views.Confirm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
 	}
 	serverID, _ := parseServerID(c.QueryParam("server_id"))
-	snap, err := findSnapshot(ctx, h.API, session.From(ctx).Token(), serverID, snapID)
+	token := session.From(ctx).Token()
+	snap, err := findSnapshot(ctx, h.API, token, serverID, snapID)
 	if err != nil {
 		return views.Confirm{}, err
 	}
-	return views.Confirm{
+	cf := views.Confirm{
 		ServerID: snap.Server.ID, ServerName: snap.Server.Name,
-		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt,
+		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt, SnapshotStatus: snap.Status,
 		FormID: newFormID(), AsPage: !htmx.Read(c).Enabled,
-	}, nil
+	}
+	srv, err := h.API.GetServer(ctx, token, cf.ServerID)
+	switch {
+	case err == nil:
+		cf.ServerStatus = srv.Status
+	case errors.Is(err, vpsapi.ErrNotFound): // no Servers API: the status is not known
+	default:
+		return views.Confirm{}, err
+	}
+	if cf.ServerStatus == vpsapi.ServerRestoring && h.Site.restoringFrom(ctx, cf.ServerID) == cf.SnapshotID {
+		cf.InUse = true
+	}
+	return cf, nil
 }
 
 // ConfirmRestore asks the person to type the server's name before a restore.
@@ -51,6 +65,25 @@ func (h *Snapshots) renderRestore(c echo.Context, status int, cf views.Confirm) 
 	return h.Site.renderForm(c, status, cf.Page, cf.AsPage, views.RestoreBody(cf), true)
 }
 
+// renderRestoreRefused shows VPS.org's refusal in the dialog and, for htmx,
+// refreshes the card behind it: a refusal such as "a restore is already
+// running" means the card is out of date.
+func (h *Snapshots) renderRestoreRefused(c echo.Context, cf views.Confirm) error {
+	ctx := c.Request().Context()
+	if cf.AsPage {
+		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+	}
+	g, err := h.Site.loadGroup(ctx, h.API, session.From(ctx).Token(), cf.ServerID)
+	if err != nil {
+		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+	}
+	groups := []views.ServerGroup{g}
+	h.Site.annotate(ctx, groups)
+	groups[0].SwapOOB = true
+	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
+	return h.Site.Render(c, http.StatusUnprocessableEntity, templ.Join(views.Dialog(views.RestoreBody(cf)), views.ServerLive(groups[0])))
+}
+
 // Restore restores a server from a snapshot once the typed name matches.
 func (h *Snapshots) Restore(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -61,6 +94,10 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	}
 	cf.Typed = c.FormValue("confirm_name")
 	formID := c.FormValue("form_id")
+	if strings.TrimSpace(cf.Typed) == "" {
+		cf.Error = fmt.Sprintf("Type the server's name, %s, to confirm the restore; nothing was changed.", cf.ServerName)
+		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+	}
 	if strings.TrimSpace(cf.Typed) != cf.ServerName {
 		cf.Error = fmt.Sprintf("The name you typed does not match. Type %s exactly to restore it; nothing was changed.", cf.ServerName)
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
@@ -85,7 +122,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		var ve *vpsapi.Error
 		switch {
 		case errors.Is(err, ErrAlreadySubmitted):
-			return h.done(c, cf.ServerID, alreadySubmitted, true, false)
+			return h.done(c, cf.ServerID, alreadySubmitted, true, false, focusRestoring)
 		case errors.Is(err, ErrClaimUnavailable):
 			cf.Error = claimUnavailable
 			return h.renderRestore(c, http.StatusServiceUnavailable, cf)
@@ -95,7 +132,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 			return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")
 		case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
 			cf.Error = "VPS.org refused the restore: " + ve.Summary()
-			return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+			return h.renderRestoreRefused(c, cf)
 		default:
 			h.Site.Log.WarnContext(ctx, "restore failed", "snapshot_id", cf.SnapshotID, "error", err)
 			cf.Error = "VPS.org did not answer, so it is not known whether the restore started. Check the server's status before trying again."
@@ -103,7 +140,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		}
 	}
 	msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Message)
-	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false)
+	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false, focusRestoring)
 }
 
 // gone answers an action on a snapshot that no longer exists: not an error

@@ -263,8 +263,8 @@ func TestDeleteWithConfirmation(t *testing.T) {
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
 	page := b.get("/snapshots/798/delete?server_id=12345")
-	if !strings.Contains(page.Doc.Find("form.confirm h2").Text(), "weekly-snapshot-2025-01-08") {
-		t.Errorf("confirmation names %q", page.Doc.Find("form.confirm h2").Text())
+	if !strings.Contains(page.Doc.Find("form.confirm #confirm-title").Text(), "weekly-snapshot-2025-01-08") {
+		t.Errorf("confirmation names %q", page.Doc.Find("form.confirm #confirm-title").Text())
 	}
 	r := b.post(page.Doc.Find("form.confirm").AttrOr("action", ""), formFields(page, "form.confirm"))
 	if r.StatusCode != http.StatusSeeOther {

@@ -34,7 +34,7 @@ func TestTabsOfOneSessionSharePolls(t *testing.T) {
 	if n := ts.sim.Calls("GET /api/v1/snapshots/"); n != 2 {
 		t.Errorf("another person's poll made %d calls in all, want its own (2)", n)
 	}
-	if r.Doc.Find("#server-4242-live").Length() != 1 || r.Doc.Find("#server-4343-live").Length() != 0 {
+	if r.Doc.Find("#server-4242-live, #server-4242-poller").Length() != 1 || r.Doc.Find("#server-4343-live, #server-4343-poller").Length() != 0 {
 		t.Error("another person's poll got the wrong server")
 	}
 }

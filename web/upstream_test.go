@@ -63,8 +63,8 @@ func TestFailingUpstreamPagesAndFragments(t *testing.T) {
 				}
 				ts.sim.ClearFault()
 				again := b.hx(http.MethodGet, nextURL, nil)
-				if again.StatusCode != http.StatusOK || again.Doc.Find("#server-778-live").Length() != 1 {
-					t.Errorf("once the upstream recovers the poll answers %d", again.StatusCode)
+				if _, trig := pollOf(again.Doc.Selection); again.StatusCode != http.StatusOK || trig == "" || again.Doc.Find(".poll-problem").Length() != 0 {
+					t.Errorf("once the upstream recovers the poll answers %d, trigger %q, note %q", again.StatusCode, trig, again.Doc.Find(".poll-problem").Text())
 				}
 			}
 			ts.sim.ClearFault()
