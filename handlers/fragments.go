@@ -35,6 +35,7 @@ type pollState struct {
 	status     string
 	unchanged  int
 	retry      bool // the poller shows a failed poll's note
+	full       bool // refresh the whole card (a tab shown again after a while)
 }
 
 const maxTracked = 20
@@ -48,6 +49,7 @@ func parsePoll(c echo.Context) pollState {
 	}
 	p.restoring = c.QueryParam("r") == "1"
 	p.retry = c.QueryParam("retry") == "1"
+	p.full = c.QueryParam("full") == "1"
 	switch st := c.QueryParam("st"); st {
 	case vpsapi.ServerRunning, vpsapi.ServerStopped, vpsapi.ServerRestoring:
 		p.status = st
@@ -113,7 +115,10 @@ func (h *Fragments) Poll(c echo.Context) error {
 	slices.Sort(now)
 	slices.Sort(before.inProgress)
 	unchanged := slices.Equal(before.inProgress, now) && before.restoring == g.Restoring() && before.status == status
-	if !unchanged || len(flashes) > 0 {
+	if !unchanged || len(flashes) > 0 || before.full {
+		if len(flashes) > 0 {
+			g.Outcome = &flashes[len(flashes)-1]
+		}
 		return h.Site.renderUpdated(c, views.Updated{Group: g, Flashes: flashes})
 	}
 	// Nothing changed: leave the card alone, so what the person is reading

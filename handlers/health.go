@@ -85,3 +85,10 @@ func (h *Health) upstreamErr(ctx context.Context) error {
 	close(done)
 	return err
 }
+
+// Robots asks crawlers to stay away: every page is private to a team. It is
+// served without sign-in, so a crawler does not follow the sign-in redirect.
+func (h *Health) Robots(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.String(http.StatusOK, "User-agent: *\nDisallow: /\n")
+}

@@ -63,6 +63,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		Description: strings.TrimSpace(c.FormValue("description")),
 		FormID:      c.FormValue("form_id"),
 		AsPage:      !hx,
+		Filtered:    c.FormValue("back") == "filtered",
 	}
 	f.Errors = validateCreate(f.Name, f.Description)
 	if !validFormID(f.FormID) {
@@ -74,11 +75,26 @@ func (h *Snapshots) Create(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.showCreate(c, f, http.StatusUnprocessableEntity)
 	}
-
+	warned := c.FormValue("duplicate") == f.Name
 	v, err, dup := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func(ctx context.Context) (any, error) {
+		// Inside the guard, so a double click gets this same answer.
+		if !warned {
+			if taken, err := h.hasSnapshotNamed(ctx, st.Token(), id, f.Name); err != nil || taken {
+				return nil, notSent{cmp.Or(err, errNameTaken)}
+			}
+		}
 		return h.API.CreateSnapshot(ctx, st.Token(), vpsapi.CreateRequest{ServerID: id, Name: f.Name, Description: f.Description})
 	})
 	created, _ := v.(vpsapi.Created)
+	var ns notSent
+	switch {
+	case errors.Is(err, errNameTaken):
+		f.Duplicate = true // warned; the same name submitted again goes through
+		f.FormID = newFormID()
+		return h.showCreate(c, f, http.StatusUnprocessableEntity)
+	case errors.As(err, &ns):
+		return ns.error // the check before the create failed: nothing was sent
+	}
 	if sent(err, dup) {
 		res, detail := outcome(err)
 		h.Site.record(ctx, activity.Record{
@@ -97,6 +113,23 @@ func (h *Snapshots) Create(c echo.Context) error {
 	}
 	msg := fmt.Sprintf("Snapshot %s of %s started. %s", created.Name, created.Server.Name, created.Message)
 	return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true, focusRow(created.ID))
+}
+
+// errNameTaken: the server already has a snapshot of the name asked for.
+var errNameTaken = errors.New("a snapshot of that name exists")
+
+// notSent wraps why an action stopped before anything was sent to VPS.org.
+type notSent struct{ error }
+
+func (e notSent) Unwrap() error { return e.error }
+
+// hasSnapshotNamed reports whether the server already has a snapshot of that name.
+func (h *Snapshots) hasSnapshotNamed(ctx context.Context, token vpsapi.Token, serverID int64, name string) (bool, error) {
+	snaps, err := h.API.ListSnapshots(ctx, token, serverID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == name && s.Server.ID == serverID }), nil
 }
 
 // showCreate shows the form again with what was typed and why it was refused.
@@ -154,7 +187,11 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	st := session.From(ctx)
 	if !htmx.Read(c).Enabled {
 		st.AddFlash(msg.Kind, msg.Text)
-		return c.Redirect(http.StatusSeeOther, h.Site.URL("/")+"#server-"+fmt.Sprint(serverID))
+		back := h.Site.URL("/")
+		if c.FormValue("back") == "filtered" {
+			back += "?server_id=" + fmt.Sprint(serverID) // where the form was opened
+		}
+		return c.Redirect(http.StatusSeeOther, back+"#server-"+fmt.Sprint(serverID))
 	}
 	g, err := h.Site.loadGroup(ctx, h.API, st.Token(), serverID)
 	if err != nil {
@@ -166,6 +203,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	h.Site.annotate(ctx, groups)
 	g = groups[0]
 	g.Focus = focus(g)
+	g.Outcome = &msg
 	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
 	htmx.Reswap(c, "outerHTML")
 	return h.Site.renderUpdated(c, views.Updated{

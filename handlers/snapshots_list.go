@@ -37,6 +37,9 @@ func (h *Snapshots) List(c echo.Context) error {
 	}
 	groups := h.Site.groups(acc, filter)
 	h.Site.annotate(ctx, groups)
+	for i := range groups {
+		groups[i].Filtered = filter != 0
+	}
 	d := views.Snapshots{
 		Page:       h.Site.Page(c, "Snapshots"),
 		Groups:     groups,

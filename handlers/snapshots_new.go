@@ -26,6 +26,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	f := views.CreateForm{
 		ServerID: g.ID, ServerName: g.Name, ServerStatus: g.Status,
 		FormID: newFormID(), AsPage: !htmx.Read(c).Enabled, Errors: map[string]string{},
+		Filtered: c.QueryParam("back") == "filtered",
 	}
 	if g.Full() {
 		f.Errors[""] = fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows. Delete one before creating another.", g.Name, g.Limit)

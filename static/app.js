@@ -17,19 +17,40 @@
     if (ev.persisted) window.location.reload();
   });
 
-  // A confirmation swapped into #dialog opens as a modal; closing it empties the slot.
-  var opener = null;
+  // --- Destructive confirmations -------------------------------------------
+
+  // Restore stays disabled until the server's name is typed (the server
+  // checks it again).
+  function guardConfirm(root) {
+    root.querySelectorAll("input[data-confirm-name]").forEach(function (input) {
+      var form = input.form;
+      var button = form && form.querySelector("button[data-needs-confirm]");
+      if (!button) return;
+      var update = function () {
+        button.disabled = input.value.trim() !== input.getAttribute("data-confirm-name");
+      };
+      input.addEventListener("input", update);
+      update();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { guardConfirm(document); });
+  document.addEventListener("htmx:load", function (ev) { guardConfirm(ev.detail.elt); });
+
+  // A confirmation swapped into #dialog opens as a modal, on its Cancel
+  // (autofocus); closing it empties the slot and returns focus to what
+  // opened it, found again by id if a poll replaced it meanwhile.
+  var openerID = "";
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var t = ev.detail && ev.detail.target;
     if (t && t.id === "dialog" && ev.detail.elt && ev.detail.elt.tagName === "A") {
-      opener = ev.detail.elt;
+      openerID = ev.detail.elt.id || "";
     }
   });
   document.addEventListener("htmx:afterSettle", function () {
     var d = document.querySelector("#dialog dialog[data-modal]");
     if (d && !d.open) {
       d.showModal();
-      var first = d.querySelector("input:not([type=hidden]), button");
+      var first = d.querySelector("[autofocus]") || d.querySelector("input:not([type=hidden]), button");
       if (first) first.focus();
     }
   });
@@ -37,10 +58,20 @@
     var d = ev.target;
     if (d.tagName === "DIALOG" && d.parentElement && d.parentElement.id === "dialog") {
       d.parentElement.innerHTML = "";
-      if (opener && document.body.contains(opener)) opener.focus();
-      opener = null;
+      var opener = openerID && document.getElementById(openerID);
+      if (opener) opener.focus();
+      openerID = "";
     }
   }, true);
+
+  // --- The inline create form ----------------------------------------------
+
+  function closeInlineForm(slot) {
+    var live = slot.parentElement && slot.parentElement.querySelector(".live");
+    slot.innerHTML = "";
+    var create = live && live.querySelector("a[id$='-new'], .head-actions button");
+    if (create) create.focus();
+  }
 
   // Cancel inside a dialog or an inline form: close it instead of leaving the page.
   document.addEventListener("click", function (ev) {
@@ -55,10 +86,43 @@
     var slot = a.closest("[id$='-form']");
     if (slot) {
       ev.preventDefault();
-      var card = slot.closest("section");
-      slot.innerHTML = "";
-      var create = card && card.querySelector(".head-actions a, .head-actions button");
-      if (create) create.focus();
+      closeInlineForm(slot);
+    }
+  });
+
+  // Escape closes the inline create form, as it closes a dialog.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape" || !ev.target.closest) return;
+    if (ev.target.closest("dialog")) return;
+    var slot = ev.target.closest("[id$='-form']");
+    if (slot && slot.querySelector("form.create")) {
+      ev.preventDefault();
+      closeInlineForm(slot);
+    }
+  });
+
+  // --- Busy states ----------------------------------------------------------
+
+  // The control that was used says it is working while its request runs;
+  // a submit button shows its busy words ("Creating…").
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (!elt || (elt.classList && elt.classList.contains("poller"))) return;
+    var button = elt.tagName === "FORM" ? elt.querySelector("button[data-busy]") : null;
+    if (button && !button.hasAttribute("data-idle")) {
+      button.setAttribute("data-idle", button.textContent);
+      button.textContent = button.getAttribute("data-busy");
+    }
+    elt.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (!elt || !elt.removeAttribute) return;
+    elt.removeAttribute("aria-busy");
+    var button = elt.tagName === "FORM" ? elt.querySelector("button[data-idle]") : null;
+    if (button) {
+      button.textContent = button.getAttribute("data-idle");
+      button.removeAttribute("data-idle");
     }
   });
 
@@ -67,7 +131,78 @@
     var f = ev.target;
     if (!f.hasAttribute("data-disable-on-submit") || f.hasAttribute("hx-post")) return;
     setTimeout(function () {
-      f.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      f.querySelectorAll("button[type=submit]").forEach(function (b) {
+        if (b.hasAttribute("data-busy")) b.textContent = b.getAttribute("data-busy");
+        b.disabled = true;
+      });
     }, 0);
+  });
+
+  // --- Messages -------------------------------------------------------------
+
+  // At most three messages show; a success fades after a few seconds, an
+  // error stays until closed. #flashes stays an aria-live region, so each
+  // message is still announced when it arrives.
+  var maxFlashes = 3, okFor = 6000;
+  function tidyFlashes() {
+    var region = document.getElementById("flashes");
+    if (!region) return;
+    var items = region.querySelectorAll(".flash");
+    for (var i = 0; i < items.length - maxFlashes; i++) items[i].remove();
+    region.querySelectorAll(".flash").forEach(function (f) {
+      if (f.hasAttribute("data-tidy")) return;
+      f.setAttribute("data-tidy", "");
+      if (f.classList.contains("error")) {
+        var close = document.createElement("button");
+        close.type = "button";
+        close.className = "flash-close linkish";
+        close.textContent = "Close";
+        close.setAttribute("aria-label", "Close this message");
+        close.addEventListener("click", function () { f.remove(); });
+        f.appendChild(close);
+      } else {
+        setTimeout(function () { f.classList.add("fading"); }, okFor - 600);
+        setTimeout(function () { f.remove(); }, okFor);
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", tidyFlashes);
+  document.addEventListener("htmx:afterSettle", tidyFlashes);
+  document.addEventListener("htmx:oobAfterSwap", tidyFlashes);
+
+  // --- Hidden tabs ----------------------------------------------------------
+
+  // No polling while the tab is hidden; when it shows again after a while,
+  // each card is refreshed once, so an idle tab does not show stale counts.
+  var hiddenSince = 0, staleAfter = 15000;
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (document.hidden && elt && elt.classList && elt.classList.contains("poller")) {
+      ev.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) {
+      hiddenSince = Date.now();
+      return;
+    }
+    if (!hiddenSince || Date.now() - hiddenSince < staleAfter || !window.htmx) return;
+    hiddenSince = 0;
+    document.querySelectorAll(".live[data-refresh]").forEach(function (live) {
+      var poller = live.querySelector(".poller");
+      var url = poller ? poller.getAttribute("hx-get") + "&full=1" : live.getAttribute("data-refresh");
+      window.htmx.ajax("GET", url, { target: live, swap: "outerHTML" });
+    });
+  });
+
+  // --- The server filter ----------------------------------------------------
+
+  // Choosing a server applies the filter at once (the button stays for
+  // browsers without JavaScript).
+  document.addEventListener("change", function (ev) {
+    var select = ev.target;
+    if (select.id === "server_id" && select.form && select.form.classList.contains("filter")) {
+      select.form.submit();
+    }
   });
 })();

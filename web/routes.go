@@ -45,6 +45,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	}
 	g.GET("/healthz", health.Live)
 	g.GET("/readyz", health.Ready)
+	g.GET("/robots.txt", health.Robots)
 	g.GET("/static/:hash/:name", a.serveStatic)
 
 	pages := g.Group("", a.requireIdentity, a.readForm, a.loadSession, a.csrfToken)

@@ -211,6 +211,9 @@ func (st *State) destroy() error {
 	return st.Save()
 }
 
+// MaxFlashes is how many messages a page shows at most: the newest.
+const MaxFlashes = 3
+
 // AddFlash queues a message for the next page. It is kept only for signed-in sessions.
 func (st *State) AddFlash(kind, text string) {
 	if !st.SignedIn() {
@@ -218,8 +221,8 @@ func (st *State) AddFlash(kind, text string) {
 	}
 	list := st.peekFlashes()
 	list = append(list, Flash{Kind: kind, Text: text})
-	if len(list) > 5 {
-		list = list[len(list)-5:]
+	if len(list) > MaxFlashes {
+		list = list[len(list)-MaxFlashes:]
 	}
 	b, _ := json.Marshal(list)
 	st.sess.Values["flash"] = string(b)
