@@ -3,9 +3,12 @@ package views
 
 import (
 	"encoding/json"
+	"html"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Page is what every full page needs from the request.
@@ -25,6 +28,26 @@ type Page struct {
 type Flash struct {
 	Kind string // ok, error, info
 	Text string
+}
+
+// DocumentTitle is the browser tab's title: the page's own, shortened so a
+// long snapshot name still leaves "· Snapdash" in view. It stays within 70
+// characters as written in the HTML (escaped, counted in UTF-16 as a
+// browser's script would), which is what validators measure.
+func (p Page) DocumentTitle() string {
+	const suffix, limit = " · Snapdash", 70 - 11
+	var b strings.Builder
+	n := 0
+	for i, r := range p.Title {
+		w := len(utf16.Encode([]rune(html.EscapeString(string(r)))))
+		if n+w > limit-1 && i+utf8.RuneLen(r) < len(p.Title) || n+w > limit {
+			b.WriteRune('…')
+			break
+		}
+		b.WriteRune(r)
+		n += w
+	}
+	return b.String() + suffix
 }
 
 // URL prefixes path with the base path.

@@ -3,9 +3,11 @@ package views_test
 import (
 	"bytes"
 	"context"
+	"html"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
@@ -324,5 +326,28 @@ func TestRestoreConfirmationSaysWhatHappens(t *testing.T) {
 	}
 	if a := doc.Find("form").AttrOr("action", ""); a != "/snapshots/801/restore?server_id=1" {
 		t.Errorf("form posts to %q", a)
+	}
+}
+
+// A long page title is shortened to 70 characters as written in the HTML
+// (escaped), keeping "· Snapdash" at its end; a short one is kept whole.
+func TestDocumentTitleFitsSeventyCharacters(t *testing.T) {
+	for _, title := range []string{
+		"Snapshots",
+		"Delete " + strings.Repeat("a1b2c3d4e5", 10),
+		"Restore " + strings.Repeat("<&>", 40),
+		"Delete " + strings.Repeat("\U0001F4A5", 60),
+	} {
+		got := views.Page{Title: title}.DocumentTitle()
+		escaped := html.EscapeString(got)
+		if n := len(utf16.Encode([]rune(escaped))); n > 70 {
+			t.Errorf("%q: %d characters as written", got, n)
+		}
+		if !strings.HasSuffix(got, " · Snapdash") {
+			t.Errorf("%q lost its suffix", got)
+		}
+		if len(title) < 20 && got != title+" · Snapdash" {
+			t.Errorf("a short title was changed: %q", got)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"log/slog"
@@ -182,6 +183,15 @@ func (ts *testServer) capture(h http.Handler) http.Handler {
 		_ = rec.Header().Write(&buf)
 		buf.Write(rec.Body.Bytes())
 		_, _ = ts.captured.Write(buf.Bytes())
+		if strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+			body := rec.Body.Bytes()
+			if rec.Header().Get("Content-Encoding") == "gzip" {
+				if zr, err := gzip.NewReader(bytes.NewReader(body)); err == nil {
+					body, _ = io.ReadAll(zr)
+				}
+			}
+			keepHTML(body)
+		}
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
