@@ -1,0 +1,107 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// The poll URL carries what the page showed at its last refresh, so a poll
+// can tell what changed. It is written and read here only.
+
+// backoff is the polling schedule: fast at first, then slower while nothing changes.
+var backoff = []time.Duration{2 * time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second, 8 * time.Second, 12 * time.Second, 15 * time.Second}
+
+// PollSpec is what the next poll of a server compares against: in-progress
+// ids, the restore flag, the last status and how many polls saw no change.
+type PollSpec struct {
+	Base       string
+	ServerID   int64
+	InProgress []int64
+	Restoring  bool
+	Status     string
+	After      int // polls so far without a change; sets the interval
+	Retry      bool // the last poll failed: the next answer must clear its note
+	Full       bool // refresh the whole card whatever changed (a tab shown again)
+}
+
+// Interval is how long to wait before the next poll.
+func (p PollSpec) Interval() time.Duration {
+	return backoff[min(max(p.After, 0), len(backoff)-1)]
+}
+
+// URL is the poll address, carrying the state to compare against.
+func (p PollSpec) URL() string {
+	q := url.Values{}
+	ids := make([]string, 0, len(p.InProgress))
+	for _, id := range p.InProgress {
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	if len(ids) > 0 {
+		q.Set("ip", strings.Join(ids, ","))
+	}
+	if p.Restoring {
+		q.Set("r", "1")
+	}
+	if p.Status != "" {
+		q.Set("st", p.Status)
+	}
+	if p.Retry {
+		q.Set("retry", "1")
+	}
+	// Past the slowest pace the count no longer matters: the same URL lets an
+	// unchanged poll at that pace leave the page exactly as it is.
+	q.Set("n", strconv.Itoa(min(max(p.After, 0), len(backoff)-1)))
+	if p.Full {
+		q.Set("full", "1")
+	}
+	return p.Base + "/poll/servers/" + itoa(p.ServerID) + "?" + q.Encode()
+}
+
+func (p PollSpec) trigger() string {
+	return "every " + strconv.Itoa(int(p.Interval()/time.Second)) + "s"
+}
+
+// maxTracked bounds the in-progress ids a poll URL may carry.
+const maxTracked = 20
+
+// ParsePoll reads a poll URL's query, as URL wrote it, for server id. Anything
+// odd is dropped or clamped: the query comes from the browser.
+func ParsePoll(base string, id int64, q url.Values) PollSpec {
+	p := PollSpec{Base: base, ServerID: id}
+	for _, s := range strings.Split(q.Get("ip"), ",") {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil && n > 0 && len(p.InProgress) < maxTracked {
+			p.InProgress = append(p.InProgress, n)
+		}
+	}
+	p.Restoring = q.Get("r") == "1"
+	p.Retry = q.Get("retry") == "1"
+	p.Full = q.Get("full") == "1"
+	switch st := q.Get("st"); st {
+	case vpsapi.ServerRunning, vpsapi.ServerStopped, vpsapi.ServerRestoring:
+		p.Status = st
+	}
+	if n, err := strconv.Atoi(q.Get("n")); err == nil && n >= 0 {
+		p.After = min(n, len(backoff)-1)
+	}
+	return p
+}
+
+// Next is the poller after a poll that saw no change: one step slower, and
+// any failed poll's note cleared.
+func (p PollSpec) Next() PollSpec {
+	p.After = min(p.After+1, len(backoff)-1)
+	p.Retry, p.Full = false, false
+	return p
+}
+
+// AfterFailure is the poller after a failed poll: slower (at least the third
+// step), with a note to clear once a poll succeeds.
+func (p PollSpec) AfterFailure() PollSpec {
+	p.After = min(max(p.After+1, 2), len(backoff)-1)
+	p.Retry, p.Full = true, false
+	return p
+}
