@@ -22,11 +22,11 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // chromium is the browser binary, found once in TestMain; buildDir holds the

@@ -7,9 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
 )
 
 // outcome turns the upstream's answer into an activity outcome and its words.

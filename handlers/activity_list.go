@@ -6,10 +6,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // Activity shows the team's record of who did what.
@@ -43,7 +43,7 @@ func (h *Activity) List(c echo.Context) error {
 		note = "The server in the address is not one of yours, so activity on all your servers is shown."
 		filter = 0
 	}
-	var recs []activity.Record
+	var recs []views.ActivityRow
 	if h.Site.Activity != nil {
 		all, err := h.Site.Activity.Recent(ctx, activity.DefaultCap)
 		if err != nil {
@@ -51,7 +51,7 @@ func (h *Activity) List(c echo.Context) error {
 		}
 		for _, r := range all {
 			if visible[r.ServerID] && (filter == 0 || r.ServerID == filter) {
-				recs = append(recs, r)
+				recs = append(recs, activityRow(r))
 			}
 		}
 	}
@@ -64,4 +64,29 @@ func (h *Activity) List(c echo.Context) error {
 		Note:     note,
 	}
 	return h.Site.Render(c, http.StatusOK, views.ActivityList(d))
+}
+
+// activityRow puts a record in the activity page's words.
+func activityRow(r activity.Record) views.ActivityRow {
+	row := views.ActivityRow{
+		Time: r.Time, Actor: r.Actor, What: r.Action, SnapshotName: r.SnapshotName,
+		ServerID: r.ServerID, ServerName: r.ServerName, Outcome: views.OutcomeUnknown, Detail: r.Detail,
+	}
+	switch r.Action {
+	case activity.Create:
+		row.What = "created snapshot"
+	case activity.Restore:
+		row.What = "restored from"
+	case activity.Delete:
+		row.What = "deleted snapshot"
+	}
+	switch {
+	case r.Outcome == activity.Started && r.Action == activity.Delete:
+		row.Outcome = views.OutcomeDone
+	case r.Outcome == activity.Started:
+		row.Outcome = views.OutcomeStarted
+	case r.Outcome == activity.Refused:
+		row.Outcome = views.OutcomeRefused
+	}
+	return row
 }

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
 )
 
 // countingStore counts how often the record is read.

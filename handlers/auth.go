@@ -6,8 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // Auth signs people in and out.

@@ -5,8 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
+	"github.com/snapdash/snapdash/internal/session"
 )
 
 // SignOut deletes the server-side session, token included.
@@ -17,5 +16,5 @@ func (h *Auth) SignOut(c echo.Context) error {
 	}
 	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
 	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
-	return htmx.Navigate(c, h.Site.SignInURL("signed-out", ""))
+	return navigate(c, h.Site.SignInURL("signed-out", ""))
 }

@@ -11,10 +11,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // Fragments serves the parts of the page that refresh themselves.
@@ -95,8 +95,8 @@ func (h *Fragments) Poll(c echo.Context) error {
 	if next.URL() == before.URL() {
 		return c.NoContent(http.StatusNoContent)
 	}
-	htmx.Retarget(c, "#"+views.ServerPollerID(id))
-	htmx.Reswap(c, "outerHTML")
+	htmx.Retarget(c.Response(), "#"+views.ServerPollerID(id))
+	htmx.Reswap(c.Response(), "outerHTML")
 	return h.Site.Render(c, http.StatusOK, views.Poller(next, ""))
 }
 
@@ -114,7 +114,7 @@ func (h *Fragments) pollFailed(c echo.Context, id int64, before views.PollSpec, 
 		status, why = http.StatusGatewayTimeout, "VPS.org is too slow to answer"
 	}
 	msg := fmt.Sprintf("Could not refresh: %s. Trying again in %d s.", why, int(p.Interval()/time.Second))
-	htmx.Retarget(c, "#"+views.ServerPollerID(id))
-	htmx.Reswap(c, "outerHTML")
+	htmx.Retarget(c.Response(), "#"+views.ServerPollerID(id))
+	htmx.Reswap(c.Response(), "outerHTML")
 	return h.Site.Render(c, status, views.Poller(p, msg))
 }

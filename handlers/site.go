@@ -11,13 +11,13 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/render"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/render"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // API is what the handlers need of the VPS.org API.
@@ -50,7 +50,7 @@ type Site struct {
 
 // Render writes comp as the answer, with status; see render.Renderer.
 func (s *Site) Render(c echo.Context, status int, comp templ.Component) error {
-	return s.pages.Component(c, status, comp)
+	return s.pages.Component(c.Response(), c.Request(), status, comp)
 }
 
 // URL prefixes an absolute path with the base path.
@@ -78,7 +78,7 @@ func (s *Site) Page(c echo.Context, title string) views.Page {
 	}
 	// Only a whole page shows the flash region: for an htmx fragment, queued
 	// messages stay queued for the next page.
-	if p.SignedIn && !htmx.Read(c).Enabled {
+	if p.SignedIn && !htmx.Enabled(c.Request()) {
 		for _, f := range st.TakeFlashes() {
 			p.Flashes = append(p.Flashes, views.Flash{Kind: f.Kind, Text: f.Text})
 		}
@@ -96,4 +96,10 @@ func (s *Site) LocalPath(p string) string {
 		return "/"
 	}
 	return p
+}
+
+// navigate sends the browser to url as a full page (see htmx.Navigate).
+func navigate(c echo.Context, url string) error {
+	htmx.Navigate(c.Response(), c.Request(), url)
+	return nil
 }

@@ -14,11 +14,11 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 var nameRule = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -52,7 +52,7 @@ func validateCreate(name, description string) map[string]string {
 func (h *Snapshots) Create(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	hx := htmx.Read(c).Enabled
+	hx := htmx.Enabled(c.Request())
 	id, ok := parseServerID(c.FormValue("server_id"))
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form did not say which server to snapshot. Reload the page and try again.")
@@ -185,7 +185,7 @@ func (h *Snapshots) createFailed(c echo.Context, f views.CreateForm, err error) 
 func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeDialog, clearForm bool, focus focusRule) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	if !htmx.Read(c).Enabled {
+	if !htmx.Enabled(c.Request()) {
 		st.AddFlash(msg.Kind, msg.Text)
 		back := h.Site.URL("/")
 		if c.FormValue("back") == "filtered" {
@@ -197,15 +197,15 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	if err != nil {
 		// The action happened; only the refresh failed. Reload the page.
 		st.AddFlash(msg.Kind, msg.Text)
-		return htmx.Navigate(c, h.Site.URL("/"))
+		return navigate(c, h.Site.URL("/"))
 	}
 	groups := []views.ServerGroup{g}
 	h.Site.annotate(ctx, groups)
 	g = groups[0]
 	g.Focus = focus(g)
 	g.Outcome = &msg
-	htmx.Retarget(c, "#server-"+fmt.Sprint(serverID)+"-live")
-	htmx.Reswap(c, "outerHTML")
+	htmx.Retarget(c.Response(), "#server-"+fmt.Sprint(serverID)+"-live")
+	htmx.Reswap(c.Response(), "outerHTML")
 	return h.Site.renderUpdated(c, views.Updated{
 		Group: g, Flashes: []views.Flash{msg}, CloseDialog: closeDialog, ClearForm: clearForm,
 	})

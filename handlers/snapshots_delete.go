@@ -8,10 +8,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // ConfirmDelete names the snapshot before it is deleted.

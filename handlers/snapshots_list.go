@@ -6,8 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // List is the home page: every snapshot of every server, or of the server

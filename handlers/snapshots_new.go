@@ -7,9 +7,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // NewForm shows the create form: into the server's card for htmx, as a page without JavaScript.
@@ -25,7 +25,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	}
 	f := views.CreateForm{
 		ServerID: g.ID, ServerName: g.Name, ServerStatus: g.Status,
-		FormID: newFormID(), AsPage: !htmx.Read(c).Enabled, Errors: map[string]string{},
+		FormID: newFormID(), AsPage: !htmx.Enabled(c.Request()), Errors: map[string]string{},
 		Filtered: c.QueryParam("back") == "filtered",
 	}
 	if g.Full() {

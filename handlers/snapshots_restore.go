@@ -12,11 +12,11 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // confirmFor loads what a restore or delete confirmation names.
@@ -35,7 +35,7 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	cf := views.Confirm{
 		ServerID: snap.Server.ID, ServerName: snap.Server.Name,
 		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt, SnapshotStatus: snap.Status,
-		FormID: newFormID(), AsPage: !htmx.Read(c).Enabled,
+		FormID: newFormID(), AsPage: !htmx.Enabled(c.Request()),
 	}
 	srv, err := h.API.GetServer(ctx, token, cf.ServerID)
 	switch {
@@ -151,5 +151,5 @@ func (h *Snapshots) gone(c echo.Context, err error, msg string) error {
 	}
 	st := session.From(c.Request().Context())
 	st.AddFlash("info", msg)
-	return htmx.Navigate(c, h.Site.URL("/"))
+	return navigate(c, h.Site.URL("/"))
 }

@@ -23,7 +23,7 @@ type PollSpec struct {
 	InProgress []int64
 	Restoring  bool
 	Status     string
-	After      int // polls so far without a change; sets the interval
+	After      int  // polls so far without a change; sets the interval
 	Retry      bool // the last poll failed: the next answer must clear its note
 	Full       bool // refresh the whole card whatever changed (a tab shown again)
 }

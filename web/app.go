@@ -14,10 +14,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/metrics"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // Config is what the web application needs to know.

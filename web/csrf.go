@@ -10,7 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
-	"github.com/snapdash/snapdash/web/session"
+	"github.com/snapdash/snapdash/internal/session"
 )
 
 // CSRF tokens are bound to the session: a token is an HMAC of the session ID

@@ -9,10 +9,10 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // handleError is the one place errors become answers: a page, or for htmx a
@@ -92,10 +92,10 @@ func (a *App) handleError(err error, c echo.Context) {
 		return
 	}
 	var comp templ.Component
-	if htmx.Read(c).Enabled {
+	if htmx.Enabled(c.Request()) {
 		// Keep the page; add the message to the flash region (aria-live).
-		htmx.Retarget(c, "#flashes")
-		htmx.Reswap(c, "beforeend")
+		htmx.Retarget(c.Response(), "#flashes")
+		htmx.Reswap(c.Response(), "beforeend")
 		comp = views.FlashItems([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
 	} else {
 		p.Page = a.site.Page(c, p.Heading)
@@ -114,5 +114,11 @@ func (a *App) tokenRefused(c echo.Context) {
 	if err := st.SignOut(); err != nil {
 		a.log.ErrorContext(c.Request().Context(), "sign-out after refused token failed", "error", err)
 	}
-	_ = htmx.Navigate(c, a.site.SignInURL("refused", ""))
+	_ = navigate(c, a.site.SignInURL("refused", ""))
+}
+
+// navigate sends the browser to url as a full page (see htmx.Navigate).
+func navigate(c echo.Context, url string) error {
+	htmx.Navigate(c.Response(), c.Request(), url)
+	return nil
 }

@@ -15,8 +15,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
-	"github.com/snapdash/snapdash/web/htmx"
-	"github.com/snapdash/snapdash/web/session"
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
 )
 
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -103,11 +103,6 @@ func (a *App) trustedAddr(ip netip.Addr) bool {
 	return false
 }
 
-// isPoll tells polling requests, which must not extend the idle timer.
-func (a *App) isPoll(c echo.Context) bool {
-	return strings.HasPrefix(c.Path(), a.base+"/poll/")
-}
-
 // loadSession opens the session, puts it in the request context and saves its
 // changes just before the response is written.
 func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
@@ -143,10 +138,10 @@ func (a *App) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 			reason = "required"
 		}
 		back := ""
-		if c.Request().Method == http.MethodGet && !htmx.Read(c).Enabled {
+		if c.Request().Method == http.MethodGet && !htmx.Enabled(c.Request()) {
 			back = strings.TrimPrefix(c.Request().URL.RequestURI(), a.base)
 		}
-		return htmx.Navigate(c, a.site.SignInURL(reason, back))
+		return navigate(c, a.site.SignInURL(reason, back))
 	}
 }
 

@@ -21,7 +21,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{}))
 	if deps.Metrics != nil {
-		e.Use(deps.Metrics.Middleware(a.isPoll))
+		e.Use(measure(deps.Metrics))
 	}
 	e.Use(a.logRequests())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
@@ -48,7 +48,11 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	g.GET("/robots.txt", health.Robots)
 	g.GET("/static/:hash/:name", a.serveStatic)
 
-	pages := g.Group("", a.requireIdentity, a.readForm, a.loadSession, a.csrfToken)
+	// Every page and fragment opens the session; polls are their own group,
+	// marked first so the session knows not to count them as activity.
+	session := []echo.MiddlewareFunc{a.requireIdentity, a.readForm, a.loadSession, a.csrfToken}
+	pages := g.Group("", session...)
+	polls := g.Group("/poll", append([]echo.MiddlewareFunc{a.markPoll(deps.Metrics)}, append(session, a.requireSignIn)...)...)
 	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(a.cfg.SignInPerMinute / 60), Burst: 5, ExpiresIn: 10 * time.Minute,
@@ -71,7 +75,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.GET("/snapshots/:id/delete", snaps.ConfirmDelete)
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)
-	app.GET("/poll/servers/:id", frags.Poll)
+	polls.GET("/servers/:id", frags.Poll)
 	app.GET("/activity", acts.List)
 	return e
 }

@@ -18,12 +18,12 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/metrics"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // clock is a controllable time source shared by Snapdash and the simulator.

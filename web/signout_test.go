@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/redistest"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 // A create still waiting on VPS.org when the person signs out must not save

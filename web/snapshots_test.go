@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 func TestSnapshotsPageGroupsByServer(t *testing.T) {

@@ -20,13 +20,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/claim"
+	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
-	"github.com/snapdash/snapdash/web/activity"
-	"github.com/snapdash/snapdash/web/claim"
-	"github.com/snapdash/snapdash/web/metrics"
-	"github.com/snapdash/snapdash/web/session"
 )
 
 func main() {

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/claim"
 	"github.com/snapdash/snapdash/internal/redistest"
-	"github.com/snapdash/snapdash/web/claim"
 )
 
 // Two replicas claiming one submitted form: only the first may call VPS.org,

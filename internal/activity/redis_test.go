@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/redistest"
-	"github.com/snapdash/snapdash/web/activity"
 )
 
 func TestRedisStoreKeepsNewestWithinItsCap(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -88,34 +87,17 @@ func (m *Metrics) CountSessions(c Counter) {
 	}))
 }
 
-// Middleware measures every request by its route pattern.
-func (m *Metrics) Middleware(isPoll func(echo.Context) bool) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if isPoll(c) {
-				m.polls.Inc()
-				defer m.polls.Dec()
-			}
-			start := time.Now()
-			err := next(c)
-			// Placed outside the request logger, which hands errors to the
-			// central handler: the answer is usually written by now.
-			status := c.Response().Status
-			if err != nil && !c.Response().Committed {
-				status = http.StatusInternalServerError
-				if he, ok := err.(*echo.HTTPError); ok {
-					status = he.Code
-				}
-			}
-			route := c.Path()
-			if route == "" {
-				route = "unmatched"
-			}
-			m.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
-			m.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
-			return err
-		}
-	}
+// PollStarted counts a live-status poll in flight; call the returned
+// function when it is answered.
+func (m *Metrics) PollStarted() (done func()) {
+	m.polls.Inc()
+	return m.polls.Dec
+}
+
+// ObserveRequest records one answered request by its route pattern.
+func (m *Metrics) ObserveRequest(route, method string, status int, took time.Duration) {
+	m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route, method).Observe(took.Seconds())
 }
 
 // Handler serves the metrics in the Prometheus text format.

@@ -11,7 +11,7 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 
-	"github.com/snapdash/snapdash/web/session"
+	"github.com/snapdash/snapdash/internal/session"
 )
 
 // A session saved before sessions were stored as JSON (gob, securecookie's

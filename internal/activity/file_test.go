@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/web/activity"
+	"github.com/snapdash/snapdash/internal/activity"
 )
 
 func TestFileStoreKeepsNewestAndSurvivesRestart(t *testing.T) {

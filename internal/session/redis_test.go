@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/redistest"
-	"github.com/snapdash/snapdash/web/session"
+	"github.com/snapdash/snapdash/internal/session"
 )
 
 func TestRedisBackend(t *testing.T) {

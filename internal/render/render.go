@@ -6,8 +6,9 @@ import (
 	"bytes"
 	"sync"
 
+	"net/http"
+
 	"github.com/a-h/templ"
-	"github.com/labstack/echo/v4"
 )
 
 // keepCap is the largest buffer kept for reuse; a rare huge page is left to
@@ -22,8 +23,8 @@ type Renderer struct {
 }
 
 // Component renders comp with status. On a render error nothing is written and
-// the error goes to the central handler.
-func (r *Renderer) Component(c echo.Context, status int, comp templ.Component) error {
+// the error is returned, for the central error handler.
+func (r *Renderer) Component(w http.ResponseWriter, req *http.Request, status int, comp templ.Component) error {
 	buf, _ := r.bufs.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -34,8 +35,11 @@ func (r *Renderer) Component(c echo.Context, status int, comp templ.Component) e
 			r.bufs.Put(buf)
 		}
 	}()
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
+	if err := comp.Render(req.Context(), buf); err != nil {
 		return err
 	}
-	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
 }

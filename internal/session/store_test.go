@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/web/session"
+	"github.com/snapdash/snapdash/internal/session"
 )
 
 func keys(seed byte) [][]byte {

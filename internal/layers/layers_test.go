@@ -1,0 +1,109 @@
+package layers_test
+
+import (
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/snapdash/snapdash/"
+
+// forbidden lists, for each layer, the layers above it: what it must never
+// import. A package belongs to the longest layer prefix of its path.
+var forbidden = map[string][]string{
+	"web":                {"cmd"},
+	"handlers":           {"cmd", "web"},
+	"views":              {"cmd", "web", "handlers", "internal", "internal/dashboard"},
+	"internal/dashboard": {"cmd", "web", "handlers", "views"},
+	"internal":           {"cmd", "web", "handlers", "views", "internal/dashboard"},
+	"vpsapi":             {"cmd", "web", "handlers", "views", "internal", "internal/dashboard"},
+	"static":             {"cmd", "web", "handlers", "views", "internal", "internal/dashboard", "vpsapi"},
+}
+
+// Only web may import handlers; Echo stays in web and handlers.
+var onlyFrom = map[string][]string{
+	module + "handlers":                      {"web"},
+	"github.com/labstack/echo/v4":            {"web", "handlers"},
+	"github.com/labstack/echo/v4/middleware": {"web"},
+}
+
+func layerOf(pkg string) string {
+	rel := strings.TrimPrefix(pkg, module)
+	best := ""
+	for _, l := range []string{"cmd", "web", "handlers", "views", "internal/dashboard", "internal", "vpsapi", "static", "e2e"} {
+		if (rel == l || strings.HasPrefix(rel, l+"/")) && len(l) > len(best) {
+			best = l
+		}
+	}
+	return best
+}
+
+// upward reports whether a package of layer importing imp goes against the direction.
+func upward(layer, imp string) bool {
+	if !strings.HasPrefix(imp, module) {
+		return false
+	}
+	to := layerOf(imp)
+	for _, above := range forbidden[layer] {
+		if to == above {
+			return true
+		}
+	}
+	return false
+}
+
+// TestImportsRunOneWay fails on any import against the direction of the layers.
+func TestImportsRunOneWay(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", "../../...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for dec.More() {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		layer := layerOf(p.ImportPath)
+		for _, imp := range p.Imports {
+			if upward(layer, imp) {
+				t.Errorf("%s (%s) imports %s (%s, above it)", p.ImportPath, layer, imp, layerOf(imp))
+			}
+			if allowed, ok := onlyFrom[imp]; ok && layer != "cmd" && layer != "e2e" {
+				okay := false
+				for _, l := range allowed {
+					okay = okay || layer == l
+				}
+				if !okay {
+					t.Errorf("%s imports %s, which only %v may", p.ImportPath, imp, allowed)
+				}
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("go list found only %d packages", seen)
+	}
+}
+
+// The rule has teeth: a package of views importing the session store, or
+// internal importing handlers, is reported.
+func TestLayerRulesCatchUpwardImports(t *testing.T) {
+	for _, c := range []struct{ from, imp string }{
+		{module + "views", module + "internal/session"},
+		{module + "internal/session", module + "handlers"},
+		{module + "vpsapi", module + "internal/activity"},
+		{module + "internal/dashboard", module + "views"},
+		{module + "internal/session", module + "internal/dashboard"},
+		{module + "views", module + "internal/dashboard"},
+	} {
+		if !upward(layerOf(c.from), c.imp) {
+			t.Errorf("%s importing %s is not caught", c.from, c.imp)
+		}
+	}
+}
