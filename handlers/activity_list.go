@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -9,13 +8,11 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Activity shows the team's record of who did what.
 type Activity struct {
 	Site *Site
-	API  API
 }
 
 // List shows the newest actions on the servers this person's token can see,
@@ -23,13 +20,7 @@ type Activity struct {
 func (h *Activity) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := session.From(ctx).Token()
-	servers, err := h.API.ListServers(ctx, token)
-	if errors.Is(err, vpsapi.ErrNotFound) {
-		var snaps []vpsapi.Snapshot
-		if snaps, err = h.API.ListSnapshots(ctx, token, 0); err == nil {
-			servers = serversSeenIn(snaps)
-		}
-	}
+	servers, err := h.Site.Dash.Servers(ctx, token)
 	if err != nil {
 		return err
 	}
@@ -44,8 +35,8 @@ func (h *Activity) List(c echo.Context) error {
 		filter = 0
 	}
 	var recs []views.ActivityRow
-	if h.Site.Activity != nil {
-		all, err := h.Site.Activity.Recent(ctx, activity.DefaultCap)
+	if store := h.Site.Dash.Activity(); store != nil {
+		all, err := store.Recent(ctx, activity.DefaultCap)
 		if err != nil {
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "The activity record cannot be read right now. Try again in a moment.").SetInternal(err)
 		}

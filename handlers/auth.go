@@ -13,7 +13,6 @@ import (
 // Auth signs people in and out.
 type Auth struct {
 	Site *Site
-	API  API
 }
 
 // signInNotice says why the sign-in page is shown, from ?reason=; anything

@@ -26,11 +26,7 @@ func (h *Auth) SignIn(c echo.Context) error {
 		return h.renderForm(c, http.StatusUnprocessableEntity, "That does not look like a VPS.org API token: it is too long or contains spaces or control characters.")
 	}
 	ctx := c.Request().Context()
-	_, err := h.API.ListServers(ctx, vpsapi.Token(token))
-	if errors.Is(err, vpsapi.ErrNotFound) {
-		// No Servers API here: check the token with the snapshot list instead.
-		_, err = h.API.ListSnapshots(ctx, vpsapi.Token(token), 0)
-	}
+	err := h.Site.Dash.CheckToken(ctx, vpsapi.Token(token))
 	switch {
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		h.Site.Log.InfoContext(ctx, "sign-in refused by upstream", "token", vpsapi.Token(token))

@@ -20,7 +20,6 @@ import (
 // Fragments serves the parts of the page that refresh themselves.
 type Fragments struct {
 	Site *Site
-	API  API
 }
 
 func (s *Site) renderUpdated(c echo.Context, u views.Updated) error {
@@ -38,28 +37,12 @@ func (h *Fragments) Poll(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such server.")
 	}
 	before := views.ParsePoll(h.Site.BasePath, id, c.QueryParams())
-	snaps, err := h.API.ListSnapshots(ctx, token, id)
+	srv, err := h.Site.Dash.Refresh(ctx, token, id, before.Restoring, before.Status)
 	if err != nil {
 		return h.pollFailed(c, id, before, err)
 	}
-	name, status := "", before.Status
-	if len(snaps) > 0 {
-		name = snaps[0].Server.Name
-	}
-	if before.Restoring || name == "" {
-		srv, err := h.API.GetServer(ctx, token, id)
-		switch {
-		case err == nil:
-			name, status = srv.Name, srv.Status
-		case errors.Is(err, vpsapi.ErrNotFound) && name != "":
-			status = "" // no Servers API: restore progress cannot be followed
-		default:
-			return h.pollFailed(c, id, before, err)
-		}
-	}
-	groups := []views.ServerGroup{h.Site.group(id, name, status, snaps)}
-	h.Site.annotate(ctx, groups)
-	g := groups[0]
+	g := h.Site.group(srv)
+	snaps, name, status := srv.Snapshots, srv.Name, srv.Status
 
 	var flashes []views.Flash
 	for _, sid := range before.InProgress {

@@ -2,7 +2,6 @@
 package handlers
 
 import (
-	"context"
 	"log/slog"
 	"net/url"
 	"strings"
@@ -11,24 +10,13 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/render"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/vpsapi"
 )
-
-// API is what the handlers need of the VPS.org API.
-type API interface {
-	ListSnapshots(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error)
-	ListServers(ctx context.Context, token vpsapi.Token) ([]vpsapi.Server, error)
-	GetServer(ctx context.Context, token vpsapi.Token, id int64) (vpsapi.Server, error)
-	CreateSnapshot(ctx context.Context, token vpsapi.Token, req vpsapi.CreateRequest) (vpsapi.Created, error)
-	RestoreSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) (vpsapi.Restored, error)
-	DeleteSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) error
-}
 
 // CSRFKey is where the CSRF middleware leaves the token in the Echo context.
 const CSRFKey = "csrf"
@@ -40,12 +28,38 @@ type Site struct {
 	Simulator bool
 	DemoToken string // shown on the sign-in page in simulator mode
 	Log       *slog.Logger
-	Now       func() time.Time
-	Activity  activity.Store // who did what
-
-	Attributions *Attributions // a short-lived cache of who did what, for annotating pages
+	Dash      *dashboard.Dashboard // the use cases
 
 	pages render.Renderer
+}
+
+// Now is the time the pages show ages against.
+func (s *Site) Now() time.Time { return s.Dash.Now() }
+
+// group is a server's card: what the dashboard loaded, as the view shows it.
+func (s *Site) group(srv dashboard.Server) views.ServerGroup {
+	g := views.ServerGroup{
+		Base: s.BasePath, Now: s.Now(), ID: srv.ID, Name: srv.Name, Status: srv.Status,
+		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom,
+	}
+	for id, a := range srv.CreatedBy {
+		if g.CreatedBy == nil {
+			g.CreatedBy = map[int64]views.Attribution{}
+		}
+		g.CreatedBy[id] = views.Attribution{Actor: a.Actor, At: a.At}
+	}
+	if a := srv.RestoredBy; a != nil {
+		g.RestoredBy = &views.Attribution{Actor: a.Actor, At: a.At}
+	}
+	return g
+}
+
+// actor names the person for the record: the SSO identity, else the token's last characters.
+func actor(st *session.State) string {
+	if id := st.Identity(); id != "" {
+		return id
+	}
+	return st.Token().String()
 }
 
 // Render writes comp as the answer, with status; see render.Renderer.

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,7 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -52,7 +50,6 @@ func validateCreate(name, description string) map[string]string {
 func (h *Snapshots) Create(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	hx := htmx.Enabled(c.Request())
 	id, ok := parseServerID(c.FormValue("server_id"))
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form did not say which server to snapshot. Reload the page and try again.")
@@ -62,12 +59,12 @@ func (h *Snapshots) Create(c echo.Context) error {
 		Name:        strings.TrimSpace(c.FormValue("name")),
 		Description: strings.TrimSpace(c.FormValue("description")),
 		FormID:      c.FormValue("form_id"),
-		AsPage:      !hx,
+		AsPage:      !htmx.Enabled(c.Request()),
 		Filtered:    c.FormValue("back") == "filtered",
 	}
 	f.Errors = validateCreate(f.Name, f.Description)
-	if !validFormID(f.FormID) {
-		f.FormID = newFormID()
+	if !dashboard.ValidFormID(f.FormID) {
+		f.FormID = dashboard.NewFormID()
 		if len(f.Errors) == 0 {
 			f.Errors[""] = "This form had expired. Check the values and submit it again."
 		}
@@ -75,109 +72,52 @@ func (h *Snapshots) Create(c echo.Context) error {
 	if len(f.Errors) > 0 {
 		return h.showCreate(c, f, http.StatusUnprocessableEntity)
 	}
-	warned := c.FormValue("duplicate") == f.Name
-	v, err, dup := h.Once.Do(ctx, onceKey("create", st.Token(), f.FormID), func(ctx context.Context) (any, error) {
-		// Inside the guard, so a double click gets this same answer.
-		if !warned {
-			if taken, err := h.hasSnapshotNamed(ctx, st.Token(), id, f.Name); err != nil || taken {
-				return nil, notSent{cmp.Or(err, errNameTaken)}
-			}
+	a := dashboard.Action{
+		Kind: dashboard.Create, Actor: actor(st), Token: st.Token(), FormID: f.FormID,
+		ServerID: id, SnapshotName: f.Name, Description: f.Description,
+		AllowDuplicateName: c.FormValue("duplicate") == f.Name,
+	}
+	res, err := h.Site.Dash.Act(ctx, a)
+	ex := dashboard.Explain(a, err)
+	switch ex.Why {
+	case dashboard.Done:
+		msg := fmt.Sprintf("Snapshot %s of %s started. %s", res.Created.Name, res.Created.Server.Name, res.Created.Message)
+		return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true, focusRow(res.Created.ID))
+	case dashboard.Repeat:
+		return h.done(c, id, views.Flash{Kind: "info", Text: ex.Text}, false, true, focusHeading)
+	case dashboard.SignedOut:
+		return err
+	case dashboard.NameTaken:
+		f.Duplicate = true // the form warns; the same name submitted again goes through
+	default:
+		for field, msg := range ex.Fields {
+			f.Errors[field] = msg
 		}
-		return h.API.CreateSnapshot(ctx, st.Token(), vpsapi.CreateRequest{ServerID: id, Name: f.Name, Description: f.Description})
-	})
-	created, _ := v.(vpsapi.Created)
-	var ns notSent
-	switch {
-	case errors.Is(err, errNameTaken):
-		f.Duplicate = true // warned; the same name submitted again goes through
-		f.FormID = newFormID()
-		return h.showCreate(c, f, http.StatusUnprocessableEntity)
-	case errors.As(err, &ns):
-		return ns.error // the check before the create failed: nothing was sent
+		if ex.Text != "" {
+			f.Errors[""] = ex.Text
+		}
 	}
-	if sent(err, dup) {
-		res, detail := outcome(err)
-		h.Site.record(ctx, activity.Record{
-			Actor: who(st), Action: activity.Create, ServerID: id, ServerName: cmp.Or(created.Server.Name, fmt.Sprintf("server %d", id)),
-			SnapshotID: created.ID, SnapshotName: f.Name, Outcome: res, Detail: cmp.Or(detail, created.Message),
-		})
+	if ex.Why != dashboard.GuardDown && ex.Why != dashboard.NotSent {
+		f.FormID = dashboard.NewFormID() // a new, deliberate submit is the person's choice
 	}
-	switch {
-	case errors.Is(err, ErrAlreadySubmitted):
-		return h.done(c, id, alreadySubmitted, false, true, focusHeading)
-	case errors.Is(err, ErrClaimUnavailable):
-		f.Errors[""] = claimUnavailable
-		return h.showCreate(c, f, http.StatusServiceUnavailable)
-	case err != nil:
-		return h.createFailed(c, f, err)
-	}
-	msg := fmt.Sprintf("Snapshot %s of %s started. %s", created.Name, created.Server.Name, created.Message)
-	return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true, focusRow(created.ID))
-}
-
-// errNameTaken: the server already has a snapshot of the name asked for.
-var errNameTaken = errors.New("a snapshot of that name exists")
-
-// notSent wraps why an action stopped before anything was sent to VPS.org.
-type notSent struct{ error }
-
-func (e notSent) Unwrap() error { return e.error }
-
-// hasSnapshotNamed reports whether the server already has a snapshot of that name.
-func (h *Snapshots) hasSnapshotNamed(ctx context.Context, token vpsapi.Token, serverID int64, name string) (bool, error) {
-	snaps, err := h.API.ListSnapshots(ctx, token, serverID)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == name && s.Server.ID == serverID }), nil
+	return h.showCreate(c, f, ex.Status)
 }
 
 // showCreate shows the form again with what was typed and why it was refused.
 func (h *Snapshots) showCreate(c echo.Context, f views.CreateForm, status int) error {
 	ctx := c.Request().Context()
 	f.ServerName = fmt.Sprintf("server %d", f.ServerID)
-	g, err := h.Site.loadGroup(ctx, h.API, session.From(ctx).Token(), f.ServerID)
+	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), f.ServerID)
 	switch {
 	case err == nil:
-		f.ServerName, f.ServerStatus = g.Name, g.Status
+		f.ServerName, f.ServerStatus = srv.Name, srv.Status
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		return err
+	}
+	if status == http.StatusNotFound {
+		status = http.StatusUnprocessableEntity // the form is there; the server is not
 	}
 	return h.renderCreate(c, status, f)
-}
-
-// createFailed turns an upstream refusal into words on the form.
-func (h *Snapshots) createFailed(c echo.Context, f views.CreateForm, err error) error {
-	var ve *vpsapi.Error
-	switch {
-	case errors.Is(err, vpsapi.ErrUnauthorized):
-		return err
-	case errors.Is(err, vpsapi.ErrNotFound):
-		f.Errors[""] = fmt.Sprintf("VPS.org has no server %d on this account any more. It may have been deleted.", f.ServerID)
-	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
-		for field, msgs := range ve.Fields {
-			if field == "name" || field == "description" {
-				f.Errors[field] = strings.Join(msgs, " ")
-			}
-		}
-		if sum := ve.Summary(); sum != "" {
-			f.Errors[""] = "VPS.org refused: " + sum
-		} else if len(f.Errors) == 0 {
-			f.Errors[""] = "VPS.org refused the snapshot without saying why."
-		}
-		for field, msgs := range ve.Fields {
-			if field != "name" && field != "description" && field != "non_field_errors" {
-				f.Errors[""] += " " + field + ": " + strings.Join(msgs, " ")
-			}
-		}
-	default:
-		h.Site.Log.WarnContext(c.Request().Context(), "snapshot create failed", "server_id", f.ServerID, "error", err)
-		f.Errors[""] = "VPS.org did not answer, so it is not known whether the snapshot was started. Check the list before submitting again."
-		f.FormID = newFormID() // a new, deliberate submit is the person's choice
-		return h.showCreate(c, f, http.StatusBadGateway)
-	}
-	f.FormID = newFormID()
-	return h.showCreate(c, f, http.StatusUnprocessableEntity)
 }
 
 // done finishes an action: for htmx the server's refreshed card with the
@@ -193,15 +133,13 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 		}
 		return c.Redirect(http.StatusSeeOther, back+"#server-"+fmt.Sprint(serverID))
 	}
-	g, err := h.Site.loadGroup(ctx, h.API, st.Token(), serverID)
+	srv, err := h.Site.Dash.Server(ctx, st.Token(), serverID)
 	if err != nil {
 		// The action happened; only the refresh failed. Reload the page.
 		st.AddFlash(msg.Kind, msg.Text)
 		return navigate(c, h.Site.URL("/"))
 	}
-	groups := []views.ServerGroup{g}
-	h.Site.annotate(ctx, groups)
-	g = groups[0]
+	g := h.Site.group(srv)
 	g.Focus = focus(g)
 	g.Outcome = &msg
 	htmx.Retarget(c.Response(), "#server-"+fmt.Sprint(serverID)+"-live")
@@ -253,24 +191,4 @@ func focusRestoring(g views.ServerGroup) string {
 		return views.ServerRestoringID(g.ID)
 	}
 	return focusHeading(g)
-}
-
-// Words for a form that did not reach VPS.org because of the double-submit guard.
-var (
-	alreadySubmitted = views.Flash{Kind: "info", Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
-	claimUnavailable = "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment."
-)
-
-// sent reports whether a guarded call reached VPS.org: not a repeat, and not
-// stopped by the guard's own store.
-func sent(err error, dup bool) bool {
-	return !dup && !errors.Is(err, ErrClaimUnavailable)
-}
-
-// who names the person for logs: the SSO identity, else the token's last characters.
-func who(st *session.State) string {
-	if id := st.Identity(); id != "" {
-		return id
-	}
-	return st.Token().String()
 }

@@ -20,30 +20,29 @@ func (h *Snapshots) List(c echo.Context) error {
 	if !ok {
 		note = "The server filter in the address is not a server id, so all servers are shown."
 	}
-	acc, err := load(ctx, h.API, token, filter)
+	dash := h.Site.Dash
+	acc, err := dash.Account(ctx, token, filter)
 	if err != nil {
 		return err
 	}
-	if filter != 0 && !hasServer(acc.servers, filter) {
+	if filter != 0 && !acc.Has(filter) {
 		note = "There is no server with id " + strconv.FormatInt(filter, 10) + " on this account, so all servers are shown."
 		filter = 0
 		// The servers are all there already; only the snapshots were filtered.
-		if acc.snapshots, err = h.API.ListSnapshots(ctx, token, 0); err != nil {
+		if acc, err = dash.Unfiltered(ctx, token, acc); err != nil {
 			return err
 		}
-		if !acc.liveServers {
-			acc.servers = serversSeenIn(acc.snapshots)
-		}
 	}
-	groups := h.Site.groups(acc, filter)
-	h.Site.annotate(ctx, groups)
-	for i := range groups {
-		groups[i].Filtered = filter != 0
+	var groups []views.ServerGroup
+	for _, srv := range dash.Group(ctx, acc, filter) {
+		g := h.Site.group(srv)
+		g.Filtered = filter != 0
+		groups = append(groups, g)
 	}
 	d := views.Snapshots{
 		Page:       h.Site.Page(c, "Snapshots"),
 		Groups:     groups,
-		Servers:    options(acc.servers),
+		Servers:    options(acc.Servers),
 		FilterID:   filter,
 		FilterNote: note,
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -19,13 +20,14 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose a server to snapshot from the snapshots page.")
 	}
-	g, err := h.Site.loadGroup(ctx, h.API, session.From(ctx).Token(), id)
+	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), id)
 	if err != nil {
 		return err
 	}
+	g := h.Site.group(srv)
 	f := views.CreateForm{
 		ServerID: g.ID, ServerName: g.Name, ServerStatus: g.Status,
-		FormID: newFormID(), AsPage: !htmx.Enabled(c.Request()), Errors: map[string]string{},
+		FormID: dashboard.NewFormID(), AsPage: !htmx.Enabled(c.Request()), Errors: map[string]string{},
 		Filtered: c.QueryParam("back") == "filtered",
 	}
 	if g.Full() {

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"cmp"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,7 +10,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -28,24 +26,20 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	}
 	serverID, _ := parseServerID(c.QueryParam("server_id"))
 	token := session.From(ctx).Token()
-	snap, err := findSnapshot(ctx, h.API, token, serverID, snapID)
+	dash := h.Site.Dash
+	snap, err := dash.FindSnapshot(ctx, token, serverID, snapID)
 	if err != nil {
 		return views.Confirm{}, err
 	}
 	cf := views.Confirm{
 		ServerID: snap.Server.ID, ServerName: snap.Server.Name,
 		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt, SnapshotStatus: snap.Status,
-		FormID: newFormID(), AsPage: !htmx.Enabled(c.Request()),
+		FormID: dashboard.NewFormID(), AsPage: !htmx.Enabled(c.Request()),
 	}
-	srv, err := h.API.GetServer(ctx, token, cf.ServerID)
-	switch {
-	case err == nil:
-		cf.ServerStatus = srv.Status
-	case errors.Is(err, vpsapi.ErrNotFound): // no Servers API: the status is not known
-	default:
+	if cf.ServerStatus, err = dash.ServerStatus(ctx, token, cf.ServerID); err != nil {
 		return views.Confirm{}, err
 	}
-	if cf.ServerStatus == vpsapi.ServerRestoring && h.Site.restoringFrom(ctx, cf.ServerID) == cf.SnapshotID {
+	if cf.ServerStatus == vpsapi.ServerRestoring && dash.RestoringFrom(ctx, cf.ServerID) == cf.SnapshotID {
 		cf.InUse = true
 	}
 	return cf, nil
@@ -73,15 +67,14 @@ func (h *Snapshots) renderRestoreRefused(c echo.Context, cf views.Confirm) error
 	if cf.AsPage {
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	g, err := h.Site.loadGroup(ctx, h.API, session.From(ctx).Token(), cf.ServerID)
+	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), cf.ServerID)
 	if err != nil {
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	groups := []views.ServerGroup{g}
-	h.Site.annotate(ctx, groups)
-	groups[0].SwapOOB = true
+	g := h.Site.group(srv)
+	g.SwapOOB = true
 	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
-	return h.Site.Render(c, http.StatusUnprocessableEntity, templ.Join(views.Dialog(views.RestoreBody(cf)), views.ServerLive(groups[0])))
+	return h.Site.Render(c, http.StatusUnprocessableEntity, templ.Join(views.Dialog(views.RestoreBody(cf)), views.ServerLive(g)))
 }
 
 // Restore restores a server from a snapshot once the typed name matches.
@@ -102,45 +95,33 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		cf.Error = fmt.Sprintf("The name you typed does not match. Type %s exactly to restore it; nothing was changed.", cf.ServerName)
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	if !validFormID(formID) {
+	if !dashboard.ValidFormID(formID) {
 		cf.Error = "This confirmation had expired. Type the server name again and confirm."
 		cf.Typed = ""
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	v, err, dup := h.Once.Do(ctx, onceKey("restore", st.Token(), formID), func(ctx context.Context) (any, error) {
-		return h.API.RestoreSnapshot(ctx, st.Token(), cf.SnapshotID)
-	})
-	res, _ := v.(vpsapi.Restored)
-	if sent(err, dup) {
-		out, detail := outcome(err)
-		h.Site.record(ctx, activity.Record{
-			Actor: who(st), Action: activity.Restore, ServerID: cf.ServerID, ServerName: cf.ServerName,
-			SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName, Outcome: out, Detail: cmp.Or(detail, res.Message),
-		})
+	a := dashboard.Action{
+		Kind: dashboard.Restore, Actor: actor(st), Token: st.Token(), FormID: formID,
+		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 	}
-	if err != nil {
-		var ve *vpsapi.Error
-		switch {
-		case errors.Is(err, ErrAlreadySubmitted):
-			return h.done(c, cf.ServerID, alreadySubmitted, true, false, focusRestoring)
-		case errors.Is(err, ErrClaimUnavailable):
-			cf.Error = claimUnavailable
-			return h.renderRestore(c, http.StatusServiceUnavailable, cf)
-		case errors.Is(err, vpsapi.ErrUnauthorized):
-			return err
-		case errors.Is(err, vpsapi.ErrNotFound):
-			return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")
-		case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
-			cf.Error = "VPS.org refused the restore: " + ve.Summary()
-			return h.renderRestoreRefused(c, cf)
-		default:
-			h.Site.Log.WarnContext(ctx, "restore failed", "snapshot_id", cf.SnapshotID, "error", err)
-			cf.Error = "VPS.org did not answer, so it is not known whether the restore started. Check the server's status before trying again."
-			return h.renderRestore(c, http.StatusBadGateway, cf)
-		}
+	res, err := h.Site.Dash.Act(ctx, a)
+	ex := dashboard.Explain(a, err)
+	switch ex.Why {
+	case dashboard.Done:
+		msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Restored.Message)
+		return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false, focusRestoring)
+	case dashboard.Repeat:
+		return h.done(c, cf.ServerID, views.Flash{Kind: "info", Text: ex.Text}, true, false, focusRestoring)
+	case dashboard.SignedOut:
+		return err
+	case dashboard.Gone:
+		return h.gone(c, err, ex.Text)
+	case dashboard.Refused:
+		cf.Error = ex.Text
+		return h.renderRestoreRefused(c, cf)
 	}
-	msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Message)
-	return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false, focusRestoring)
+	cf.Error = ex.Text
+	return h.renderRestore(c, ex.Status, cf)
 }
 
 // gone answers an action on a snapshot that no longer exists: not an error

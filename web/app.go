@@ -15,6 +15,7 @@ import (
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
@@ -38,17 +39,27 @@ type Config struct {
 
 // API is what the application needs of the VPS.org client.
 type API interface {
-	handlers.API
+	dashboard.API
 	handlers.Pinger
 }
+
+// Defaults for Config fields left zero. cmd/snapdash's settings default to
+// the same values: they are kept here only.
+const (
+	DefaultIdleTimeout     = 8 * time.Hour
+	DefaultSessionLifetime = 24 * time.Hour
+	DefaultUserHeader      = "X-Forwarded-Email"
+	DefaultBodyLimit       = "64K"
+	DefaultSignInPerMinute = 10
+)
 
 // Deps are the application's collaborators.
 type Deps struct {
 	API      API
 	Sessions session.Backend
-	Activity activity.Store   // nil: nothing recorded
-	Claims   handlers.Claimer // shared double-submit guard across replicas; nil: this process only
-	Metrics  *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
+	Activity activity.Store    // nil: nothing recorded
+	Claims   dashboard.Claimer // shared double-submit guard across replicas; nil: this process only
+	Metrics  *metrics.Metrics  // nil: nothing measured; served on its own listener by cmd
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
 }
@@ -80,19 +91,19 @@ func New(cfg Config, deps Deps) (*App, error) {
 		deps.Now = time.Now
 	}
 	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 8 * time.Hour
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.SessionLifetime <= 0 {
-		cfg.SessionLifetime = 7 * 24 * time.Hour
+		cfg.SessionLifetime = DefaultSessionLifetime
 	}
 	if cfg.UserHeader == "" {
-		cfg.UserHeader = "X-Forwarded-Email"
+		cfg.UserHeader = DefaultUserHeader
 	}
 	if cfg.BodyLimit == "" {
-		cfg.BodyLimit = "64K"
+		cfg.BodyLimit = DefaultBodyLimit
 	}
 	if cfg.SignInPerMinute <= 0 {
-		cfg.SignInPerMinute = 10
+		cfg.SignInPerMinute = DefaultSignInPerMinute
 	}
 	assets, err := static.Load()
 	if err != nil {
@@ -114,7 +125,10 @@ func New(cfg Config, deps Deps) (*App, error) {
 		}),
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
-			Log: deps.Log, Now: deps.Now, Activity: deps.Activity, Attributions: &handlers.Attributions{},
+			Log: deps.Log,
+			Dash: dashboard.New(dashboard.Options{
+				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Log: deps.Log, Now: deps.Now,
+			}),
 		},
 	}
 	a.echo = a.routes(deps)

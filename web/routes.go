@@ -30,14 +30,10 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	e.Use(middleware.BodyLimit(a.cfg.BodyLimit))
 
 	health := &handlers.Health{Upstream: api, Sessions: deps.Sessions, Now: a.now}
-	auth := &handlers.Auth{Site: a.site, API: api}
-	once := handlers.NewOnce(15*time.Minute, 10000, a.now)
-	if deps.Claims != nil {
-		once.WithClaims(deps.Claims)
-	}
-	snaps := &handlers.Snapshots{Site: a.site, API: api, Once: once}
-	frags := &handlers.Fragments{Site: a.site, API: api}
-	acts := &handlers.Activity{Site: a.site, API: api}
+	auth := &handlers.Auth{Site: a.site}
+	snaps := &handlers.Snapshots{Site: a.site}
+	frags := &handlers.Fragments{Site: a.site}
+	acts := &handlers.Activity{Site: a.site}
 
 	g := e.Group(a.base)
 	if a.base != "" {

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/snapdash/snapdash/web"
 )
 
 // config is everything Snapdash reads at start, from flags and the environment.
@@ -78,7 +80,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"session-dir", "SNAPDASH_SESSION_DIR", "directory of the file session store", false}, &c.SessionDir, defaultSessionDir()},
 		{option{"redis-url", "SNAPDASH_REDIS_URL", "Redis URL for the redis session store", true}, &c.RedisURL, ""},
 		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
-		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, "X-Forwarded-Email"},
+		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, web.DefaultUserHeader},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
@@ -91,8 +93,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		def time.Duration
 	}{
 		{option{"upstream-timeout", "SNAPDASH_UPSTREAM_TIMEOUT", "timeout of one call to the API", false}, &c.UpstreamTimeout, 10 * time.Second},
-		{option{"idle-timeout", "SNAPDASH_IDLE_TIMEOUT", "a session ends after this long without activity", false}, &c.IdleTimeout, 8 * time.Hour},
-		{option{"session-lifetime", "SNAPDASH_SESSION_LIFETIME", "a session ends this long after sign-in", false}, &c.SessionLifetime, 24 * time.Hour},
+		{option{"idle-timeout", "SNAPDASH_IDLE_TIMEOUT", "a session ends after this long without activity", false}, &c.IdleTimeout, web.DefaultIdleTimeout},
+		{option{"session-lifetime", "SNAPDASH_SESSION_LIFETIME", "a session ends this long after sign-in", false}, &c.SessionLifetime, web.DefaultSessionLifetime},
 		{option{"sim-snapshot-delay", "SNAPDASH_SIM_SNAPSHOT_DELAY", "simulator: time for a snapshot to complete", false}, &c.SimSnapshot, 20 * time.Second},
 		{option{"sim-restore-delay", "SNAPDASH_SIM_RESTORE_DELAY", "simulator: time for a restore to finish", false}, &c.SimRestore, 30 * time.Second},
 		{option{"sim-latency", "SNAPDASH_SIM_LATENCY", "simulator: delay added to every answer", false}, &c.SimLatency, 0},

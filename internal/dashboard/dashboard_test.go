@@ -1,4 +1,4 @@
-package handlers
+package dashboard
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -33,12 +32,12 @@ func TestAnnotateReadsTheRecordSparingly(t *testing.T) {
 	}
 	store := &countingStore{Store: fs}
 	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
-	site := &Site{Activity: store, Attributions: &Attributions{}, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }}
+	d := New(Options{Activity: store, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	ctx := context.Background()
-	site.record(ctx, activity.Record{Actor: "alice", Action: activity.Create, ServerID: 1, SnapshotID: 7, Outcome: activity.Started})
-	group := func() views.ServerGroup {
-		g := []views.ServerGroup{{ID: 1, Snapshots: []vpsapi.Snapshot{{ID: 7}}}}
-		site.annotate(ctx, g)
+	d.record(ctx, Action{Actor: "alice", Kind: Create, ServerID: 1, SnapshotID: 7}, Result{}, nil)
+	group := func() Server {
+		g := []Server{{ID: 1, Snapshots: []vpsapi.Snapshot{{ID: 7}}}}
+		d.annotate(ctx, g)
 		return g[0]
 	}
 	for range 10 {
@@ -54,9 +53,9 @@ func TestAnnotateReadsTheRecordSparingly(t *testing.T) {
 	if store.reads != 2 {
 		t.Errorf("after 2 s: %d reads, want 2", store.reads)
 	}
-	site.record(ctx, activity.Record{Actor: "bob", Action: activity.Create, ServerID: 1, SnapshotID: 8, Outcome: activity.Started})
-	g := []views.ServerGroup{{ID: 1, Snapshots: []vpsapi.Snapshot{{ID: 8}}}}
-	site.annotate(ctx, g)
+	d.record(ctx, Action{Actor: "bob", Kind: Create, ServerID: 1, SnapshotID: 8}, Result{}, nil)
+	g := []Server{{ID: 1, Snapshots: []vpsapi.Snapshot{{ID: 8}}}}
+	d.annotate(ctx, g)
 	if g[0].CreatedBy[8].Actor != "bob" {
 		t.Error("an action of this process is not shown at once")
 	}

@@ -1,4 +1,4 @@
-package handlers
+package dashboard
 
 import (
 	"context"
@@ -145,11 +145,12 @@ func onceKey(action string, token vpsapi.Token, formID string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// newFormID is the identity of one rendered form.
-func newFormID() string { return rand.Text() }
+// NewFormID is the identity of one rendered form: a repeat of the same
+// submit carries it, so it reaches VPS.org once.
+func NewFormID() string { return rand.Text() }
 
-// validFormID accepts what newFormID makes.
-func validFormID(s string) bool {
+// ValidFormID accepts what NewFormID makes.
+func ValidFormID(s string) bool {
 	if len(s) < 16 || len(s) > 64 {
 		return false
 	}

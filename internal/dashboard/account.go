@@ -1,0 +1,243 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"sync"
+
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Account is one load of a person's servers and snapshots.
+type Account struct {
+	Servers   []vpsapi.Server   // by name
+	Snapshots []vpsapi.Snapshot // of every server, or of the filter's
+	// LiveServers: the Servers API answered, so statuses are known. Without
+	// it the servers are those seen in the snapshot list, status unknown.
+	LiveServers bool
+}
+
+// Server is one server with its snapshots, newest first, and what Snapdash
+// saw happen to it.
+type Server struct {
+	ID        int64
+	Name      string
+	Status    string // "" when the Servers API is not available
+	Snapshots []vpsapi.Snapshot
+	CreatedBy map[int64]Attribution // snapshots whose creation Snapdash saw
+	// RestoredBy is who started the running restore, and RestoringFrom the
+	// snapshot it reads from, when Snapdash started it.
+	RestoredBy    *Attribution
+	RestoringFrom int64
+}
+
+// Restoring reports a restore in progress.
+func (s Server) Restoring() bool { return s.Status == vpsapi.ServerRestoring }
+
+// Account loads servers and snapshots (of one server when filter is not 0)
+// in parallel. Whether the Servers API exists is decided here, once.
+func (d *Dashboard) Account(ctx context.Context, token vpsapi.Token, filter int64) (Account, error) {
+	var (
+		wg             sync.WaitGroup
+		acc            Account
+		errSrv, errSnp error
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); acc.Servers, errSrv = d.api.ListServers(ctx, token) }()
+	go func() { defer wg.Done(); acc.Snapshots, errSnp = d.api.ListSnapshots(ctx, token, filter) }()
+	wg.Wait()
+	if errSnp != nil {
+		return acc, errSnp
+	}
+	switch {
+	case errSrv == nil:
+		acc.LiveServers = true
+	case errors.Is(errSrv, vpsapi.ErrNotFound):
+		acc.Servers = serversSeenIn(acc.Snapshots)
+	default:
+		return acc, errSrv
+	}
+	slices.SortFunc(acc.Servers, func(a, b vpsapi.Server) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return acc, nil
+}
+
+// Servers lists the person's servers, with or without a Servers API.
+func (d *Dashboard) Servers(ctx context.Context, token vpsapi.Token) ([]vpsapi.Server, error) {
+	servers, err := d.api.ListServers(ctx, token)
+	if errors.Is(err, vpsapi.ErrNotFound) {
+		var snaps []vpsapi.Snapshot
+		if snaps, err = d.api.ListSnapshots(ctx, token, 0); err == nil {
+			servers = serversSeenIn(snaps)
+		}
+	}
+	return servers, err
+}
+
+// Has reports whether the account has server id.
+func (a Account) Has(id int64) bool {
+	return slices.ContainsFunc(a.Servers, func(s vpsapi.Server) bool { return s.ID == id })
+}
+
+// Unfiltered lists every server's snapshots again, after a filter that named
+// no server of the account.
+func (d *Dashboard) Unfiltered(ctx context.Context, token vpsapi.Token, acc Account) (Account, error) {
+	snaps, err := d.api.ListSnapshots(ctx, token, 0)
+	if err != nil {
+		return acc, err
+	}
+	acc.Snapshots = snaps
+	if !acc.LiveServers {
+		acc.Servers = serversSeenIn(snaps)
+	}
+	return acc, nil
+}
+
+// Group puts the account's snapshots under their servers, annotated; with
+// filter set, only that server.
+func (d *Dashboard) Group(ctx context.Context, acc Account, filter int64) []Server {
+	byServer := map[int64][]vpsapi.Snapshot{}
+	for _, s := range acc.Snapshots {
+		byServer[s.Server.ID] = append(byServer[s.Server.ID], s)
+	}
+	out := make([]Server, 0, len(acc.Servers))
+	for _, srv := range acc.Servers {
+		if filter != 0 && srv.ID != filter {
+			continue
+		}
+		status := ""
+		if acc.LiveServers {
+			status = srv.Status
+		}
+		out = append(out, server(srv.ID, srv.Name, status, byServer[srv.ID]))
+	}
+	d.annotate(ctx, out)
+	return out
+}
+
+// Server reads one server and its snapshots: one list call filtered by
+// server_id and one server call, in parallel. Without a Servers API the name
+// comes from the snapshots and the status stays unknown.
+func (d *Dashboard) Server(ctx context.Context, token vpsapi.Token, id int64) (Server, error) {
+	var (
+		wg             sync.WaitGroup
+		srv            vpsapi.Server
+		snaps          []vpsapi.Snapshot
+		errSrv, errSnp error
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); srv, errSrv = d.api.GetServer(ctx, token, id) }()
+	go func() { defer wg.Done(); snaps, errSnp = d.api.ListSnapshots(ctx, token, id) }()
+	wg.Wait()
+	if errSnp != nil {
+		return Server{}, errSnp
+	}
+	switch {
+	case errSrv == nil:
+	case errors.Is(errSrv, vpsapi.ErrNotFound) && len(snaps) > 0:
+		srv = vpsapi.Server{ID: id, Name: snaps[0].Server.Name}
+	default:
+		return Server{}, errSrv
+	}
+	list := []Server{server(id, srv.Name, srv.Status, snaps)}
+	d.annotate(ctx, list)
+	return list[0], nil
+}
+
+// Refresh builds a server from a poll's snapshot list, and reads the server
+// itself only when it must (a restore to follow, or no snapshot to name it):
+// a poll costs one list call, plus one server call while a restore runs.
+func (d *Dashboard) Refresh(ctx context.Context, token vpsapi.Token, id int64, restoring bool, status string) (Server, error) {
+	snaps, err := d.api.ListSnapshots(ctx, token, id)
+	if err != nil {
+		return Server{}, err
+	}
+	name := ""
+	if len(snaps) > 0 {
+		name = snaps[0].Server.Name
+	}
+	if restoring || name == "" {
+		srv, err := d.api.GetServer(ctx, token, id)
+		switch {
+		case err == nil:
+			name, status = srv.Name, srv.Status
+		case errors.Is(err, vpsapi.ErrNotFound) && name != "":
+			status = "" // no Servers API: restore progress cannot be followed
+		default:
+			return Server{}, err
+		}
+	}
+	list := []Server{server(id, name, status, snaps)}
+	d.annotate(ctx, list)
+	return list[0], nil
+}
+
+// FindSnapshot looks a snapshot up by listing (there is no single-snapshot
+// GET): of serverID when known, else of every server.
+func (d *Dashboard) FindSnapshot(ctx context.Context, token vpsapi.Token, serverID, snapshotID int64) (vpsapi.Snapshot, error) {
+	snaps, err := d.api.ListSnapshots(ctx, token, serverID)
+	if err != nil {
+		return vpsapi.Snapshot{}, err
+	}
+	for _, s := range snaps {
+		if s.ID == snapshotID {
+			return s, nil
+		}
+	}
+	if serverID != 0 {
+		// The filter may have been wrong: look everywhere before giving up.
+		return d.FindSnapshot(ctx, token, 0, snapshotID)
+	}
+	return vpsapi.Snapshot{}, &vpsapi.Error{Kind: vpsapi.ErrNotFound, Op: "find snapshot"}
+}
+
+// ServerStatus is a server's status, "" without a Servers API.
+func (d *Dashboard) ServerStatus(ctx context.Context, token vpsapi.Token, id int64) (string, error) {
+	srv, err := d.api.GetServer(ctx, token, id)
+	if errors.Is(err, vpsapi.ErrNotFound) {
+		return "", nil
+	}
+	return srv.Status, err
+}
+
+// HasSnapshotNamed reports whether the server already has a snapshot of that name.
+func (d *Dashboard) HasSnapshotNamed(ctx context.Context, token vpsapi.Token, serverID int64, name string) (bool, error) {
+	snaps, err := d.api.ListSnapshots(ctx, token, serverID)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == name && s.Server.ID == serverID }), nil
+}
+
+// server is one server's data, snapshots newest first.
+func server(id int64, name, status string, snaps []vpsapi.Snapshot) Server {
+	slices.SortFunc(snaps, func(a, b vpsapi.Snapshot) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
+	})
+	return Server{ID: id, Name: name, Status: status, Snapshots: snaps}
+}
+
+func serversSeenIn(snaps []vpsapi.Snapshot) []vpsapi.Server {
+	seen := map[int64]bool{}
+	var out []vpsapi.Server
+	for _, s := range snaps {
+		if !seen[s.Server.ID] {
+			seen[s.Server.ID] = true
+			out = append(out, vpsapi.Server{ID: s.Server.ID, Name: s.Server.Name})
+		}
+	}
+	return out
+}
+
+// CheckToken asks VPS.org whether it accepts token, with one list call.
+func (d *Dashboard) CheckToken(ctx context.Context, token vpsapi.Token) error {
+	_, err := d.api.ListServers(ctx, token)
+	if errors.Is(err, vpsapi.ErrNotFound) {
+		// No Servers API here: check the token with the snapshot list instead.
+		_, err = d.api.ListSnapshots(ctx, token, 0)
+	}
+	return err
+}

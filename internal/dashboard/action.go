@@ -1,0 +1,153 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Kinds of action, as the activity record names them.
+const (
+	Create  = activity.Create
+	Restore = activity.Restore
+	Delete  = activity.Delete
+)
+
+// Action is one create, restore or delete a person submitted.
+type Action struct {
+	Kind   string // Create, Restore or Delete
+	Actor  string // who, for the record: the SSO identity or "token …abcd"
+	Token  vpsapi.Token
+	FormID string // the submitted form's id: a repeat of it reaches VPS.org once
+
+	ServerID     int64
+	ServerName   string
+	SnapshotID   int64  // restore, delete
+	SnapshotName string // the name asked for (create) or the snapshot's
+	Description  string // create
+
+	// AllowDuplicateName: the person was warned the server already has a
+	// snapshot of this name, and submitted it again.
+	AllowDuplicateName bool
+}
+
+// Result is what VPS.org answered an action that went through.
+type Result struct {
+	Created  vpsapi.Created  // create
+	Restored vpsapi.Restored // restore
+}
+
+// ErrNameTaken: the server already has a snapshot of the name asked for;
+// nothing was sent.
+var ErrNameTaken = errors.New("the server already has a snapshot of that name")
+
+// ErrNotSent: a check before the call failed, so nothing reached VPS.org.
+var ErrNotSent = errors.New("nothing was sent to VPS.org")
+
+// notSent wraps why an action stopped before anything was sent to VPS.org.
+type notSent struct{ error }
+
+func (e notSent) Unwrap() error { return e.error }
+
+// Act runs an action: the double-submit guard first (a repeat of the form
+// waits for and gets the first one's outcome), then the call to VPS.org,
+// which runs to its end whatever the browser does, then the record of who
+// did it and how it ended. The error is VPS.org's, the guard's
+// (ErrAlreadySubmitted, ErrClaimUnavailable) or ErrNameTaken; Explain puts
+// any of them in the person's words.
+func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
+	v, err, dup := d.guard.Do(ctx, onceKey(a.Kind, a.Token, a.FormID), func(ctx context.Context) (any, error) {
+		return d.send(ctx, a)
+	})
+	res, _ := v.(Result)
+	var ns notSent
+	if errors.As(err, &ns) {
+		if errors.Is(ns.error, ErrNameTaken) {
+			return res, ns.error
+		}
+		return res, fmt.Errorf("%w: %w", ErrNotSent, ns.error)
+	}
+	if !dup && !errors.Is(err, ErrClaimUnavailable) {
+		d.record(ctx, a, res, err)
+	}
+	if err != nil && !errors.Is(err, ErrAlreadySubmitted) && !errors.Is(err, ErrClaimUnavailable) && errors.Is(err, vpsapi.ErrUnavailable) {
+		d.log.WarnContext(ctx, a.Kind+" failed", "snapshot_id", a.SnapshotID, "server_id", a.ServerID, "error", err)
+	}
+	return res, err
+}
+
+// send makes the one call to VPS.org an action needs.
+func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
+	var res Result
+	var err error
+	switch a.Kind {
+	case Create:
+		// Inside the guard, so a double click gets this same answer.
+		if !a.AllowDuplicateName {
+			taken, err := d.HasSnapshotNamed(ctx, a.Token, a.ServerID, a.SnapshotName)
+			if err != nil || taken {
+				return res, notSent{cmp.Or(err, ErrNameTaken)}
+			}
+		}
+		res.Created, err = d.api.CreateSnapshot(ctx, a.Token, vpsapi.CreateRequest{ServerID: a.ServerID, Name: a.SnapshotName, Description: a.Description})
+	case Restore:
+		res.Restored, err = d.api.RestoreSnapshot(ctx, a.Token, a.SnapshotID)
+	case Delete:
+		err = d.api.DeleteSnapshot(ctx, a.Token, a.SnapshotID)
+	default:
+		err = fmt.Errorf("dashboard: no action %q", a.Kind)
+	}
+	return res, err
+}
+
+// record writes who did what and how it ended, to the log and the activity
+// record, even when the browser has gone.
+func (d *Dashboard) record(ctx context.Context, a Action, res Result, err error) {
+	ctx = context.WithoutCancel(ctx)
+	out, detail := outcome(err)
+	r := activity.Record{
+		Time: d.now().UTC(), Actor: a.Actor, Action: a.Kind,
+		ServerID: a.ServerID, ServerName: cmp.Or(a.ServerName, res.Created.Server.Name, fmt.Sprintf("server %d", a.ServerID)),
+		SnapshotID: cmp.Or(a.SnapshotID, res.Created.ID), SnapshotName: a.SnapshotName,
+		Outcome: out, Detail: cmp.Or(detail, res.Created.Message, res.Restored.Message),
+	}
+	d.log.LogAttrs(ctx, slog.LevelInfo, "activity",
+		slog.String("actor", r.Actor), slog.String("action", r.Action), slog.String("outcome", r.Outcome),
+		slog.Int64("server_id", r.ServerID), slog.String("server", r.ServerName),
+		slog.Int64("snapshot_id", r.SnapshotID), slog.String("snapshot", r.SnapshotName),
+		slog.String("detail", r.Detail))
+	if d.activity == nil {
+		return
+	}
+	if err := d.activity.Add(ctx, r); err != nil {
+		d.log.ErrorContext(ctx, "activity not stored", "error", err)
+	}
+	d.forgetAttributions()
+}
+
+// outcome turns the upstream's answer into an activity outcome and its words.
+func outcome(err error) (string, string) {
+	var ve *vpsapi.Error
+	switch {
+	case err == nil:
+		return activity.Started, ""
+	case errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)):
+		msg := ve.Summary()
+		if msg == "" {
+			msg = ve.Kind.Error()
+		}
+		for f, m := range ve.Fields {
+			if f != "non_field_errors" {
+				msg += " " + f + ": " + m[0]
+			}
+		}
+		return activity.Refused, msg
+	default:
+		return activity.Unknown, "VPS.org did not answer"
+	}
+}

@@ -1,0 +1,68 @@
+// Package dashboard holds Snapdash's use cases: loading a person's servers
+// and snapshots, and acting on them (guard the form, call VPS.org, record
+// who did it and the outcome). It knows VPS.org, the activity record and
+// the double-submit guard; it knows nothing of HTTP, sessions or views.
+package dashboard
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// API is what the dashboard needs of the VPS.org API.
+type API interface {
+	ListSnapshots(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error)
+	ListServers(ctx context.Context, token vpsapi.Token) ([]vpsapi.Server, error)
+	GetServer(ctx context.Context, token vpsapi.Token, id int64) (vpsapi.Server, error)
+	CreateSnapshot(ctx context.Context, token vpsapi.Token, req vpsapi.CreateRequest) (vpsapi.Created, error)
+	RestoreSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) (vpsapi.Restored, error)
+	DeleteSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) error
+}
+
+// Limit is the number of snapshots VPS.org allows per server.
+const Limit = 5
+
+// Dashboard runs the use cases for every signed-in person; each call
+// carries the person's token.
+type Dashboard struct {
+	api      API
+	activity activity.Store // nil: nothing recorded
+	guard    *Once
+	log      *slog.Logger
+	now      func() time.Time
+	recent   attributionCache
+}
+
+// Options are a Dashboard's collaborators. API is required.
+type Options struct {
+	API      API
+	Activity activity.Store   // nil: nothing recorded
+	Claims   Claimer          // the double-submit guard shared by replicas; nil: this process only
+	Log      *slog.Logger     // default: discard
+	Now      func() time.Time // default: time.Now
+}
+
+// New returns a Dashboard.
+func New(o Options) *Dashboard {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	guard := NewOnce(15*time.Minute, 10000, o.Now)
+	if o.Claims != nil {
+		guard.WithClaims(o.Claims)
+	}
+	return &Dashboard{api: o.API, activity: o.Activity, guard: guard, log: o.Log, now: o.Now}
+}
+
+// Now is the dashboard's clock.
+func (d *Dashboard) Now() time.Time { return d.now() }
+
+// Activity is the team's record, nil when none is kept.
+func (d *Dashboard) Activity() activity.Store { return d.activity }

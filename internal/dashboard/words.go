@@ -1,0 +1,132 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Why an action did not happen, or may not have.
+type Why int
+
+// Reasons, from Explain.
+const (
+	Done      Why = iota // no error
+	Repeat               // the same form was already sent: its outcome stands
+	GuardDown            // the double-submit guard's store is down: nothing was sent
+	SignedOut            // VPS.org refused the token: the session must end
+	Gone                 // VPS.org has no such server or snapshot
+	Refused              // VPS.org said no, in its own words
+	NotKnown             // no answer: it may or may not have happened
+	NameTaken            // the server already has a snapshot of that name
+	NotSent              // a check before the call failed: nothing was sent
+)
+
+// Explanation is an action's outcome in the person's words.
+type Explanation struct {
+	Why    Why
+	Text   string
+	Fields map[string]string // VPS.org's words about a create form's fields
+	Status int               // the HTTP status that fits it
+}
+
+// Explain puts an action's error in the person's words. It is the one place
+// that maps VPS.org's and the guard's errors to what people read after an
+// action; Problem does the same for pages.
+func Explain(a Action, err error) Explanation {
+	noun := map[string]string{Create: "the snapshot was started", Restore: "the restore started", Delete: "the snapshot was deleted"}[a.Kind]
+	check := map[string]string{Create: "Check the list before submitting again.", Restore: "Check the server's status before trying again.", Delete: "Check the list before trying again."}[a.Kind]
+	var ve *vpsapi.Error
+	switch {
+	case err == nil:
+		return Explanation{Why: Done, Status: http.StatusOK}
+	case errors.Is(err, ErrAlreadySubmitted):
+		return Explanation{Why: Repeat, Status: http.StatusOK,
+			Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
+	case errors.Is(err, ErrClaimUnavailable):
+		return Explanation{Why: GuardDown, Status: http.StatusServiceUnavailable,
+			Text: "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment."}
+	case errors.Is(err, ErrNameTaken):
+		return Explanation{Why: NameTaken, Status: http.StatusUnprocessableEntity,
+			Text: a.ServerName + " already has a snapshot named " + a.SnapshotName + ". Create snapshot again to make a second one with the same name, or choose another name."}
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		return Explanation{Why: SignedOut, Status: http.StatusUnauthorized}
+	case errors.Is(err, ErrNotSent):
+		return Explanation{Why: NotSent, Status: http.StatusBadGateway,
+			Text: "VPS.org did not answer, so nothing was sent. Try again in a moment."}
+	case errors.Is(err, vpsapi.ErrNotFound):
+		text := map[string]string{
+			Create:  fmt.Sprintf("VPS.org has no server %d on this account any more. It may have been deleted.", a.ServerID),
+			Restore: "The snapshot is no longer there, so nothing was restored.",
+			Delete:  "That snapshot was already deleted.",
+		}[a.Kind]
+		return Explanation{Why: Gone, Status: http.StatusNotFound, Text: text}
+	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
+		return refused(a, ve)
+	default:
+		return Explanation{Why: NotKnown, Status: http.StatusBadGateway,
+			Text: "VPS.org did not answer, so it is not known whether " + noun + ". " + check}
+	}
+}
+
+// refused words VPS.org's own refusal; a create's field errors go to its fields.
+func refused(a Action, ve *vpsapi.Error) Explanation {
+	e := Explanation{Why: Refused, Status: http.StatusUnprocessableEntity}
+	switch a.Kind {
+	case Restore:
+		e.Text = "VPS.org refused the restore: " + ve.Summary()
+	case Delete:
+		e.Text = "VPS.org refused to delete it: " + ve.Summary()
+	default:
+		e.Fields = map[string]string{}
+		for field, msgs := range ve.Fields {
+			if field == "name" || field == "description" {
+				e.Fields[field] = strings.Join(msgs, " ")
+			}
+		}
+		if sum := ve.Summary(); sum != "" {
+			e.Text = "VPS.org refused: " + sum
+		} else if len(e.Fields) == 0 {
+			e.Text = "VPS.org refused the snapshot without saying why."
+		}
+		for field, msgs := range ve.Fields {
+			if field != "name" && field != "description" && field != "non_field_errors" {
+				e.Text += " " + field + ": " + strings.Join(msgs, " ")
+			}
+		}
+	}
+	return e
+}
+
+// PageProblem is what a page says when VPS.org's answer stopped it.
+type PageProblem struct {
+	Status           int
+	Heading, Message string
+}
+
+// Problem puts an error from VPS.org that stopped a page in the person's
+// words; ok is false for any other error.
+func Problem(err error) (p PageProblem, ok bool) {
+	var ve *vpsapi.Error
+	if !errors.As(err, &ve) {
+		return PageProblem{}, false
+	}
+	switch {
+	case errors.Is(err, vpsapi.ErrUnavailable):
+		p = PageProblem{http.StatusBadGateway, "VPS.org is not answering",
+			"Snapdash could not get an answer from the VPS.org API. Your session is fine and nothing was changed by this page; try again in a moment."}
+		if errors.Is(err, context.DeadlineExceeded) {
+			p.Status = http.StatusGatewayTimeout
+			p.Message = "The VPS.org API took too long to answer. Your session is fine; try again in a moment."
+		}
+	case errors.Is(err, vpsapi.ErrNotFound):
+		p = PageProblem{http.StatusNotFound, "Not found", "VPS.org has no such item on your account. It may have been deleted."}
+	default:
+		p = PageProblem{http.StatusBadGateway, "VPS.org refused the request", ve.Summary()}
+	}
+	return p, true
+}
