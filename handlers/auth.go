@@ -15,33 +15,48 @@ type Auth struct {
 	Site *Site
 }
 
+// SignInReason is why the sign-in page is shown (its ?reason=).
+type SignInReason string
+
+// Reasons for the sign-in page: the person's own choice, a refusal, a page
+// that needs a session, and the ways a session ends.
+const (
+	SignedOut       SignInReason = "signed-out"
+	TokenRefused    SignInReason = "refused"
+	SignInRequired  SignInReason = "required"
+	SessionIdle     SignInReason = session.EndedIdle
+	SessionTooOld   SignInReason = session.EndedLifetime
+	SessionIdentity SignInReason = session.EndedIdentity
+	SessionExpired  SignInReason = session.EndedExpired
+)
+
 // signInNotice says why the sign-in page is shown, from ?reason=; anything
 // else says nothing.
-func signInNotice(reason string) string {
+func signInNotice(reason SignInReason) string {
 	switch reason {
-	case "signed-out":
+	case SignedOut:
 		return "You are signed out. Your API token was forgotten."
-	case session.EndedIdle:
+	case SessionIdle:
 		return "Your session ended after a while without activity. Sign in again to continue."
-	case session.EndedExpired:
+	case SessionExpired:
 		return "Your session has ended, perhaps by signing out in another tab. Sign in again to continue."
-	case session.EndedLifetime:
+	case SessionTooOld:
 		return "Your session reached its maximum length. Sign in again to continue."
-	case session.EndedIdentity:
+	case SessionIdentity:
 		return "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended."
-	case "refused":
+	case TokenRefused:
 		return "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token."
-	case "required":
+	case SignInRequired:
 		return "Sign in to see your snapshots."
 	}
 	return ""
 }
 
 // SignInURL is the sign-in page with a reason and the page to come back to.
-func (s *Site) SignInURL(reason, next string) string {
+func (s *Site) SignInURL(reason SignInReason, next string) string {
 	q := url.Values{}
 	if reason != "" {
-		q.Set("reason", reason)
+		q.Set("reason", string(reason))
 	}
 	if next = s.LocalPath(next); next != "/" {
 		q.Set("next", next)
@@ -66,7 +81,7 @@ func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
 		Page:      h.Site.Page(c, "Sign in"),
 		DemoToken: h.Site.DemoToken,
 		Error:     problem,
-		Notice:    signInNotice(c.QueryParam("reason")),
+		Notice:    signInNotice(SignInReason(c.QueryParam("reason"))),
 		Next:      h.Site.LocalPath(c.QueryParam("next")),
 	}
 	return h.Site.Render(c, status, views.SignInPage(d))

@@ -16,5 +16,5 @@ func (h *Auth) SignOut(c echo.Context) error {
 	}
 	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
 	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
-	return navigate(c, h.Site.SignInURL("signed-out", ""))
+	return navigate(c, h.Site.SignInURL(SignedOut, ""))
 }

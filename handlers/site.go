@@ -93,9 +93,9 @@ func (s *Site) Page(c echo.Context, title string) views.Page {
 	// Only a whole page shows the flash region: for an htmx fragment, queued
 	// messages stay queued for the next page.
 	if p.SignedIn && !htmx.Enabled(c.Request()) {
-		for _, f := range st.TakeFlashes() {
-			p.Flashes = append(p.Flashes, views.Flash{Kind: f.Kind, Text: f.Text})
-		}
+		st.TakeFlashes(func(kind, text string) {
+			p.Flashes = append(p.Flashes, views.Flash{Kind: views.FlashKind(kind), Text: text})
+		})
 	}
 	return p
 }

@@ -82,9 +82,9 @@ func (h *Snapshots) Create(c echo.Context) error {
 	switch ex.Why {
 	case dashboard.Done:
 		msg := fmt.Sprintf("Snapshot %s of %s started. %s", res.Created.Name, res.Created.Server.Name, res.Created.Message)
-		return h.done(c, id, views.Flash{Kind: "ok", Text: msg}, false, true, focusRow(res.Created.ID))
+		return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRow(res.Created.ID))
 	case dashboard.Repeat:
-		return h.done(c, id, views.Flash{Kind: "info", Text: ex.Text}, false, true, focusHeading)
+		return h.done(c, id, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, false, true, focusHeading)
 	case dashboard.SignedOut:
 		return err
 	case dashboard.NameTaken:
@@ -126,7 +126,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	if !htmx.Enabled(c.Request()) {
-		st.AddFlash(msg.Kind, msg.Text)
+		st.AddFlash(string(msg.Kind), msg.Text)
 		back := h.Site.URL("/")
 		if c.FormValue("back") == "filtered" {
 			back += "?server_id=" + fmt.Sprint(serverID) // where the form was opened
@@ -136,7 +136,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	srv, err := h.Site.Dash.Server(ctx, st.Token(), serverID)
 	if err != nil {
 		// The action happened; only the refresh failed. Reload the page.
-		st.AddFlash(msg.Kind, msg.Text)
+		st.AddFlash(string(msg.Kind), msg.Text)
 		return navigate(c, h.Site.URL("/"))
 	}
 	g := h.Site.group(srv)

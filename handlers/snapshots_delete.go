@@ -50,9 +50,9 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	switch ex.Why {
 	case dashboard.Done:
 		msg := fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)
-		return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false, focusAfterDelete(cf.SnapshotCreated))
+		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusAfterDelete(cf.SnapshotCreated))
 	case dashboard.Repeat:
-		return h.done(c, cf.ServerID, views.Flash{Kind: "info", Text: ex.Text}, true, false, focusAfterDelete(cf.SnapshotCreated))
+		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, true, false, focusAfterDelete(cf.SnapshotCreated))
 	case dashboard.SignedOut:
 		return err
 	case dashboard.Gone:

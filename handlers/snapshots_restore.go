@@ -109,9 +109,9 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	switch ex.Why {
 	case dashboard.Done:
 		msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Restored.Message)
-		return h.done(c, cf.ServerID, views.Flash{Kind: "ok", Text: msg}, true, false, focusRestoring)
+		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusRestoring)
 	case dashboard.Repeat:
-		return h.done(c, cf.ServerID, views.Flash{Kind: "info", Text: ex.Text}, true, false, focusRestoring)
+		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, true, false, focusRestoring)
 	case dashboard.SignedOut:
 		return err
 	case dashboard.Gone:
@@ -131,6 +131,6 @@ func (h *Snapshots) gone(c echo.Context, err error, msg string) error {
 		return err
 	}
 	st := session.From(c.Request().Context())
-	st.AddFlash("info", msg)
+	st.AddFlash(string(views.FlashInfo), msg)
 	return navigate(c, h.Site.URL("/"))
 }

@@ -16,9 +16,6 @@ import (
 //go:embed htmx-2.0.11.min.js app.css app.js favicon.svg
 var files embed.FS
 
-// HTMX is the name of the vendored htmx build.
-const HTMX = "htmx-2.0.11.min.js"
-
 // Asset is one embedded file.
 type Asset struct {
 	Name        string

@@ -26,9 +26,19 @@ type Page struct {
 
 // Flash is a message shown once.
 type Flash struct {
-	Kind string // ok, error, info
+	Kind FlashKind
 	Text string
 }
+
+// FlashKind is what a message reports: a success, a problem, or news.
+type FlashKind string
+
+// Kinds of message; the value is also its CSS class and how a session stores it.
+const (
+	FlashOK    FlashKind = "ok"
+	FlashError FlashKind = "error"
+	FlashInfo  FlashKind = "info"
+)
 
 // DocumentTitle is the browser tab's title: the page's own, shortened so a
 // long snapshot name still leaves "· Snapdash" in view. It stays within 70
@@ -124,12 +134,12 @@ func BadgeClass(s string) string {
 	return "badge unknown"
 }
 
-func flashClass(kind string) string {
+func flashClass(kind FlashKind) string {
 	switch kind {
-	case "ok", "error":
-		return kind
+	case FlashOK, FlashError:
+		return string(kind)
 	}
-	return "info"
+	return string(FlashInfo)
 }
 
 // htmxConfig keeps htmx within the CSP (no eval, no injected styles or

@@ -144,7 +144,7 @@ func TestCreateRefusals(t *testing.T) {
 
 	_, err := c.CreateSnapshot(ctx, demo, vpsapi.CreateRequest{ServerID: 12345, Name: "bad name!"})
 	var e *vpsapi.Error
-	if !errors.As(err, &e) || !errors.Is(err, vpsapi.ErrRejected) || e.Status != 400 || !strings.Contains(e.FieldErrors("name"), "letters, digits") {
+	if !errors.As(err, &e) || !errors.Is(err, vpsapi.ErrRejected) || e.Status != 400 || !strings.Contains(strings.Join(e.Fields["name"], " "), "letters, digits") {
 		t.Errorf("bad name: %v", err)
 	}
 

@@ -65,11 +65,6 @@ func (e *Error) Summary() string {
 	return strings.Join(parts, " ")
 }
 
-// FieldErrors returns the errors for one field, joined.
-func (e *Error) FieldErrors(field string) string {
-	return strings.Join(e.Fields[field], " ")
-}
-
 // maxErrorBody caps what is read of an error body.
 const maxErrorBody = 64 << 10
 

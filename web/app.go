@@ -1,5 +1,7 @@
-// Package web is the Echo application: routes, middleware, the render and
-// error helpers. Echo types stay in web/ and handlers/.
+// Package web is the Echo shell: the application, its routes and middleware
+// (identity, session, CSRF, security headers, logging, metrics) and the
+// central error handler. It alone imports handlers; Echo types stay in web/
+// and handlers/.
 package web
 
 import (
@@ -10,8 +12,6 @@ import (
 	"net/netip"
 	"strings"
 	"time"
-
-	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/activity"
@@ -72,7 +72,6 @@ type App struct {
 	now      func() time.Time
 	sessions *session.Manager
 	site     *handlers.Site
-	echo     *echo.Echo
 	handler  http.Handler
 }
 
@@ -131,8 +130,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			}),
 		},
 	}
-	a.echo = a.routes(deps)
-	if a.handler, err = compressed(a.echo); err != nil {
+	if a.handler, err = compressed(a.routes(deps)); err != nil {
 		return nil, err
 	}
 	return a, nil

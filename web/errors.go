@@ -9,6 +9,8 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -36,21 +38,9 @@ func (a *App) handleError(err error, c echo.Context) {
 	p := views.Problem{Status: http.StatusInternalServerError, Heading: "Something went wrong",
 		Message: fmt.Sprintf("Snapdash hit an unexpected problem. Nothing was lost; try again. If it keeps happening, give your administrator the reference %s.", reqID)}
 	var he *echo.HTTPError
-	var ve *vpsapi.Error
-	switch {
-	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrUnavailable):
-		p.Status, p.Heading = http.StatusBadGateway, "VPS.org is not answering"
-		p.Message = "Snapdash could not get an answer from the VPS.org API. Your session is fine and nothing was changed by this page; try again in a moment."
-		if errors.Is(err, context.DeadlineExceeded) {
-			p.Status = http.StatusGatewayTimeout
-			p.Message = "The VPS.org API took too long to answer. Your session is fine; try again in a moment."
-		}
-	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrNotFound):
-		p.Status, p.Heading = http.StatusNotFound, "Not found"
-		p.Message = "VPS.org has no such item on your account. It may have been deleted."
-	case errors.As(err, &ve):
-		p.Status, p.Heading = http.StatusBadGateway, "VPS.org refused the request"
-		p.Message = ve.Summary()
+	switch pp, upstream := dashboard.Problem(err); {
+	case upstream:
+		p.Status, p.Heading, p.Message = pp.Status, pp.Heading, pp.Message
 	case errors.As(err, &he):
 		p.Status = he.Code
 		p.Heading = http.StatusText(he.Code)
@@ -96,7 +86,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		// Keep the page; add the message to the flash region (aria-live).
 		htmx.Retarget(c.Response(), "#flashes")
 		htmx.Reswap(c.Response(), "beforeend")
-		comp = views.FlashItems([]views.Flash{{Kind: "error", Text: p.Heading + ": " + p.Message}})
+		comp = views.FlashItems([]views.Flash{{Kind: views.FlashError, Text: p.Heading + ": " + p.Message}})
 	} else {
 		p.Page = a.site.Page(c, p.Heading)
 		comp = views.ErrorPage(p)
@@ -114,7 +104,7 @@ func (a *App) tokenRefused(c echo.Context) {
 	if err := st.SignOut(); err != nil {
 		a.log.ErrorContext(c.Request().Context(), "sign-out after refused token failed", "error", err)
 	}
-	_ = navigate(c, a.site.SignInURL("refused", ""))
+	_ = navigate(c, a.site.SignInURL(handlers.TokenRefused, ""))
 }
 
 // navigate sends the browser to url as a full page (see htmx.Navigate).

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 )
@@ -133,9 +134,9 @@ func (a *App) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if st.SignedIn() {
 			return next(c)
 		}
-		reason := st.Ended()
+		reason := handlers.SignInReason(st.Ended())
 		if reason == "" {
-			reason = "required"
+			reason = handlers.SignInRequired
 		}
 		back := ""
 		if c.Request().Method == http.MethodGet && !htmx.Enabled(c.Request()) {

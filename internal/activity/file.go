@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/snapdash/snapdash/internal/atomicfile"
 )
 
 // FileStore keeps records in one JSON-lines file, oldest first, rewritten
@@ -67,19 +69,7 @@ func (s *FileStore) Add(_ context.Context, r Record) error {
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".activity-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), s.path)
+	return atomicfile.Write(s.path, buf.Bytes())
 }
 
 // Recent returns up to n records, newest first.

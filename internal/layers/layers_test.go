@@ -73,7 +73,7 @@ func TestImportsRunOneWay(t *testing.T) {
 		layer := layerOf(p.ImportPath)
 		for _, imp := range p.Imports {
 			if upward(layer, imp) {
-				t.Errorf("%s (%s) imports %s (%s, above it)", p.ImportPath, layer, imp, layerOf(imp))
+				t.Errorf("%s (%s) imports %s (%s), against the direction of the layers", p.ImportPath, layer, imp, layerOf(imp))
 			}
 			if allowed, ok := onlyFrom[imp]; ok && layer != "cmd" && layer != "e2e" {
 				okay := false

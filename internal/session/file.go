@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/atomicfile"
 )
 
 // FileBackend keeps one file per session in a directory, for one process:
@@ -105,19 +107,7 @@ func (b *FileBackend) writeLocked(id string, data []byte, ttl time.Duration) err
 	buf := make([]byte, 8, 8+len(data))
 	binary.BigEndian.PutUint64(buf, uint64(b.now().Add(ttl).Unix()))
 	buf = append(buf, data...)
-	tmp, err := os.CreateTemp(b.dir, ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return atomicfile.Write(p, buf)
 }
 
 // Delete removes a session; deleting an absent one is not an error.

@@ -50,9 +50,10 @@ func NewManager(store *Store, cfg Config) *Manager {
 	return &Manager{store: store, cfg: cfg}
 }
 
-// Flash is a one-time message shown on the next page.
-type Flash struct {
-	Kind string `json:"k"` // "ok", "error" or "info"
+// flash is a queued one-time message: its kind (the caller's word for it)
+// and text.
+type flash struct {
+	Kind string `json:"k"`
 	Text string `json:"t"`
 }
 
@@ -220,7 +221,7 @@ func (st *State) AddFlash(kind, text string) {
 		return
 	}
 	list := st.peekFlashes()
-	list = append(list, Flash{Kind: kind, Text: text})
+	list = append(list, flash{Kind: kind, Text: text})
 	if len(list) > MaxFlashes {
 		list = list[len(list)-MaxFlashes:]
 	}
@@ -229,23 +230,25 @@ func (st *State) AddFlash(kind, text string) {
 	st.dirty = true
 }
 
-func (st *State) peekFlashes() []Flash {
+func (st *State) peekFlashes() []flash {
 	s, _ := st.sess.Values["flash"].(string)
-	var list []Flash
+	var list []flash
 	if s != "" {
 		_ = json.Unmarshal([]byte(s), &list)
 	}
 	return list
 }
 
-// TakeFlashes returns and clears the queued messages.
-func (st *State) TakeFlashes() []Flash {
+// TakeFlashes hands each queued message to show, oldest first, and clears them.
+func (st *State) TakeFlashes(show func(kind, text string)) {
 	list := st.peekFlashes()
 	if len(list) > 0 {
 		delete(st.sess.Values, "flash")
 		st.dirty = true
 	}
-	return list
+	for _, f := range list {
+		show(f.Kind, f.Text)
+	}
 }
 
 // Save writes pending changes; it is cheap when there are none. A session
