@@ -313,6 +313,9 @@ func openPage(ctx context.Context, base string, sim *simulator.Simulator, token 
 		if err := check(status, err); err != nil {
 			return load, 0, err
 		}
+		if status == http.StatusNoContent {
+			continue // nothing changed: the page keeps its poller, as htmx does
+		}
 		body = string(b)
 	}
 	sleepCtx(ctx, time.Until(deadline))
@@ -377,7 +380,7 @@ func check(status int, err error) error {
 	if err != nil {
 		return err
 	}
-	if status != http.StatusOK {
+	if status != http.StatusOK && status != http.StatusNoContent {
 		return fmt.Errorf("status %d", status)
 	}
 	return nil
