@@ -131,7 +131,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 		if c.FormValue("back") == "filtered" {
 			back += "?server_id=" + fmt.Sprint(serverID) // where the form was opened
 		}
-		return c.Redirect(http.StatusSeeOther, back+"#server-"+fmt.Sprint(serverID))
+		return c.Redirect(http.StatusSeeOther, back+"#"+views.ServerCardID(serverID))
 	}
 	srv, err := h.Site.Dash.Server(ctx, st.Token(), serverID)
 	if err != nil {
@@ -142,7 +142,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	g := h.Site.group(srv)
 	g.Focus = focus(g)
 	g.Outcome = &msg
-	htmx.Retarget(c.Response(), "#server-"+fmt.Sprint(serverID)+"-live")
+	htmx.Retarget(c.Response(), "#"+views.ServerLiveID(serverID))
 	htmx.Reswap(c.Response(), "outerHTML")
 	return h.Site.renderUpdated(c, views.Updated{
 		Group: g, Flashes: []views.Flash{msg}, CloseDialog: closeDialog, ClearForm: clearForm,
