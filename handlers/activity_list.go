@@ -1,13 +1,18 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
+	"slices"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Activity shows the team's record of who did what.
@@ -15,46 +20,69 @@ type Activity struct {
 	Site *Site
 }
 
-// List shows the newest actions on the servers this person's token can see,
-// optionally of one server (?server_id=).
+// List shows the actions on the servers this person's token can see, newest
+// first, a page at a time, filtered by server, person and action from the
+// address (?server_id=&actor=&action=&page=).
 func (h *Activity) List(c echo.Context) error {
+	f, note := readActivityFilter(c)
+	pageNo, err := strconv.Atoi(c.QueryParam("page"))
+	if err != nil || pageNo < 1 {
+		pageNo = 1
+	}
 	ctx := c.Request().Context()
-	token := session.From(ctx).Token()
-	servers, err := h.Site.Dash.Servers(ctx, token)
+	res, err := h.Site.Dash.ActivityOf(ctx, session.From(ctx).Token(), f, pageNo)
 	if err != nil {
-		return err
+		return activityUnavailable(err)
 	}
-	visible := map[int64]bool{}
-	for _, s := range servers {
-		visible[s.ID] = true
-	}
-	filter, ok := parseServerID(c.QueryParam("server_id"))
-	note := ""
-	if !ok || filter != 0 && !visible[filter] {
+	if f.ServerID != 0 && !slices.ContainsFunc(res.Servers, func(s vpsapi.Server) bool { return s.ID == f.ServerID }) {
 		note = "The server in the address is not one of yours, so activity on all your servers is shown."
-		filter = 0
-	}
-	var recs []views.ActivityRow
-	if store := h.Site.Dash.Activity(); store != nil {
-		all, err := store.Recent(ctx, activity.DefaultCap)
-		if err != nil {
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "The activity record cannot be read right now. Try again in a moment.").SetInternal(err)
-		}
-		for _, r := range all {
-			if visible[r.ServerID] && (filter == 0 || r.ServerID == filter) {
-				recs = append(recs, activityRow(r))
-			}
+		f.ServerID = 0
+		if res, err = h.Site.Dash.ActivityOf(ctx, session.From(ctx).Token(), f, pageNo); err != nil {
+			return activityUnavailable(err)
 		}
 	}
 	d := views.ActivityPage{
-		Page:     h.Site.Page(c, "Activity"),
-		Now:      h.Site.Now(),
-		Records:  recs,
-		Servers:  options(servers),
-		FilterID: filter,
-		Note:     note,
+		Page:    h.Site.Page(c, "Activity"),
+		Now:     h.Site.Now(),
+		Servers: options(res.Servers),
+		Actors:  res.Actors,
+		Filter:  views.ActivityFilter{ServerID: f.ServerID, Actor: f.Actor, Action: f.Action},
+		PageNo:  pageNo,
+		More:    res.More,
+		Total:   res.Total,
+		Note:    note,
+	}
+	for _, r := range res.Records {
+		d.Records = append(d.Records, activityRow(r))
 	}
 	return h.Site.Render(c, http.StatusOK, views.ActivityList(d))
+}
+
+// readActivityFilter reads the filter from the address; what is not a
+// filter is dropped, with a note.
+func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
+	var f dashboard.ActivityFilter
+	note := ""
+	id, ok := parseServerID(c.QueryParam("server_id"))
+	if !ok {
+		note = "The server in the address is not one of yours, so activity on all your servers is shown."
+	}
+	f.ServerID = id
+	if a := c.QueryParam("actor"); len(a) <= 256 {
+		f.Actor = a
+	}
+	switch a := c.QueryParam("action"); a {
+	case dashboard.Create, dashboard.Restore, dashboard.Delete:
+		f.Action = a
+	}
+	return f, note
+}
+
+func activityUnavailable(err error) error {
+	if errors.Is(err, dashboard.ErrNoActivity) {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The activity record cannot be read right now. Try again in a moment.").SetInternal(err)
+	}
+	return err
 }
 
 // activityRow puts a record in the activity page's words.
@@ -63,14 +91,7 @@ func activityRow(r activity.Record) views.ActivityRow {
 		Time: r.Time, Actor: r.Actor, What: r.Action, SnapshotName: r.SnapshotName,
 		ServerID: r.ServerID, ServerName: r.ServerName, Outcome: views.OutcomeUnknown, Detail: r.Detail,
 	}
-	switch r.Action {
-	case activity.Create:
-		row.What = "created snapshot"
-	case activity.Restore:
-		row.What = "restored from"
-	case activity.Delete:
-		row.What = "deleted snapshot"
-	}
+	row.What = actionWords(r)
 	switch {
 	case r.Outcome == activity.Started && r.Action == activity.Delete:
 		row.Outcome = views.OutcomeDone
@@ -80,4 +101,18 @@ func activityRow(r activity.Record) views.ActivityRow {
 		row.Outcome = views.OutcomeRefused
 	}
 	return row
+}
+
+// actionWords says what a record's action was, naming the server and the
+// snapshot: "restored web-server-01 from pre-migration-snapshot".
+func actionWords(r activity.Record) string {
+	switch r.Action {
+	case activity.Create:
+		return "created snapshot " + r.SnapshotName + " of " + r.ServerName
+	case activity.Restore:
+		return "restored " + r.ServerName + " from " + r.SnapshotName
+	case activity.Delete:
+		return "deleted snapshot " + r.SnapshotName + " of " + r.ServerName
+	}
+	return r.Action
 }

@@ -201,7 +201,7 @@
   // browsers without JavaScript).
   document.addEventListener("change", function (ev) {
     var select = ev.target;
-    if (select.id === "server_id" && select.form && select.form.classList.contains("filter")) {
+    if (select.tagName === "SELECT" && select.form && select.form.classList.contains("filter")) {
       select.form.submit();
     }
   });

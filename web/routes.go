@@ -73,5 +73,6 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	polls.GET("/servers/:id", frags.Poll)
 	app.GET("/activity", acts.List)
+	app.GET("/activity.csv", acts.CSV)
 	return e
 }

@@ -72,6 +72,7 @@ type testServer struct {
 	captured *syncBuffer // every request URL, response header and body
 	base     string      // the base path, "" at the root
 	metrics  *metrics.Metrics
+	activity activity.Store
 
 	mu     sync.Mutex
 	tokens []string // every token a test signed in with
@@ -161,7 +162,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m}
+	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m, activity: acts}
 	if cfg.DemoToken == "" {
 		// The demo token is public when shown; otherwise it must leak nowhere.
 		ts.tokens = []string{simulator.DemoToken}

@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/session"
+)
+
+// CSV exports the filtered record (the same filters as the page, every
+// page of it) as a spreadsheet-safe CSV file.
+func (h *Activity) CSV(c echo.Context) error {
+	f, _ := readActivityFilter(c)
+	ctx := c.Request().Context()
+	res, err := h.Site.Dash.ActivityOf(ctx, session.From(ctx).Token(), f, 0)
+	if err != nil {
+		return activityUnavailable(err)
+	}
+	h2 := c.Response().Header()
+	h2.Set("Content-Type", "text/csv; charset=utf-8")
+	h2.Set("Content-Disposition", `attachment; filename="snapdash-activity-`+h.Site.Now().UTC().Format("20060102-1504")+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"time (UTC)", "person", "action", "server id", "server", "snapshot id", "snapshot", "outcome", "detail"})
+	for _, r := range res.Records {
+		_ = w.Write(spreadsheetSafe(
+			r.Time.UTC().Format(time.DateTime), r.Actor, r.Action, strconv.FormatInt(r.ServerID, 10), r.ServerName,
+			strconv.FormatInt(r.SnapshotID, 10), r.SnapshotName, r.Outcome, r.Detail,
+		))
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// spreadsheetSafe keeps cells from being read as formulas: a cell starting
+// with = + - @ (or a tab or carriage return) gets a leading apostrophe.
+func spreadsheetSafe(cells ...string) []string {
+	for i, v := range cells {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			cells[i] = "'" + v
+		}
+	}
+	return cells
+}
