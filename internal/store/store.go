@@ -1,0 +1,210 @@
+// Package store is Snapdash's one durable store: SQLite (a file, the default)
+// or PostgreSQL (when replicas share state), through database/sql with pure-Go
+// drivers. It holds sessions (already encrypted by the session package), the
+// activity record and the double-submit claims. Its schema comes from
+// embedded, forward-only migrations, applied under a lock.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	_ "modernc.org/sqlite"             // registers "sqlite"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Engine is the database behind a Store.
+type Engine string
+
+// Engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Store is an open database.
+type Store struct {
+	db     *sql.DB
+	engine Engine
+	now    func() time.Time
+}
+
+// FileName is the SQLite file's name in the data directory.
+const FileName = "snapdash.db"
+
+// Open opens the database that databaseURL names: postgres:// or
+// postgresql:// for PostgreSQL; empty for the SQLite file FileName in
+// dataDir (created 0700, the file 0600). It does not migrate.
+func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
+	s := &Store{now: time.Now}
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://"):
+		db, err := sql.Open("pgx", databaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		s.db, s.engine = db, Postgres
+	case databaseURL == "":
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: data directory: %w", err)
+		}
+		path := filepath.Join(dataDir, FileName)
+		// Create it 0600 before SQLite does (which would use the umask).
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		f.Close()
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		s.db, s.engine = db, SQLite
+	default:
+		return nil, errors.New("store: the database URL must start with postgres:// or postgresql://, or be empty for SQLite")
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(pingCtx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("store: %s does not answer: %w", s.engine, err)
+	}
+	return s, nil
+}
+
+// Engine says which database this is.
+func (s *Store) Engine() Engine { return s.engine }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// q rewrites a query written with ? placeholders for the engine.
+func (s *Store) q(query string) string {
+	if s.engine != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// migrationLock is the PostgreSQL advisory lock key held while migrating.
+const migrationLock = 0x534e4150 // "SNAP"
+
+// Migrate applies the embedded migrations not yet applied, in order, each in
+// its own transaction, under a lock: replicas starting together do not race.
+// It returns the versions it applied.
+func (s *Store) Migrate(ctx context.Context) ([]int, error) {
+	files, err := fs.Glob(migrations, "migrations/"+string(s.engine)+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Close()
+	if s.engine == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+			return nil, fmt.Errorf("store: migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck // released with the connection anyway
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	var applied []int
+	for _, f := range files {
+		base := filepath.Base(f)
+		version, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return applied, fmt.Errorf("store: migration %s has no version number", base)
+		}
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return applied, err
+		}
+		done, err := s.migrateOne(ctx, conn, version, string(body))
+		if err != nil {
+			return applied, fmt.Errorf("store: migration %s: %w", base, err)
+		}
+		if done {
+			applied = append(applied, version)
+		}
+	}
+	return applied, nil
+}
+
+// migrateOne applies one migration unless it is recorded as applied. On
+// SQLite the write transaction starts at once (BEGIN IMMEDIATE), which is the
+// lock there.
+func (s *Store) migrateOne(ctx context.Context, conn *sql.Conn, version int, body string) (bool, error) {
+	begin := "BEGIN"
+	if s.engine == SQLite {
+		begin = "BEGIN IMMEDIATE"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		return false, err
+	}
+	rollback := func(err error) (bool, error) {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return false, err
+	}
+	var n int
+	if err := conn.QueryRowContext(ctx, s.q("SELECT COUNT(*) FROM schema_migrations WHERE version = ?"), version).Scan(&n); err != nil {
+		return rollback(err)
+	}
+	if n > 0 {
+		_, err := conn.ExecContext(ctx, "COMMIT")
+		return false, err
+	}
+	for _, stmt := range strings.Split(body, ";") {
+		if strings.TrimSpace(stmt) == "" {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			return rollback(err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, s.q("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"), version, s.now().Unix()); err != nil {
+		return rollback(err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return rollback(err)
+	}
+	return true, nil
+}
+
+// Version is the newest migration applied, 0 for an empty database.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	err := s.db.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v)
+	return int(v.Int64), err
+}

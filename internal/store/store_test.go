@@ -1,0 +1,244 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store"
+)
+
+// engines opens a fresh, migrated store on SQLite and on a real PostgreSQL.
+func engines(t *testing.T) map[store.Engine]func(t *testing.T) *store.Store {
+	open := func(t *testing.T, url string) *store.Store {
+		t.Helper()
+		s, err := store.Open(context.Background(), url, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if _, err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	var pg *pgtest.Server
+	return map[store.Engine]func(t *testing.T) *store.Store{
+		store.SQLite: func(t *testing.T) *store.Store { return open(t, "") },
+		store.Postgres: func(t *testing.T) *store.Store {
+			if pg == nil {
+				pg = pgtest.Start(t)
+			}
+			return open(t, pg.URL)
+		},
+	}
+}
+
+func TestSessionsNeverReviveADeletedSession(t *testing.T) {
+	for engine, open := range engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			b := open(t).Sessions()
+			ctx := context.Background()
+			if err := b.Update(ctx, "NEVERCREATED", []byte("x"), time.Hour); err != session.ErrNotFound && !isNotFound(err) {
+				t.Errorf("update of a session never created: %v", err)
+			}
+			if _, err := b.Load(ctx, "NEVERCREATED"); err != session.ErrNotFound {
+				t.Errorf("the update created it: %v", err)
+			}
+			if err := b.Create(ctx, "ALIVE", []byte("v1"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Update(ctx, "ALIVE", []byte("v2"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if data, err := b.Load(ctx, "ALIVE"); err != nil || string(data) != "v2" {
+				t.Errorf("after update: %q, %v", data, err)
+			}
+			if n, err := b.Count(); err != nil || n != 1 {
+				t.Errorf("count %d, %v", n, err)
+			}
+			if err := b.Delete(ctx, "ALIVE"); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Update(ctx, "ALIVE", []byte("v3"), time.Hour); !isNotFound(err) {
+				t.Errorf("update after delete: %v, want not found", err)
+			}
+			if _, err := b.Load(ctx, "ALIVE"); err != session.ErrNotFound {
+				t.Errorf("a deleted session came back: %v", err)
+			}
+			if err := b.Create(ctx, "SHORT", []byte("v1"), 50*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
+			if err := b.Update(ctx, "SHORT", []byte("v2"), time.Hour); !isNotFound(err) {
+				t.Errorf("update after expiry: %v, want not found", err)
+			}
+			if n, err := b.Sweep(ctx); err != nil || n != 1 {
+				t.Errorf("sweep removed %d, %v; want the expired one", n, err)
+			}
+		})
+	}
+}
+
+func isNotFound(err error) bool {
+	for e := err; e != nil; {
+		if e == session.ErrNotFound {
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() []error })
+		if !ok {
+			return false
+		}
+		for _, x := range u.Unwrap() {
+			if isNotFound(x) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+func TestActivityNewestFirst(t *testing.T) {
+	for engine, open := range engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			a := open(t).Activity()
+			ctx := context.Background()
+			at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+			for i, name := range []string{"first", "second", "third"} {
+				r := activity.Record{Time: at.Add(time.Duration(i) * time.Minute), Actor: "alice", Action: activity.Create,
+					ServerID: 12345, ServerName: "web-server-01", SnapshotID: int64(800 + i), SnapshotName: name, Outcome: activity.Started, Detail: "ok"}
+				if err := a.Add(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := a.Recent(ctx, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 || got[0].SnapshotName != "third" || got[1].SnapshotName != "second" || !got[0].Time.Equal(at.Add(2*time.Minute)) {
+				t.Errorf("recent: %+v", got)
+			}
+		})
+	}
+}
+
+// Of many replicas claiming one form at once exactly one wins; an expired
+// claim can be taken again.
+func TestClaimsOneWinner(t *testing.T) {
+	for engine, open := range engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			c := open(t).Claims()
+			var mu sync.Mutex
+			wins := 0
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ok, err := c.Claim(context.Background(), "form-1", time.Hour)
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						mu.Lock()
+						wins++
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if wins != 1 {
+				t.Errorf("%d replicas won one form, want 1", wins)
+			}
+			if ok, _ := c.Claim(context.Background(), "short", 30*time.Millisecond); !ok {
+				t.Fatal("a new form was not claimed")
+			}
+			time.Sleep(60 * time.Millisecond)
+			if ok, err := c.Claim(context.Background(), "short", time.Hour); !ok || err != nil {
+				t.Errorf("an expired claim was not taken again: %v", err)
+			}
+		})
+	}
+}
+
+// Migrations run from an empty database once, and two starting together do
+// not race: one applies, the other finds it done.
+func TestMigrateOnceUnderALock(t *testing.T) {
+	pg := (*pgtest.Server)(nil)
+	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			url, dir := "", t.TempDir()
+			if engine == store.Postgres {
+				if pg == nil {
+					pg = pgtest.Start(t)
+				}
+				url = pg.URL
+			}
+			var wg sync.WaitGroup
+			applied := make([][]int, 3)
+			for i := range applied {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					s, err := store.Open(context.Background(), url, dir)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					defer s.Close()
+					if applied[i], err = s.Migrate(context.Background()); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			total := 0
+			for _, a := range applied {
+				total += len(a)
+			}
+			if total != 1 {
+				t.Errorf("migration 1 applied %d times by three starts, want once: %v", total, applied)
+			}
+			s, err := store.Open(context.Background(), url, dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if v, err := s.Version(context.Background()); v != 1 || err != nil {
+				t.Errorf("version %d, %v", v, err)
+			}
+			if again, err := s.Migrate(context.Background()); len(again) != 0 || err != nil {
+				t.Errorf("a second migrate applied %v, %v", again, err)
+			}
+		})
+	}
+}
+
+// The SQLite file and its folder are private to Snapdash.
+func TestSQLiteFileIsPrivate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	s, err := store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, store.FileName): 0o600} {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode().Perm(), want)
+		}
+	}
+	if _, err := store.Open(context.Background(), "mysql://nope", dir); err == nil {
+		t.Error("a database URL of another kind was accepted")
+	}
+}
