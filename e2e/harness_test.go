@@ -22,8 +22,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
-	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
@@ -96,19 +95,12 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend, err := session.NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	acts, err := activity.NewFileStore(t.TempDir(), activity.DefaultCap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.SQLite(t)
 	h, err := web.New(web.Config{
 		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)},
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
 		TrustedProxies: o.trustedProxies, BasePath: o.basePath,
-	}, web.Deps{API: api, Sessions: backend, Activity: acts, Log: log})
+	}, web.Deps{API: api, Sessions: db.Sessions(), Activity: db.Activity(), Claims: db.Claims(), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

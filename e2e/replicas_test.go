@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,7 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/internal/redistest"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -49,11 +52,11 @@ type replica struct {
 	logs    *bytes.Buffer
 }
 
-func startReplica(t *testing.T, apiURL, redisAddr string) *replica {
-	return startReplicaKeys(t, apiURL, redisAddr, "replica-test-key-replica-test-key-0001")
+func startReplica(t *testing.T, apiURL, databaseURL string) *replica {
+	return startReplicaKeys(t, apiURL, databaseURL, "replica-test-key-replica-test-key-0001")
 }
 
-func startReplicaKeys(t *testing.T, apiURL, redisAddr, keys string) *replica {
+func startReplicaKeys(t *testing.T, apiURL, databaseURL, keys string) *replica {
 	t.Helper()
 	bin, err := buildSnapdash()
 	if err != nil {
@@ -63,7 +66,7 @@ func startReplicaKeys(t *testing.T, apiURL, redisAddr, keys string) *replica {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
 		"SNAPDASH_LISTEN="+addr, "SNAPDASH_METRICS_LISTEN="+metricsAddr, "SNAPDASH_API_URL="+apiURL,
-		"SNAPDASH_SESSION_STORE=redis", "SNAPDASH_REDIS_URL=redis://"+redisAddr+"/0",
+		"SNAPDASH_DATABASE_URL="+databaseURL,
 		"SNAPDASH_SESSION_KEYS="+keys,
 		"SNAPDASH_LOG_FORMAT=json", "SNAPDASH_UPSTREAM_TIMEOUT=3s")
 	r := &replica{URL: "http://" + addr, Metrics: "http://" + metricsAddr, logs: &bytes.Buffer{}}
@@ -153,33 +156,31 @@ func (p *person) formID(u string) string {
 	return m[1]
 }
 
-// TestTwoReplicasShareRedis: sessions, activity and the double-submit guard
-// are shared through Redis; Redis going away gives a clear error and loses
-// nothing once it is back.
-func TestTwoReplicasShareRedis(t *testing.T) {
+// TestTwoReplicasSharePostgreSQL: sessions, activity and the double-submit
+// guard are shared through PostgreSQL; PostgreSQL going away gives a clear
+// error and loses nothing once it is back.
+func TestTwoReplicasSharePostgreSQL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
-	rs := redistest.Start(t)
+	pg := pgtest.Start(t)
 	sim := simulator.New(simulator.Options{SnapshotDelay: time.Hour})
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
-	a := startReplica(t, upstream.URL, rs.Addr)
-	b := startReplica(t, upstream.URL, rs.Addr)
+	a := startReplica(t, upstream.URL, pg.URL)
+	b := startReplica(t, upstream.URL, pg.URL)
 	p := newPerson(t)
 
 	// Sign in on one, act on the other.
 	p.signIn(a.URL)
-	// What reaches Redis is encrypted: the token is nowhere in it.
-	_, port, _ := strings.Cut(rs.Addr, ":")
-	keys, err := exec.Command("redis-cli", "-p", port, "--scan").Output()
-	if err != nil || !strings.Contains(string(keys), "snapdash:session:") {
-		t.Fatalf("no session in Redis: %q %v", keys, err)
+	// What reaches the database is encrypted: the token is nowhere in it.
+	stored := sessionRows(t, pg.URL)
+	if len(stored) == 0 {
+		t.Fatal("no session in PostgreSQL")
 	}
-	for _, k := range strings.Fields(string(keys)) {
-		v, _ := exec.Command("redis-cli", "-p", port, "--no-raw", "GET", k).Output()
-		if strings.Contains(string(v), simulator.DemoToken) {
-			t.Errorf("Redis key %s holds the token in clear", k)
+	for _, v := range stored {
+		if strings.Contains(v, simulator.DemoToken) {
+			t.Error("a stored session holds the token in clear")
 		}
 	}
 	if code, body := p.get(b.URL + "/"); code != http.StatusOK || !strings.Contains(body, "web-server-01") {
@@ -220,26 +221,27 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 		t.Error("a token appears in the metrics")
 	}
 
-	// Redis stops answering: a clear error, and the session is still there after.
-	rs.Signal(syscall.SIGSTOP)
+	// PostgreSQL stops: pages say so (503), /readyz fails; once it is back the
+	// same cookie works and the activity is all there.
+	pg.Stop()
 	code, body := p.get(b.URL + "/")
-	rs.Signal(syscall.SIGCONT)
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "session store") {
-		t.Errorf("with Redis away: %d", code)
+		t.Errorf("with PostgreSQL down: %d", code)
 	}
-	if code, _ := p.get(b.URL + "/"); code != http.StatusOK {
-		t.Errorf("after Redis came back: %d, the session was lost", code)
+	if code, _ := p.get(b.URL + "/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with PostgreSQL down: %d", code)
 	}
-	// Redis restarts: sessions and activity survive.
-	rs.Stop(syscall.SIGTERM)
-	rs.Restart()
+	pg.Restart()
 	waitFor(t, func() bool { code, _ := p.get(a.URL + "/"); return code == http.StatusOK })
+	if code, _ := p.get(b.URL + "/"); code != http.StatusOK {
+		t.Errorf("after PostgreSQL came back: %d, the session was lost", code)
+	}
 	if _, acts := p.get(b.URL + "/activity"); !strings.Contains(acts, "on-b") {
-		t.Error("activity lost across a Redis restart")
+		t.Error("activity lost across a PostgreSQL restart")
 	}
 
 	// Key rotation: a replica with a new key put first still opens the session.
-	rotated := startReplicaKeys(t, upstream.URL, rs.Addr, "replica-test-key-NEW-NEW-NEW-NEW-0002,replica-test-key-replica-test-key-0001")
+	rotated := startReplicaKeys(t, upstream.URL, pg.URL, "replica-test-key-NEW-NEW-NEW-NEW-0002,replica-test-key-replica-test-key-0001")
 	if code, _ := p.get(rotated.URL + "/"); code != http.StatusOK {
 		t.Errorf("after a key rotation the session does not open: %d", code)
 	}
@@ -252,4 +254,29 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 	if code, _ := p.get(b.URL + "/"); code != http.StatusSeeOther {
 		t.Errorf("after signing out on A, B still serves the page (%d)", code)
 	}
+}
+
+// sessionRows reads what the database holds for each session.
+func sessionRows(t *testing.T, databaseURL string) []string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT data FROM sessions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(data))
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -176,7 +177,8 @@ func TestSignOutForgetsToken(t *testing.T) {
 }
 
 func TestSessionCookieHoldsOnlyAnID(t *testing.T) {
-	ts := newTestServer(t)
+	dir := t.TempDir()
+	ts := newTestServerWith(t, testSetup{store: storetest.SQLiteIn(t, dir)})
 	b := ts.browser()
 	b.get("/signin")
 	r := b.post("/signin", url.Values{"token": {simulator.DemoToken}})
@@ -196,14 +198,18 @@ func TestSessionCookieHoldsOnlyAnID(t *testing.T) {
 	if !found {
 		t.Fatal("no session cookie set")
 	}
-	// At rest the token is encrypted.
-	files, _ := os.ReadDir(ts.dir)
+	// At rest the token is encrypted: not in the database's files.
+	files, _ := os.ReadDir(dir)
+	if len(files) == 0 {
+		t.Fatal("no database files")
+	}
 	for _, f := range files {
-		data, _ := os.ReadFile(ts.dir + "/" + f.Name())
+		data, _ := os.ReadFile(dir + "/" + f.Name())
 		if strings.Contains(string(data), simulator.DemoToken) {
-			t.Errorf("session file %s holds the token in clear", f.Name())
+			t.Errorf("database file %s holds the token in clear", f.Name())
 		}
 	}
+	_ = ts
 }
 
 func TestIdleTimeoutEndsSession(t *testing.T) {

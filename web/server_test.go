@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,8 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
@@ -68,7 +69,7 @@ type testServer struct {
 	sim      *simulator.Simulator
 	clock    *clock
 	logs     *syncBuffer
-	dir      string
+	db       *store.Store
 	captured *syncBuffer // every request URL, response header and body
 	base     string      // the base path, "" at the root
 	metrics  *metrics.Metrics
@@ -106,7 +107,8 @@ func newBenchServer(b *testing.B, opts ...serverOpt) *testServer {
 // testSetup is what a test server is built from beyond its configuration.
 type testSetup struct {
 	shared   bool                            // coalesce reads (vpsapi.Shared)
-	sessions session.Backend                 // default: a file store in a temp dir
+	store    *store.Store                    // default: SQLite in a temp dir, on the test's clock
+	sessions session.Backend                 // default: the store's
 	upstream func(http.Handler) http.Handler // wraps the simulator, to misbehave
 }
 
@@ -140,21 +142,17 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	fileBackend, err := session.NewFileBackend(dir, clk.Now)
-	if err != nil {
-		t.Fatal(err)
+	db := setup.store
+	if db == nil {
+		db = storetest.SQLiteAt(t, clk.Now)
 	}
-	var backend session.Backend = fileBackend
+	var backend session.Backend = db.Sessions()
 	if setup.sessions != nil {
 		backend = setup.sessions
 	}
-	acts, err := activity.NewFileStore(t.TempDir(), activity.DefaultCap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.CountSessions(fileBackend)
-	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Metrics: m, Log: log, Now: clk.Now}
+	acts := db.Activity()
+	m.CountSessions(db.Sessions())
+	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Claims: db.Claims(), Metrics: m, Log: log, Now: clk.Now}
 	if setup.shared {
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}
@@ -162,7 +160,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, dir: dir, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m, activity: acts}
+	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, db: db, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m, activity: acts}
 	if cfg.DemoToken == "" {
 		// The demo token is public when shown; otherwise it must leak nowhere.
 		ts.tokens = []string{simulator.DemoToken}
@@ -332,10 +330,13 @@ func (b *browser) cookie(name string) *http.Cookie {
 	return nil
 }
 
-// sessions counts the sessions the file store holds.
+// sessions counts the sessions the store holds (not yet expired).
 func (ts *testServer) sessions() int {
-	files, _ := os.ReadDir(ts.dir)
-	return len(files)
+	n, err := ts.db.Sessions().Count()
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return n
 }
 
 // stillSignedIn fails the test unless the session still opens the page.

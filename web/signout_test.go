@@ -8,22 +8,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/internal/redistest"
+	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
 // A create still waiting on VPS.org when the person signs out must not save
-// the session back when it finishes: the old cookie stays signed out, on the
-// file store and on Redis.
+// the session back when it finishes: the old cookie stays signed out, on
+// SQLite and on PostgreSQL.
 func TestSignOutSticksWhileARequestIsInFlight(t *testing.T) {
 	for _, store := range []struct {
 		name     string
 		sessions func(t *testing.T) session.Backend
 	}{
-		{"file", func(*testing.T) session.Backend { return nil }},
-		{"redis", func(t *testing.T) session.Backend {
-			return session.NewRedisBackend(redistest.Start(t).Client(), "snapdash:session:")
+		{"sqlite", func(*testing.T) session.Backend { return nil }},
+		{"postgres", func(t *testing.T) session.Backend {
+			return storetest.Open(t, pgtest.Start(t).URL).Sessions()
 		}},
 	} {
 		t.Run(store.name, func(t *testing.T) {
@@ -60,60 +61,6 @@ func TestSignOutSticksWhileARequestIsInFlight(t *testing.T) {
 			again.client.Jar.SetCookies(u, []*http.Cookie{old})
 			if r := again.get("/"); r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "/signin") {
 				t.Errorf("the old cookie opens a page after sign-out (status %d)", r.StatusCode)
-			}
-		})
-	}
-}
-
-// Update never writes back a session that was deleted or has expired, on
-// either store; Create and Update otherwise keep what they are given.
-func TestBackendsNeverReviveADeletedSession(t *testing.T) {
-	now := time.Now()
-	file, err := session.NewFileBackend(t.TempDir(), func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name    string
-		backend session.Backend
-		expire  func(time.Duration)
-	}{
-		{"file", file, func(d time.Duration) { now = now.Add(d) }},
-		{"redis", session.NewRedisBackend(redistest.Start(t).Client(), "s:"), time.Sleep},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := t.Context()
-			b := tc.backend
-			if err := b.Update(ctx, "NEVERCREATED234", []byte("x"), time.Hour); err != session.ErrNotFound {
-				t.Errorf("update of a session never created: %v, want ErrNotFound", err)
-			}
-			if _, err := b.Load(ctx, "NEVERCREATED234"); err != session.ErrNotFound {
-				t.Errorf("the update created the session: %v", err)
-			}
-			if err := b.Create(ctx, "ALIVE234", []byte("v1"), time.Hour); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Update(ctx, "ALIVE234", []byte("v2"), time.Hour); err != nil {
-				t.Fatal(err)
-			}
-			if data, err := b.Load(ctx, "ALIVE234"); err != nil || string(data) != "v2" {
-				t.Errorf("after update: %q, %v", data, err)
-			}
-			if err := b.Delete(ctx, "ALIVE234"); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Update(ctx, "ALIVE234", []byte("v3"), time.Hour); err != session.ErrNotFound {
-				t.Errorf("update after delete: %v, want ErrNotFound", err)
-			}
-			if _, err := b.Load(ctx, "ALIVE234"); err != session.ErrNotFound {
-				t.Errorf("a deleted session came back: %v", err)
-			}
-			if err := b.Create(ctx, "SHORT234", []byte("v1"), 300*time.Millisecond); err != nil {
-				t.Fatal(err)
-			}
-			tc.expire(500 * time.Millisecond)
-			if err := b.Update(ctx, "SHORT234", []byte("v2"), time.Hour); err != session.ErrNotFound {
-				t.Errorf("update after expiry: %v, want ErrNotFound", err)
 			}
 		})
 	}

@@ -2,13 +2,12 @@ package web_test
 
 import (
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -259,12 +258,8 @@ func TestTokenNeverInResponsesOrLogs(t *testing.T) {
 // each; /readyz also fails while the session store does.
 func TestReadinessCachedAndCoversTheSessionStore(t *testing.T) {
 	var pings atomic.Int32
-	dir := t.TempDir() + "/sessions"
-	store, err := session.NewFileBackend(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := newTestServerWith(t, testSetup{sessions: store, upstream: func(h http.Handler) http.Handler {
+	db := storetest.SQLite(t)
+	ts := newTestServerWith(t, testSetup{store: db, upstream: func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") == "" {
 				pings.Add(1)
@@ -286,7 +281,7 @@ func TestReadinessCachedAndCoversTheSessionStore(t *testing.T) {
 	if n := pings.Load(); n != 2 {
 		t.Errorf("a probe after the answer grew old made %d checks in all, want 2", n)
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	if err := db.Close(); err != nil { // the database goes away
 		t.Fatal(err)
 	}
 	if r := b.get("/readyz"); r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.Body, "session store") {

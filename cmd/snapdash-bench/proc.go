@@ -68,7 +68,7 @@ func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*proc
 	s.cmd.Env = append(os.Environ(),
 		"SNAPDASH_LISTEN=127.0.0.1:"+strconv.Itoa(port),
 		"SNAPDASH_API_URL="+apiURL,
-		"SNAPDASH_SESSION_DIR="+filepath.Join(dir, "sessions"),
+		"SNAPDASH_DATA_DIR="+filepath.Join(dir, "data"),
 		"SNAPDASH_SESSION_KEYS=bench-key-bench-key-bench-key-bench-key",
 		"SNAPDASH_TRUSTED_PROXIES=127.0.0.1/32",
 		"SNAPDASH_LOG_LEVEL=warn",

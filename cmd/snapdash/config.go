@@ -18,8 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/snapdash/snapdash/web"
 )
 
@@ -29,9 +27,8 @@ type config struct {
 	APIURL          string
 	BasePath        string
 	SessionKeys     string
-	SessionStore    string
-	SessionDir      string
-	RedisURL        string
+	DatabaseURL     string
+	DataDir         string
 	TrustedProxies  string
 	UserHeader      string
 	RequireIdentity bool
@@ -76,9 +73,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"api-url", "SNAPDASH_API_URL", "VPS.org API base URL; empty runs the embedded simulator", false}, &c.APIURL, ""},
 		{option{"base-path", "SNAPDASH_BASE_PATH", "URL prefix when mounted below a path by the proxy", false}, &c.BasePath, "/"},
 		{option{"session-keys", "SNAPDASH_SESSION_KEYS", "comma-separated session secrets (32+ characters each), newest first", true}, &c.SessionKeys, ""},
-		{option{"session-store", "SNAPDASH_SESSION_STORE", "session store: file or redis", false}, &c.SessionStore, "file"},
-		{option{"session-dir", "SNAPDASH_SESSION_DIR", "directory of the file session store", false}, &c.SessionDir, defaultSessionDir()},
-		{option{"redis-url", "SNAPDASH_REDIS_URL", "Redis URL for the redis session store", true}, &c.RedisURL, ""},
+		{option{"database-url", "SNAPDASH_DATABASE_URL", "postgres:// URL when replicas share state; empty: SQLite in the data directory", true}, &c.DatabaseURL, ""},
+		{option{"data-dir", "SNAPDASH_DATA_DIR", "directory of the SQLite database", false}, &c.DataDir, defaultDataDir()},
 		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
 		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, web.DefaultUserHeader},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
@@ -138,6 +134,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	for _, r := range retired {
+		if getenv(r.env) != "" {
+			errs = append(errs, fmt.Errorf("%s is no longer read: %s", r.env, r.instead))
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errs[0]
 	}
@@ -161,11 +162,25 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	return c, c.validate()
 }
 
-func defaultSessionDir() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "snapdash", "sessions")
+// defaultDataDir is the user data directory ($XDG_DATA_HOME, or
+// ~/.local/share) with a snapdash folder.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "snapdash")
 	}
-	return filepath.Join(os.TempDir(), "snapdash-sessions")
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "snapdash")
+	}
+	return filepath.Join(os.TempDir(), "snapdash")
+}
+
+// retired are settings Snapdash no longer reads, and what replaces them: a
+// deployment that still sets one is told at start rather than ignored.
+var retired = []struct{ env, instead string }{
+	{"SNAPDASH_SESSION_STORE", "sessions live in the database: SNAPDASH_DATABASE_URL (PostgreSQL), or SQLite in SNAPDASH_DATA_DIR"},
+	{"SNAPDASH_SESSION_DIR", "the SQLite database lives in SNAPDASH_DATA_DIR"},
+	{"SNAPDASH_REDIS_URL", "replicas share state through PostgreSQL: SNAPDASH_DATABASE_URL"},
+	{"SNAPDASH_REDIS_URL_FILE", "replicas share state through PostgreSQL: SNAPDASH_DATABASE_URL_FILE"},
 }
 
 // validate checks every value and derives the parsed ones.
@@ -188,20 +203,13 @@ func (c *config) validate() error {
 	if err := c.parseKeys(); err != nil {
 		return err
 	}
-	switch c.SessionStore {
-	case "file":
-		if c.SessionDir == "" {
-			return errors.New("SNAPDASH_SESSION_DIR must name a directory for the file session store")
+	switch {
+	case c.DatabaseURL == "":
+		if c.DataDir == "" {
+			return errors.New("SNAPDASH_DATA_DIR must name a directory for the SQLite database")
 		}
-	case "redis":
-		if c.RedisURL == "" {
-			return errors.New("SNAPDASH_SESSION_STORE=redis needs SNAPDASH_REDIS_URL (or SNAPDASH_REDIS_URL_FILE), such as redis://redis:6379/0")
-		}
-		if _, err := redis.ParseURL(c.RedisURL); err != nil {
-			return errors.New("SNAPDASH_REDIS_URL is not a Redis URL such as redis://redis:6379/0")
-		}
-	default:
-		return fmt.Errorf("SNAPDASH_SESSION_STORE=%q must be file or redis", c.SessionStore)
+	case !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return errors.New("SNAPDASH_DATABASE_URL must be a PostgreSQL URL such as postgres://snapdash@db:5432/snapdash, or empty for SQLite")
 	}
 	c.proxies = nil
 	for _, s := range strings.Split(c.TrustedProxies, ",") {

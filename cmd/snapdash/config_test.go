@@ -16,7 +16,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Listen != ":8080" || c.APIURL != "" || c.BasePath != "/" || c.SessionStore != "file" ||
+	if c.Listen != ":8080" || c.APIURL != "" || c.BasePath != "/" || c.DatabaseURL != "" || !strings.HasSuffix(c.DataDir, "snapdash") ||
 		c.UserHeader != "X-Forwarded-Email" || c.UpstreamTimeout != 10*time.Second || c.LogLevel != "info" ||
 		c.CoalesceWindow != time.Second || c.RequireIdentity || c.DebugListen != "" {
 		t.Errorf("defaults: %+v", c)
@@ -79,9 +79,10 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"SNAPDASH_API_URL": "admin.vps.org"}, "SNAPDASH_API_URL"},
 		{map[string]string{"SNAPDASH_BASE_PATH": "snapdash"}, "SNAPDASH_BASE_PATH"},
 		{map[string]string{"SNAPDASH_SESSION_KEYS": "short"}, "SNAPDASH_SESSION_KEYS"},
-		{map[string]string{"SNAPDASH_SESSION_STORE": "mysql"}, "SNAPDASH_SESSION_STORE"},
-		{map[string]string{"SNAPDASH_SESSION_STORE": "redis"}, "SNAPDASH_REDIS_URL"},
-		{map[string]string{"SNAPDASH_SESSION_STORE": "redis", "SNAPDASH_REDIS_URL": "http://nope"}, "SNAPDASH_REDIS_URL"},
+		{map[string]string{"SNAPDASH_DATABASE_URL": "mysql://db/snapdash"}, "SNAPDASH_DATABASE_URL"},
+		{map[string]string{"SNAPDASH_SESSION_STORE": "redis"}, "SNAPDASH_SESSION_STORE is no longer read: sessions live in the database"},
+		{map[string]string{"SNAPDASH_SESSION_DIR": "/var/lib/x"}, "SNAPDASH_SESSION_DIR is no longer read"},
+		{map[string]string{"SNAPDASH_REDIS_URL": "redis://redis:6379/0"}, "SNAPDASH_REDIS_URL is no longer read: replicas share state through PostgreSQL"},
 		{map[string]string{"SNAPDASH_REQUIRE_IDENTITY": "yes please"}, "SNAPDASH_REQUIRE_IDENTITY"},
 		{map[string]string{"SNAPDASH_REQUIRE_IDENTITY": "true"}, "SNAPDASH_TRUSTED_PROXIES"},
 		{map[string]string{"SNAPDASH_DEBUG_LISTEN": ":6060"}, "SNAPDASH_DEBUG_LISTEN"},

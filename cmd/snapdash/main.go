@@ -1,5 +1,6 @@
 // Command snapdash runs the Snapdash dashboard, the VPS.org API simulator
-// (snapdash simulator) or a container health check (snapdash healthcheck).
+// (snapdash simulator), the database migrations (snapdash migrate) or a
+// container health check (snapdash healthcheck).
 package main
 
 import (
@@ -14,16 +15,14 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
-	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/claim"
 	"github.com/snapdash/snapdash/internal/metrics"
-	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
@@ -42,6 +41,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			return runSimulator(ctx, args[1:], stderr)
 		case "healthcheck":
 			return runHealthcheck(args[1:], getenv, stderr)
+		case "migrate":
+			return runMigrate(ctx, args[1:], getenv, stderr)
 		}
 	}
 	cfg, err := parseConfig(args, getenv, stderr)
@@ -256,41 +257,82 @@ func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer)
 	return 0
 }
 
-// stores opens the session store the configuration names, with the activity
-// record and the double-submit guard kept in the same place.
+// stores opens and migrates the database: sessions, the activity record and
+// the double-submit guard all live there, shared by every replica on
+// PostgreSQL. Expired sessions are swept from it every few minutes.
 func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, func(), error) {
-	switch cfg.SessionStore {
-	case "redis":
-		opt, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			return web.Deps{}, nil, fmt.Errorf("SNAPDASH_REDIS_URL: %w", err)
-		}
-		// Fail fast while Redis is away: pages then say so instead of hanging.
-		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = 2*time.Second, 2*time.Second, 2*time.Second, 1
-		rdb := redis.NewClient(opt)
-		pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		if err := rdb.Ping(pingCtx).Err(); err != nil {
-			log.Warn("Redis does not answer yet; pages will say so until it does", "addr", opt.Addr, "error", err)
-		}
-		log.Info("sessions and activity in Redis", "addr", opt.Addr, "db", opt.DB)
-		return web.Deps{
-			Sessions: session.NewRedisBackend(rdb, "snapdash:session:"),
-			Activity: activity.NewRedisStore(rdb, "snapdash:activity", activity.DefaultCap),
-			Claims:   claim.NewRedis(rdb, "snapdash:form:"),
-		}, func() { _ = rdb.Close() }, nil
-	default:
-		backend, err := session.NewFileBackend(cfg.SessionDir, nil)
-		if err != nil {
-			return web.Deps{}, nil, err
-		}
-		go backend.SweepEvery(ctx, 10*time.Minute, log)
-		acts, err := activity.NewFileStore(cfg.SessionDir, activity.DefaultCap)
-		if err != nil {
-			return web.Deps{}, nil, err
-		}
-		return web.Deps{Sessions: backend, Activity: acts}, func() {}, nil
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return web.Deps{}, nil, err
 	}
+	sessions := st.Sessions()
+	go sweepSessions(ctx, sessions, 5*time.Minute, log)
+	return web.Deps{Sessions: sessions, Activity: st.Activity(), Claims: st.Claims()}, func() { _ = st.Close() }, nil
+}
+
+// openStore opens the configured database and brings its schema up to date.
+func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		if cfg.DatabaseURL != "" {
+			return nil, fmt.Errorf("SNAPDASH_DATABASE_URL: %w", err)
+		}
+		return nil, fmt.Errorf("SNAPDASH_DATA_DIR: %w", err)
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	where := filepath.Join(cfg.DataDir, store.FileName)
+	if st.Engine() == store.Postgres {
+		where = "PostgreSQL"
+	}
+	log.Info("database ready", "engine", string(st.Engine()), "at", where, "migrations_applied", len(applied))
+	return st, nil
+}
+
+func sweepSessions(ctx context.Context, s store.Sessions, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.Sweep(ctx); err != nil {
+				log.Warn("session sweep failed", "error", err)
+			} else if n > 0 {
+				log.Debug("expired sessions removed", "count", n)
+			}
+		}
+	}
+}
+
+// runMigrate applies the database migrations and exits: for deployments
+// that migrate before starting replicas. Starting Snapdash migrates too.
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "snapdash migrate: configuration:", err)
+		return 2
+	}
+	st, err := openStore(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		fmt.Fprintln(stderr, "snapdash migrate:", err)
+		return 1
+	}
+	defer st.Close()
+	v, err := st.Version(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "snapdash migrate:", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "snapdash migrate: the %s database is at version %d\n", st.Engine(), v)
+	return 0
 }
 
 // serveMetrics serves /metrics on its own listener, so the pages' address

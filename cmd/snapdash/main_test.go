@@ -6,7 +6,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +31,7 @@ func startServe(t *testing.T, args ...string) (string, context.CancelFunc, <-cha
 // startServeLogged is startServe writing its log to logs.
 func startServeLogged(t *testing.T, logs io.Writer, args ...string) (string, context.CancelFunc, <-chan error) {
 	t.Helper()
-	cfg, err := parseConfig(append([]string{"--listen", "127.0.0.1:0", "--session-dir", t.TempDir()}, args...), env(nil), io.Discard)
+	cfg, err := parseConfig(append([]string{"--listen", "127.0.0.1:0", "--data-dir", t.TempDir()}, args...), env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,4 +239,73 @@ func (w *syncWriter) String() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.buf.String()
+}
+
+// The default start keeps its state in the SQLite file of the data directory:
+// a person signed in before a restart is still signed in after it, and the
+// activity record is still there.
+func TestSessionsAndActivitySurviveARestart(t *testing.T) {
+	dir := t.TempDir()
+	keys := "restart-test-key-restart-test-key-0001"
+	args := []string{"--data-dir", dir, "--session-keys", keys}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+	get := func(u string) (int, string) {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	addr, stop, done := startServe(t, args...)
+	_, page := get("http://" + addr + "/signin")
+	m := csrf.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the sign-in page")
+	}
+	resp, err := client.PostForm("http://"+addr+"/signin", url.Values{"_csrf": {m[1]}, "token": {"demo-snapdash-token-2025"}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	_, page = get("http://" + addr + "/snapshots/new?server_id=12348")
+	form := url.Values{"_csrf": {csrf.FindStringSubmatch(page)[1]}, "server_id": {"12348"}, "name": {"before-restart"},
+		"form_id": {regexp.MustCompile(`name="form_id" value="([^"]+)"`).FindStringSubmatch(page)[1]}}
+	if resp, err := client.PostForm("http://"+addr+"/snapshots", form); err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %v %v", resp, err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "snapdash.db")); err != nil {
+		t.Fatalf("no SQLite file in the data directory: %v", err)
+	}
+
+	addr, _, _ = startServe(t, args...) // the same port is not needed: cookies are per host
+	if code, _ := get("http://" + addr + "/"); code != http.StatusOK {
+		t.Fatalf("after a restart the session is gone (%d)", code)
+	}
+	if _, acts := get("http://" + addr + "/activity"); !strings.Contains(acts, "before-restart") {
+		t.Error("after a restart the activity record is gone")
+	}
+}
+
+// snapdash migrate brings the database up to date and says its version.
+func TestMigrateCommand(t *testing.T) {
+	dir := t.TempDir()
+	var out strings.Builder
+	if code := run(context.Background(), []string{"migrate", "--data-dir", dir}, env(nil), &out); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "sqlite database is at version 1") {
+		t.Errorf("output %q", out.String())
+	}
+	if code := run(context.Background(), []string{"migrate"}, env(map[string]string{"SNAPDASH_DATABASE_URL": "postgres://127.0.0.1:1/none?connect_timeout=1"}), &out); code != 1 {
+		t.Errorf("migrate against no PostgreSQL: exit %d", code)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -26,11 +27,7 @@ func (c *countingStore) Recent(ctx context.Context, n int) ([]activity.Record, e
 // Every poll annotates its server; the record is read at most every two
 // seconds, and again at once after an action of this process.
 func TestAnnotateReadsTheRecordSparingly(t *testing.T) {
-	fs, err := activity.NewFileStore(t.TempDir(), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store := &countingStore{Store: fs}
+	store := &countingStore{Store: storetest.SQLite(t).Activity()}
 	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
 	d := New(Options{Activity: store, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	ctx := context.Background()

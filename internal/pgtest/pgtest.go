@@ -23,6 +23,11 @@ import (
 // Server is one PostgreSQL server with its data in a temporary folder.
 type Server struct {
 	URL string // postgres://… of its database, for pgx
+
+	t       testing.TB
+	start   func() *exec.Cmd // the server's command, ready to start
+	cmd     *exec.Cmd
+	logPath string
 }
 
 // bin finds the newest installed PostgreSQL's programs.
@@ -84,46 +89,66 @@ func Start(t testing.TB) *Server {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	cmd := run("postgres", "-D", pgdata, "-k", data, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
-	logFile, _ := os.Create(filepath.Join(data, "server.log"))
+	srv := &Server{
+		URL: "postgres://postgres@" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) + "/postgres?sslmode=disable",
+		t:   t, logPath: filepath.Join(data, "server.log"),
+		start: func() *exec.Cmd {
+			return run("postgres", "-D", pgdata, "-k", data, "-p", strconv.Itoa(port), "-c", "listen_addresses=127.0.0.1",
+				"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+		},
+	}
+	srv.Restart()
+	t.Cleanup(srv.Stop)
+	return srv
+}
+
+// Restart starts the server again (after Stop) on the same data and port,
+// and waits until it accepts queries.
+func (s *Server) Restart() {
+	s.t.Helper()
+	cmd := s.start()
+	logFile, _ := os.OpenFile(s.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("postgres: %v", err)
+		s.t.Fatalf("postgres: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT) // fast shutdown
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		logFile.Close()
-	})
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	url := "postgres://postgres@" + addr + "/postgres?sslmode=disable"
+	logFile.Close()
+	s.cmd = cmd
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		// Accepting connections is not enough: it may still be starting up.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		conn, err := pgx.Connect(ctx, url)
+		conn, err := pgx.Connect(ctx, s.URL)
 		if err == nil {
 			err = conn.Ping(ctx)
 			conn.Close(ctx)
 		}
 		cancel()
 		if err == nil {
-			break
+			return
 		}
 		if time.Now().After(deadline) {
-			out, _ := os.ReadFile(filepath.Join(data, "server.log"))
-			t.Fatalf("postgres did not start on %s: %v\n%s", addr, err, out)
+			out, _ := os.ReadFile(s.logPath)
+			s.t.Fatalf("postgres did not start: %v\n%s", err, out)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return &Server{URL: url}
+}
+
+// Stop shuts the server down (fast shutdown), as an outage would.
+func (s *Server) Stop() {
+	if s.cmd == nil {
+		return
+	}
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	s.cmd = nil
 }

@@ -12,15 +12,13 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 )
 
 // A session saved before sessions were stored as JSON (gob, securecookie's
 // default) still opens: upgrading Snapdash signs nobody out.
 func TestGobSessionStillOpens(t *testing.T) {
-	b, err := session.NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := storetest.SQLite(t).Sessions()
 	k := keys(3)
 	old := securecookie.New(k[0], k[1]) // gob, as before
 	now := time.Now()
@@ -49,10 +47,7 @@ func TestGobSessionStillOpens(t *testing.T) {
 // Numbers come back as int64 and strings as strings: the idle and lifetime
 // checks depend on it.
 func TestSessionValuesKeepTheirTypes(t *testing.T) {
-	b, err := session.NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := storetest.SQLite(t).Sessions()
 	store := session.NewStore(b, time.Hour, keys(4)...)
 	sess := sessions.NewSession(store, "s")
 	sess.Options = &sessions.Options{Path: "/"}
@@ -82,12 +77,9 @@ func TestSessionValuesKeepTheirTypes(t *testing.T) {
 }
 
 // BenchmarkLoadSession is what every request pays to open its session from
-// the file store: cookie check, file read, decryption and decoding.
+// the SQLite store: cookie check, query, decryption and decoding.
 func BenchmarkLoadSession(b *testing.B) {
-	backend, err := session.NewFileBackend(b.TempDir(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	backend := storetest.SQLite(b).Sessions()
 	store := session.NewStore(backend, time.Hour, keys(6)...)
 	sess := sessions.NewSession(store, "s")
 	sess.Options = &sessions.Options{Path: "/"}

@@ -5,11 +5,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 )
 
 func keys(seed byte) [][]byte {
@@ -50,10 +50,7 @@ func roundTrip(t *testing.T, backend session.Backend, write, read [][]byte) (str
 }
 
 func TestKeyRotation(t *testing.T) {
-	b, err := session.NewFileBackend(t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := storetest.SQLite(t).Sessions()
 	old := keys(1)
 	rotated := append(keys(5), old...)
 	if tok, ok := roundTrip(t, b, old, rotated); !ok || tok != "tok-123456" {
@@ -64,41 +61,8 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
-func TestFileBackendExpiresAndSweeps(t *testing.T) {
-	now := time.Now()
-	dir := t.TempDir() + "/sessions"
-	b, err := session.NewFileBackend(dir, func() time.Time { return now })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := b.Create(ctx, "ABCDEF234567", []byte("x"), time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Create(ctx, "ZZZZZZ234567", []byte("y"), time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := b.Load(ctx, "ABCDEF234567"); err != nil || string(got) != "x" {
-		t.Fatalf("load = %q, %v", got, err)
-	}
-	now = now.Add(2 * time.Minute)
-	if n, err := b.Sweep(); err != nil || n != 1 {
-		t.Errorf("sweep removed %d (%v), want 1", n, err)
-	}
-	if n, _ := b.Count(); n != 1 {
-		t.Errorf("%d sessions left, want 1", n)
-	}
-	if _, err := b.Load(ctx, "../../etc/passwd"); err != session.ErrNotFound {
-		t.Errorf("a path-like id was looked up: %v", err)
-	}
-	info, _ := os.Stat(dir)
-	if info.Mode().Perm() != 0o700 {
-		t.Errorf("session dir mode %v, want 0700", info.Mode().Perm())
-	}
-}
-
 func TestForgedCookieGivesNewSession(t *testing.T) {
-	b, _ := session.NewFileBackend(t.TempDir(), nil)
+	b := storetest.SQLite(t).Sessions()
 	m := session.NewManager(session.NewStore(b, time.Hour, keys(1)...), session.Config{Name: "s", Idle: time.Hour, Lifetime: time.Hour})
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.AddCookie(&http.Cookie{Name: "s", Value: "forged-value"})
@@ -111,7 +75,7 @@ func TestForgedCookieGivesNewSession(t *testing.T) {
 func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	b, _ := session.NewFileBackend(t.TempDir(), clock)
+	b := storetest.SQLiteAt(t, clock).Sessions()
 	m := session.NewManager(session.NewStore(b, time.Hour*24, keys(1)...), session.Config{Name: "s", Idle: 10 * time.Minute, Lifetime: 24 * time.Hour, Now: clock})
 	rec := httptest.NewRecorder()
 	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
@@ -146,7 +110,7 @@ func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
 func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	b, _ := session.NewFileBackend(t.TempDir(), clock)
+	b := storetest.SQLiteAt(t, clock).Sessions()
 	m := session.NewManager(session.NewStore(b, 24*time.Hour, keys(1)...), session.Config{Name: "s", Idle: 10 * time.Minute, Lifetime: 25 * time.Minute, Now: clock})
 	rec := httptest.NewRecorder()
 	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
@@ -155,7 +119,7 @@ func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
 	}
 	cookies := rec.Result().Cookies()
 	stored := func() int {
-		if _, err := b.Sweep(); err != nil {
+		if _, err := b.Sweep(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		n, _ := b.Count()
@@ -200,7 +164,7 @@ func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
 func TestActivityRecordedCoarsely(t *testing.T) {
 	now := time.Now()
 	clock := func() time.Time { return now }
-	b, _ := session.NewFileBackend(t.TempDir(), clock)
+	b := storetest.SQLiteAt(t, clock).Sessions()
 	m := session.NewManager(session.NewStore(b, 24*time.Hour, keys(1)...), session.Config{Name: "s", Idle: time.Hour, Lifetime: 24 * time.Hour, Now: clock})
 	rec := httptest.NewRecorder()
 	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")

@@ -87,6 +87,9 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	return s, nil
 }
 
+// SetClock makes the store read time from now, for tests of expiry.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
 // Engine says which database this is.
 func (s *Store) Engine() Engine { return s.engine }
 
