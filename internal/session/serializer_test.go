@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 )
 
@@ -77,9 +78,16 @@ func TestSessionValuesKeepTheirTypes(t *testing.T) {
 }
 
 // BenchmarkLoadSession is what every request pays to open its session from
-// the SQLite store: cookie check, query, decryption and decoding.
+// the store, on SQLite and on PostgreSQL: cookie check, query, decryption and
+// decoding.
 func BenchmarkLoadSession(b *testing.B) {
-	backend := storetest.SQLite(b).Sessions()
+	b.Run("sqlite", func(b *testing.B) { benchmarkLoadSession(b, storetest.SQLite(b).Sessions()) })
+	b.Run("postgres", func(b *testing.B) {
+		benchmarkLoadSession(b, storetest.Open(b, pgtest.Start(b).URL).Sessions())
+	})
+}
+
+func benchmarkLoadSession(b *testing.B, backend session.Backend) {
 	store := session.NewStore(backend, time.Hour, keys(6)...)
 	sess := sessions.NewSession(store, "s")
 	sess.Options = &sessions.Options{Path: "/"}
