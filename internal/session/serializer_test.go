@@ -11,8 +11,8 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
 
-	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 )
 
