@@ -29,6 +29,7 @@ type config struct {
 	SessionKeys     string
 	DatabaseURL     string
 	DataDir         string
+	Retention       string
 	TrustedProxies  string
 	UserHeader      string
 	RequireIdentity bool
@@ -46,6 +47,7 @@ type config struct {
 	CookieSecure    string
 
 	// Parsed by validate.
+	retention  time.Duration
 	keyPairs   [][]byte
 	randomKeys bool
 	proxies    []netip.Prefix
@@ -75,6 +77,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"session-keys", "SNAPDASH_SESSION_KEYS", "comma-separated session secrets (32+ characters each), newest first", true}, &c.SessionKeys, ""},
 		{option{"database-url", "SNAPDASH_DATABASE_URL", "postgres:// URL when replicas share state; empty: SQLite in the data directory", true}, &c.DatabaseURL, ""},
 		{option{"data-dir", "SNAPDASH_DATA_DIR", "directory of the SQLite database", false}, &c.DataDir, defaultDataDir()},
+		{option{"activity-retention", "SNAPDASH_ACTIVITY_RETENTION", "how long activity records are kept, such as 400d or 2160h", false}, &c.Retention, "400d"},
 		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
 		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, web.DefaultUserHeader},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
@@ -233,6 +236,11 @@ func (c *config) validate() error {
 			return fmt.Errorf("SNAPDASH_DEBUG_LISTEN=%q must be a loopback address such as 127.0.0.1:6060: profiles are not for the network", c.DebugListen)
 		}
 	}
+	r, err := parseDays(c.Retention)
+	if err != nil || r < 24*time.Hour {
+		return fmt.Errorf("SNAPDASH_ACTIVITY_RETENTION=%q must be a duration of a day or more, such as 400d or 2160h", c.Retention)
+	}
+	c.retention = r
 	if c.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
 			return fmt.Errorf("SNAPDASH_METRICS_LISTEN=%q is not a host:port address such as 127.0.0.1:9100", c.MetricsListen)
@@ -318,4 +326,16 @@ func (c *config) insecureCookiesWarning() string {
 	}
 	return "cookies will never be marked Secure: SNAPDASH_LISTEN=" + c.Listen +
 		" is reachable from the network, Snapdash serves no TLS itself, and neither SNAPDASH_TRUSTED_PROXIES (to believe an HTTPS proxy's X-Forwarded-Proto) nor SNAPDASH_COOKIE_SECURE=always is set"
+}
+
+// parseDays reads a duration, also in days ("400d").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("bad number of days %q", n)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

@@ -21,6 +21,9 @@ func TestConfigDefaults(t *testing.T) {
 		c.CoalesceWindow != time.Second || c.RequireIdentity || c.DebugListen != "" {
 		t.Errorf("defaults: %+v", c)
 	}
+	if c.retention != 400*24*time.Hour {
+		t.Errorf("activity retention %s, want 400 days", c.retention)
+	}
 	if !c.randomKeys || len(c.keyPairs) != 2 {
 		t.Error("no keys configured should give one random pair")
 	}
@@ -80,6 +83,8 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"SNAPDASH_BASE_PATH": "snapdash"}, "SNAPDASH_BASE_PATH"},
 		{map[string]string{"SNAPDASH_SESSION_KEYS": "short"}, "SNAPDASH_SESSION_KEYS"},
 		{map[string]string{"SNAPDASH_DATABASE_URL": "mysql://db/snapdash"}, "SNAPDASH_DATABASE_URL"},
+		{map[string]string{"SNAPDASH_ACTIVITY_RETENTION": "forever"}, "SNAPDASH_ACTIVITY_RETENTION"},
+		{map[string]string{"SNAPDASH_ACTIVITY_RETENTION": "1h"}, "SNAPDASH_ACTIVITY_RETENTION"},
 		{map[string]string{"SNAPDASH_SESSION_STORE": "redis"}, "SNAPDASH_SESSION_STORE is no longer read: sessions live in the database"},
 		{map[string]string{"SNAPDASH_SESSION_DIR": "/var/lib/x"}, "SNAPDASH_SESSION_DIR is no longer read"},
 		{map[string]string{"SNAPDASH_REDIS_URL": "redis://redis:6379/0"}, "SNAPDASH_REDIS_URL is no longer read: replicas share state through PostgreSQL"},

@@ -267,6 +267,7 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, func(
 	}
 	sessions := st.Sessions()
 	go sweepSessions(ctx, sessions, 5*time.Minute, log)
+	go pruneActivity(ctx, st.Activity(), cfg.retention, time.Hour, log)
 	return web.Deps{Sessions: sessions, Activity: st.Activity(), Claims: st.Claims()}, func() { _ = st.Close() }, nil
 }
 
@@ -305,6 +306,25 @@ func sweepSessions(ctx context.Context, s store.Sessions, every time.Duration, l
 			} else if n > 0 {
 				log.Debug("expired sessions removed", "count", n)
 			}
+		}
+	}
+}
+
+// pruneActivity removes activity records older than the retention, at start
+// and then every so often.
+func pruneActivity(ctx context.Context, a store.Activity, keep, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := a.Prune(ctx, time.Now().Add(-keep)); err != nil && ctx.Err() == nil {
+			log.Warn("activity pruning failed", "error", err)
+		} else if n > 0 {
+			log.Info("activity records past the retention removed", "count", n, "retention", keep.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 	}
 }

@@ -35,12 +35,27 @@ type Record struct {
 	Detail       string    `json:"detail,omitempty"` // the upstream's message
 }
 
-// Store keeps the newest records.
+// Store keeps the record: every action, until it is older than the retention.
 type Store interface {
 	Add(ctx context.Context, r Record) error
 	// Recent returns up to n records, newest first.
 	Recent(ctx context.Context, n int) ([]Record, error)
+	// Query returns the records about servers that match q, newest first:
+	// limit of them from offset (limit 0: all), and how many match in all.
+	Query(ctx context.Context, q Query) (recs []Record, total int, err error)
+	// Actors lists who appears in the records about servers.
+	Actors(ctx context.Context, servers []int64) ([]string, error)
 }
 
-// DefaultCap is how many records a store keeps.
+// Query selects records; zero fields match everything but Servers, which
+// limits the records to those servers (none: no records).
+type Query struct {
+	Servers       []int64
+	ServerID      int64
+	Actor, Action string
+	Offset, Limit int
+}
+
+// DefaultCap is how many of the newest records are read to tell who created
+// which snapshot and who started a running restore.
 const DefaultCap = 1000

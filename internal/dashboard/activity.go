@@ -42,35 +42,23 @@ func (d *Dashboard) ActivityOf(ctx context.Context, token vpsapi.Token, f Activi
 	if d.activity == nil {
 		return out, nil
 	}
-	visible := map[int64]bool{}
+	ids := make([]int64, 0, len(servers))
 	for _, s := range servers {
-		visible[s.ID] = true
+		ids = append(ids, s.ID)
 	}
-	all, err := d.activity.Recent(ctx, activity.DefaultCap)
+	q := activity.Query{Servers: ids, ServerID: f.ServerID, Actor: f.Actor, Action: f.Action}
+	if page > 0 {
+		q.Offset, q.Limit = (page-1)*ActivityPerPage, ActivityPerPage
+	}
+	recs, total, err := d.activity.Query(ctx, q)
 	if err != nil {
 		return out, errors.Join(ErrNoActivity, err)
 	}
-	seen := map[string]bool{}
-	var match []activity.Record
-	for _, r := range all {
-		if !visible[r.ServerID] {
-			continue
-		}
-		if !seen[r.Actor] {
-			seen[r.Actor] = true
-			out.Actors = append(out.Actors, r.Actor)
-		}
-		if (f.ServerID == 0 || r.ServerID == f.ServerID) && (f.Actor == "" || r.Actor == f.Actor) && (f.Action == "" || r.Action == f.Action) {
-			match = append(match, r)
-		}
+	actors, err := d.activity.Actors(ctx, ids)
+	if err != nil {
+		return out, errors.Join(ErrNoActivity, err)
 	}
-	out.Total = len(match)
-	if page <= 0 {
-		out.Records = match
-		return out, nil
-	}
-	start := min((page-1)*ActivityPerPage, len(match))
-	end := min(start+ActivityPerPage, len(match))
-	out.Records, out.More = match[start:end], end < len(match)
+	out.Records, out.Total, out.Actors = recs, total, actors
+	out.More = page > 0 && page*ActivityPerPage < total
 	return out, nil
 }

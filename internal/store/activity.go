@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
@@ -43,4 +44,98 @@ func (a Activity) Recent(ctx context.Context, n int) ([]activity.Record, error) 
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// where is the SQL condition and arguments of q.
+func (a Activity) where(q activity.Query) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(q.Servers)+3)
+	b.WriteString("server_id IN (")
+	for i, id := range q.Servers {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("?")
+		args = append(args, id)
+	}
+	b.WriteString(")")
+	if q.ServerID != 0 {
+		b.WriteString(" AND server_id = ?")
+		args = append(args, q.ServerID)
+	}
+	if q.Actor != "" {
+		b.WriteString(" AND actor = ?")
+		args = append(args, q.Actor)
+	}
+	if q.Action != "" {
+		b.WriteString(" AND action = ?")
+		args = append(args, q.Action)
+	}
+	return b.String(), args
+}
+
+// Query returns a page of the records that match q, and how many match.
+func (a Activity) Query(ctx context.Context, q activity.Query) ([]activity.Record, int, error) {
+	if len(q.Servers) == 0 {
+		return nil, 0, nil
+	}
+	cond, args := a.where(q)
+	var total int
+	if err := a.s.db.QueryRowContext(ctx, a.s.q("SELECT COUNT(*) FROM activity WHERE "+cond), args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	query := "SELECT at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail FROM activity WHERE " +
+		cond + " ORDER BY at DESC, id DESC"
+	if q.Limit > 0 {
+		query += " LIMIT ? OFFSET ?"
+		args = append(args, q.Limit, max(q.Offset, 0))
+	}
+	rows, err := a.s.db.QueryContext(ctx, a.s.q(query), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []activity.Record
+	for rows.Next() {
+		var r activity.Record
+		var at int64
+		if err := rows.Scan(&at, &r.Actor, &r.Action, &r.ServerID, &r.ServerName, &r.SnapshotID, &r.SnapshotName, &r.Outcome, &r.Detail); err != nil {
+			return nil, 0, err
+		}
+		r.Time = time.UnixMilli(at).UTC()
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// Actors lists who appears in the records about servers, by name.
+func (a Activity) Actors(ctx context.Context, servers []int64) ([]string, error) {
+	if len(servers) == 0 {
+		return nil, nil
+	}
+	cond, args := a.where(activity.Query{Servers: servers})
+	rows, err := a.s.db.QueryContext(ctx, a.s.q("SELECT DISTINCT actor FROM activity WHERE "+cond+" ORDER BY actor"), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Prune removes the records older than before, and returns how many.
+func (a Activity) Prune(ctx context.Context, before time.Time) (int, error) {
+	res, err := a.s.db.ExecContext(ctx, a.s.q("DELETE FROM activity WHERE at < ?"), before.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -226,3 +226,53 @@ func TestSQLiteFileIsPrivate(t *testing.T) {
 		t.Error("a database URL of another kind was accepted")
 	}
 }
+
+// The record is queried in the database: only the person's servers, by the
+// filter, a page at a time, with the total; old records are pruned.
+func TestActivityQueryAndPrune(t *testing.T) {
+	for engine, open := range engines(t) {
+		t.Run(string(engine), func(t *testing.T) {
+			a := open(t).Activity()
+			ctx := context.Background()
+			at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+			for i := range 30 {
+				actor, action, server := "alice", activity.Create, int64(1)
+				if i%3 == 0 {
+					actor, action = "bob", activity.Delete
+				}
+				if i%5 == 0 {
+					server = 2
+				}
+				r := activity.Record{Time: at.Add(time.Duration(i) * time.Hour), Actor: actor, Action: action, ServerID: server,
+					ServerName: "s", SnapshotName: "n", Outcome: activity.Started}
+				if err := a.Add(ctx, r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = a.Add(ctx, activity.Record{Time: at, Actor: "mallory", Action: activity.Delete, ServerID: 99, Outcome: activity.Started})
+			recs, total, err := a.Query(ctx, activity.Query{Servers: []int64{1, 2}, Actor: "bob", Limit: 4, Offset: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != 10 || len(recs) != 4 || recs[0].Actor != "bob" || !recs[0].Time.After(recs[3].Time) {
+				t.Errorf("bob's second page: total %d, %d records", total, len(recs))
+			}
+			if _, total, _ := a.Query(ctx, activity.Query{Servers: []int64{1, 2}, ServerID: 2, Action: activity.Create}); total != 4 {
+				t.Errorf("creates on server 2: %d, want 4", total)
+			}
+			if recs, total, _ := a.Query(ctx, activity.Query{}); total != 0 || len(recs) != 0 {
+				t.Error("a query for no servers returned records")
+			}
+			if actors, _ := a.Actors(ctx, []int64{1, 2}); len(actors) != 2 || actors[0] != "alice" || actors[1] != "bob" {
+				t.Errorf("actors %v", actors)
+			}
+			n, err := a.Prune(ctx, at.Add(10*time.Hour))
+			if err != nil || n != 11 {
+				t.Errorf("pruned %d, %v; want the 11 older than 10 h", n, err)
+			}
+			if _, total, _ := a.Query(ctx, activity.Query{Servers: []int64{1, 2}}); total != 20 {
+				t.Errorf("%d left, want 20", total)
+			}
+		})
+	}
+}
