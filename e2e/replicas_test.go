@@ -56,7 +56,7 @@ func startReplica(t *testing.T, apiURL, databaseURL string) *replica {
 	return startReplicaKeys(t, apiURL, databaseURL, "replica-test-key-replica-test-key-0001")
 }
 
-func startReplicaKeys(t *testing.T, apiURL, databaseURL, keys string) *replica {
+func startReplicaKeys(t *testing.T, apiURL, databaseURL, keys string, env ...string) *replica {
 	t.Helper()
 	bin, err := buildSnapdash()
 	if err != nil {
@@ -69,6 +69,7 @@ func startReplicaKeys(t *testing.T, apiURL, databaseURL, keys string) *replica {
 		"SNAPDASH_DATABASE_URL="+databaseURL,
 		"SNAPDASH_SESSION_KEYS="+keys,
 		"SNAPDASH_LOG_FORMAT=json", "SNAPDASH_UPSTREAM_TIMEOUT=3s")
+	cmd.Env = append(cmd.Env, env...)
 	r := &replica{URL: "http://" + addr, Metrics: "http://" + metricsAddr, logs: &bytes.Buffer{}}
 	var mu sync.Mutex
 	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return r.logs.Write(p) })
