@@ -209,7 +209,6 @@ func TestSessionCookieHoldsOnlyAnID(t *testing.T) {
 			t.Errorf("database file %s holds the token in clear", f.Name())
 		}
 	}
-	_ = ts
 }
 
 func TestIdleTimeoutEndsSession(t *testing.T) {

@@ -22,7 +22,10 @@ import (
 
 const preSessionCookie = "snapdash_csrf"
 
-var csrfRefused = echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Snapdash. Reload the page and try again.")
+// csrfRefused is the answer to a request without its session's token.
+func csrfRefused() error {
+	return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Snapdash. Reload the page and try again.")
+}
 
 // csrfToken computes the request's token and leaves it for the handlers
 // (hidden fields and hx-headers).
@@ -48,14 +51,14 @@ func (a *App) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		switch r.Header.Get("Sec-Fetch-Site") {
 		case "same-site", "cross-site":
-			return csrfRefused
+			return csrfRefused()
 		}
 		sent := r.Header.Get("X-CSRF-Token")
 		if sent == "" {
 			sent = r.PostForm.Get("_csrf") // the body only, never the query string
 		}
 		if !a.validCSRF(a.csrfBinding(c), sent) {
-			return csrfRefused
+			return csrfRefused()
 		}
 		return next(c)
 	}
