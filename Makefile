@@ -62,4 +62,4 @@ perf-quick:
 
 # Render and request benchmarks (ns/op, allocs/op).
 bench:
-	go test -run '^$$' -bench . -benchmem ./views/ ./web/ ./web/session/
+	go test -run '^$$' -bench . -benchmem ./views/ ./web/ ./internal/session/
