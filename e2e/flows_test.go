@@ -25,6 +25,8 @@ func TestSignInWrongTokenThenRight(t *testing.T) {
 	if msg := tb.text("#token-error"); !strings.Contains(msg, "refused") {
 		t.Errorf("error shown: %q", msg)
 	}
+	// The token field has focus, to paste again.
+	tb.until(5*time.Second, `document.activeElement.id === "token"`)
 	cookies, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{a.URL}})
 	if err != nil {
 		t.Fatal(err)

@@ -259,20 +259,6 @@ func TestFilterAppliesOnChange(t *testing.T) {
 	tb.untilAfterNavigation(10*time.Second, `location.search === "?server_id=12347"`)
 }
 
-// After a refused token the token field has focus, to paste again.
-func TestRefusedTokenFocusesTheField(t *testing.T) {
-	a := startApp(t)
-	tb := newTab(t, a)
-	tb.allow(`status of 401`)
-	tb.do(
-		chromedp.Navigate(a.URL+"/signin"),
-		chromedp.SendKeys(chromedp.CSS("#token"), "not-my-token"),
-		chromedp.Submit(chromedp.CSS("#token")),
-	)
-	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token-error")))
-	tb.until(5*time.Second, `document.activeElement.id === "token"`)
-}
-
 // longName is 100 characters without a space, the longest name VPS.org takes.
 var longName = strings.Repeat("a1b2c3d4e5", 10)
 

@@ -58,12 +58,8 @@ func startProxy(t *testing.T, upstream string, idp *mockoidc.MockOIDC) string {
 // with args for the way it is deployed.
 func startOAuth2Proxy(t *testing.T, idp *mockoidc.MockOIDC, addr string, args ...string) {
 	t.Helper()
-	bin, err := buildOAuth2Proxy()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := idp.Config()
-	cmd := exec.Command(bin, append([]string{
+	runOAuth2Proxy(t, addr, append([]string{
 		"--http-address=" + addr,
 		"--provider=oidc",
 		"--oidc-issuer-url=" + cfg.Issuer,
@@ -74,31 +70,7 @@ func startOAuth2Proxy(t *testing.T, idp *mockoidc.MockOIDC, addr string, args ..
 		"--email-domain=*",
 		"--skip-provider-button=true",
 		"--code-challenge-method=S256",
-	}, args...)...)
-	logs := &strings.Builder{}
-	var mu sync.Mutex
-	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logs.Write(p) })
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			mu.Lock()
-			t.Logf("oauth2-proxy log:\n%s", logs.String())
-			mu.Unlock()
-		}
-	})
-	for range 100 {
-		if resp, err := http.Get("http://" + addr + "/ping"); err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("oauth2-proxy did not start:\n%s", logs.String())
+	}, args...))
 }
 
 type writerFunc func([]byte) (int, error)

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -12,7 +11,6 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
-	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Activity shows the team's record of who did what.
@@ -34,12 +32,9 @@ func (h *Activity) List(c echo.Context) error {
 	if err != nil {
 		return activityUnavailable(err)
 	}
-	if f.ServerID != 0 && !slices.ContainsFunc(res.Servers, func(s vpsapi.Server) bool { return s.ID == f.ServerID }) {
-		note = "The server in the address is not one of yours, so activity on all your servers is shown."
+	if res.NotYours {
+		note = notYourServer
 		f.ServerID = 0
-		if res, err = h.Site.Dash.ActivityOf(ctx, session.From(ctx).Token(), f, pageNo); err != nil {
-			return activityUnavailable(err)
-		}
 	}
 	d := views.ActivityPage{
 		Page:    h.Site.Page(c, "Activity"),
@@ -58,6 +53,8 @@ func (h *Activity) List(c echo.Context) error {
 	return h.Site.Render(c, http.StatusOK, views.ActivityList(d))
 }
 
+const notYourServer = "The server in the address is not one of yours, so activity on all your servers is shown."
+
 // readActivityFilter reads the filter from the address; what is not a
 // filter is dropped, with a note.
 func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
@@ -65,7 +62,7 @@ func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
 	note := ""
 	id, ok := parseServerID(c.QueryParam("server_id"))
 	if !ok {
-		note = "The server in the address is not one of yours, so activity on all your servers is shown."
+		note = notYourServer
 	}
 	f.ServerID = id
 	if a := c.QueryParam("actor"); len(a) <= 256 {

@@ -9,13 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Pinger checks the upstream answers.
+// Pinger checks that something Snapdash depends on answers.
 type Pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// StorePinger checks the session store answers.
-type StorePinger interface {
 	Ping(ctx context.Context) error
 }
 
@@ -26,7 +21,7 @@ const readyFor = 5 * time.Second
 // Health answers the orchestrator's probes.
 type Health struct {
 	Upstream Pinger
-	Sessions any // checked when it is a StorePinger
+	Sessions Pinger // the session store; nil: not checked
 	Now      func() time.Time
 
 	mu       sync.Mutex
@@ -43,8 +38,8 @@ func (h *Health) Live(c echo.Context) error {
 // Ready is /readyz: the session store and the VPS.org API answer.
 func (h *Health) Ready(c echo.Context) error {
 	ctx := c.Request().Context()
-	if p, ok := h.Sessions.(StorePinger); ok {
-		if err := p.Ping(ctx); err != nil {
+	if h.Sessions != nil {
+		if err := h.Sessions.Ping(ctx); err != nil {
 			return c.String(http.StatusServiceUnavailable, "session store unavailable\n")
 		}
 	}

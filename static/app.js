@@ -189,9 +189,7 @@
     if (!hiddenSince || Date.now() - hiddenSince < staleAfter || !window.htmx) return;
     hiddenSince = 0;
     document.querySelectorAll(".live[data-refresh]").forEach(function (live) {
-      var poller = live.querySelector(".poller");
-      var url = poller ? poller.getAttribute("hx-get") + "&full=1" : live.getAttribute("data-refresh");
-      window.htmx.ajax("GET", url, { target: live, swap: "outerHTML" });
+      window.htmx.ajax("GET", live.getAttribute("data-refresh"), { target: live, swap: "outerHTML" });
     });
   });
 

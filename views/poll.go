@@ -98,6 +98,13 @@ func (p PollSpec) Next() PollSpec {
 	return p
 }
 
+// Refresh is a poll that re-renders the whole card whatever changed, for a
+// tab shown again after a while.
+func (p PollSpec) Refresh() PollSpec {
+	p.Full = true
+	return p
+}
+
 // AfterFailure is the poller after a failed poll: slower (at least the third
 // step), with a note to clear once a poll succeeds.
 func (p PollSpec) AfterFailure() PollSpec {

@@ -140,9 +140,7 @@ func TestSessionIDChangesAtSignIn(t *testing.T) {
 		t.Error("signing in again kept the same session cookie")
 	}
 	// The first session is gone from the store: replaying it gets the sign-in page.
-	other := ts.browser()
-	u, _ := url.Parse(ts.URL)
-	other.client.Jar.SetCookies(u, []*http.Cookie{{Name: "snapdash_session", Value: first}})
+	other := ts.browser().setCookies(&http.Cookie{Name: "snapdash_session", Value: first})
 	if r := other.get("/"); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("the pre-sign-in session still opens the page (status %d)", r.StatusCode)
 	}
@@ -164,9 +162,7 @@ func TestSignOutForgetsToken(t *testing.T) {
 		t.Errorf("%d session files remain after sign-out", n)
 	}
 	// Replaying the old cookie, as a thief would, gets the sign-in page.
-	thief := ts.browser()
-	u, _ := url.Parse(ts.URL)
-	thief.client.Jar.SetCookies(u, []*http.Cookie{old})
+	thief := ts.browser().setCookies(old)
 	if r := thief.get("/"); r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/signin") {
 		t.Errorf("old cookie after sign-out: status %d, location %q", r.StatusCode, r.Header.Get("Location"))
 	}

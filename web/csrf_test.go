@@ -19,9 +19,8 @@ func TestPlantedCSRFCookieForgesNothing(t *testing.T) {
 	form := newForm(b, "12348")
 	form.Set("name", "forged")
 	ts.sim.ResetCalls()
-	u, _ := url.Parse(ts.URL)
 	const planted = "PLANTEDPLANTEDPLANTEDPLANTED2345"
-	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "snapdash_csrf", Value: planted, Path: "/"}})
+	b.setCookies(&http.Cookie{Name: "snapdash_csrf", Value: planted, Path: "/"})
 	form.Set("_csrf", planted)
 	for _, site := range []string{"", "same-site", "none"} {
 		var headers []string

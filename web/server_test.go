@@ -17,7 +17,6 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/store"
@@ -73,7 +72,6 @@ type testServer struct {
 	captured *syncBuffer // every request URL, response header and body
 	base     string      // the base path, "" at the root
 	metrics  *metrics.Metrics
-	activity activity.Store
 
 	mu     sync.Mutex
 	tokens []string // every token a test signed in with
@@ -160,7 +158,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, db: db, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m, activity: acts}
+	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, db: db, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m}
 	if cfg.DemoToken == "" {
 		// The demo token is public when shown; otherwise it must leak nowhere.
 		ts.tokens = []string{simulator.DemoToken}
@@ -318,6 +316,13 @@ func (b *browser) signIn(token string) response {
 		b.ts.t.Fatalf("sign-in with %q answered %d, want 303:\n%s", token, r.StatusCode, r.Body)
 	}
 	return b.follow(strings.TrimPrefix(r.Header.Get("Location"), b.ts.URL))
+}
+
+// setCookies puts cookies in the browser's jar, as a replayed or planted cookie would be.
+func (b *browser) setCookies(cookies ...*http.Cookie) *browser {
+	u, _ := url.Parse(b.ts.URL)
+	b.client.Jar.SetCookies(u, cookies)
+	return b
 }
 
 func (b *browser) cookie(name string) *http.Cookie {

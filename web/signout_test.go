@@ -56,9 +56,7 @@ func TestSignOutSticksWhileARequestIsInFlight(t *testing.T) {
 					t.Error("the create finishing after sign-out set a session cookie")
 				}
 			}
-			again := ts.browser()
-			u, _ := url.Parse(ts.URL)
-			again.client.Jar.SetCookies(u, []*http.Cookie{old})
+			again := ts.browser().setCookies(old)
 			if r := again.get("/"); r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "/signin") {
 				t.Errorf("the old cookie opens a page after sign-out (status %d)", r.StatusCode)
 			}
@@ -87,9 +85,7 @@ func TestOldSessionIDStaysDeleted(t *testing.T) {
 	if b.cookie("snapdash_session").Value == old.Value {
 		t.Fatal("the session ID did not change at sign-in")
 	}
-	u, _ := url.Parse(ts.URL)
-	replay := ts.browser()
-	replay.client.Jar.SetCookies(u, []*http.Cookie{old})
+	replay := ts.browser().setCookies(old)
 	if r := replay.get("/"); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("the ID replaced at sign-in still opens a page (status %d)", r.StatusCode)
 	}

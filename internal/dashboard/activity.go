@@ -3,6 +3,7 @@ package dashboard
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -26,6 +27,9 @@ type ActivityPage struct {
 	Page    int             // 1-based
 	More    bool            // a later page exists
 	Total   int             // records matching the filter
+	// NotYours: the filter named a server the person cannot see; it was
+	// dropped, and the records of all their servers are shown.
+	NotYours bool
 }
 
 // ErrNoActivity: the activity record cannot be read.
@@ -45,6 +49,9 @@ func (d *Dashboard) ActivityOf(ctx context.Context, token vpsapi.Token, f Activi
 	ids := make([]int64, 0, len(servers))
 	for _, s := range servers {
 		ids = append(ids, s.ID)
+	}
+	if f.ServerID != 0 && !slices.Contains(ids, f.ServerID) {
+		f.ServerID, out.NotYours = 0, true
 	}
 	q := activity.Query{Servers: ids, ServerID: f.ServerID, Actor: f.Actor, Action: f.Action}
 	if page > 0 {

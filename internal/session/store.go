@@ -34,6 +34,8 @@ type Backend interface {
 	// ErrNotFound when it does not.
 	Update(ctx context.Context, id string, data []byte, ttl time.Duration) error
 	Delete(ctx context.Context, id string) error
+	// Ping checks that the store answers (for /readyz).
+	Ping(ctx context.Context) error
 }
 
 // Store is a gorilla/sessions Store backed by a Backend.

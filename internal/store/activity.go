@@ -27,8 +27,14 @@ func (a Activity) Add(ctx context.Context, r activity.Record) error {
 
 // Recent returns up to n records, newest first.
 func (a Activity) Recent(ctx context.Context, n int) ([]activity.Record, error) {
-	rows, err := a.s.db.QueryContext(ctx, a.s.q(`SELECT at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail
-		FROM activity ORDER BY at DESC, id DESC LIMIT ?`), n)
+	return a.records(ctx, "SELECT "+recordColumns+" FROM activity ORDER BY at DESC, id DESC LIMIT ?", n)
+}
+
+const recordColumns = "at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail"
+
+// records runs a query of recordColumns and reads its rows.
+func (a Activity) records(ctx context.Context, query string, args ...any) ([]activity.Record, error) {
+	rows, err := a.s.db.QueryContext(ctx, a.s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -84,28 +90,13 @@ func (a Activity) Query(ctx context.Context, q activity.Query) ([]activity.Recor
 	if err := a.s.db.QueryRowContext(ctx, a.s.q("SELECT COUNT(*) FROM activity WHERE "+cond), args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	query := "SELECT at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail FROM activity WHERE " +
-		cond + " ORDER BY at DESC, id DESC"
+	query := "SELECT " + recordColumns + " FROM activity WHERE " + cond + " ORDER BY at DESC, id DESC"
 	if q.Limit > 0 {
 		query += " LIMIT ? OFFSET ?"
 		args = append(args, q.Limit, max(q.Offset, 0))
 	}
-	rows, err := a.s.db.QueryContext(ctx, a.s.q(query), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []activity.Record
-	for rows.Next() {
-		var r activity.Record
-		var at int64
-		if err := rows.Scan(&at, &r.Actor, &r.Action, &r.ServerID, &r.ServerName, &r.SnapshotID, &r.SnapshotName, &r.Outcome, &r.Detail); err != nil {
-			return nil, 0, err
-		}
-		r.Time = time.UnixMilli(at).UTC()
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	recs, err := a.records(ctx, query, args...)
+	return recs, total, err
 }
 
 // Actors lists who appears in the records about servers, by name.

@@ -13,31 +13,14 @@ import (
 	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 )
 
 // engines opens a fresh, migrated store on SQLite and on a real PostgreSQL.
 func engines(t *testing.T) map[store.Engine]func(t *testing.T) *store.Store {
-	open := func(t *testing.T, url string) *store.Store {
-		t.Helper()
-		s, err := store.Open(context.Background(), url, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		if _, err := s.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	var pg *pgtest.Server
 	return map[store.Engine]func(t *testing.T) *store.Store{
-		store.SQLite: func(t *testing.T) *store.Store { return open(t, "") },
-		store.Postgres: func(t *testing.T) *store.Store {
-			if pg == nil {
-				pg = pgtest.Start(t)
-			}
-			return open(t, pg.URL)
-		},
+		store.SQLite:   func(t *testing.T) *store.Store { return storetest.SQLite(t) },
+		store.Postgres: func(t *testing.T) *store.Store { return storetest.Open(t, pgtest.Start(t).URL) },
 	}
 }
 

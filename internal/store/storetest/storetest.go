@@ -17,7 +17,18 @@ func SQLite(t testing.TB) *store.Store { return Open(t, "") }
 // temporary folder), closed when the test ends.
 func Open(t testing.TB, databaseURL string) *store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), databaseURL, t.TempDir())
+	return open(t, databaseURL, t.TempDir())
+}
+
+// SQLiteIn is a fresh, migrated SQLite store in dir, for tests that read its files.
+func SQLiteIn(t testing.TB, dir string) *store.Store {
+	t.Helper()
+	return open(t, "", dir)
+}
+
+func open(t testing.TB, databaseURL, dir string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), databaseURL, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,19 +43,5 @@ func Open(t testing.TB, databaseURL string) *store.Store {
 func SQLiteAt(t testing.TB, now func() time.Time) *store.Store {
 	s := SQLite(t)
 	s.SetClock(now)
-	return s
-}
-
-// SQLiteIn is a fresh, migrated SQLite store in dir, for tests that read its files.
-func SQLiteIn(t testing.TB, dir string) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), "", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	return s
 }
