@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,6 +54,19 @@ func signInNotice(reason SignInReason) string {
 	return ""
 }
 
+// stoppedNotice says how many jobs a sign-out stopped, from ?stopped=;
+// anything but a small positive number says nothing.
+func stoppedNotice(reason, stopped string) string {
+	n, err := strconv.Atoi(stopped)
+	if SignInReason(reason) != SignedOut || err != nil || n < 1 || n > 1000 {
+		return ""
+	}
+	if n == 1 {
+		return " 1 job following one of your actions was stopped; the activity page shows it as “stopped: signed out”."
+	}
+	return fmt.Sprintf(" %d jobs following your actions were stopped; the activity page shows them as “stopped: signed out”.", n)
+}
+
 // SignInURL is the sign-in page with a reason and the page to come back to.
 func (s *Site) SignInURL(reason SignInReason, next string) string {
 	q := url.Values{}
@@ -81,7 +96,7 @@ func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
 		Page:      h.Site.Page(c, "Sign in"),
 		DemoToken: h.Site.DemoToken,
 		Error:     problem,
-		Notice:    signInNotice(SignInReason(c.QueryParam("reason"))),
+		Notice:    signInNotice(SignInReason(c.QueryParam("reason"))) + stoppedNotice(c.QueryParam("reason"), c.QueryParam("stopped")),
 		Next:      h.Site.LocalPath(c.QueryParam("next")),
 	}
 	return h.Site.Render(c, status, views.SignInPage(d))

@@ -2,19 +2,40 @@ package handlers
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/session"
 )
 
-// SignOut deletes the server-side session, token included.
+// SignOut deletes the server-side session, token included, and stops the
+// jobs following the person's actions, erasing their copies of the token.
 func (h *Auth) SignOut(c echo.Context) error {
-	st := session.From(c.Request().Context())
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	id := st.ID()
+	unavailable := func(err error) error {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its database right now, so you are NOT signed out yet. Try again in a moment.").SetInternal(err)
+	}
+	stopped, err := h.Site.Dash.StopJobs(ctx, id)
+	if err != nil {
+		return unavailable(err)
+	}
 	if err := st.SignOut(); err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its session store right now, so you are NOT signed out yet. Try again in a moment.").SetInternal(err)
+		return unavailable(err)
+	}
+	// A job started by a request that was still running is stopped too.
+	if more, err := h.Site.Dash.StopJobs(ctx, id); err != nil {
+		h.Site.Log.ErrorContext(ctx, "jobs started during the sign-out were not stopped", "error", err)
+	} else {
+		stopped += more
 	}
 	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
 	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
-	return navigate(c, h.Site.SignInURL(SignedOut, ""))
+	u := h.Site.SignInURL(SignedOut, "")
+	if stopped > 0 {
+		u += "&stopped=" + strconv.Itoa(stopped)
+	}
+	return navigate(c, u)
 }

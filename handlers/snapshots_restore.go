@@ -102,6 +102,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	}
 	a := dashboard.Action{
 		Kind: dashboard.Restore, Actor: actor(st), Token: st.Token(), FormID: formID,
+		Session:  st.ID(),
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 	}
 	res, err := h.Site.Dash.Act(ctx, a)

@@ -12,9 +12,6 @@ import (
 // The poll URL carries what the page showed at its last refresh, so a poll
 // can tell what changed. It is written and read here only.
 
-// backoff is the polling schedule: fast at first, then slower while nothing changes.
-var backoff = []time.Duration{2 * time.Second, 2 * time.Second, 3 * time.Second, 5 * time.Second, 8 * time.Second, 12 * time.Second, 15 * time.Second}
-
 // PollSpec is what the next poll of a server compares against: in-progress
 // ids, the restore flag, the last status and how many polls saw no change.
 type PollSpec struct {
@@ -30,7 +27,7 @@ type PollSpec struct {
 
 // Interval is how long to wait before the next poll.
 func (p PollSpec) Interval() time.Duration {
-	return backoff[min(max(p.After, 0), len(backoff)-1)]
+	return vpsapi.Pace(p.After)
 }
 
 // URL is the poll address, carrying the state to compare against.
@@ -54,7 +51,7 @@ func (p PollSpec) URL() string {
 	}
 	// Past the slowest pace the count no longer matters: the same URL lets an
 	// unchanged poll at that pace leave the page exactly as it is.
-	q.Set("n", strconv.Itoa(min(max(p.After, 0), len(backoff)-1)))
+	q.Set("n", strconv.Itoa(min(max(p.After, 0), vpsapi.PaceSteps-1)))
 	if p.Full {
 		q.Set("full", "1")
 	}
@@ -85,7 +82,7 @@ func ParsePoll(base string, id int64, q url.Values) PollSpec {
 		p.Status = st
 	}
 	if n, err := strconv.Atoi(q.Get("n")); err == nil && n >= 0 {
-		p.After = min(n, len(backoff)-1)
+		p.After = min(n, vpsapi.PaceSteps-1)
 	}
 	return p
 }
@@ -93,7 +90,7 @@ func ParsePoll(base string, id int64, q url.Values) PollSpec {
 // Next is the poller after a poll that saw no change: one step slower, and
 // any failed poll's note cleared.
 func (p PollSpec) Next() PollSpec {
-	p.After = min(p.After+1, len(backoff)-1)
+	p.After = min(p.After+1, vpsapi.PaceSteps-1)
 	p.Retry, p.Full = false, false
 	return p
 }
@@ -108,7 +105,7 @@ func (p PollSpec) Refresh() PollSpec {
 // AfterFailure is the poller after a failed poll: slower (at least the third
 // step), with a note to clear once a poll succeeds.
 func (p PollSpec) AfterFailure() PollSpec {
-	p.After = min(max(p.After+1, 2), len(backoff)-1)
+	p.After = min(max(p.After+1, 2), vpsapi.PaceSteps-1)
 	p.Retry, p.Full = true, false
 	return p
 }

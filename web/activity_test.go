@@ -20,7 +20,7 @@ func (ts *testServer) record(t *testing.T, recs ...activity.Record) {
 		if r.Time.IsZero() {
 			r.Time = ts.clock.Now()
 		}
-		if err := ts.db.Activity().Add(context.Background(), r); err != nil {
+		if _, err := ts.db.Activity().Add(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
 	}

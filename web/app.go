@@ -16,6 +16,7 @@ import (
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
@@ -59,6 +60,7 @@ type Deps struct {
 	Sessions session.Backend
 	Activity activity.Store    // nil: nothing recorded
 	Claims   dashboard.Claimer // shared double-submit guard across replicas; nil: this process only
+	Jobs     *jobs.Runner      // follows accepted actions to their end; nil: not followed
 	Metrics  *metrics.Metrics  // nil: nothing measured; served on its own listener by cmd
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
@@ -126,7 +128,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log,
 			Dash: dashboard.New(dashboard.Options{
-				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Log: deps.Log, Now: deps.Now,
+				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Log: deps.Log, Now: deps.Now,
 			}),
 		},
 	}
@@ -135,6 +137,9 @@ func New(cfg Config, deps Deps) (*App, error) {
 	}
 	return a, nil
 }
+
+// Follower checks on the actions jobs follow: give it to the job runner's Start.
+func (a *App) Follower() jobs.Follower { return a.site.Dash }
 
 // ServeHTTP serves one request.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }

@@ -100,9 +100,14 @@ func (a *App) handleError(err error, c echo.Context) {
 // tokenRefused ends a session whose token VPS.org no longer accepts.
 func (a *App) tokenRefused(c echo.Context) {
 	st := session.From(c.Request().Context())
-	a.log.InfoContext(c.Request().Context(), "upstream refused token; signing out", "token", st.Token())
+	ctx := c.Request().Context()
+	a.log.InfoContext(ctx, "upstream refused token; signing out", "token", st.Token())
+	id := st.ID()
 	if err := st.SignOut(); err != nil {
-		a.log.ErrorContext(c.Request().Context(), "sign-out after refused token failed", "error", err)
+		a.log.ErrorContext(ctx, "sign-out after refused token failed", "error", err)
+	}
+	if _, err := a.site.Dash.StopJobs(ctx, id); err != nil {
+		a.log.ErrorContext(ctx, "jobs of a refused token were not stopped", "error", err)
 	}
 	_ = navigate(c, a.site.SignInURL(handlers.TokenRefused, ""))
 }

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/web"
 )
 
@@ -42,6 +43,7 @@ type config struct {
 	SimRestore      time.Duration
 	SimLatency      time.Duration
 	CoalesceWindow  time.Duration
+	FollowLimit     time.Duration
 	DebugListen     string
 	MetricsListen   string
 	CookieSecure    string
@@ -97,6 +99,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"sim-snapshot-delay", "SNAPDASH_SIM_SNAPSHOT_DELAY", "simulator: time for a snapshot to complete", false}, &c.SimSnapshot, 20 * time.Second},
 		{option{"sim-restore-delay", "SNAPDASH_SIM_RESTORE_DELAY", "simulator: time for a restore to finish", false}, &c.SimRestore, 30 * time.Second},
 		{option{"sim-latency", "SNAPDASH_SIM_LATENCY", "simulator: delay added to every answer", false}, &c.SimLatency, 0},
+		{option{"follow-limit", "SNAPDASH_FOLLOW_LIMIT", "how long a job follows a create or restore before recording it as still running", false}, &c.FollowLimit, jobs.DefaultFollowLimit},
 		{option{"coalesce-window", "SNAPDASH_COALESCE_WINDOW", "how long one person's identical reads share an upstream answer; 0 turns sharing off", false}, &c.CoalesceWindow, time.Second},
 	}
 	var errs []error
@@ -241,6 +244,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("SNAPDASH_ACTIVITY_RETENTION=%q must be a duration of a day or more, such as 400d or 2160h", c.Retention)
 	}
 	c.retention = r
+	if c.FollowLimit < time.Minute {
+		return fmt.Errorf("SNAPDASH_FOLLOW_LIMIT=%s must be a minute or more, such as 1h", c.FollowLimit)
+	}
 	if c.MetricsListen != "" {
 		if _, _, err := net.SplitHostPort(c.MetricsListen); err != nil {
 			return fmt.Errorf("SNAPDASH_METRICS_LISTEN=%q is not a host:port address such as 127.0.0.1:9100", c.MetricsListen)

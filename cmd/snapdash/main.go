@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -110,7 +111,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
-	deps, closeStores, err := stores(ctx, cfg, log)
+	deps, runner, closeStores, err := stores(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -136,6 +137,18 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if err != nil {
 		return err
 	}
+	if err := runner.Start(ctx, app.Follower()); err != nil {
+		return err
+	}
+	defer func() {
+		// Jobs being worked get a moment to finish; the rest wait in the
+		// database for another replica or the next start.
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := runner.Stop(stopCtx); err != nil {
+			log.Warn("jobs stopped before they finished; they resume from the database", "error", err)
+		}
+	}()
 
 	if cfg.DebugListen != "" {
 		stopDebug, err := serveDebug(cfg.DebugListen, log)
@@ -257,18 +270,25 @@ func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer)
 	return 0
 }
 
-// stores opens and migrates the database: sessions, the activity record and
-// the double-submit guard all live there, shared by every replica on
-// PostgreSQL. Expired sessions are swept from it every few minutes.
-func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, func(), error) {
+// stores opens and migrates the database: sessions, the activity record,
+// the double-submit guard and the jobs all live there, shared by every
+// replica on PostgreSQL. The jobs are worked once start is called.
+func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, *jobs.Runner, func(), error) {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return web.Deps{}, nil, err
+		return web.Deps{}, nil, nil, err
 	}
-	sessions := st.Sessions()
-	go sweepSessions(ctx, sessions, 5*time.Minute, log)
-	go pruneActivity(ctx, st.Activity(), cfg.retention, time.Hour, log)
-	return web.Deps{Sessions: sessions, Activity: st.Activity(), Claims: st.Claims()}, func() { _ = st.Close() }, nil
+	host, _ := os.Hostname()
+	runner, err := jobs.New(ctx, jobs.Options{
+		Store: st, Keys: cfg.keyPairs, FollowLimit: cfg.FollowLimit, Retention: cfg.retention, Log: log,
+		ID: fmt.Sprintf("snapdash-%s-%d", host, os.Getpid()),
+	})
+	if err != nil {
+		st.Close()
+		return web.Deps{}, nil, nil, err
+	}
+	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner}
+	return deps, runner, func() { _ = st.Close() }, nil
 }
 
 // openStore opens the configured database and brings its schema up to date.
@@ -293,42 +313,6 @@ func openStore(ctx context.Context, cfg *config, log *slog.Logger) (*store.Store
 	return st, nil
 }
 
-func sweepSessions(ctx context.Context, s store.Sessions, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.Sweep(ctx); err != nil {
-				log.Warn("session sweep failed", "error", err)
-			} else if n > 0 {
-				log.Debug("expired sessions removed", "count", n)
-			}
-		}
-	}
-}
-
-// pruneActivity removes activity records older than the retention, at start
-// and then every so often.
-func pruneActivity(ctx context.Context, a store.Activity, keep, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := a.Prune(ctx, time.Now().Add(-keep)); err != nil && ctx.Err() == nil {
-			log.Warn("activity pruning failed", "error", err)
-		} else if n > 0 {
-			log.Info("activity records past the retention removed", "count", n, "retention", keep.String())
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // runMigrate applies the database migrations and exits: for deployments
 // that migrate before starting replicas. Starting Snapdash migrates too.
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
@@ -346,6 +330,10 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return 1
 	}
 	defer st.Close()
+	if err := jobs.Migrate(ctx, st); err != nil {
+		fmt.Fprintln(stderr, "snapdash migrate:", err)
+		return 1
+	}
 	v, err := st.Version(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "snapdash migrate:", err)

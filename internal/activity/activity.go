@@ -1,6 +1,7 @@
 // Package activity records who did what: every create, restore and delete
-// Snapdash sent to VPS.org, with its outcome. Records live next to the
-// sessions (a file, or Redis) and only the newest are kept.
+// Snapdash sent to VPS.org, with its outcome and, for a create or restore a
+// job followed, how it ended. Records live in the store until they are older
+// than the retention.
 package activity
 
 import (
@@ -22,8 +23,21 @@ const (
 	Unknown = "unknown" // no answer: it may or may not have happened
 )
 
+// Final outcomes: how a create or restore VPS.org accepted ended, as the job
+// that followed it found.
+const (
+	Completed    = "completed"
+	Failed       = "failed"
+	StillRunning = "still running"       // past the follow limit
+	SignedOut    = "stopped: signed out" // the person signed out, so the job stopped
+	TokenRefused = "token refused"       // VPS.org refused the token during the job
+	Lost         = "lost"                // the snapshot or server went away meanwhile
+	Stopped      = "stopped"             // the job could not go on; the detail says why
+)
+
 // Record is one action.
 type Record struct {
+	ID           int64     `json:"id,omitempty"`
 	Time         time.Time `json:"time"`
 	Actor        string    `json:"actor"` // SSO identity, or "token …abcd"
 	Action       string    `json:"action"`
@@ -33,11 +47,27 @@ type Record struct {
 	SnapshotName string    `json:"snapshot_name"`
 	Outcome      string    `json:"outcome"`
 	Detail       string    `json:"detail,omitempty"` // the upstream's message
+
+	Final       string    `json:"final,omitempty"` // "" until a followed action ends
+	FinalDetail string    `json:"final_detail,omitempty"`
+	Finished    time.Time `json:"finished,omitempty"` // when Final was found
+}
+
+// Duration is how long a followed action took, 0 before it ended.
+func (r Record) Duration() time.Duration {
+	if r.Finished.IsZero() {
+		return 0
+	}
+	return r.Finished.Sub(r.Time)
 }
 
 // Store keeps the record: every action, until it is older than the retention.
 type Store interface {
-	Add(ctx context.Context, r Record) error
+	// Add records an action and returns its record's ID.
+	Add(ctx context.Context, r Record) (int64, error)
+	// Finish sets a record's final outcome, once: false when it already had
+	// one (another replica, or a sign-out, got there first).
+	Finish(ctx context.Context, id int64, final, detail string, at time.Time) (bool, error)
 	// Recent returns up to n records, newest first.
 	Recent(ctx context.Context, n int) ([]Record, error)
 	// Query returns the records about servers that match q, newest first:

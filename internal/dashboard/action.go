@@ -20,10 +20,11 @@ const (
 
 // Action is one create, restore or delete a person submitted.
 type Action struct {
-	Kind   string // Create, Restore or Delete
-	Actor  string // who, for the record: the SSO identity or "token …abcd"
-	Token  vpsapi.Token
-	FormID string // the submitted form's id: a repeat of it reaches VPS.org once
+	Kind    string // Create, Restore or Delete
+	Actor   string // who, for the record: the SSO identity or "token …abcd"
+	Token   vpsapi.Token
+	Session string // the session it came from: a job following it stops at its sign-out
+	FormID  string // the submitted form's id: a repeat of it reaches VPS.org once
 
 	ServerID     int64
 	ServerName   string
@@ -124,10 +125,14 @@ func (d *Dashboard) record(ctx context.Context, a Action, res Result, err error)
 	if d.activity == nil {
 		return
 	}
-	if err := d.activity.Add(ctx, r); err != nil {
+	id, err := d.activity.Add(ctx, r)
+	if err != nil {
 		d.log.ErrorContext(ctx, "activity not stored", "error", err)
+		return
 	}
 	d.forgetAttributions()
+	r.ID = id
+	d.follow(ctx, a, r)
 }
 
 // outcome turns the upstream's answer into an activity outcome and its words.

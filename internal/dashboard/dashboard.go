@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -31,6 +32,7 @@ const Limit = 5
 type Dashboard struct {
 	api      API
 	activity activity.Store // nil: nothing recorded
+	jobs     *jobs.Runner   // nil: actions are not followed
 	guard    *Once
 	log      *slog.Logger
 	now      func() time.Time
@@ -42,6 +44,7 @@ type Options struct {
 	API      API
 	Activity activity.Store   // nil: nothing recorded
 	Claims   Claimer          // the double-submit guard shared by replicas; nil: this process only
+	Jobs     *jobs.Runner     // follows accepted actions to their end; nil: not followed
 	Log      *slog.Logger     // default: discard
 	Now      func() time.Time // default: time.Now
 }
@@ -58,7 +61,7 @@ func New(o Options) *Dashboard {
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
-	return &Dashboard{api: o.API, activity: o.Activity, guard: guard, log: o.Log, now: o.Now}
+	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, guard: guard, log: o.Log, now: o.Now}
 }
 
 // Now is the dashboard's clock.

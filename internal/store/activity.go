@@ -16,13 +16,26 @@ var _ activity.Store = Activity{}
 // Activity is the store's activity record.
 func (s *Store) Activity() Activity { return Activity{s} }
 
-// Add records one action.
-func (a Activity) Add(ctx context.Context, r activity.Record) error {
-	_, err := a.s.db.ExecContext(ctx, a.s.q(`INSERT INTO activity
+// Add records one action and returns its ID.
+func (a Activity) Add(ctx context.Context, r activity.Record) (int64, error) {
+	var id int64
+	err := a.s.db.QueryRowContext(ctx, a.s.q(`INSERT INTO activity
 		(at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		r.Time.UnixMilli(), r.Actor, r.Action, r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName, r.Outcome, r.Detail)
-	return err
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		r.Time.UnixMilli(), r.Actor, r.Action, r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName, r.Outcome, r.Detail).Scan(&id)
+	return id, err
+}
+
+// Finish sets the final outcome of record id unless it has one: one
+// statement, so of two replicas or a job and a sign-out only one records it.
+func (a Activity) Finish(ctx context.Context, id int64, final, detail string, at time.Time) (bool, error) {
+	res, err := a.s.db.ExecContext(ctx, a.s.q("UPDATE activity SET final = ?, final_detail = ?, finished_at = ? WHERE id = ? AND final = ''"),
+		final, detail, at.UnixMilli(), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Recent returns up to n records, newest first.
@@ -30,7 +43,7 @@ func (a Activity) Recent(ctx context.Context, n int) ([]activity.Record, error) 
 	return a.records(ctx, "SELECT "+recordColumns+" FROM activity ORDER BY at DESC, id DESC LIMIT ?", n)
 }
 
-const recordColumns = "at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail"
+const recordColumns = "id, at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail, final, final_detail, finished_at"
 
 // records runs a query of recordColumns and reads its rows.
 func (a Activity) records(ctx context.Context, query string, args ...any) ([]activity.Record, error) {
@@ -42,11 +55,15 @@ func (a Activity) records(ctx context.Context, query string, args ...any) ([]act
 	var out []activity.Record
 	for rows.Next() {
 		var r activity.Record
-		var at int64
-		if err := rows.Scan(&at, &r.Actor, &r.Action, &r.ServerID, &r.ServerName, &r.SnapshotID, &r.SnapshotName, &r.Outcome, &r.Detail); err != nil {
+		var at, finished int64
+		if err := rows.Scan(&r.ID, &at, &r.Actor, &r.Action, &r.ServerID, &r.ServerName, &r.SnapshotID, &r.SnapshotName, &r.Outcome, &r.Detail,
+			&r.Final, &r.FinalDetail, &finished); err != nil {
 			return nil, err
 		}
 		r.Time = time.UnixMilli(at).UTC()
+		if finished != 0 {
+			r.Finished = time.UnixMilli(finished).UTC()
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -39,6 +39,8 @@ const (
 type Store struct {
 	db     *sql.DB
 	engine Engine
+	url    string // PostgreSQL's URL
+	path   string // SQLite's file
 	now    func() time.Time
 }
 
@@ -58,7 +60,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		}
 		db.SetMaxOpenConns(16)
 		db.SetMaxIdleConns(16)
-		s.db, s.engine = db, Postgres
+		s.db, s.engine, s.url = db, Postgres, databaseURL
 	case databaseURL == "":
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("store: data directory: %w", err)
@@ -70,11 +72,11 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 			return nil, fmt.Errorf("store: %w", err)
 		}
 		f.Close()
-		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+		db, err := sql.Open("sqlite", SQLiteDSN(path))
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
-		s.db, s.engine = db, SQLite
+		s.db, s.engine, s.path = db, SQLite, path
 	default:
 		return nil, errors.New("store: the database URL must start with postgres:// or postgresql://, or be empty for SQLite")
 	}
@@ -87,11 +89,24 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	return s, nil
 }
 
+// SQLiteDSN is how Snapdash opens the SQLite file at path: writers wait for
+// each other rather than fail, and readers do not block the writer.
+func SQLiteDSN(path string) string {
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+}
+
 // SetClock makes the store read time from now, for tests of expiry.
 func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // Engine says which database this is.
 func (s *Store) Engine() Engine { return s.engine }
+
+// URL is the PostgreSQL database's URL, "" on SQLite: for the job engine,
+// which opens its own connections.
+func (s *Store) URL() string { return s.url }
+
+// Path is the SQLite file, "" on PostgreSQL.
+func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
@@ -163,6 +178,24 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		}
 	}
 	return applied, nil
+}
+
+// Locked runs fn under the migration lock (PostgreSQL; SQLite's migrations
+// lock with their transactions): for the job engine's own migrations.
+func (s *Store) Locked(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.engine != Postgres {
+		return fn(ctx)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return fmt.Errorf("store: migration lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck // released with the connection anyway
+	return fn(ctx)
 }
 
 // migrateOne applies one migration unless it is recorded as applied. On

@@ -81,7 +81,7 @@ func TestActivityNewestFirst(t *testing.T) {
 			for i, name := range []string{"first", "second", "third"} {
 				r := activity.Record{Time: at.Add(time.Duration(i) * time.Minute), Actor: "alice", Action: activity.Create,
 					ServerID: 12345, ServerName: "web-server-01", SnapshotID: int64(800 + i), SnapshotName: name, Outcome: activity.Started, Detail: "ok"}
-				if err := a.Add(ctx, r); err != nil {
+				if _, err := a.Add(ctx, r); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -137,6 +137,9 @@ func TestClaimsOneWinner(t *testing.T) {
 
 // Migrations run from an empty database once, and two starting together do
 // not race: one applies, the other finds it done.
+// latest is the newest schema version.
+const latest = 2
+
 func TestMigrateOnceUnderALock(t *testing.T) {
 	pg := (*pgtest.Server)(nil)
 	for _, engine := range []store.Engine{store.SQLite, store.Postgres} {
@@ -166,19 +169,21 @@ func TestMigrateOnceUnderALock(t *testing.T) {
 				}()
 			}
 			wg.Wait()
-			total := 0
+			times := map[int]int{}
 			for _, a := range applied {
-				total += len(a)
+				for _, v := range a {
+					times[v]++
+				}
 			}
-			if total != 1 {
-				t.Errorf("migration 1 applied %d times by three starts, want once: %v", total, applied)
+			if len(times) != latest || times[1] != 1 || times[latest] != 1 {
+				t.Errorf("three starts applied %v, want each of the %d migrations once", applied, latest)
 			}
 			s, err := store.Open(context.Background(), url, dir)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if v, err := s.Version(context.Background()); v != 1 || err != nil {
+			if v, err := s.Version(context.Background()); v != latest || err != nil {
 				t.Errorf("version %d, %v", v, err)
 			}
 			if again, err := s.Migrate(context.Background()); len(again) != 0 || err != nil {
@@ -228,11 +233,11 @@ func TestActivityQueryAndPrune(t *testing.T) {
 				}
 				r := activity.Record{Time: at.Add(time.Duration(i) * time.Hour), Actor: actor, Action: action, ServerID: server,
 					ServerName: "s", SnapshotName: "n", Outcome: activity.Started}
-				if err := a.Add(ctx, r); err != nil {
+				if _, err := a.Add(ctx, r); err != nil {
 					t.Fatal(err)
 				}
 			}
-			_ = a.Add(ctx, activity.Record{Time: at, Actor: "mallory", Action: activity.Delete, ServerID: 99, Outcome: activity.Started})
+			_, _ = a.Add(ctx, activity.Record{Time: at, Actor: "mallory", Action: activity.Delete, ServerID: 99, Outcome: activity.Started})
 			recs, total, err := a.Query(ctx, activity.Query{Servers: []int64{1, 2}, Actor: "bob", Limit: 4, Offset: 4})
 			if err != nil {
 				t.Fatal(err)

@@ -1,0 +1,91 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+var _ jobs.Follower = (*Dashboard)(nil)
+
+// Check looks once at a followed create or restore: the server's snapshots
+// for a create, the server's status for a restore. Only an answer that
+// cannot tell (VPS.org unavailable) is an error; the job asks again later.
+func (d *Dashboard) Check(ctx context.Context, f jobs.Follow, token vpsapi.Token) (jobs.Progress, error) {
+	switch f.Action {
+	case Create:
+		snaps, err := d.api.ListSnapshots(ctx, token, f.ServerID)
+		if err != nil {
+			return ended(err, "the server is gone from VPS.org")
+		}
+		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == f.SnapshotID })
+		switch {
+		case i < 0:
+			return jobs.Progress{Done: true, Final: activity.Lost, Detail: "the snapshot is gone from VPS.org before it completed"}, nil
+		case snaps[i].Failed():
+			return jobs.Progress{Done: true, Final: activity.Failed, Detail: "VPS.org reports the snapshot " + snaps[i].Status}, nil
+		case snaps[i].Done():
+			return jobs.Progress{Done: true, Final: activity.Completed}, nil
+		}
+		return jobs.Progress{}, nil
+	case Restore:
+		srv, err := d.api.GetServer(ctx, token, f.ServerID)
+		if errors.Is(err, vpsapi.ErrNotFound) {
+			// The Servers API is missing here (or the server is gone):
+			// nothing tells how the restore goes.
+			return jobs.Progress{Done: true, Final: activity.Stopped, Detail: "VPS.org does not tell how the restore went"}, nil
+		}
+		if err != nil {
+			return ended(err, "")
+		}
+		switch srv.Status {
+		case vpsapi.ServerRestoring:
+			return jobs.Progress{}, nil
+		case vpsapi.ServerRunning, vpsapi.ServerStopped:
+			return jobs.Progress{Done: true, Final: activity.Completed, Detail: "the server is " + srv.Status}, nil
+		}
+		return jobs.Progress{Done: true, Final: activity.Failed, Detail: "the server is " + srv.Status + " after the restore"}, nil
+	}
+	return jobs.Progress{Done: true, Final: activity.Stopped, Detail: "nothing to follow for " + f.Action}, nil
+}
+
+// ended is a check's answer to an error: a refused token or a missing server
+// end the job; anything else leaves it to check again.
+func ended(err error, gone string) (jobs.Progress, error) {
+	switch {
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		return jobs.Progress{Done: true, Final: activity.TokenRefused, Detail: "VPS.org refused the token during the job"}, nil
+	case errors.Is(err, vpsapi.ErrNotFound) && gone != "":
+		return jobs.Progress{Done: true, Final: activity.Lost, Detail: gone}, nil
+	}
+	return jobs.Progress{}, err
+}
+
+// follow starts a job following an accepted create or restore to its end,
+// with the token of the person who started it. Without a job engine, or when
+// inserting the job fails, the record simply keeps no final outcome.
+func (d *Dashboard) follow(ctx context.Context, a Action, r activity.Record) {
+	if d.jobs == nil || r.ID == 0 || r.Outcome != activity.Started || (a.Kind != Create && a.Kind != Restore) {
+		return
+	}
+	f := jobs.Follow{
+		ActivityID: r.ID, Action: a.Kind, ServerID: r.ServerID,
+		SnapshotID: r.SnapshotID, SnapshotName: r.SnapshotName, Started: r.Time,
+	}
+	if err := d.jobs.Follow(ctx, f, a.Session, a.Token); err != nil {
+		d.log.ErrorContext(ctx, "the action will not be followed to its end", "activity_id", r.ID, "error", err)
+	}
+}
+
+// StopJobs erases the tokens of the jobs a session started and stops them,
+// at sign-out; it returns how many it stopped.
+func (d *Dashboard) StopJobs(ctx context.Context, sessionID string) (int, error) {
+	if d.jobs == nil {
+		return 0, nil
+	}
+	return d.jobs.StopFor(context.WithoutCancel(ctx), sessionID)
+}
