@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/session"
 )
 
@@ -26,15 +27,24 @@ func (h *Activity) CSV(c echo.Context) error {
 	h2.Set("Content-Disposition", `attachment; filename="snapdash-activity-`+h.Site.Now().UTC().Format("20060102-1504")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"time (UTC)", "person", "action", "server id", "server", "snapshot id", "snapshot", "outcome", "detail"})
+	_ = w.Write([]string{"time (UTC)", "person", "action", "server id", "server", "snapshot id", "snapshot", "outcome", "detail", "final outcome", "final detail", "duration (s)"})
 	for _, r := range res.Records {
 		_ = w.Write(spreadsheetSafe(
 			r.Time.UTC().Format(time.DateTime), r.Actor, r.Action, strconv.FormatInt(r.ServerID, 10), r.ServerName,
 			strconv.FormatInt(r.SnapshotID, 10), r.SnapshotName, r.Outcome, r.Detail,
+			r.Final, r.FinalDetail, seconds(r),
 		))
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// seconds is how long a followed action took, "" before it ended.
+func seconds(r activity.Record) string {
+	if r.Final == "" {
+		return ""
+	}
+	return strconv.FormatInt(int64(r.Duration().Round(time.Second)/time.Second), 10)
 }
 
 // spreadsheetSafe keeps cells from being read as formulas: a cell starting

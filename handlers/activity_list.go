@@ -97,6 +97,11 @@ func activityRow(r activity.Record) views.ActivityRow {
 	case r.Outcome == activity.Refused:
 		row.Outcome = views.OutcomeRefused
 	}
+	if r.Final != "" {
+		row.Final, row.FinalDetail, row.Took = r.Final, r.FinalDetail, r.Duration()
+		row.FinalOK = r.Final == activity.Completed
+		row.FinalFailed = r.Final == activity.Failed || r.Final == activity.TokenRefused || r.Final == activity.Lost
+	}
 	return row
 }
 

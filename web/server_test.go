@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/store"
@@ -108,6 +110,7 @@ type testSetup struct {
 	store    *store.Store                    // default: SQLite in a temp dir, on the test's clock
 	sessions session.Backend                 // default: the store's
 	upstream func(http.Handler) http.Handler // wraps the simulator, to misbehave
+	jobs     bool                            // follow accepted actions with River jobs, on the test's clock
 }
 
 func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testServer {
@@ -154,9 +157,26 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if setup.shared {
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}
+	if setup.jobs {
+		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: cfg.SessionKeys, Log: log, Now: clk.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps.Jobs = runner
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = runner.Stop(ctx)
+		})
+	}
 	app, err := web.New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if deps.Jobs != nil {
+		if err := deps.Jobs.Start(context.Background(), app.Follower()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, db: db, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m}
 	if cfg.DemoToken == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/store"
 )
 
 func writeFile(name, s string) error { return os.WriteFile(name, []byte(s), 0o600) }
@@ -302,8 +305,17 @@ func TestMigrateCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"migrate", "--data-dir", dir}, env(nil), &out); code != 0 {
 		t.Fatalf("exit %d: %s", code, out.String())
 	}
-	if !strings.Contains(out.String(), "sqlite database is at version 1") {
+	if !strings.Contains(out.String(), "sqlite database is at version 2") {
 		t.Errorf("output %q", out.String())
+	}
+	db, err := sql.Open("sqlite", store.SQLiteDSN(filepath.Join(dir, store.FileName)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM river_job").Scan(&n); err != nil {
+		t.Errorf("River's tables after migrate: %v", err)
 	}
 	if code := run(context.Background(), []string{"migrate"}, env(map[string]string{"SNAPDASH_DATABASE_URL": "postgres://127.0.0.1:1/none?connect_timeout=1"}), &out); code != 1 {
 		t.Errorf("migrate against no PostgreSQL: exit %d", code)

@@ -114,7 +114,7 @@ func (d *Dashboard) record(ctx context.Context, a Action, res Result, err error)
 	r := activity.Record{
 		Time: d.now().UTC(), Actor: a.Actor, Action: a.Kind,
 		ServerID: a.ServerID, ServerName: cmp.Or(a.ServerName, res.Created.Server.Name, fmt.Sprintf("server %d", a.ServerID)),
-		SnapshotID: cmp.Or(a.SnapshotID, res.Created.ID), SnapshotName: a.SnapshotName,
+		SnapshotID: cmp.Or(res.Created.ID, a.SnapshotID), SnapshotName: a.SnapshotName,
 		Outcome: out, Detail: cmp.Or(detail, res.Created.Message, res.Restored.Message),
 	}
 	d.log.LogAttrs(ctx, slog.LevelInfo, "activity",

@@ -167,4 +167,3 @@ func previous(t *testing.T, driver, dsn, engine string) {
 		}
 	}
 }
-

@@ -1,0 +1,158 @@
+package dashboard_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// following is a dashboard whose accepted actions jobs follow, on SQLite,
+// calling the simulator over HTTP; alice is signed in with one server.
+type following struct {
+	dash   *dashboard.Dashboard
+	st     *store.Store
+	sim    *simulator.Simulator
+	server int64
+	snap   int64 // a completed snapshot of the server
+}
+
+const aliceToken = "tok_alice_follow"
+
+func newFollowing(t *testing.T, snapshotDelay, restoreDelay time.Duration) *following {
+	t.Helper()
+	sim := simulator.New(simulator.Options{SnapshotDelay: snapshotDelay, RestoreDelay: restoreDelay, NoDemo: true})
+	ids := sim.AddAccount(aliceToken, simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{Name: "pre-migration-snapshot"}}})
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	api, err := vpsapi.New(srv.URL, vpsapi.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storetest.SQLite(t)
+	runner, err := jobs.New(context.Background(), jobs.Options{Store: st, Keys: [][]byte{
+		[]byte("hash-key-0123456789abcdef0123456789abcdef"), []byte("block-key-0123456789abcdef012345"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner})
+	if err := runner.Start(context.Background(), dash); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(ctx)
+	})
+	if err := st.Sessions().Create(context.Background(), "alice-session", []byte("x"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	f := &following{dash: dash, st: st, sim: sim, server: ids[0]}
+	for _, s := range sim.Snapshots(aliceToken) {
+		f.snap = s.ID
+	}
+	return f
+}
+
+func (f *following) act(t *testing.T, kind string) {
+	t.Helper()
+	a := dashboard.Action{
+		Kind: kind, Actor: "alice", Token: aliceToken, Session: "alice-session", FormID: dashboard.NewFormID(),
+		ServerID: f.server, ServerName: "web-server-01", SnapshotName: "nightly",
+	}
+	if kind == dashboard.Restore {
+		a.SnapshotID, a.SnapshotName = f.snap, "pre-migration-snapshot"
+	}
+	_, err := f.dash.Act(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// final waits for the newest record to have a final outcome.
+func (f *following) final(t *testing.T, within time.Duration) activity.Record {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		recs, err := f.st.Activity().Recent(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) == 1 && recs[0].Final != "" {
+			return recs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no final outcome after %s: %+v", within, recs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A create is followed until VPS.org completes the snapshot, whether or not
+// a page watches it, and costs no more calls than a page polling it.
+func TestCreateFollowedToCompletion(t *testing.T) {
+	f := newFollowing(t, 6*time.Second, time.Second)
+	f.act(t, dashboard.Create)
+	before := f.sim.TokenCalls(aliceToken)
+	rec := f.final(t, 40*time.Second)
+	if rec.Final != activity.Completed || rec.SnapshotName != "nightly" || rec.Duration() < 6*time.Second {
+		t.Errorf("record %+v, duration %s; want completed after the simulator's 6 s", rec, rec.Duration())
+	}
+	calls := f.sim.TokenCalls(aliceToken) - before
+	// A page watching the snapshot polls at vpsapi.Pace, each poll at least
+	// one call; the job must not ask more often.
+	polls, spent := 0, time.Duration(0)
+	for spent+vpsapi.Pace(polls) <= rec.Duration() {
+		spent += vpsapi.Pace(polls)
+		polls++
+	}
+	if calls > polls {
+		t.Errorf("the job made %d calls in %s; a page polling would make %d", calls, rec.Duration(), polls)
+	}
+	if calls == 0 {
+		t.Error("the job made no calls")
+	}
+}
+
+// A restore is followed until the server runs again.
+func TestRestoreFollowedToCompletion(t *testing.T) {
+	f := newFollowing(t, time.Second, 5*time.Second)
+	f.act(t, dashboard.Restore)
+	rec := f.final(t, 40*time.Second)
+	if rec.Final != activity.Completed || rec.Action != activity.Restore || rec.Duration() < 5*time.Second {
+		t.Errorf("record %+v, duration %s", rec, rec.Duration())
+	}
+}
+
+// A token VPS.org refuses during the job ends it as "token refused".
+func TestRevokedTokenEndsTheJob(t *testing.T) {
+	f := newFollowing(t, time.Minute, time.Second)
+	f.act(t, dashboard.Create)
+	f.sim.RevokeToken(aliceToken)
+	rec := f.final(t, 20*time.Second)
+	if rec.Final != activity.TokenRefused {
+		t.Errorf("record %+v", rec)
+	}
+}
+
+// Signing out stops the jobs following the person's actions.
+func TestSignOutStopsFollowing(t *testing.T) {
+	f := newFollowing(t, time.Minute, time.Minute)
+	f.act(t, dashboard.Create)
+	n, err := f.dash.StopJobs(context.Background(), "alice-session")
+	if err != nil || n != 1 {
+		t.Fatalf("stopped %d, %v", n, err)
+	}
+	if rec := f.final(t, time.Second); rec.Final != activity.SignedOut {
+		t.Errorf("record %+v", rec)
+	}
+}

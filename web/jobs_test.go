@@ -1,0 +1,101 @@
+package web_test
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// activityRow waits for the activity page's row about snapshot name to show
+// a final outcome, and returns its Outcome cell's words.
+func activityRow(t *testing.T, b *browser, name string, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var cell string
+		b.get("/activity").Doc.Find("tr.record").Each(func(_ int, row *goquery.Selection) {
+			if strings.Contains(row.Find("td.what").Text(), name) {
+				cell = strings.Join(strings.Fields(row.Find(`td[data-label="Outcome"]`).Text()), " ")
+			}
+		})
+		if strings.Contains(cell, want) || time.Now().After(deadline) {
+			return cell
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// A create is followed to its end by a job, with no page open: the activity
+// page and its CSV then say it completed and how long it took.
+func TestFollowedCreateShowsItsOutcome(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "followed-one")
+	if r := b.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	if cell := activityRow(t, b, "followed-one", "started"); cell != "started" {
+		t.Errorf("before the snapshot completes the outcome reads %q", cell)
+	}
+	ts.clock.Add(15 * time.Second) // the simulator completes it after 10 s
+	if cell := activityRow(t, b, "followed-one", "completed"); cell != "completed in 15 s" {
+		t.Errorf("after it completed the outcome reads %q", cell)
+	}
+	rows, err := csv.NewReader(strings.NewReader(b.get("/activity.csv").Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(rows[0][9:], "|"); got != "final outcome|final detail|duration (s)" {
+		t.Fatalf("CSV header ends %q", got)
+	}
+	if got := strings.Join(rows[1][9:], "|"); got != "completed||15" {
+		t.Errorf("CSV row ends %q", got)
+	}
+}
+
+// Signing out stops the jobs following the person's actions, and the page
+// after it says how many; the activity record says why they stopped.
+func TestSignOutStopsJobsAndSaysHowMany(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	for _, name := range []string{"first-followed", "second-followed"} {
+		form := newForm(b, "12348")
+		form.Set("name", name)
+		if r := b.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d", r.StatusCode)
+		}
+	}
+	b.get("/")
+	r := b.post("/signout", nil)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.StatusCode)
+	}
+	page := b.follow(strings.TrimPrefix(r.Header.Get("Location"), ts.URL))
+	notice := strings.Join(strings.Fields(page.Doc.Find(".flash, [role=status]").Text()), " ")
+	if !strings.Contains(notice, "You are signed out.") || !strings.Contains(notice, "2 jobs following your actions were stopped") {
+		t.Errorf("the page after sign-out says %q", notice)
+	}
+	b.signIn(simulator.DemoToken)
+	ts.clock.Add(15 * time.Second)
+	for _, name := range []string{"first-followed", "second-followed"} {
+		if cell := activityRow(t, b, name, "stopped"); cell != "stopped: signed out" {
+			t.Errorf("%s: the outcome reads %q", name, cell)
+		}
+	}
+	// The count comes from the address: only a small number is believed.
+	for _, q := range []string{"reason=signed-out&stopped=%3Cb%3E9%3C/b%3E", "reason=signed-out&stopped=100000", "reason=signed-out&stopped=-1", "reason=refused&stopped=3"} {
+		page := ts.browser().get("/signin?" + q)
+		if strings.Contains(page.Body, "were stopped") || strings.Contains(page.Body, "<b>9") {
+			t.Errorf("/signin?%s says a count", q)
+		}
+	}
+}
