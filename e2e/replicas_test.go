@@ -50,6 +50,15 @@ type replica struct {
 	URL     string
 	Metrics string // its metrics listener
 	logs    *bytes.Buffer
+	proc    *os.Process
+	mu      *sync.Mutex // guards logs
+}
+
+// log is what the replica has written so far.
+func (r *replica) log() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.logs.String()
 }
 
 func startReplica(t *testing.T, apiURL, databaseURL string) *replica {
@@ -70,20 +79,18 @@ func startReplicaKeys(t *testing.T, apiURL, databaseURL, keys string, env ...str
 		"SNAPDASH_SESSION_KEYS="+keys,
 		"SNAPDASH_LOG_FORMAT=json", "SNAPDASH_UPSTREAM_TIMEOUT=3s")
 	cmd.Env = append(cmd.Env, env...)
-	r := &replica{URL: "http://" + addr, Metrics: "http://" + metricsAddr, logs: &bytes.Buffer{}}
-	var mu sync.Mutex
-	w := writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return r.logs.Write(p) })
+	r := &replica{URL: "http://" + addr, Metrics: "http://" + metricsAddr, logs: &bytes.Buffer{}, mu: &sync.Mutex{}}
+	w := writerFunc(func(p []byte) (int, error) { r.mu.Lock(); defer r.mu.Unlock(); return r.logs.Write(p) })
 	cmd.Stdout, cmd.Stderr = w, w
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	r.proc = cmd.Process
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 		if t.Failed() {
-			mu.Lock()
-			t.Logf("replica %s log:\n%s", addr, r.logs.String())
-			mu.Unlock()
+			t.Logf("replica %s log:\n%s", addr, r.log())
 		}
 	})
 	waitFor(t, func() bool {
@@ -280,4 +287,111 @@ func sessionRows(t *testing.T, databaseURL string) []string {
 		out = append(out, string(data))
 	}
 	return out
+}
+
+// TestKilledReplicasJobIsFinishedByTheOther: the replica whose River worker
+// holds the job following a create is killed with SIGKILL; the other replica
+// finishes the job, and the outcome is recorded once.
+func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	pg := pgtest.Start(t)
+	sim := simulator.New(simulator.Options{SnapshotDelay: 12 * time.Second})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	replicas := []*replica{startReplica(t, upstream.URL, pg.URL), startReplica(t, upstream.URL, pg.URL)}
+	p := newPerson(t)
+	p.signIn(replicas[0].URL)
+	fid := p.formID(replicas[0].URL + "/snapshots/new?server_id=12348")
+	if code, _ := p.post(replicas[0].URL+"/snapshots", url.Values{"server_id": {"12348"}, "name": {"survives-a-kill"}, "form_id": {fid}}); code != http.StatusSeeOther {
+		t.Fatalf("create: %d", code)
+	}
+
+	// Which replica's worker has the job: River records its client's name,
+	// which carries the process id.
+	var holder, survivor *replica
+	waitFor(t, func() bool {
+		by := lastAttemptBy(t, pg.URL)
+		for i, r := range replicas {
+			if by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) {
+				holder, survivor = r, replicas[1-i]
+				return true
+			}
+		}
+		return false
+	})
+	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(4 * time.Minute) // a job killed mid-check waits for River's rescuer
+	for {
+		final, n := finals(t, pg.URL, "survives-a-kill")
+		if final == "completed" {
+			if n != 1 {
+				t.Errorf("%d records of the outcome", n)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the surviving replica did not finish the job: final %q", final)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if strings.Count(survivor.log()+holder.log(), `"msg":"followed action ended"`) != 1 {
+		t.Error("the outcome was not logged exactly once")
+	}
+	if !strings.Contains(survivor.log(), `"msg":"followed action ended"`) {
+		t.Error("the survivor did not finish the job")
+	}
+	if _, acts := p.get(survivor.URL + "/activity"); !strings.Contains(acts, "completed") {
+		t.Error("the activity page does not show the outcome")
+	}
+	if n := countRows(t, pg.URL, "SELECT COUNT(*) FROM job_tokens"); n != 0 {
+		t.Errorf("%d job tokens left after the job ended", n)
+	}
+}
+
+// lastAttemptBy is the client that last worked the follow job, "" before any.
+func lastAttemptBy(t *testing.T, databaseURL string) string {
+	t.Helper()
+	var by []string
+	err := queryRow(t, databaseURL, "SELECT COALESCE(attempted_by, '{}') FROM river_job WHERE kind = 'follow_action'", &by)
+	if err != nil || len(by) == 0 {
+		return ""
+	}
+	return by[len(by)-1]
+}
+
+// finals is the final outcome of the record of snapshot name, and how many
+// records of it have one.
+func finals(t *testing.T, databaseURL, name string) (string, int) {
+	t.Helper()
+	var final string
+	var n int
+	if err := queryRow(t, databaseURL, "SELECT MAX(final), COUNT(*) FILTER (WHERE final <> '') FROM activity WHERE snapshot_name = '"+name+"'", &final, &n); err != nil {
+		t.Fatal(err)
+	}
+	return final, n
+}
+
+func countRows(t *testing.T, databaseURL, query string) int {
+	t.Helper()
+	var n int
+	if err := queryRow(t, databaseURL, query, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func queryRow(t *testing.T, databaseURL, query string, dst ...any) error {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, query).Scan(dst...)
 }

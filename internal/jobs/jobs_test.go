@@ -296,3 +296,26 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// The activity record is pruned past the retention by a periodic job,
+// which River's leader runs at start.
+func TestPruneJobRunsAtStart(t *testing.T) {
+	for engine, open := range engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			st := open(t)
+			now := time.Now()
+			for _, age := range []time.Duration{48 * time.Hour, time.Hour} {
+				if _, err := st.Activity().Add(context.Background(), activity.Record{Time: now.Add(-age), Actor: "alice", Action: activity.Delete,
+					ServerID: 7, ServerName: "web", SnapshotName: age.String(), Outcome: activity.Started}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			start(t, st, &follower{answers: []answer{{}}}, jobs.Options{Retention: 24 * time.Hour})
+			waitFor(t, func() bool {
+				recs, _, err := st.Activity().Query(context.Background(), activity.Query{Servers: []int64{7}})
+				return err == nil && len(recs) == 1 && recs[0].SnapshotName == "1h0m0s"
+			})
+		})
+	}
+}
