@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strings"
@@ -97,5 +98,31 @@ func TestSignOutStopsJobsAndSaysHowMany(t *testing.T) {
 		if strings.Contains(page.Body, "were stopped") || strings.Contains(page.Body, "<b>9") {
 			t.Errorf("/signin?%s says a count", q)
 		}
+	}
+}
+
+// When VPS.org refuses the token, the session ends and so do its jobs, at
+// once, recorded as "token refused".
+func TestRefusedTokenEndsItsJobs(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "refused-later")
+	if r := b.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	ts.sim.RevokeToken(simulator.DemoToken)
+	if r := b.get("/"); !strings.Contains(r.Header.Get("Location"), "reason=refused") {
+		t.Fatalf("after the refusal: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	recs, err := ts.db.Activity().Recent(context.Background(), 1)
+	if err != nil || len(recs) != 1 {
+		t.Fatal(recs, err)
+	}
+	// Ended by the sign-out itself, not by the job's next check (whose
+	// record would carry VPS.org's refusal as its detail).
+	if recs[0].Final != "token refused" || recs[0].FinalDetail != "" {
+		t.Errorf("the job's record: %q (%q)", recs[0].Final, recs[0].FinalDetail)
 	}
 }

@@ -87,5 +87,15 @@ func (d *Dashboard) StopJobs(ctx context.Context, sessionID string) (int, error)
 	if d.jobs == nil {
 		return 0, nil
 	}
-	return d.jobs.StopFor(context.WithoutCancel(ctx), sessionID)
+	return d.jobs.StopFor(context.WithoutCancel(ctx), sessionID, activity.SignedOut)
+}
+
+// EndJobsOfRefusedToken stops the jobs of a session ended because VPS.org
+// refused its token: their records say "token refused".
+func (d *Dashboard) EndJobsOfRefusedToken(ctx context.Context, sessionID string) error {
+	if d.jobs == nil {
+		return nil
+	}
+	_, err := d.jobs.StopFor(context.WithoutCancel(ctx), sessionID, activity.TokenRefused)
+	return err
 }

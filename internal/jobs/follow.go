@@ -74,7 +74,7 @@ func (r *Runner) Follow(ctx context.Context, f Follow, sessionID string, token v
 	// A sign-out that finished while this action was still running erased
 	// the session before its jobs' tokens: it could not see this one.
 	if _, err := r.store.Sessions().Load(ctx, sessionID); errors.Is(err, session.ErrNotFound) {
-		_, err = r.StopFor(ctx, sessionID)
+		_, err = r.StopFor(ctx, sessionID, activity.SignedOut)
 		return err
 	}
 	return nil

@@ -23,7 +23,6 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
-	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/store"
 )
 
@@ -238,9 +237,11 @@ func (r *Runner) finish(ctx context.Context, f Follow, final, detail string) {
 	}
 }
 
-// StopFor erases the tokens of the jobs a session started, records them as
-// stopped by the sign-out, and cancels them. It returns how many it stopped.
-func (r *Runner) StopFor(ctx context.Context, sessionID string) (int, error) {
+// StopFor erases the tokens of the jobs a session started, records final
+// (activity.SignedOut, or activity.TokenRefused when VPS.org's refusal ended
+// the session) as their outcome, and cancels them. It returns how many it
+// stopped.
+func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, error) {
 	if sessionID == "" {
 		return 0, nil
 	}
@@ -250,7 +251,7 @@ func (r *Runner) StopFor(ctx context.Context, sessionID string) (int, error) {
 	}
 	stopped := 0
 	for _, e := range erased {
-		if ok, err := r.activity.Finish(ctx, e.ActivityID, activity.SignedOut, "", r.now().UTC()); err != nil {
+		if ok, err := r.activity.Finish(ctx, e.ActivityID, final, "", r.now().UTC()); err != nil {
 			r.log.ErrorContext(ctx, "a stopped job's outcome not stored", "activity_id", e.ActivityID, "error", err)
 		} else if ok {
 			stopped++

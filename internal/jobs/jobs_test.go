@@ -211,7 +211,7 @@ func TestSignOutStopsJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitFor(t, func() bool { return f.count() >= 1 })
-			n, err := r.StopFor(context.Background(), "alice-session")
+			n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut)
 			if err != nil || n != 1 {
 				t.Fatalf("stopped %d, %v; want 1", n, err)
 			}
@@ -226,7 +226,7 @@ func TestSignOutStopsJobs(t *testing.T) {
 			if f.count() != checks {
 				t.Errorf("%d checks after the sign-out", f.count()-checks)
 			}
-			if n, err := r.StopFor(context.Background(), "alice-session"); n != 0 || err != nil {
+			if n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut); n != 0 || err != nil {
 				t.Errorf("a second sign-out stopped %d, %v", n, err)
 			}
 		})
