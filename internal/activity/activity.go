@@ -32,6 +32,7 @@ const (
 	SignedOut    = "stopped: signed out" // the person signed out, so the job stopped
 	TokenRefused = "token refused"       // VPS.org refused the token during the job
 	Lost         = "lost"                // the snapshot or server went away meanwhile
+	NotCreated   = "not created"         // a create whose answer was lost did not happen
 	Stopped      = "stopped"             // the job could not go on; the detail says why
 )
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/jobs"
@@ -21,6 +22,9 @@ func (d *Dashboard) Check(ctx context.Context, f jobs.Follow, token vpsapi.Token
 		snaps, err := d.api.ListSnapshots(ctx, token, f.ServerID)
 		if err != nil {
 			return ended(err, "the server is gone from VPS.org")
+		}
+		if f.SnapshotID == 0 {
+			return d.resolveCreate(f, snaps), nil
 		}
 		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == f.SnapshotID })
 		switch {
@@ -53,6 +57,34 @@ func (d *Dashboard) Check(ctx context.Context, f jobs.Follow, token vpsapi.Token
 	return jobs.Progress{Done: true, Final: activity.Stopped, Detail: "nothing to follow for " + f.Action}, nil
 }
 
+// lostAnswerWindow is how long after a create whose answer was lost its
+// snapshot may take to appear in the list before the create is judged not to
+// have happened.
+const lostAnswerWindow = time.Minute
+
+// resolveCreate follows a create whose answer was lost (no snapshot id):
+// a snapshot of its name made since shows it happened, and is followed to its
+// end; none after lostAnswerWindow shows it did not.
+func (d *Dashboard) resolveCreate(f jobs.Follow, snaps []vpsapi.Snapshot) jobs.Progress {
+	const happened = "VPS.org's answer was lost, but it made the snapshot"
+	for _, s := range snaps {
+		if s.Name != f.SnapshotName || s.CreatedAt.Before(f.Started.Add(-lostAnswerWindow)) {
+			continue
+		}
+		switch {
+		case s.Failed():
+			return jobs.Progress{Done: true, Final: activity.Failed, Detail: happened + "; it reports it " + s.Status}
+		case s.Done():
+			return jobs.Progress{Done: true, Final: activity.Completed, Detail: happened}
+		}
+		return jobs.Progress{}
+	}
+	if d.now().Sub(f.Started) < lostAnswerWindow {
+		return jobs.Progress{}
+	}
+	return jobs.Progress{Done: true, Final: activity.NotCreated, Detail: "VPS.org's answer was lost, and it has no snapshot of that name: nothing was created"}
+}
+
 // ended is a check's answer to an error: a refused token or a missing server
 // end the job; anything else leaves it to check again.
 func ended(err error, gone string) (jobs.Progress, error) {
@@ -65,11 +97,16 @@ func ended(err error, gone string) (jobs.Progress, error) {
 	return jobs.Progress{}, err
 }
 
-// follow starts a job following an accepted create or restore to its end,
+// follow starts a job following an accepted create or restore to its end
+// (or a create whose answer was lost, to learn whether it happened),
 // with the token of the person who started it. Without a job engine, or when
 // inserting the job fails, the record simply keeps no final outcome.
 func (d *Dashboard) follow(ctx context.Context, a Action, r activity.Record) {
-	if d.jobs == nil || r.ID == 0 || r.Outcome != activity.Started || (a.Kind != Create && a.Kind != Restore) {
+	accepted := r.Outcome == activity.Started && (a.Kind == Create || a.Kind == Restore)
+	// A create whose answer was lost is resolved by listing, never by
+	// sending it again.
+	unknown := r.Outcome == activity.Unknown && a.Kind == Create
+	if d.jobs == nil || r.ID == 0 || !(accepted || unknown) {
 		return
 	}
 	f := jobs.Follow{

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,11 @@ type following struct {
 const aliceToken = "tok_alice_follow"
 
 func newFollowing(t *testing.T, snapshotDelay, restoreDelay time.Duration) *following {
+	return newFollowingAt(t, snapshotDelay, restoreDelay, time.Now)
+}
+
+// newFollowingAt is newFollowing with the dashboard's clock set to now.
+func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now func() time.Time) *following {
 	t.Helper()
 	sim := simulator.New(simulator.Options{SnapshotDelay: snapshotDelay, RestoreDelay: restoreDelay, NoDemo: true})
 	ids := sim.AddAccount(aliceToken, simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{Name: "pre-migration-snapshot"}}})
@@ -44,7 +50,7 @@ func newFollowing(t *testing.T, snapshotDelay, restoreDelay time.Duration) *foll
 	if err != nil {
 		t.Fatal(err)
 	}
-	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner})
+	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Now: now})
 	if err := runner.Start(context.Background(), dash); err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +71,13 @@ func newFollowing(t *testing.T, snapshotDelay, restoreDelay time.Duration) *foll
 
 func (f *following) act(t *testing.T, kind string) {
 	t.Helper()
+	if _, err := f.try(kind); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// try sends an action, and returns Explain's verdict on it.
+func (f *following) try(kind string) (dashboard.Explanation, error) {
 	a := dashboard.Action{
 		Kind: kind, Actor: "alice", Token: aliceToken, Session: "alice-session", FormID: dashboard.NewFormID(),
 		ServerID: f.server, ServerName: "web-server-01", SnapshotName: "nightly",
@@ -73,9 +86,7 @@ func (f *following) act(t *testing.T, kind string) {
 		a.SnapshotID, a.SnapshotName = f.snap, "pre-migration-snapshot"
 	}
 	_, err := f.dash.Act(context.Background(), a)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return dashboard.Explain(a, err), err
 }
 
 // final waits for the newest record to have a final outcome.
@@ -154,5 +165,50 @@ func TestSignOutStopsFollowing(t *testing.T) {
 	}
 	if rec := f.final(t, time.Second); rec.Final != activity.SignedOut {
 		t.Errorf("record %+v", rec)
+	}
+}
+
+// A create whose answer is lost (VPS.org made the snapshot, the connection
+// dropped) is resolved by listing, never sent again: the job finds the
+// snapshot and follows it to its end.
+func TestLostCreateAnswerResolvedByListing(t *testing.T) {
+	f := newFollowing(t, 3*time.Second, time.Second)
+	f.sim.SetFault(simulator.Fault{Match: "POST /api/v1/snapshots/", LoseAnswer: true, Times: 1})
+	if ex, err := f.try(dashboard.Create); err == nil || ex.Why != dashboard.NotKnown {
+		t.Fatalf("a lost answer reads %v (%v)", ex.Why, err)
+	}
+	rec := f.final(t, 40*time.Second)
+	if rec.Outcome != activity.Unknown || rec.Final != activity.Completed || rec.FinalDetail == "" {
+		t.Errorf("record %+v", rec)
+	}
+	if n := f.sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("%d creates sent, want 1", n)
+	}
+	if got := len(f.sim.Snapshots(aliceToken)); got != 2 {
+		t.Errorf("%d snapshots, want the seeded one and the one created", got)
+	}
+}
+
+// A create whose call never reached VPS.org is found not to have happened
+// once the window for it to appear has passed.
+func TestLostCreateThatDidNotHappen(t *testing.T) {
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	f := newFollowingAt(t, 3*time.Second, time.Second, now)
+	f.sim.SetFault(simulator.Fault{Match: "POST /api/v1/snapshots/", Reset: true, Times: 1})
+	if _, err := f.try(dashboard.Create); err == nil {
+		t.Fatal("the create went through")
+	}
+	time.Sleep(3 * time.Second) // a check or two within the window: nothing decided
+	if recs, _ := f.st.Activity().Recent(context.Background(), 1); recs[0].Final != "" {
+		t.Fatalf("decided within the window: %+v", recs[0])
+	}
+	offset.Store(int64(2 * time.Minute))
+	rec := f.final(t, 40*time.Second)
+	if rec.Final != activity.NotCreated {
+		t.Errorf("record %+v", rec)
+	}
+	if n := f.sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("%d creates sent, want 1", n)
 	}
 }

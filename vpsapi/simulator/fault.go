@@ -9,13 +9,16 @@ import (
 
 // Fault makes the simulator misbehave, for tests of a failing upstream.
 type Fault struct {
-	Match   string        // call key prefix such as "GET /api/v1/snapshots/"; "" matches all
-	Status  int           // answer with this status and a short body
-	Garbage bool          // answer 200 with malformed JSON
-	Hang    bool          // never answer; wait for the caller to give up
-	Reset   bool          // drop the connection without an answer
-	Delay   time.Duration // wait this long, then answer normally (or as above)
-	Times   int           // how many requests it hits; 0 means until cleared
+	Match   string // call key prefix such as "GET /api/v1/snapshots/"; "" matches all
+	Status  int    // answer with this status and a short body
+	Garbage bool   // answer 200 with malformed JSON
+	Hang    bool   // never answer; wait for the caller to give up
+	Reset   bool   // drop the connection without an answer
+	// LoseAnswer carries the call out, then drops the connection before the
+	// answer: the caller cannot tell whether it happened.
+	LoseAnswer bool
+	Delay      time.Duration // wait this long, then answer normally (or as above)
+	Times      int           // how many requests it hits; 0 means until cleared
 }
 
 // maxHang bounds a Hang, so a caller without a timeout cannot block a test forever.
@@ -46,10 +49,27 @@ func (s *Simulator) takeFault(key string) (Fault, bool) {
 	return f, true
 }
 
+// discard is a ResponseWriter that keeps nothing: the answer a LoseAnswer
+// fault loses.
+type discard struct{ h http.Header }
+
+func (d *discard) Header() http.Header {
+	if d.h == nil {
+		d.h = http.Header{}
+	}
+	return d.h
+}
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(int)             {}
+
 // inject plays the fault; it reports whether the answer was given.
 func (s *Simulator) inject(w http.ResponseWriter, r *http.Request, f Fault) bool {
 	if f.Delay > 0 && !sleep(r, f.Delay) {
 		return true
+	}
+	if f.LoseAnswer {
+		s.mux.ServeHTTP(&discard{}, r)
+		f.Reset = true
 	}
 	switch {
 	case f.Hang:
