@@ -387,3 +387,34 @@ func TestSimulatorCountsCallsByAccount(t *testing.T) {
 		t.Errorf("%d calls counted after ResetCalls", n)
 	}
 }
+
+// The simulator can be told to fail snapshots by name, and logs each call
+// with its time, for tests of what happens when.
+func TestSimulatorFailsSnapshotsByNameAndLogsCalls(t *testing.T) {
+	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	sim, c := newSim(t, simulator.Options{Now: clock, SnapshotDelay: time.Minute, FailSnapshotsNamed: "before-restore-"})
+	ctx := context.Background()
+	for _, name := range []string{"before-restore-20250120-1200", "nightly"} {
+		if _, err := c.CreateSnapshot(ctx, demo, vpsapi.CreateRequest{ServerID: 12348, Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(2 * time.Minute)
+	snaps, err := c.ListSnapshots(ctx, demo, 12348)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, s := range snaps {
+		status[s.Name] = s.Status
+	}
+	if status["before-restore-20250120-1200"] != vpsapi.StatusFailed || status["nightly"] != vpsapi.StatusCompleted {
+		t.Errorf("statuses %v", status)
+	}
+	sim.FailSnapshotsNamed("")
+	reqs := sim.Requests()
+	if len(reqs) != 3 || reqs[0].Key != "POST /api/v1/snapshots/" || !reqs[2].Time.Equal(now) || !reqs[0].Time.Before(reqs[2].Time) {
+		t.Errorf("request log %+v", reqs)
+	}
+}

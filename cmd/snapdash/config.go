@@ -42,6 +42,7 @@ type config struct {
 	SimSnapshot     time.Duration
 	SimRestore      time.Duration
 	SimLatency      time.Duration
+	SimFail         string
 	CoalesceWindow  time.Duration
 	FollowLimit     time.Duration
 	DebugListen     string
@@ -86,6 +87,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
 		{option{"metrics-listen", "SNAPDASH_METRICS_LISTEN", "address serving Prometheus /metrics, apart from the pages, such as 127.0.0.1:9100; empty: off", false}, &c.MetricsListen, ""},
+		{option{"sim-fail-snapshots", "SNAPDASH_SIM_FAIL_SNAPSHOTS", "simulator: snapshots whose name starts with this end failed, for demos; empty: none", false}, &c.SimFail, ""},
 		{option{"cookie-secure", "SNAPDASH_COOKIE_SECURE", "auto: cookies Secure over HTTPS (seen directly or in a trusted proxy's X-Forwarded-Proto); always: Secure whatever the request says", false}, &c.CookieSecure, "auto"},
 	}
 	durs := []struct {

@@ -83,7 +83,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	apiURL := cfg.APIURL
 	demo := ""
 	if apiURL == "" {
-		sim := simulator.New(simulator.Options{SnapshotDelay: cfg.SimSnapshot, RestoreDelay: cfg.SimRestore, Latency: cfg.SimLatency})
+		sim := simulator.New(simulator.Options{SnapshotDelay: cfg.SimSnapshot, RestoreDelay: cfg.SimRestore, Latency: cfg.SimLatency, FailSnapshotsNamed: cfg.SimFail})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("simulator: %w", err)
@@ -206,6 +206,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) int {
 	restore := fs.Duration("restore-delay", 30*time.Second, "time for a restore to finish")
 	latency := fs.Duration("latency", 0, "added to every answer")
 	pageSize := fs.Int("page-size", 10, "results per list page")
+	fail := fs.String("fail-snapshots-named", "", "snapshots whose name starts with this end failed")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -213,7 +214,7 @@ func runSimulator(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	sim := simulator.New(simulator.Options{SnapshotDelay: *snap, RestoreDelay: *restore, Latency: *latency, PageSize: *pageSize})
+	sim := simulator.New(simulator.Options{SnapshotDelay: *snap, RestoreDelay: *restore, Latency: *latency, PageSize: *pageSize, FailSnapshotsNamed: *fail})
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "snapdash simulator:", err)

@@ -212,3 +212,14 @@ func TestLostCreateThatDidNotHappen(t *testing.T) {
 		t.Errorf("%d creates sent, want 1", n)
 	}
 }
+
+// A snapshot VPS.org reports failed is recorded as failed, in its words.
+func TestFailedSnapshotRecordedAsFailed(t *testing.T) {
+	f := newFollowing(t, 3*time.Second, time.Second)
+	f.sim.FailSnapshotsNamed("nightly")
+	f.act(t, dashboard.Create)
+	rec := f.final(t, 40*time.Second)
+	if rec.Final != activity.Failed || rec.FinalDetail != "VPS.org reports the snapshot failed" {
+		t.Errorf("record %+v", rec)
+	}
+}

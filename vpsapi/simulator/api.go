@@ -67,6 +67,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key = strings.TrimSuffix(key, "{$}")
 	s.mu.Lock()
 	s.calls[key]++
+	if len(s.requests) == maxRequests {
+		s.requests = append(s.requests[:0], s.requests[maxRequests/2:]...) // the newest half
+	}
+	s.requests = append(s.requests, Request{Time: s.opts.Now(), Key: key})
 	// Only accounts' tokens: a stream of made-up ones must not grow the map.
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.accounts[tok] != nil {
 		s.byToken[tok]++

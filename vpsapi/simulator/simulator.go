@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	Now           func() time.Time // default time.Now
 	NoDemo        bool             // leave out the demo account
 	NoServersAPI  bool             // answer 404 for /api/v1/servers/, as a deployment without it would
+	// FailSnapshotsNamed makes snapshots whose name starts with it end
+	// "failed" instead of "completed" (for tests and demos); "" fails none.
+	FailSnapshotsNamed string
 }
 
 // Simulator holds every account's servers and snapshots.
@@ -41,6 +45,8 @@ type Simulator struct {
 	nextSnap int64
 	nextSrv  int64
 	calls    map[string]int
+	requests []Request
+	failing  string // FailSnapshotsNamed, changeable by FailSnapshotsNamed
 	byToken  map[string]int
 	latency  time.Duration
 	fault    Fault
@@ -95,6 +101,7 @@ func New(opts Options) *Simulator {
 		calls:    map[string]int{},
 		byToken:  map[string]int{},
 		latency:  opts.Latency,
+		failing:  opts.FailSnapshotsNamed,
 	}
 	s.routes()
 	if !opts.NoDemo {
@@ -286,10 +293,40 @@ func (s *Simulator) ServerStatus(id int64) string {
 // advanceSnapshot moves a snapshot along once its time has come. Called under mu.
 func (s *Simulator) advanceSnapshot(sn *snapshot, now time.Time) {
 	if sn.status == "in_progress" && !sn.readyAt.IsZero() && !now.Before(sn.readyAt) {
+		if s.failing != "" && strings.HasPrefix(sn.name, s.failing) {
+			sn.status = "failed"
+			return
+		}
 		sn.status = "completed"
 		size := 1024 + (sn.id*733)%8192
 		sn.sizeMB = &size
 	}
+}
+
+// FailSnapshotsNamed makes snapshots in progress whose name starts with
+// prefix end "failed" ("" stops failing them).
+func (s *Simulator) FailSnapshotsNamed(prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing = prefix
+}
+
+// Request is one call the simulator received: when, and its key such as
+// "POST /api/v1/snapshots/".
+type Request struct {
+	Time time.Time
+	Key  string
+}
+
+// maxRequests bounds the request log.
+const maxRequests = 10000
+
+// Requests is the log of calls received, oldest first (the newest ones, at
+// most maxRequests), on the simulator's clock.
+func (s *Simulator) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
 }
 
 func (s *Simulator) advanceServer(srv *server, now time.Time) {
