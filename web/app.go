@@ -18,6 +18,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
 )
@@ -61,6 +62,7 @@ type Deps struct {
 	Activity activity.Store    // nil: nothing recorded
 	Claims   dashboard.Claimer // shared double-submit guard across replicas; nil: this process only
 	Jobs     *jobs.Runner      // follows accepted actions to their end; nil: not followed
+	Restores restores.Store    // restores with a safety snapshot (with Jobs); nil: none
 	Metrics  *metrics.Metrics  // nil: nothing measured; served on its own listener by cmd
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
@@ -128,7 +130,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log,
 			Dash: dashboard.New(dashboard.Options{
-				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Log: deps.Log, Now: deps.Now,
+				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Log: deps.Log, Now: deps.Now,
 			}),
 		},
 	}
@@ -138,8 +140,8 @@ func New(cfg Config, deps Deps) (*App, error) {
 	return a, nil
 }
 
-// Follower checks on the actions jobs follow: give it to the job runner's Start.
-func (a *App) Follower() jobs.Follower { return a.site.Dash }
+// Work is what the jobs call on (the dashboard): give it to the job runner's Start.
+func (a *App) Work() jobs.Work { return a.site.Dash }
 
 // ServeHTTP serves one request.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }

@@ -162,7 +162,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.Jobs = runner
+		deps.Jobs, deps.Restores = runner, db.Restores()
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -174,7 +174,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 		t.Fatal(err)
 	}
 	if deps.Jobs != nil {
-		if err := deps.Jobs.Start(context.Background(), app.Follower()); err != nil {
+		if err := deps.Jobs.Start(context.Background(), app.Work()); err != nil {
 			t.Fatal(err)
 		}
 	}

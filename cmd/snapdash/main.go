@@ -137,7 +137,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	if err := runner.Start(ctx, app.Follower()); err != nil {
+	if err := runner.Start(ctx, app.Work()); err != nil {
 		return err
 	}
 	defer func() {
@@ -288,7 +288,7 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, *jobs
 		st.Close()
 		return web.Deps{}, nil, nil, err
 	}
-	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner}
+	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores()}
 	return deps, runner, func() { _ = st.Close() }, nil
 }
 

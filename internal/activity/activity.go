@@ -33,6 +33,7 @@ const (
 	TokenRefused = "token refused"       // VPS.org refused the token during the job
 	Lost         = "lost"                // the snapshot or server went away meanwhile
 	NotCreated   = "not created"         // a create whose answer was lost did not happen
+	Cancelled    = "cancelled"           // by its person, before anything irreversible
 	Stopped      = "stopped"             // the job could not go on; the detail says why
 )
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -35,12 +36,20 @@ type Action struct {
 	// AllowDuplicateName: the person was warned the server already has a
 	// snapshot of this name, and submitted it again.
 	AllowDuplicateName bool
+
+	// Safety (restore): snapshot the server's current state first, and
+	// restore only once that snapshot completed; a job does it all.
+	Safety bool
+	// DeleteFirst (restore with Safety, at Limit snapshots): the snapshot
+	// the person chose to delete to free a slot.
+	DeleteFirst int64
 }
 
 // Result is what VPS.org answered an action that went through.
 type Result struct {
-	Created  vpsapi.Created  // create
-	Restored vpsapi.Restored // restore
+	Created     vpsapi.Created   // create
+	Restored    vpsapi.Restored  // restore
+	SafeRestore restores.Restore // restore with a safety snapshot: the job started
 }
 
 // ErrNameTaken: the server already has a snapshot of the name asked for;
@@ -73,7 +82,8 @@ func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
 		}
 		return res, fmt.Errorf("%w: %w", ErrNotSent, ns.error)
 	}
-	if !dup && !errors.Is(err, ErrClaimUnavailable) {
+	// A restore with a safety snapshot was recorded as its job started.
+	if !dup && !errors.Is(err, ErrClaimUnavailable) && !a.Safety {
 		d.record(ctx, a, res, err)
 	}
 	if err != nil && !errors.Is(err, ErrAlreadySubmitted) && !errors.Is(err, ErrClaimUnavailable) && errors.Is(err, vpsapi.ErrUnavailable) {
@@ -97,6 +107,9 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 		}
 		res.Created, err = d.api.CreateSnapshot(ctx, a.Token, vpsapi.CreateRequest{ServerID: a.ServerID, Name: a.SnapshotName, Description: a.Description})
 	case Restore:
+		if a.Safety {
+			return d.startSafeRestore(ctx, a)
+		}
 		res.Restored, err = d.api.RestoreSnapshot(ctx, a.Token, a.SnapshotID)
 	case Delete:
 		err = d.api.DeleteSnapshot(ctx, a.Token, a.SnapshotID)

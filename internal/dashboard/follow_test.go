@@ -50,7 +50,7 @@ func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now
 	if err != nil {
 		t.Fatal(err)
 	}
-	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Now: now})
+	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Now: now})
 	if err := runner.Start(context.Background(), dash); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +111,7 @@ func (f *following) final(t *testing.T, within time.Duration) activity.Record {
 // A create is followed until VPS.org completes the snapshot, whether or not
 // a page watches it, and costs no more calls than a page polling it.
 func TestCreateFollowedToCompletion(t *testing.T) {
+	t.Parallel()
 	f := newFollowing(t, 6*time.Second, time.Second)
 	f.act(t, dashboard.Create)
 	before := f.sim.TokenCalls(aliceToken)
@@ -136,6 +137,7 @@ func TestCreateFollowedToCompletion(t *testing.T) {
 
 // A restore is followed until the server runs again.
 func TestRestoreFollowedToCompletion(t *testing.T) {
+	t.Parallel()
 	f := newFollowing(t, time.Second, 5*time.Second)
 	f.act(t, dashboard.Restore)
 	rec := f.final(t, 40*time.Second)
@@ -146,6 +148,7 @@ func TestRestoreFollowedToCompletion(t *testing.T) {
 
 // A token VPS.org refuses during the job ends it as "token refused".
 func TestRevokedTokenEndsTheJob(t *testing.T) {
+	t.Parallel()
 	f := newFollowing(t, time.Minute, time.Second)
 	f.act(t, dashboard.Create)
 	f.sim.RevokeToken(aliceToken)
@@ -157,6 +160,7 @@ func TestRevokedTokenEndsTheJob(t *testing.T) {
 
 // Signing out stops the jobs following the person's actions.
 func TestSignOutStopsFollowing(t *testing.T) {
+	t.Parallel()
 	f := newFollowing(t, time.Minute, time.Minute)
 	f.act(t, dashboard.Create)
 	n, err := f.dash.StopJobs(context.Background(), "alice-session")
@@ -172,6 +176,7 @@ func TestSignOutStopsFollowing(t *testing.T) {
 // dropped) is resolved by listing, never sent again: the job finds the
 // snapshot and follows it to its end.
 func TestLostCreateAnswerResolvedByListing(t *testing.T) {
+	t.Parallel()
 	f := newFollowing(t, 3*time.Second, time.Second)
 	f.sim.SetFault(simulator.Fault{Match: "POST /api/v1/snapshots/", LoseAnswer: true, Times: 1})
 	if ex, err := f.try(dashboard.Create); err == nil || ex.Why != dashboard.NotKnown {
@@ -192,6 +197,7 @@ func TestLostCreateAnswerResolvedByListing(t *testing.T) {
 // A create whose call never reached VPS.org is found not to have happened
 // once the window for it to appear has passed.
 func TestLostCreateThatDidNotHappen(t *testing.T) {
+	t.Parallel()
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	f := newFollowingAt(t, 3*time.Second, time.Second, now)
@@ -215,6 +221,7 @@ func TestLostCreateThatDidNotHappen(t *testing.T) {
 
 // A snapshot VPS.org reports failed is recorded as failed, in its words.
 func TestFailedSnapshotRecordedAsFailed(t *testing.T) {
+	t.Parallel()
 	f := newFollowing(t, 3*time.Second, time.Second)
 	f.sim.FailSnapshotsNamed("nightly")
 	f.act(t, dashboard.Create)

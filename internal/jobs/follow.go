@@ -109,7 +109,7 @@ func (w *followWorker) Work(ctx context.Context, job *river.Job[Follow]) error {
 		r.finish(ctx, f, activity.Stopped, "its token could not be read: the session keys changed")
 		return nil
 	}
-	p, err := r.follower.Check(ctx, f, vpsapi.Token(token))
+	p, err := r.work.Check(ctx, f, vpsapi.Token(token))
 	if err != nil {
 		r.log.DebugContext(ctx, "a followed action could not be checked", "activity_id", f.ActivityID, "error", err)
 		return river.JobSnooze(failedPace(elapsed))

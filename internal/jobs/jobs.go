@@ -63,7 +63,7 @@ type Runner struct {
 	limit    time.Duration
 	log      *slog.Logger
 	now      func() time.Time
-	follower Follower // set by Start, before any job is worked
+	work     Work // set by Start, before any job is worked
 }
 
 // New opens River's connections to the store's database and brings River's
@@ -89,6 +89,7 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	r.vault = newVault(tokenLife(o.FollowLimit), o.Keys...)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &followWorker{r: r})
+	river.AddWorker(workers, &restoreWorker{r: r})
 	river.AddWorker(workers, &pruneWorker{r: r, keep: o.Retention})
 	river.AddWorker(workers, &sweepWorker{r: r})
 	cfg := &river.Config{
@@ -201,10 +202,10 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 	return nil
 }
 
-// Start works jobs until ctx ends or Stop is called; follower checks on
-// followed actions.
-func (r *Runner) Start(ctx context.Context, follower Follower) error {
-	r.follower = follower
+// Start works jobs until ctx ends or Stop is called; work (the dashboard)
+// checks on followed actions and moves restores on.
+func (r *Runner) Start(ctx context.Context, work Work) error {
+	r.work = work
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
@@ -250,11 +251,24 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 		return 0, fmt.Errorf("jobs: %w", err)
 	}
 	stopped := 0
+	ids := make([]int64, 0, len(erased))
+	for _, e := range erased {
+		ids = append(ids, e.ActivityID)
+	}
+	// A restore's job stops with its token: its record must say so too, or
+	// the server would keep a restore "running" that nothing moves on.
+	restoresOf, err := r.store.Restores().Of(ctx, ids)
+	if err != nil {
+		r.log.ErrorContext(ctx, "restores of a sign-out not read", "error", err)
+	}
 	for _, e := range erased {
 		if ok, err := r.activity.Finish(ctx, e.ActivityID, final, "", r.now().UTC()); err != nil {
 			r.log.ErrorContext(ctx, "a stopped job's outcome not stored", "activity_id", e.ActivityID, "error", err)
 		} else if ok {
 			stopped++
+		}
+		if x, ok := restoresOf[e.ActivityID]; ok && r.work != nil {
+			r.work.StopRestore(ctx, x.ID, final)
 		}
 		if e.JobID != 0 {
 			// A job being worked right now finds its token gone and stops itself.

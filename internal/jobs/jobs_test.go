@@ -49,13 +49,19 @@ func (f *follower) Check(_ context.Context, _ jobs.Follow, token vpsapi.Token) (
 	return a.p, a.err
 }
 
+func (f *follower) AdvanceRestore(context.Context, int64, vpsapi.Token) (jobs.Next, error) {
+	return jobs.Next{Done: true}, nil
+}
+
+func (f *follower) StopRestore(context.Context, int64, string) {}
+
 func (f *follower) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.checks
 }
 
-func start(t *testing.T, st *store.Store, f jobs.Follower, o jobs.Options) *jobs.Runner {
+func start(t *testing.T, st *store.Store, f jobs.Work, o jobs.Options) *jobs.Runner {
 	t.Helper()
 	o.Store = st
 	if o.Keys == nil {

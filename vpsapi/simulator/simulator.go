@@ -6,6 +6,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -157,31 +158,47 @@ func (s *Simulator) AddAccount(token string, servers ...ServerSeed) []int64 {
 		acc.servers = append(acc.servers, id)
 		ids = append(ids, id)
 		for _, ss := range seed.Snapshots {
-			sid := ss.ID
-			if sid == 0 {
-				s.nextSnap++
-				sid = s.nextSnap
-			}
-			st := ss.Status
-			if st == "" {
-				st = "completed"
-			}
-			created := ss.CreatedAt
-			if created.IsZero() {
-				created = s.opts.Now().UTC()
-			}
-			snap := &snapshot{id: sid, serverID: id, name: ss.Name, status: st, createdAt: created, description: ss.Description}
-			if st == "completed" {
-				size := ss.SizeMB
-				snap.sizeMB = &size
-			}
-			if st == "in_progress" {
-				snap.readyAt = s.opts.Now().Add(s.opts.SnapshotDelay)
-			}
-			s.snaps[sid] = snap
+			s.addSnapshot(id, ss)
 		}
 	}
 	return ids
+}
+
+// AddSnapshot adds a snapshot to an existing server, whatever the limit.
+func (s *Simulator) AddSnapshot(serverID int64, seed SnapshotSeed) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.servers[serverID] == nil {
+		return fmt.Errorf("simulator: no server %d", serverID)
+	}
+	s.addSnapshot(serverID, seed)
+	return nil
+}
+
+// addSnapshot seeds one snapshot. Called under mu.
+func (s *Simulator) addSnapshot(serverID int64, ss SnapshotSeed) {
+	sid := ss.ID
+	if sid == 0 {
+		s.nextSnap++
+		sid = s.nextSnap
+	}
+	st := ss.Status
+	if st == "" {
+		st = "completed"
+	}
+	created := ss.CreatedAt
+	if created.IsZero() {
+		created = s.opts.Now().UTC()
+	}
+	snap := &snapshot{id: sid, serverID: serverID, name: ss.Name, status: st, createdAt: created, description: ss.Description}
+	if st == "completed" {
+		size := ss.SizeMB
+		snap.sizeMB = &size
+	}
+	if st == "in_progress" {
+		snap.readyAt = s.opts.Now().Add(s.opts.SnapshotDelay)
+	}
+	s.snaps[sid] = snap
 }
 
 func (s *Simulator) seedDemo() {

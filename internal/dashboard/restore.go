@@ -1,0 +1,395 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Errors of a restore with a safety snapshot, found before anything is sent.
+var (
+	// ErrNoFreeSlot: the server has Limit snapshots, so a safety snapshot
+	// needs one deleted first (or the restore made without one).
+	ErrNoFreeSlot = errors.New("the server has no free snapshot slot")
+	// ErrBadDeleteChoice: the snapshot chosen to free a slot cannot be
+	// deleted: it is the one being restored, in progress, or gone.
+	ErrBadDeleteChoice = errors.New("that snapshot cannot be deleted to free a slot")
+	// ErrNoJobs: restores with a safety snapshot need the job engine.
+	ErrNoJobs = errors.New("restores with a safety snapshot need the job engine")
+)
+
+// Limits of a restore with a safety snapshot.
+const (
+	// SafetyLimit is how long the safety snapshot may take to complete;
+	// past it nothing is restored.
+	SafetyLimit = 30 * time.Minute
+	// RestoringLimit is how long the server may take to run again.
+	RestoringLimit = time.Hour
+)
+
+// SafetyName is the safety snapshot's name for a restore started at now:
+// before-restore-YYYYMMDD-HHMM, with -2, -3, … when the server has it already.
+func SafetyName(now time.Time, snaps []vpsapi.Snapshot) string {
+	base := "before-restore-" + now.UTC().Format("20060102-1504")
+	name := base
+	for n := 2; slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == name }); n++ {
+		name = base + "-" + strconv.Itoa(n)
+	}
+	return name
+}
+
+// RestorePlan is what the restore dialog offers for a snapshot of a server.
+type RestorePlan struct {
+	SafetyName string            // the safety snapshot's name, if one is taken
+	FreeSlot   bool              // a safety snapshot fits without deleting one
+	Deletable  []vpsapi.Snapshot // what may be deleted to free a slot, newest first
+	Running    *restores.Restore // a restore of this server already running
+	Jobs       bool              // the job engine runs: a safety snapshot can be taken
+}
+
+// PlanRestore lists what the restore dialog offers: one call to VPS.org.
+func (d *Dashboard) PlanRestore(ctx context.Context, token vpsapi.Token, serverID, snapshotID int64) (RestorePlan, error) {
+	snaps, err := d.api.ListSnapshots(ctx, token, serverID)
+	if err != nil {
+		return RestorePlan{}, err
+	}
+	p := RestorePlan{SafetyName: SafetyName(d.now(), snaps), FreeSlot: len(snaps) < Limit, Jobs: d.jobs != nil && d.restores != nil}
+	p.Deletable = deletable(snaps, snapshotID)
+	if d.restores != nil {
+		running, err := d.restores.Running(ctx, []int64{serverID})
+		if err == nil && len(running) > 0 {
+			p.Running = &running[0]
+		}
+	}
+	return p, nil
+}
+
+// deletable is what may be deleted to free a slot: never the snapshot being
+// restored, never one in progress. (A running restore's safety snapshot is
+// on a server whose restores are one at a time: it is not offered because
+// no second restore of that server can start.)
+func deletable(snaps []vpsapi.Snapshot, restoring int64) []vpsapi.Snapshot {
+	var out []vpsapi.Snapshot
+	for _, s := range snaps {
+		if s.ID != restoring && s.Done() {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b vpsapi.Snapshot) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out
+}
+
+// startSafeRestore checks the plan still holds, records the restore and
+// starts its job. Nothing reaches VPS.org here: the job sends every call. A
+// restore without a safety snapshot is sent at once, as Act's own.
+func (d *Dashboard) startSafeRestore(ctx context.Context, a Action) (Result, error) {
+	if d.jobs == nil || d.restores == nil || d.activity == nil {
+		return Result{}, notSent{ErrNoJobs}
+	}
+	snaps, err := d.api.ListSnapshots(ctx, a.Token, a.ServerID)
+	if err != nil {
+		return Result{}, notSent{err}
+	}
+	i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == a.SnapshotID })
+	if i < 0 {
+		return Result{}, notSent{fmt.Errorf("%w: snapshot %d", vpsapi.ErrNotFound, a.SnapshotID)}
+	}
+	r := restores.Restore{
+		Actor: a.Actor, ServerID: a.ServerID, ServerName: a.ServerName, SnapshotID: a.SnapshotID, SnapshotName: snaps[i].Name,
+		SafetyName: SafetyName(d.now(), snaps), Step: restores.StepCreateSending, Started: d.now().UTC(),
+	}
+	if a.DeleteFirst != 0 {
+		free := deletable(snaps, a.SnapshotID)
+		j := slices.IndexFunc(free, func(s vpsapi.Snapshot) bool { return s.ID == a.DeleteFirst })
+		if j < 0 {
+			return Result{}, notSent{ErrBadDeleteChoice}
+		}
+		r.DeleteID, r.DeleteName, r.Step = a.DeleteFirst, free[j].Name, restores.StepDeleteSending
+	} else if len(snaps) >= Limit {
+		return Result{}, notSent{ErrNoFreeSlot}
+	}
+	if running, err := d.restores.Running(ctx, []int64{a.ServerID}); err != nil {
+		return Result{}, notSent{err}
+	} else if len(running) > 0 {
+		return Result{}, notSent{restores.ErrAlreadyRunning}
+	}
+	detail := "safety snapshot " + r.SafetyName + " first"
+	if r.DeleteName != "" {
+		detail = "deleting " + r.DeleteName + ", then safety snapshot " + r.SafetyName + " first"
+	}
+	rec := activity.Record{Time: r.Started, Actor: a.Actor, Action: Restore, ServerID: a.ServerID, ServerName: a.ServerName,
+		SnapshotID: a.SnapshotID, SnapshotName: r.SnapshotName, Outcome: activity.Started, Detail: detail}
+	if r.ActivityID, err = d.activity.Add(ctx, rec); err != nil {
+		return Result{}, notSent{err}
+	}
+	d.forgetAttributions()
+	if r.ID, err = d.restores.Add(ctx, r); err != nil {
+		// Another restore of the server started in between.
+		_, _ = d.activity.Finish(context.WithoutCancel(ctx), r.ActivityID, activity.Stopped, "another restore of this server started at the same time", d.now().UTC())
+		return Result{}, notSent{err}
+	}
+	if err := d.jobs.Restore(ctx, r.ID, r.ActivityID, a.Session, a.Token); err != nil {
+		d.endRestore(context.WithoutCancel(ctx), r, restores.Failed, activity.Stopped, "the job could not start: "+err.Error())
+		return Result{}, notSent{err}
+	}
+	d.log.InfoContext(ctx, "restore with a safety snapshot started", "actor", a.Actor, "server_id", a.ServerID,
+		"snapshot_id", a.SnapshotID, "safety", r.SafetyName, "delete_first", r.DeleteID, "restore_id", r.ID)
+	return Result{SafeRestore: r}, nil
+}
+
+// CancelRestore stops a restore whose restore has not been sent;
+// restores.ErrTooLate once it has.
+func (d *Dashboard) CancelRestore(ctx context.Context, serverID, restoreID int64) error {
+	if d.restores == nil {
+		return restores.ErrNotFound
+	}
+	r, err := d.restores.Get(ctx, restoreID)
+	if err != nil {
+		return err
+	}
+	if r.ServerID != serverID {
+		return restores.ErrNotFound
+	}
+	return d.restores.Cancel(ctx, restoreID)
+}
+
+// RunningRestores are the running restores of servers, by server.
+func (d *Dashboard) RunningRestores(ctx context.Context, servers []int64) map[int64]restores.Restore {
+	out := map[int64]restores.Restore{}
+	if d.restores == nil {
+		return out
+	}
+	rs, err := d.restores.Running(ctx, servers)
+	if err != nil {
+		d.log.WarnContext(ctx, "running restores not read", "error", err)
+	}
+	for _, r := range rs {
+		out[r.ServerID] = r
+	}
+	return out
+}
+
+var _ jobs.Restorer = (*Dashboard)(nil)
+
+// AdvanceRestore moves a restore on by at most one call to VPS.org that
+// changes anything, recording each step before and after it. It returns how
+// long to wait before the next step, and done once the restore has ended.
+// An error means VPS.org could not be asked; the job tries again later.
+func (d *Dashboard) AdvanceRestore(ctx context.Context, id int64, token vpsapi.Token) (jobs.Next, error) {
+	r, err := d.restores.Get(ctx, id)
+	if err != nil {
+		return jobs.Next{}, err
+	}
+	if r.State != restores.Running {
+		return jobs.Next{Done: true}, nil
+	}
+	next, err := d.advance(ctx, r, token)
+	if errors.Is(err, vpsapi.ErrUnauthorized) {
+		d.endRestore(ctx, r, restores.Stopped, activity.TokenRefused, "VPS.org refused the token during the restore")
+		return jobs.Next{Done: true}, nil
+	}
+	return next, err
+}
+
+func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
+	wait := jobs.Next{Wait: vpsapi.PaceAfter(d.now().Sub(r.Updated))}
+	if r.CancelRequested && r.Cancellable() {
+		d.endRestore(ctx, r, restores.Cancelled, activity.Cancelled, cancelledWords(r))
+		return jobs.Next{Done: true}, nil
+	}
+	switch r.Step {
+	case restores.StepDeleteSending:
+		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		if err != nil {
+			return wait, err
+		}
+		if slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.DeleteID }) {
+			// Deleting twice is harmless: a second delete finds nothing.
+			err := d.api.DeleteSnapshot(ctx, token, r.DeleteID)
+			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+				return d.refusedOr(ctx, r, err, wait, "VPS.org refused to delete "+r.DeleteName+", so no safety snapshot was taken and nothing was restored: ")
+			}
+		}
+		return d.move(ctx, r, restores.StepDeleteSending, func(r *restores.Restore) { r.Step = restores.StepCreateSending })
+	case restores.StepCreateSending:
+		// Found here, the create may have been sent before a replica died:
+		// the list tells, and only a create not found is sent.
+		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		if err != nil {
+			return wait, err
+		}
+		if s, ok := safetyIn(snaps, r); ok {
+			return d.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, s.ID })
+		}
+		created, err := d.api.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName,
+			Description: fmt.Sprintf("Safety snapshot before restoring %s from %s, by %s", r.ServerName, r.SnapshotName, r.Actor)})
+		if err != nil {
+			return d.refusedOr(ctx, r, err, jobs.Next{Wait: vpsapi.Pace(2)}, "VPS.org refused the safety snapshot, so nothing was restored: ")
+		}
+		return d.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, created.ID })
+	case restores.StepSafety:
+		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		if err != nil {
+			return wait, err
+		}
+		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.SafetyID })
+		switch {
+		case i < 0:
+			d.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" is gone from VPS.org, so nothing was restored")
+			return jobs.Next{Done: true}, nil
+		case snaps[i].Failed():
+			d.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" "+snaps[i].Status+", so nothing was restored")
+			return jobs.Next{Done: true}, nil
+		case !snaps[i].Done():
+			if d.now().Sub(r.Started) > SafetyLimit {
+				d.endRestore(ctx, r, restores.Failed, activity.Failed, fmt.Sprintf("the safety snapshot %s was still %s after %d min, so nothing was restored",
+					r.SafetyName, snaps[i].Status, int(SafetyLimit/time.Minute)))
+				return jobs.Next{Done: true}, nil
+			}
+			return wait, nil
+		}
+		// Complete: record the step before the call, unless a cancel came first.
+		r.SafetyDone = d.now().UTC()
+		moved, err := d.restores.Move(ctx, restores.StepSafety, withStep(r, restores.StepRestoreSending))
+		if err != nil {
+			return wait, err
+		}
+		if !moved {
+			return jobs.Next{Wait: time.Second}, nil // cancelled, or moved elsewhere: look again
+		}
+		r.Step = restores.StepRestoreSending
+		return d.sendRestore(ctx, r, token)
+	case restores.StepRestoreSending:
+		// Found here, on a later run, the restore may have been sent before a
+		// replica died: never send it again; the server's status tells.
+		srv, err := d.api.GetServer(ctx, token, r.ServerID)
+		if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+			return wait, err
+		}
+		if srv.Status == vpsapi.ServerRestoring {
+			return d.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, d.now().UTC() })
+		}
+		d.endRestore(ctx, r, restores.Failed, activity.Failed, "it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again.")
+		return jobs.Next{Done: true}, nil
+	case restores.StepRestoring:
+		srv, err := d.api.GetServer(ctx, token, r.ServerID)
+		switch {
+		case errors.Is(err, vpsapi.ErrNotFound):
+			d.endRestore(ctx, r, restores.Done, activity.Completed, "restore sent; VPS.org does not tell when the server runs again")
+			return jobs.Next{Done: true}, nil
+		case err != nil:
+			return wait, err
+		case srv.Status == vpsapi.ServerRestoring:
+			if d.now().Sub(r.RestoreSent) > RestoringLimit {
+				d.endRestore(ctx, r, restores.Failed, activity.StillRunning, fmt.Sprintf("still restoring after %d min", int(RestoringLimit/time.Minute)))
+				return jobs.Next{Done: true}, nil
+			}
+			return wait, nil
+		case srv.Status == vpsapi.ServerRunning || srv.Status == vpsapi.ServerStopped:
+			d.endRestore(ctx, r, restores.Done, activity.Completed, "")
+			return jobs.Next{Done: true}, nil
+		}
+		d.endRestore(ctx, r, restores.Failed, activity.Failed, "the server is "+srv.Status+" after the restore")
+		return jobs.Next{Done: true}, nil
+	}
+	return jobs.Next{Done: true}, fmt.Errorf("dashboard: restore %d at unknown step %q", r.ID, r.Step)
+}
+
+// sendRestore sends the restore, recorded at StepRestoreSending before.
+func (d *Dashboard) sendRestore(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
+	_, err := d.api.RestoreSnapshot(ctx, token, r.SnapshotID)
+	if err != nil {
+		var ve *vpsapi.Error
+		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {
+			d.endRestore(ctx, r, restores.Failed, activity.Failed, "VPS.org refused the restore: "+ve.Summary()+"; the safety snapshot "+r.SafetyName+" stays")
+			return jobs.Next{Done: true}, nil
+		}
+		if errors.Is(err, vpsapi.ErrUnauthorized) {
+			return jobs.Next{}, err
+		}
+		// No answer: the next run asks the server's status, never resends;
+		// soon, while a restore that went through still shows as restoring.
+		return jobs.Next{Wait: time.Second}, nil
+	}
+	return d.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, d.now().UTC() })
+}
+
+// refusedOr ends the restore when VPS.org refused a call in its words, and
+// otherwise waits to look again (an unknown outcome is resolved by listing).
+func (d *Dashboard) refusedOr(ctx context.Context, r restores.Restore, err error, wait jobs.Next, prefix string) (jobs.Next, error) {
+	var ve *vpsapi.Error
+	if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
+		d.endRestore(ctx, r, restores.Failed, activity.Failed, prefix+ve.Summary())
+		return jobs.Next{Done: true}, nil
+	}
+	if errors.Is(err, vpsapi.ErrUnauthorized) {
+		return jobs.Next{}, err
+	}
+	return wait, nil
+}
+
+// move records the restore's next step, from step.
+func (d *Dashboard) move(ctx context.Context, r restores.Restore, from string, change func(*restores.Restore)) (jobs.Next, error) {
+	change(&r)
+	if _, err := d.restores.Move(context.WithoutCancel(ctx), from, r); err != nil {
+		return jobs.Next{Wait: time.Second}, err
+	}
+	return jobs.Next{Wait: vpsapi.Pace(0)}, nil
+}
+
+func withStep(r restores.Restore, step string) restores.Restore {
+	r.Step = step
+	return r
+}
+
+// safetyIn finds the restore's safety snapshot in a list: its name, made
+// since the restore started.
+func safetyIn(snaps []vpsapi.Snapshot, r restores.Restore) (vpsapi.Snapshot, bool) {
+	for _, s := range snaps {
+		if s.Name == r.SafetyName && !s.CreatedAt.Before(r.Started.Add(-lostAnswerWindow)) {
+			return s, true
+		}
+	}
+	return vpsapi.Snapshot{}, false
+}
+
+func cancelledWords(r restores.Restore) string {
+	if r.SafetyID != 0 {
+		return "cancelled before the restore was sent; the safety snapshot " + r.SafetyName + " stays"
+	}
+	return "cancelled before anything was restored"
+}
+
+// endRestore records how a restore ended, on the restore and on its
+// activity record (once).
+func (d *Dashboard) endRestore(ctx context.Context, r restores.Restore, state, final, detail string) {
+	ctx = context.WithoutCancel(ctx)
+	from := r.Step
+	r.State, r.Detail, r.Finished = state, detail, d.now().UTC()
+	if _, err := d.restores.Move(ctx, from, r); err != nil {
+		d.log.ErrorContext(ctx, "restore's end not stored", "restore_id", r.ID, "error", err)
+	}
+	if _, err := d.activity.Finish(ctx, r.ActivityID, final, detail, r.Finished); err != nil {
+		d.log.ErrorContext(ctx, "restore's outcome not stored", "restore_id", r.ID, "error", err)
+	}
+	d.log.InfoContext(ctx, "restore ended", "restore_id", r.ID, "server_id", r.ServerID, "state", state, "detail", detail,
+		"duration", r.Finished.Sub(r.Started).Round(time.Second).String())
+}
+
+// StopRestore ends a restore whose job lost its token (a sign-out): state
+// stopped, nothing more sent.
+func (d *Dashboard) StopRestore(ctx context.Context, id int64, final string) {
+	r, err := d.restores.Get(ctx, id)
+	if err != nil || r.State != restores.Running {
+		return
+	}
+	d.endRestore(ctx, r, restores.Stopped, final, "")
+}

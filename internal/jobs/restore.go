@@ -1,0 +1,113 @@
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// SafeRestore is a job taking a restore with a safety snapshot through its
+// steps. The restore and its steps live in the store; the arguments only
+// name it and the token's key.
+type SafeRestore struct {
+	RestoreID  int64  `json:"restore_id"`
+	ActivityID int64  `json:"activity_id"`
+	TokenKey   string `json:"token_key"`
+}
+
+// Kind names the job in River.
+func (SafeRestore) Kind() string { return "safe_restore" }
+
+// Next is what a restore's step says: done, or when to look again.
+type Next struct {
+	Done bool
+	Wait time.Duration
+}
+
+// Restorer moves a restore with a safety snapshot on by one step (see
+// dashboard.AdvanceRestore), and stops one whose person signed out.
+type Restorer interface {
+	AdvanceRestore(ctx context.Context, id int64, token vpsapi.Token) (Next, error)
+	StopRestore(ctx context.Context, id int64, final string)
+}
+
+// Work is what the jobs call on: the dashboard.
+type Work interface {
+	Follower
+	Restorer
+}
+
+// Restore starts the job of a restore with a safety snapshot, with the
+// token of the session's person kept encrypted for its life.
+func (r *Runner) Restore(ctx context.Context, restoreID, activityID int64, sessionID string, token vpsapi.Token) error {
+	key := rand.Text()
+	sealed, err := r.vault.seal(key, string(token))
+	if err != nil {
+		return fmt.Errorf("jobs: sealing the token: %w", err)
+	}
+	if err := r.tokens.Put(ctx, key, sessionID, activityID, sealed, tokenLife(restoreLife)); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	res, err := r.client.Insert(ctx, SafeRestore{RestoreID: restoreID, ActivityID: activityID, TokenKey: key},
+		&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	if err != nil {
+		_ = r.tokens.Delete(context.WithoutCancel(ctx), key)
+		return fmt.Errorf("jobs: %w", err)
+	}
+	if err := r.tokens.SetJob(ctx, key, res.Job.ID); err != nil {
+		r.log.WarnContext(ctx, "a job's id was not noted beside its token", "job_id", res.Job.ID, "error", err)
+	}
+	if _, err := r.store.Sessions().Load(ctx, sessionID); errors.Is(err, session.ErrNotFound) {
+		_, err = r.StopFor(ctx, sessionID, activity.SignedOut)
+		return err
+	}
+	return nil
+}
+
+// restoreLife bounds a restore job: the safety snapshot's limit, the
+// restore's, and some.
+const restoreLife = 2 * time.Hour
+
+type restoreWorker struct {
+	river.WorkerDefaults[SafeRestore]
+	r *Runner
+}
+
+func (w *restoreWorker) Work(ctx context.Context, job *river.Job[SafeRestore]) error {
+	r, a := w.r, job.Args
+	sealed, err := r.tokens.Get(ctx, a.TokenKey)
+	if errors.Is(err, store.ErrNoJobToken) {
+		r.work.StopRestore(ctx, a.RestoreID, activity.SignedOut)
+		return nil
+	}
+	if err != nil {
+		return river.JobSnooze(vpsapi.Pace(2))
+	}
+	token, err := r.vault.open(a.TokenKey, sealed)
+	if err != nil {
+		r.work.StopRestore(ctx, a.RestoreID, activity.Stopped)
+		_ = r.tokens.Delete(context.WithoutCancel(ctx), a.TokenKey)
+		return nil
+	}
+	next, err := r.work.AdvanceRestore(ctx, a.RestoreID, vpsapi.Token(token))
+	if err != nil {
+		r.log.DebugContext(ctx, "a restore could not move on", "restore_id", a.RestoreID, "error", err)
+		return river.JobSnooze(max(next.Wait, vpsapi.Pace(2)))
+	}
+	if !next.Done {
+		return river.JobSnooze(max(next.Wait, 100*time.Millisecond))
+	}
+	if err := r.tokens.Delete(context.WithoutCancel(ctx), a.TokenKey); err != nil {
+		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "restore_id", a.RestoreID, "error", err)
+	}
+	return nil
+}
