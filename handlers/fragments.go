@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -41,7 +42,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 	if err != nil {
 		return h.pollFailed(c, id, before, err)
 	}
-	g := h.Site.group(srv)
+	g := h.Site.group(c, srv)
 	snaps, name, status := srv.Snapshots, srv.Name, srv.Status
 
 	var flashes []views.Flash
@@ -58,13 +59,25 @@ func (h *Fragments) Poll(c echo.Context) error {
 			flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Snapshot %s of %s is complete (%s).", s.Name, name, views.HumanSize(s.SizeMB))})
 		}
 	}
-	if before.Restoring && !g.Restoring() {
+	jobEnded := before.Job != 0 && (g.Job == nil || g.Job.ID != before.Job)
+	if jobEnded {
+		if r, err := h.Site.Dash.RestoreOf(ctx, id, before.Job); err == nil {
+			text, bad := dashboard.RestoreEndWords(r)
+			kind := views.FlashOK
+			if bad {
+				kind = views.FlashError // stays until dismissed
+			}
+			flashes = append(flashes, views.Flash{Kind: kind, Text: text})
+		}
+	} else if before.Restoring && !g.Restoring() {
 		flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Restore of %s finished. The server is %s.", name, views.StatusLabel(status))})
 	}
 	now := g.InProgress()
 	slices.Sort(now)
 	was := slices.Sorted(slices.Values(before.InProgress))
-	unchanged := slices.Equal(was, now) && before.Restoring == g.Restoring() && before.Status == status
+	after := g.Poll()
+	unchanged := slices.Equal(was, now) && before.Restoring == g.Restoring() && before.Status == status &&
+		before.Job == after.Job && before.Step == after.Step
 	if !unchanged || len(flashes) > 0 || before.Full {
 		if len(flashes) > 0 {
 			g.Outcome = &flashes[len(flashes)-1]

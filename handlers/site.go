@@ -37,10 +37,15 @@ type Site struct {
 func (s *Site) Now() time.Time { return s.Dash.Now() }
 
 // group is a server's card: what the dashboard loaded, as the view shows it.
-func (s *Site) group(srv dashboard.Server) views.ServerGroup {
+func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
+	csrf, _ := c.Get(CSRFKey).(string)
 	g := views.ServerGroup{
 		Base: s.BasePath, Now: s.Now(), ID: srv.ID, Name: srv.Name, Status: srv.Status,
-		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom,
+		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom, CSRF: csrf,
+	}
+	if r := srv.Job; r != nil {
+		g.Job = &views.RestoreJob{ID: r.ID, Step: r.Step, Text: dashboard.RestoreStepWords(*r), Actor: r.Actor, Started: r.Started,
+			Cancellable: r.Cancellable() && !r.CancelRequested, Cancelling: r.CancelRequested}
 	}
 	for id, a := range srv.CreatedBy {
 		if g.CreatedBy == nil {

@@ -140,7 +140,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 		st.AddFlash(string(msg.Kind), msg.Text)
 		return navigate(c, h.Site.URL("/"))
 	}
-	g := h.Site.group(srv)
+	g := h.Site.group(c, srv)
 	g.Focus = focus(g)
 	g.Outcome = &msg
 	htmx.Retarget(c.Response(), "#"+views.ServerLiveID(serverID))
@@ -186,9 +186,10 @@ func focusAfterDelete(deleted time.Time) focusRule {
 	}
 }
 
-// focusRestoring focuses the card's note that the server is being restored.
+// focusRestoring focuses the card's note that the server is being restored
+// (or that its restore with a safety snapshot runs).
 func focusRestoring(g views.ServerGroup) string {
-	if g.Restoring() {
+	if g.Restoring() || g.Job != nil {
 		return views.ServerRestoringID(g.ID)
 	}
 	return focusHeading(g)

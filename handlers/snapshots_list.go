@@ -35,7 +35,7 @@ func (h *Snapshots) List(c echo.Context) error {
 	}
 	var groups []views.ServerGroup
 	for _, srv := range dash.Group(ctx, acc, filter) {
-		g := h.Site.group(srv)
+		g := h.Site.group(c, srv)
 		g.Filtered = filter != 0
 		groups = append(groups, g)
 	}

@@ -24,7 +24,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	g := h.Site.group(srv)
+	g := h.Site.group(c, srv)
 	f := views.CreateForm{
 		ServerID: g.ID, ServerName: g.Name, ServerStatus: g.Status,
 		FormID: dashboard.NewFormID(), AsPage: !htmx.Enabled(c.Request()), Errors: map[string]string{},

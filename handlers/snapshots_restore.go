@@ -45,13 +45,63 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	return cf, nil
 }
 
-// ConfirmRestore asks the person to type the server's name before a restore.
+// ConfirmRestore asks the person to type the server's name before a
+// restore, and offers a safety snapshot first.
 func (h *Snapshots) ConfirmRestore(c echo.Context) error {
 	cf, err := h.confirmFor(c)
 	if err != nil {
 		return err
 	}
+	if err := h.offerSafety(c, &cf); err != nil {
+		return err
+	}
+	cf.Safety.Take = cf.Safety.FreeSlot
 	return h.renderRestore(c, http.StatusOK, cf)
+}
+
+// offerSafety fills in the safety snapshot the dialog offers.
+func (h *Snapshots) offerSafety(c echo.Context, cf *views.Confirm) error {
+	ctx := c.Request().Context()
+	plan, err := h.Site.Dash.PlanRestore(ctx, session.From(ctx).Token(), cf.ServerID, cf.SnapshotID)
+	if err != nil {
+		return err
+	}
+	if plan.Running != nil {
+		cf.Safety.Running = "A restore of " + cf.ServerName + " is already running: " + dashboard.RestoreStepWords(*plan.Running) +
+			" Wait for it to finish, or cancel it on the server's card, before starting another."
+		return nil
+	}
+	cf.Safety.Offered, cf.Safety.Name, cf.Safety.FreeSlot = plan.Jobs, plan.SafetyName, plan.FreeSlot
+	for _, s := range plan.Deletable {
+		cf.Safety.Deletable = append(cf.Safety.Deletable, views.SnapshotChoice{ID: s.ID, Name: s.Name, Created: s.CreatedAt})
+	}
+	return nil
+}
+
+// safetyAsked reads the safety snapshot chosen in the dialog: whether to
+// take one, and what to delete first to make room. ok is false when the
+// dialog offered a choice at the limit and none was made.
+func safetyAsked(c echo.Context, cf *views.Confirm) (safety bool, deleteFirst int64, ok bool) {
+	if c.FormValue("safety_offered") != "1" || !cf.Safety.Offered {
+		return false, 0, true
+	}
+	if cf.Safety.FreeSlot {
+		cf.Safety.Take = c.FormValue("safety") == "1"
+		return cf.Safety.Take, 0, true
+	}
+	pick := c.FormValue("free_slot")
+	if pick == "none" {
+		cf.Safety.Pick = pick
+		return false, 0, true
+	}
+	id, err := strconv.ParseInt(pick, 10, 64)
+	for _, d := range cf.Safety.Deletable {
+		if err == nil && d.ID == id {
+			cf.Safety.Pick = pick
+			return true, id, true
+		}
+	}
+	return false, 0, false
 }
 
 func (h *Snapshots) renderRestore(c echo.Context, status int, cf views.Confirm) error {
@@ -71,7 +121,7 @@ func (h *Snapshots) renderRestoreRefused(c echo.Context, cf views.Confirm) error
 	if err != nil {
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	g := h.Site.group(srv)
+	g := h.Site.group(c, srv)
 	g.SwapOOB = true
 	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
 	return h.Site.Render(c, http.StatusUnprocessableEntity, templ.Join(views.Dialog(views.RestoreBody(cf)), views.ServerLive(g)))
@@ -85,8 +135,16 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	if err != nil {
 		return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")
 	}
+	if err := h.offerSafety(c, &cf); err != nil {
+		return err
+	}
+	safety, deleteFirst, chosen := safetyAsked(c, &cf)
 	cf.Typed = c.FormValue("confirm_name")
 	formID := c.FormValue("form_id")
+	if !chosen {
+		cf.Error = fmt.Sprintf("%s has no room for a safety snapshot: choose a snapshot to delete first, or restore without a safety snapshot. Nothing was changed.", cf.ServerName)
+		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
+	}
 	if strings.TrimSpace(cf.Typed) == "" {
 		cf.Error = fmt.Sprintf("Type the server's name, %s, to confirm the restore; nothing was changed.", cf.ServerName)
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
@@ -104,12 +162,19 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		Kind: dashboard.Restore, Actor: actor(st), Token: st.Token(), FormID: formID,
 		Session:  st.ID(),
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
+		Safety: safety, DeleteFirst: deleteFirst,
 	}
 	res, err := h.Site.Dash.Act(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
 	case dashboard.Done:
 		msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Restored.Message)
+		if r := res.SafeRestore; r.ID != 0 {
+			msg = fmt.Sprintf("Restore of %s from %s started: the safety snapshot %s is taken first, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.SafetyName)
+			if r.DeleteName != "" {
+				msg = fmt.Sprintf("Restore of %s from %s started: %s is deleted to make room, then the safety snapshot %s is taken, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.DeleteName, r.SafetyName)
+			}
+		}
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusRestoring)
 	case dashboard.Repeat:
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, true, false, focusRestoring)

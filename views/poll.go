@@ -20,9 +20,11 @@ type PollSpec struct {
 	InProgress []int64
 	Restoring  bool
 	Status     string
-	After      int  // polls so far without a change; sets the interval
-	Retry      bool // the last poll failed: the next answer must clear its note
-	Full       bool // refresh the whole card whatever changed (a tab shown again)
+	Job        int64  // the running restore with a safety snapshot, 0: none
+	Step       string // its step
+	After      int    // polls so far without a change; sets the interval
+	Retry      bool   // the last poll failed: the next answer must clear its note
+	Full       bool   // refresh the whole card whatever changed (a tab shown again)
 }
 
 // Interval is how long to wait before the next poll.
@@ -45,6 +47,10 @@ func (p PollSpec) URL() string {
 	}
 	if p.Status != "" {
 		q.Set("st", p.Status)
+	}
+	if p.Job != 0 {
+		q.Set("j", strconv.FormatInt(p.Job, 10))
+		q.Set("js", p.Step)
 	}
 	if p.Retry {
 		q.Set("retry", "1")
@@ -80,6 +86,12 @@ func ParsePoll(base string, id int64, q url.Values) PollSpec {
 	switch st := q.Get("st"); st {
 	case vpsapi.ServerRunning, vpsapi.ServerStopped, vpsapi.ServerRestoring:
 		p.Status = st
+	}
+	if j, err := strconv.ParseInt(q.Get("j"), 10, 64); err == nil && j > 0 {
+		p.Job = j
+		if step := q.Get("js"); len(step) <= 20 && strings.Trim(step, "abcdefghijklmnopqrstuvwxyz-") == "" {
+			p.Step = step
+		}
 	}
 	if n, err := strconv.Atoi(q.Get("n")); err == nil && n >= 0 {
 		p.After = min(n, vpsapi.PaceSteps-1)

@@ -68,6 +68,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.POST("/snapshots", snaps.Create)
 	app.GET("/snapshots/:id/restore", snaps.ConfirmRestore)
 	app.POST("/snapshots/:id/restore", snaps.Restore)
+	app.POST("/restores/:id/cancel", snaps.CancelRestore)
 	app.GET("/snapshots/:id/delete", snaps.ConfirmDelete)
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)

@@ -398,6 +398,12 @@ func (b *browser) hx(method, path string, form url.Values) response {
 func formFields(r response, selector string) url.Values {
 	v := url.Values{}
 	r.Doc.Find(selector + " input").Each(func(_ int, in *goquery.Selection) {
+		// As a browser: a box or radio button counts only when checked.
+		if typ := in.AttrOr("type", ""); typ == "checkbox" || typ == "radio" {
+			if _, checked := in.Attr("checked"); !checked {
+				return
+			}
+		}
 		if name, ok := in.Attr("name"); ok {
 			v.Set(name, in.AttrOr("value", ""))
 		}

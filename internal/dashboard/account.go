@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -31,6 +32,8 @@ type Server struct {
 	// snapshot it reads from, when Snapdash started it.
 	RestoredBy    *Attribution
 	RestoringFrom int64
+	// Job is the running restore with a safety snapshot of this server.
+	Job *restores.Restore
 }
 
 // Restoring reports a restore in progress.

@@ -83,6 +83,18 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 	if d.activity == nil || len(servers) == 0 {
 		return
 	}
+	if d.restores != nil {
+		ids := make([]int64, len(servers))
+		for i, s := range servers {
+			ids[i] = s.ID
+		}
+		running := d.RunningRestores(ctx, ids)
+		for i := range servers {
+			if r, ok := running[servers[i].ID]; ok {
+				servers[i].Job = &r
+			}
+		}
+	}
 	att, ok := d.attributions(ctx)
 	if !ok {
 		return

@@ -161,6 +161,19 @@ func (d *Dashboard) CancelRestore(ctx context.Context, serverID, restoreID int64
 	return d.restores.Cancel(ctx, restoreID)
 }
 
+// RestoreOf reads a restore of serverID, running or ended: for a poll that
+// saw its job end.
+func (d *Dashboard) RestoreOf(ctx context.Context, serverID, id int64) (restores.Restore, error) {
+	if d.restores == nil {
+		return restores.Restore{}, restores.ErrNotFound
+	}
+	r, err := d.restores.Get(ctx, id)
+	if err == nil && r.ServerID != serverID {
+		return restores.Restore{}, restores.ErrNotFound
+	}
+	return r, err
+}
+
 // RunningRestores are the running restores of servers, by server.
 func (d *Dashboard) RunningRestores(ctx context.Context, servers []int64) map[int64]restores.Restore {
 	out := map[int64]restores.Restore{}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -55,9 +56,18 @@ func Explain(a Action, err error) Explanation {
 			Text: a.ServerName + " already has a snapshot named " + a.SnapshotName + ". Create snapshot again to make a second one with the same name, or choose another name."}
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		return Explanation{Why: SignedOut, Status: http.StatusUnauthorized}
-	case errors.Is(err, ErrNotSent):
-		return Explanation{Why: NotSent, Status: http.StatusBadGateway,
-			Text: "VPS.org did not answer, so nothing was sent. Try again in a moment."}
+	case errors.Is(err, restores.ErrAlreadyRunning):
+		return Explanation{Why: NotSent, Status: http.StatusConflict,
+			Text: "A restore of " + a.ServerName + " is already running, so nothing was sent. Its progress shows on the server's card."}
+	case errors.Is(err, ErrNoFreeSlot):
+		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
+			Text: fmt.Sprintf("%s has %d of %d snapshots, so there is no room for a safety snapshot. Choose a snapshot to delete first, or restore without a safety snapshot. Nothing was sent.", a.ServerName, Limit, Limit)}
+	case errors.Is(err, ErrBadDeleteChoice):
+		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
+			Text: "That snapshot cannot be deleted to make room: it is the one being restored, still in progress, or gone. Choose another. Nothing was sent."}
+	case errors.Is(err, ErrNoJobs):
+		return Explanation{Why: NotSent, Status: http.StatusServiceUnavailable,
+			Text: "Snapdash cannot take a safety snapshot right now (its job engine is not running), so nothing was sent. Restore without a safety snapshot, or try again later."}
 	case errors.Is(err, vpsapi.ErrNotFound):
 		text := map[string]string{
 			Create:  fmt.Sprintf("VPS.org has no server %d on this account any more. It may have been deleted.", a.ServerID),
@@ -65,6 +75,9 @@ func Explain(a Action, err error) Explanation {
 			Delete:  "That snapshot was already deleted.",
 		}[a.Kind]
 		return Explanation{Why: Gone, Status: http.StatusNotFound, Text: text}
+	case errors.Is(err, ErrNotSent):
+		return Explanation{Why: NotSent, Status: http.StatusBadGateway,
+			Text: "VPS.org did not answer, so nothing was sent. Try again in a moment."}
 	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
 		return refused(a, ve)
 	default:
@@ -129,4 +142,41 @@ func Problem(err error) (p PageProblem, ok bool) {
 		p = PageProblem{http.StatusBadGateway, "VPS.org refused the request", ve.Summary()}
 	}
 	return p, true
+}
+
+// RestoreStepWords says where a restore with a safety snapshot stands.
+func RestoreStepWords(r restores.Restore) string {
+	switch r.Step {
+	case restores.StepDeleteSending:
+		return fmt.Sprintf("Deleting %s to make room, then a safety snapshot, then restore from %s.", r.DeleteName, r.SnapshotName)
+	case restores.StepCreateSending:
+		return fmt.Sprintf("Taking the safety snapshot %s, then restore from %s.", r.SafetyName, r.SnapshotName)
+	case restores.StepSafety:
+		return fmt.Sprintf("Safety snapshot %s in progress, then restore from %s.", r.SafetyName, r.SnapshotName)
+	case restores.StepRestoreSending:
+		return fmt.Sprintf("Safety snapshot %s complete; sending the restore from %s.", r.SafetyName, r.SnapshotName)
+	}
+	return fmt.Sprintf("Restoring from %s; the server is stopped until it finishes. Safety snapshot %s kept.", r.SnapshotName, r.SafetyName)
+}
+
+// RestoreEndWords says how a restore with a safety snapshot ended, and
+// whether it went wrong.
+func RestoreEndWords(r restores.Restore) (text string, bad bool) {
+	what := fmt.Sprintf("Restore of %s from %s", r.ServerName, r.SnapshotName)
+	switch r.State {
+	case restores.Done:
+		text = what + " finished: the server runs again. The safety snapshot " + r.SafetyName + " is kept."
+		if r.Detail != "" {
+			text = what + " sent: " + r.Detail + ". The safety snapshot " + r.SafetyName + " is kept."
+		}
+		return text, false
+	case restores.Cancelled:
+		return what + " " + r.Detail + ".", false
+	case restores.Stopped:
+		return what + " stopped: its job ended with its person's session, so nothing more was sent.", true
+	}
+	if r.RestoreSent.IsZero() {
+		return what + " did not happen: " + r.Detail + ".", true
+	}
+	return what + " failed: " + r.Detail + ".", true
 }

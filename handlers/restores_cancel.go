@@ -1,0 +1,36 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/views"
+)
+
+// CancelRestore stops a restore with a safety snapshot before its restore
+// is sent.
+func (h *Snapshots) CancelRestore(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	serverID, ok := parseServerID(c.QueryParam("server_id"))
+	if err != nil || id <= 0 || !ok || serverID == 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
+	}
+	err = h.Site.Dash.CancelRestore(ctx, serverID, id)
+	var msg views.Flash
+	switch {
+	case err == nil:
+		msg = views.Flash{Kind: views.FlashInfo, Text: "The restore is cancelled: no restore will be sent. The safety snapshot, if it was taken, stays."}
+	case errors.Is(err, restores.ErrTooLate):
+		msg = views.Flash{Kind: views.FlashError, Text: "The restore had already been sent, so it could not be cancelled."}
+	case errors.Is(err, restores.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
+	default:
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "The restore could not be cancelled right now (Snapdash cannot reach its database), so it goes on. Try again in a moment.").SetInternal(err)
+	}
+	return h.done(c, serverID, msg, false, false, focusRestoring)
+}
