@@ -48,7 +48,9 @@ func (h *Activity) List(c echo.Context) error {
 		Note:    note,
 	}
 	for _, r := range res.Records {
-		d.Records = append(d.Records, activityRow(r))
+		row := activityRow(r)
+		row.Steps = res.Steps[r.ID]
+		d.Records = append(d.Records, row)
 	}
 	return h.Site.Render(c, http.StatusOK, views.ActivityList(d))
 }

@@ -101,6 +101,11 @@ func TestSafetyRestoreWithoutJavaScript(t *testing.T) {
 	if cell := activityRow(t, b, "pre-migration-snapshot", "completed"); !strings.HasPrefix(cell, "completed in 32 s") {
 		t.Errorf("the activity record's outcome reads %q", cell)
 	}
+	steps := texts(b.get("/activity").Doc.Find("tr.record ol.steps li"))
+	want := []string{"safety snapshot before-restore-20250120-1200 created in 11 s", "restore sent by token …2025", "server running again after 21 s"}
+	if strings.Join(steps, "|") != strings.Join(want, "|") {
+		t.Errorf("the record's steps: %q, want %q", steps, want)
+	}
 }
 
 // At 5 of 5: the dialog offers the snapshots that may be deleted (never the

@@ -30,6 +30,9 @@ type ActivityPage struct {
 	// NotYours: the filter named a server the person cannot see; it was
 	// dropped, and the records of all their servers are shown.
 	NotYours bool
+	// Steps are the steps of records that were restores with a safety
+	// snapshot, by record ID, in words.
+	Steps map[int64][]string
 }
 
 // ErrNoActivity: the activity record cannot be read.
@@ -67,5 +70,33 @@ func (d *Dashboard) ActivityOf(ctx context.Context, token vpsapi.Token, f Activi
 	}
 	out.Records, out.Total, out.Actors = recs, total, actors
 	out.More = page > 0 && page*ActivityPerPage < total
+	out.Steps = d.restoreSteps(ctx, recs)
 	return out, nil
+}
+
+// restoreSteps reads the steps of the records that were restores with a
+// safety snapshot.
+func (d *Dashboard) restoreSteps(ctx context.Context, recs []activity.Record) map[int64][]string {
+	if d.restores == nil {
+		return nil
+	}
+	var ids []int64
+	for _, r := range recs {
+		if r.Action == Restore {
+			ids = append(ids, r.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	of, err := d.restores.Of(ctx, ids)
+	if err != nil {
+		d.log.WarnContext(ctx, "restore steps not read", "error", err)
+		return nil
+	}
+	out := make(map[int64][]string, len(of))
+	for id, r := range of {
+		out[id] = RestoreSteps(r)
+	}
+	return out
 }

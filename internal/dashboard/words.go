@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -179,4 +180,32 @@ func RestoreEndWords(r restores.Restore) (text string, bad bool) {
 		return what + " did not happen: " + r.Detail + ".", true
 	}
 	return what + " failed: " + r.Detail + ".", true
+}
+
+// RestoreSteps lists what a restore with a safety snapshot did, in words:
+// "safety snapshot … created in 4 min", "restore sent by alice", "server
+// running again after 6 min".
+func RestoreSteps(r restores.Restore) []string {
+	var steps []string
+	if r.DeleteName != "" && r.Step != restores.StepDeleteSending {
+		steps = append(steps, "deleted "+r.DeleteName+" to make room")
+	}
+	if !r.SafetyDone.IsZero() {
+		steps = append(steps, "safety snapshot "+r.SafetyName+" created in "+minutes(r.SafetyDone.Sub(r.Started)))
+	}
+	if !r.RestoreSent.IsZero() {
+		steps = append(steps, "restore sent by "+r.Actor)
+	}
+	if r.State == restores.Done && !r.RestoreSent.IsZero() && r.Detail == "" {
+		steps = append(steps, "server running again after "+minutes(r.Finished.Sub(r.RestoreSent)))
+	}
+	return steps
+}
+
+// minutes says a duration the way the steps do: "40 s", "4 min".
+func minutes(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
 }
