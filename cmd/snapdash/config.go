@@ -48,6 +48,8 @@ type config struct {
 	DebugListen     string
 	MetricsListen   string
 	CookieSecure    string
+	NotifyWebhook   string
+	PublicURL       string
 
 	// Parsed by validate.
 	retention  time.Duration
@@ -87,6 +89,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
 		{option{"metrics-listen", "SNAPDASH_METRICS_LISTEN", "address serving Prometheus /metrics, apart from the pages, such as 127.0.0.1:9100; empty: off", false}, &c.MetricsListen, ""},
+		{option{"notify-webhook-url", "SNAPDASH_NOTIFY_WEBHOOK_URL", "https:// address receiving a JSON POST (Slack-compatible) for every job that ends; empty: none", true}, &c.NotifyWebhook, ""},
+		{option{"public-url", "SNAPDASH_PUBLIC_URL", "Snapdash's address as people open it, such as https://snapdash.example.com/, for links in notifications", false}, &c.PublicURL, ""},
 		{option{"sim-fail-snapshots", "SNAPDASH_SIM_FAIL_SNAPSHOTS", "simulator: snapshots whose name starts with this end failed, for demos; empty: none", false}, &c.SimFail, ""},
 		{option{"cookie-secure", "SNAPDASH_COOKIE_SECURE", "auto: cookies Secure over HTTPS (seen directly or in a trusted proxy's X-Forwarded-Proto); always: Secure whatever the request says", false}, &c.CookieSecure, "auto"},
 	}
@@ -246,6 +250,20 @@ func (c *config) validate() error {
 		return fmt.Errorf("SNAPDASH_ACTIVITY_RETENTION=%q must be a duration of a day or more, such as 400d or 2160h", c.Retention)
 	}
 	c.retention = r
+	if c.NotifyWebhook != "" {
+		if u, err := url.Parse(c.NotifyWebhook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("SNAPDASH_NOTIFY_WEBHOOK_URL must be an http:// or https:// address")
+		}
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("SNAPDASH_PUBLIC_URL=%q must be an http:// or https:// address such as https://snapdash.example.com/", c.PublicURL)
+		}
+		if !strings.HasSuffix(c.PublicURL, "/") {
+			c.PublicURL += "/"
+		}
+	}
 	if c.FollowLimit < time.Minute {
 		return fmt.Errorf("SNAPDASH_FOLLOW_LIMIT=%s must be a minute or more, such as 1h", c.FollowLimit)
 	}

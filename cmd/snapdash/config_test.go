@@ -99,6 +99,9 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"SNAPDASH_LOG_FORMAT": "xml"}, "SNAPDASH_LOG_FORMAT"},
 		{map[string]string{"SNAPDASH_LOG_LEVEL": "loud"}, "SNAPDASH_LOG_LEVEL"},
 		{map[string]string{"SNAPDASH_SESSION_KEYS_FILE": "/nonexistent/keys"}, "SNAPDASH_SESSION_KEYS_FILE"},
+		{map[string]string{"SNAPDASH_FOLLOW_LIMIT": "10s"}, "SNAPDASH_FOLLOW_LIMIT"},
+		{map[string]string{"SNAPDASH_NOTIFY_WEBHOOK_URL": "hooks.slack.com/services/T0/B0/secret"}, "SNAPDASH_NOTIFY_WEBHOOK_URL"},
+		{map[string]string{"SNAPDASH_PUBLIC_URL": "snapdash.example.com"}, "SNAPDASH_PUBLIC_URL"},
 	} {
 		_, err := parseConfig(nil, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.name) || strings.Contains(err.Error(), "\n") {
@@ -114,5 +117,17 @@ func TestTrustedProxiesParsed(t *testing.T) {
 	}
 	if len(c.proxies) != 3 || c.proxies[1].String() != "127.0.0.1/32" {
 		t.Errorf("proxies %v", c.proxies)
+	}
+}
+
+// A webhook address may hold a secret: a bad one is named, never repeated.
+func TestBadWebhookIsNotRepeated(t *testing.T) {
+	_, err := parseConfig(nil, env(map[string]string{"SNAPDASH_NOTIFY_WEBHOOK_URL": "ftp://hooks.example/secret-part"}), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "secret-part") {
+		t.Errorf("error %v", err)
+	}
+	c, err := parseConfig(nil, env(map[string]string{"SNAPDASH_PUBLIC_URL": "https://snapdash.example.com/team"}), io.Discard)
+	if err != nil || c.PublicURL != "https://snapdash.example.com/team/" {
+		t.Errorf("public URL %q, %v", c.PublicURL, err)
 	}
 }

@@ -111,7 +111,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
-	deps, runner, closeStores, err := stores(ctx, cfg, log)
+	deps, runner, closeStores, err := stores(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer)
 // stores opens and migrates the database: sessions, the activity record,
 // the double-submit guard and the jobs all live there, shared by every
 // replica on PostgreSQL. The jobs are worked once start is called.
-func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, *jobs.Runner, func(), error) {
+func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metrics) (web.Deps, *jobs.Runner, func(), error) {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return web.Deps{}, nil, nil, err
@@ -282,7 +282,8 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger) (web.Deps, *jobs
 	host, _ := os.Hostname()
 	runner, err := jobs.New(ctx, jobs.Options{
 		Store: st, Keys: cfg.keyPairs, FollowLimit: cfg.FollowLimit, Retention: cfg.retention, Log: log,
-		ID: fmt.Sprintf("snapdash-%s-%d", host, os.Getpid()),
+		ID:      fmt.Sprintf("snapdash-%s-%d", host, os.Getpid()),
+		Webhook: cfg.NotifyWebhook, PublicURL: cfg.PublicURL, ObserveNotify: m.ObserveNotify,
 	})
 	if err != nil {
 		st.Close()

@@ -110,7 +110,7 @@ func (d *Dashboard) follow(ctx context.Context, a Action, r activity.Record) {
 		return
 	}
 	f := jobs.Follow{
-		ActivityID: r.ID, Action: a.Kind, ServerID: r.ServerID,
+		ActivityID: r.ID, Action: a.Kind, ServerID: r.ServerID, ServerName: r.ServerName, Actor: r.Actor,
 		SnapshotID: r.SnapshotID, SnapshotName: r.SnapshotName, Started: r.Time,
 	}
 	if err := d.jobs.Follow(ctx, f, a.Session, a.Token); err != nil {

@@ -390,8 +390,13 @@ func (d *Dashboard) endRestore(ctx context.Context, r restores.Restore, state, f
 	if _, err := d.restores.Move(ctx, from, r); err != nil {
 		d.log.ErrorContext(ctx, "restore's end not stored", "restore_id", r.ID, "error", err)
 	}
-	if _, err := d.activity.Finish(ctx, r.ActivityID, final, detail, r.Finished); err != nil {
+	recorded, err := d.activity.Finish(ctx, r.ActivityID, final, detail, r.Finished)
+	if err != nil {
 		d.log.ErrorContext(ctx, "restore's outcome not stored", "restore_id", r.ID, "error", err)
+	}
+	if recorded && d.jobs != nil {
+		d.jobs.Notify(ctx, jobs.Notice{Action: "restore with a safety snapshot", Server: r.ServerName, ServerID: r.ServerID,
+			Snapshot: r.SnapshotName, Person: r.Actor, Outcome: final, Detail: detail, Duration: r.Finished.Sub(r.Started)})
 	}
 	d.log.InfoContext(ctx, "restore ended", "restore_id", r.ID, "server_id", r.ServerID, "state", state, "detail", detail,
 		"duration", r.Finished.Sub(r.Started).Round(time.Second).String())

@@ -22,6 +22,8 @@ type Follow struct {
 	ActivityID   int64     `json:"activity_id"`
 	Action       string    `json:"action"` // activity.Create or activity.Restore
 	ServerID     int64     `json:"server_id"`
+	ServerName   string    `json:"server_name"`
+	Actor        string    `json:"actor"` // who started it, for the notice
 	SnapshotID   int64     `json:"snapshot_id"`
 	SnapshotName string    `json:"snapshot_name"`
 	Started      time.Time `json:"started"`

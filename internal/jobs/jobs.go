@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,8 +38,15 @@ type Options struct {
 	FollowLimit time.Duration
 	// Retention is how long activity records are kept; 0 keeps them all.
 	Retention time.Duration
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Webhook receives a JSON POST for every job that ends; "" sends none.
+	Webhook string
+	// PublicURL is Snapdash's address as people open it, for links in
+	// notifications; "" leaves links out.
+	PublicURL string
+	// ObserveNotify counts notifications delivered (true) and failed.
+	ObserveNotify func(delivered bool)
+	Log           *slog.Logger
+	Now           func() time.Time
 }
 
 // DefaultFollowLimit is how long a followed action may take by default.
@@ -64,6 +72,11 @@ type Runner struct {
 	log      *slog.Logger
 	now      func() time.Time
 	work     Work // set by Start, before any job is worked
+
+	webhook       string
+	publicURL     string
+	webhookClient *http.Client
+	observeNotify func(bool)
 }
 
 // New opens River's connections to the store's database and brings River's
@@ -85,11 +98,17 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	r := &Runner{
 		store: o.Store, tokens: o.Store.JobTokens(), activity: o.Store.Activity(),
 		limit: o.FollowLimit, log: o.Log, now: o.Now,
+		webhook: o.Webhook, publicURL: o.PublicURL, observeNotify: o.ObserveNotify,
+		webhookClient: &http.Client{Timeout: 10 * time.Second,
+			// A webhook that redirects is failing: a redirect could carry
+			// the notice somewhere else.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
 	r.vault = newVault(tokenLife(o.FollowLimit), o.Keys...)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &followWorker{r: r})
 	river.AddWorker(workers, &restoreWorker{r: r})
+	river.AddWorker(workers, &notifyWorker{r: r})
 	river.AddWorker(workers, &pruneWorker{r: r, keep: o.Retention})
 	river.AddWorker(workers, &sweepWorker{r: r})
 	cfg := &river.Config{
@@ -229,9 +248,12 @@ func (r *Runner) finish(ctx context.Context, f Follow, final, detail string) {
 	if err != nil {
 		r.log.ErrorContext(ctx, "followed action's outcome not stored", "activity_id", f.ActivityID, "error", err)
 	} else if recorded {
+		took := r.now().Sub(f.Started)
 		r.log.InfoContext(ctx, "followed action ended", "activity_id", f.ActivityID, "action", f.Action,
 			"server_id", f.ServerID, "snapshot_id", f.SnapshotID, "outcome", final, "detail", detail,
-			"duration", r.now().Sub(f.Started).Round(time.Second).String())
+			"duration", took.Round(time.Second).String())
+		r.Notify(ctx, Notice{Action: f.Action, Server: f.ServerName, ServerID: f.ServerID, Snapshot: f.SnapshotName,
+			Person: f.Actor, Outcome: final, Detail: detail, Duration: took})
 	}
 	if err := r.tokens.Delete(ctx, f.TokenKey); err != nil {
 		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "activity_id", f.ActivityID, "error", err)

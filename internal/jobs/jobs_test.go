@@ -3,8 +3,13 @@ package jobs_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -323,5 +328,58 @@ func TestPruneJobRunsAtStart(t *testing.T) {
 				return err == nil && len(recs) == 1 && recs[0].SnapshotName == "1h0m0s"
 			})
 		})
+	}
+}
+
+// A job's end reaches the webhook once, in Slack's words and as fields,
+// with a link and no token; a webhook answering 500 is tried again.
+func TestWebhookGetsOneMessagePerOutcome(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, string(b))
+		if len(bodies) == 1 {
+			http.Error(w, "try later", http.StatusInternalServerError)
+		}
+	}))
+	defer hook.Close()
+	var delivered, failed atomic.Int32
+	st := storetest.SQLite(t)
+	f := &follower{answers: []answer{{p: jobs.Progress{Done: true, Final: activity.Completed}}}}
+	r := start(t, st, f, jobs.Options{Webhook: hook.URL + "/services/T0/B0/secret", PublicURL: "https://snapdash.example.com/",
+		ObserveNotify: func(ok bool) {
+			if ok {
+				delivered.Add(1)
+			} else {
+				failed.Add(1)
+			}
+		}})
+	job := started(t, st, time.Now())
+	job.ServerName, job.Actor = "web", "alice@example.com"
+	if err := r.Follow(context.Background(), job, "alice-session", "tok_alice_secret"); err != nil {
+		t.Fatal(err)
+	}
+	final(t, st, job, 20*time.Second)
+	waitFor(t, func() bool { return delivered.Load() == 1 })
+	time.Sleep(2 * time.Second) // nothing more comes
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 2 || bodies[0] != bodies[1] || failed.Load() != 1 {
+		t.Fatalf("%d deliveries (%d failed): %q", len(bodies), failed.Load(), bodies)
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(bodies[1]), &m); err != nil {
+		t.Fatal(err)
+	}
+	text, _ := m["text"].(string)
+	if m["outcome"] != "completed" || m["person"] != "alice@example.com" || m["server"] != "web" || m["snapshot"] != "nightly" ||
+		m["url"] != "https://snapdash.example.com/?server_id=7" || !strings.Contains(text, "alice@example.com's snapshot nightly of web: completed") {
+		t.Errorf("message %v", m)
+	}
+	if strings.Contains(bodies[1], "tok_alice") {
+		t.Error("the token is in the notification")
 	}
 }

@@ -22,6 +22,7 @@ type Metrics struct {
 	upstream        *prometheus.CounterVec
 	upstreamLatency *prometheus.HistogramVec
 	polls           prometheus.Gauge
+	notifications   *prometheus.CounterVec
 }
 
 // New registers the collectors, with Go runtime and process metrics.
@@ -45,10 +46,22 @@ func New() *Metrics {
 		polls: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "snapdash_polls_in_flight", Help: "Live-status polls being answered now.",
 		}),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "snapdash_notifications_total", Help: "Webhook deliveries of jobs' outcomes, by result (delivered, failed: tried again later).",
+		}, []string{"result"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.upstream, m.upstreamLatency, m.polls,
+	m.reg.MustRegister(m.requests, m.latency, m.upstream, m.upstreamLatency, m.polls, m.notifications,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// ObserveNotify counts one webhook delivery, or a failed attempt.
+func (m *Metrics) ObserveNotify(delivered bool) {
+	result := "failed"
+	if delivered {
+		result = "delivered"
+	}
+	m.notifications.WithLabelValues(result).Inc()
 }
 
 // ObserveUpstream records one call to the API; status 0 means no answer.

@@ -1,0 +1,139 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Notice is the outcome of a job, for the people who left the page: the
+// webhook's message. It holds no token, ever.
+type Notice struct {
+	Action   string        `json:"action"` // create, restore, or "restore with a safety snapshot"
+	Server   string        `json:"server"`
+	ServerID int64         `json:"server_id"`
+	Snapshot string        `json:"snapshot"`
+	Person   string        `json:"person"`
+	Outcome  string        `json:"outcome"` // an activity final outcome
+	Detail   string        `json:"detail,omitempty"`
+	Duration time.Duration `json:"-"`
+}
+
+// Notify is the job delivering one notice to the webhook, retried with
+// backoff by River when the webhook fails.
+type Notify struct {
+	Notice Notice `json:"notice"`
+	// Seconds is the job's duration, in the arguments as a plain number.
+	Seconds int64 `json:"seconds"`
+}
+
+// Kind names the job in River.
+func (Notify) Kind() string { return "notify_webhook" }
+
+// notifyAttempts bounds the deliveries of one notice: with River's backoff
+// (attempt⁴ seconds) the last is some hours after the first.
+const notifyAttempts = 10
+
+// Notify queues a notice for the webhook; without one configured it does
+// nothing. A failure to queue is logged: a notice never stops a job.
+func (r *Runner) Notify(ctx context.Context, n Notice) {
+	if r.webhook == "" {
+		return
+	}
+	_, err := r.client.Insert(context.WithoutCancel(ctx), Notify{Notice: n, Seconds: int64(n.Duration.Round(time.Second) / time.Second)},
+		&river.InsertOpts{MaxAttempts: notifyAttempts})
+	if err != nil {
+		r.log.ErrorContext(ctx, "notification not queued", "action", n.Action, "server_id", n.ServerID, "error", err)
+	}
+}
+
+// message is what the webhook receives: Slack's text, and the fields.
+type message struct {
+	Text string `json:"text"`
+	Notice
+	DurationSeconds int64  `json:"duration_seconds"`
+	URL             string `json:"url,omitempty"`
+}
+
+type notifyWorker struct {
+	river.WorkerDefaults[Notify]
+	r *Runner
+}
+
+func (w *notifyWorker) Timeout(*river.Job[Notify]) time.Duration { return 15 * time.Second }
+
+func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
+	r, n := w.r, job.Args.Notice
+	m := message{Notice: n, DurationSeconds: job.Args.Seconds}
+	if r.publicURL != "" {
+		m.URL = r.publicURL + "?server_id=" + strconv.FormatInt(n.ServerID, 10)
+	}
+	m.Text = noticeText(m)
+	body, err := json.Marshal(m)
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.webhook, bytes.NewReader(body))
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Snapdash")
+	resp, err := r.webhookClient.Do(req)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			err = fmt.Errorf("the webhook answered %d", resp.StatusCode)
+		}
+	}
+	if err != nil {
+		// The address may carry a secret (Slack's does): never logged.
+		r.log.WarnContext(ctx, "notification not delivered; River tries again later", "attempt", job.Attempt, "of", notifyAttempts, "error", redact(err, r.webhook))
+		if r.observeNotify != nil {
+			r.observeNotify(false)
+		}
+		return errors.New(redact(err, r.webhook))
+	}
+	if r.observeNotify != nil {
+		r.observeNotify(true)
+	}
+	return nil
+}
+
+// noticeText is the message in Slack's words: who, what, how it ended, a link.
+func noticeText(m message) string {
+	what := m.Person + "'s " + m.Action + " of " + m.Server
+	if m.Snapshot != "" {
+		if m.Action == "create" {
+			what = m.Person + "'s snapshot " + m.Snapshot + " of " + m.Server
+		} else {
+			what += " from " + m.Snapshot
+		}
+	}
+	text := what + ": " + m.Outcome
+	if m.DurationSeconds > 0 {
+		text += " after " + (time.Duration(m.DurationSeconds) * time.Second).String()
+	}
+	if m.Detail != "" {
+		text += " (" + m.Detail + ")"
+	}
+	if m.URL != "" {
+		text += " <" + m.URL + "|Open in Snapdash>"
+	}
+	return text
+}
+
+// redact keeps the webhook's address (which may hold a secret) out of an
+// error's words.
+func redact(err error, webhook string) string {
+	return string(bytes.ReplaceAll([]byte(err.Error()), []byte(webhook), []byte("[webhook]")))
+}
