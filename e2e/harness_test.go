@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
@@ -75,6 +76,8 @@ type appOptions struct {
 	snapshotDelay  time.Duration  // default 3 s
 	trustedProxies []netip.Prefix // peers whose identity header is believed
 	basePath       string         // e.g. "/snapdash/"; default "/"
+	jobs           bool           // run River jobs: follow actions, restores with a safety snapshot
+	restoreDelay   time.Duration  // default 4 s
 }
 
 func startApp(t *testing.T) *app { return startAppWith(t, appOptions{}) }
@@ -87,7 +90,10 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	if o.snapshotDelay == 0 {
 		o.snapshotDelay = 3 * time.Second
 	}
-	sim := simulator.New(simulator.Options{SnapshotDelay: o.snapshotDelay, RestoreDelay: 4 * time.Second})
+	if o.restoreDelay == 0 {
+		o.restoreDelay = 4 * time.Second
+	}
+	sim := simulator.New(simulator.Options{SnapshotDelay: o.snapshotDelay, RestoreDelay: o.restoreDelay})
 	upstream := httptest.NewServer(sim)
 	t.Cleanup(upstream.Close)
 	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
@@ -96,13 +102,32 @@ func startAppWith(t *testing.T, o appOptions) *app {
 		t.Fatal(err)
 	}
 	db := storetest.SQLite(t)
+	keys := [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)}
+	deps := web.Deps{API: api, Sessions: db.Sessions(), Activity: db.Activity(), Claims: db.Claims(), Log: log}
+	if o.jobs {
+		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: keys, Log: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = runner.Stop(ctx)
+		})
+		deps.Jobs, deps.Restores = runner, db.Restores()
+	}
 	h, err := web.New(web.Config{
-		SessionKeys: [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)},
+		SessionKeys: keys,
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
 		TrustedProxies: o.trustedProxies, BasePath: o.basePath,
-	}, web.Deps{API: api, Sessions: db.Sessions(), Activity: db.Activity(), Claims: db.Claims(), Log: log})
+	}, deps)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if deps.Jobs != nil {
+		if err := deps.Jobs.Start(context.Background(), h.Work()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a := &app{sim: sim}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
