@@ -355,13 +355,7 @@ func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
 
 // lastAttemptBy is the client that last worked the follow job, "" before any.
 func lastAttemptBy(t *testing.T, databaseURL string) string {
-	t.Helper()
-	var by []string
-	err := queryRow(t, databaseURL, "SELECT COALESCE(attempted_by, '{}') FROM river_job WHERE kind = 'follow_action'", &by)
-	if err != nil || len(by) == 0 {
-		return ""
-	}
-	return by[len(by)-1]
+	return lastAttemptByKind(t, databaseURL, "follow_action")
 }
 
 // finals is the final outcome of the record of snapshot name, and how many
@@ -394,4 +388,80 @@ func queryRow(t *testing.T, databaseURL, query string, dst ...any) error {
 	}
 	defer conn.Close(ctx)
 	return conn.QueryRow(ctx, query).Scan(dst...)
+}
+
+// TestKilledReplicasRestoreIsFinishedByTheOther: the replica whose worker
+// holds a restore with a safety snapshot is killed while the safety snapshot
+// is taken; the other replica resumes from the recorded step and sends one
+// create and one restore in all.
+func TestKilledReplicasRestoreIsFinishedByTheOther(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	pg := pgtest.Start(t)
+	sim := simulator.New(simulator.Options{SnapshotDelay: 8 * time.Second, RestoreDelay: 4 * time.Second})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	replicas := []*replica{startReplica(t, upstream.URL, pg.URL), startReplica(t, upstream.URL, pg.URL)}
+	p := newPerson(t)
+	p.signIn(replicas[0].URL)
+	fid := p.formID(replicas[0].URL + "/snapshots/801/restore?server_id=12345")
+	code, body := p.post(replicas[0].URL+"/snapshots/801/restore?server_id=12345", url.Values{
+		"form_id": {fid}, "confirm_name": {"web-server-01"}, "safety_offered": {"1"}, "safety": {"1"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("restore: %d\n%s", code, body)
+	}
+	var holder, survivor *replica
+	waitFor(t, func() bool {
+		var step string
+		_ = queryRow(t, pg.URL, "SELECT step FROM restores", &step)
+		by := lastAttemptByKind(t, pg.URL, "safe_restore")
+		for i, r := range replicas {
+			if step == "safety" && by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) {
+				holder, survivor = r, replicas[1-i]
+				return true
+			}
+		}
+		return false
+	})
+	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		var state, detail string
+		if err := queryRow(t, pg.URL, "SELECT state, detail FROM restores", &state, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if state == "done" {
+			break
+		}
+		if state != "running" || time.Now().After(deadline) {
+			t.Fatalf("the restore ended %s (%s)", state, detail)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("%d creates sent, want 1", n)
+	}
+	if n := sim.Calls("POST /api/v1/snapshots/{id}/restore/"); n != 1 {
+		t.Errorf("%d restores sent, want 1", n)
+	}
+	if !strings.Contains(survivor.log(), `"msg":"restore ended"`) {
+		t.Error("the survivor did not finish the restore")
+	}
+	if _, acts := p.get(survivor.URL + "/activity"); !strings.Contains(acts, "restore sent by") {
+		t.Error("the activity page does not show the restore's steps")
+	}
+}
+
+// lastAttemptByKind is the client that last worked the job of kind.
+func lastAttemptByKind(t *testing.T, databaseURL, kind string) string {
+	t.Helper()
+	var by []string
+	err := queryRow(t, databaseURL, "SELECT COALESCE(attempted_by, '{}') FROM river_job WHERE kind = '"+kind+"'", &by)
+	if err != nil || len(by) == 0 {
+		return ""
+	}
+	return by[len(by)-1]
 }
