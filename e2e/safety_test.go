@@ -96,3 +96,32 @@ func TestSafetyNetRestoreWithoutJavaScript(t *testing.T) {
 	}
 	checkSafetyOrder(t, a, 3*time.Second)
 }
+
+// "Notify me when it finishes": with the tab hidden, the card keeps polling
+// and the browser's Notifications API tells the outcome.
+func TestNotifyWhenTheRestoreFinishes(t *testing.T) {
+	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 4 * time.Second, restoreDelay: 2 * time.Second})
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.openConfirm("801", "restore")
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
+		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
+	)
+	tb.until(10*time.Second, `(() => { const b = document.querySelector("#server-12345 button[data-notify]"); return !!b && !b.hidden; })()`)
+	// The browser's permission prompt cannot be answered headless: a stand-in
+	// Notification grants it and keeps what would be shown.
+	tb.eval(`window.shown = [];
+		window.Notification = class { constructor(title, o) { window.shown.push(title + ": " + o.body); } };
+		window.Notification.permission = "granted";
+		window.Notification.requestPermission = () => Promise.resolve("granted");
+		"ok"`)
+	tb.do(chromedp.Click(chromedp.CSS("#server-12345 button[data-notify]")))
+	tb.until(5*time.Second, `document.querySelector("#server-12345 button[data-notify]").getAttribute("aria-pressed") === "true"`)
+	tb.eval(`Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+		document.dispatchEvent(new Event("visibilitychange")); "ok"`)
+	tb.until(40*time.Second, `window.shown.some(s => s.includes("Restore of web-server-01 from pre-migration-snapshot finished"))`)
+	if n := tb.eval(`String(window.shown.length)`); n != "1" {
+		t.Errorf("%s notifications, want 1", n)
+	}
+}

@@ -177,7 +177,8 @@
   var hiddenSince = 0, staleAfter = 15000;
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var elt = ev.detail && ev.detail.elt;
-    if (document.hidden && elt && elt.classList && elt.classList.contains("poller")) {
+    // A card whose person asked to be notified (notify.js) keeps polling.
+    if (document.hidden && elt && elt.classList && elt.classList.contains("poller") && !elt.closest("[data-notify-on]")) {
       ev.preventDefault();
     }
   });

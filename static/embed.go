@@ -13,7 +13,7 @@ import (
 	"path"
 )
 
-//go:embed htmx-2.0.11.min.js app.css app.js favicon.svg
+//go:embed htmx-2.0.11.min.js app.css app.js notify.js favicon.svg
 var files embed.FS
 
 // Asset is one embedded file.
