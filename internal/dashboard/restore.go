@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
@@ -264,7 +265,7 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 		case !snaps[i].Done():
 			if d.now().Sub(r.Started) > SafetyLimit {
 				d.endRestore(ctx, r, restores.Failed, activity.Failed, fmt.Sprintf("the safety snapshot %s was still %s after %d min, so nothing was restored",
-					r.SafetyName, snaps[i].Status, int(SafetyLimit/time.Minute)))
+					r.SafetyName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(SafetyLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil

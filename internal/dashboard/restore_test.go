@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -275,5 +276,30 @@ func waitUntil(t *testing.T, ok func() bool) {
 			t.Fatal("timed out")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A safety snapshot still in progress past the limit sends no restore, and
+// the record says what state it was in.
+func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	f := newFollowingAt(t, time.Hour, time.Second, now)
+	r, err := f.safeRestore(t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, func() bool {
+		x, _ := f.st.Restores().Get(context.Background(), r.ID)
+		return x.Step == restores.StepSafety
+	})
+	offset.Store(int64(dashboard.SafetyLimit + time.Minute))
+	end := f.ended(t, r.ID, time.Minute)
+	if end.State != restores.Failed || !strings.Contains(end.Detail, "was still in progress after 30 min, so nothing was restored") {
+		t.Errorf("restore ended %+v", end)
+	}
+	if _, n := f.first(restoreKey); n != 0 {
+		t.Errorf("%d restores sent", n)
 	}
 }
