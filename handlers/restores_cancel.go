@@ -8,7 +8,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // CancelRestore stops a restore with a safety snapshot before its restore
@@ -20,7 +22,7 @@ func (h *Snapshots) CancelRestore(c echo.Context) error {
 	if err != nil || id <= 0 || !ok || serverID == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
 	}
-	err = h.Site.Dash.CancelRestore(ctx, serverID, id)
+	err = h.Site.Dash.CancelRestore(ctx, session.From(ctx).Token(), serverID, id)
 	var msg views.Flash
 	switch {
 	case err == nil:
@@ -29,6 +31,8 @@ func (h *Snapshots) CancelRestore(c echo.Context) error {
 		msg = views.Flash{Kind: views.FlashError, Text: "The restore had already been sent, so it could not be cancelled."}
 	case errors.Is(err, restores.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
+	case errors.Is(err, vpsapi.ErrUnavailable) || errors.Is(err, vpsapi.ErrUnauthorized):
+		return err // the central handler words VPS.org's trouble, or ends the session
 	default:
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The restore could not be cancelled right now (Snapdash cannot reach its database), so it goes on. Try again in a moment.").SetInternal(err)
 	}

@@ -147,8 +147,9 @@ func (d *Dashboard) startSafeRestore(ctx context.Context, a Action) (Result, err
 }
 
 // CancelRestore stops a restore whose restore has not been sent;
-// restores.ErrTooLate once it has.
-func (d *Dashboard) CancelRestore(ctx context.Context, serverID, restoreID int64) error {
+// restores.ErrTooLate once it has. Only a person whose token sees the
+// server may cancel its restore (one call to VPS.org tells).
+func (d *Dashboard) CancelRestore(ctx context.Context, token vpsapi.Token, serverID, restoreID int64) error {
 	if d.restores == nil {
 		return restores.ErrNotFound
 	}
@@ -157,6 +158,13 @@ func (d *Dashboard) CancelRestore(ctx context.Context, serverID, restoreID int64
 		return err
 	}
 	if r.ServerID != serverID {
+		return restores.ErrNotFound
+	}
+	servers, err := d.Servers(ctx, token)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(servers, func(s vpsapi.Server) bool { return s.ID == serverID }) {
 		return restores.ErrNotFound
 	}
 	return d.restores.Cancel(ctx, restoreID)

@@ -158,10 +158,14 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond) // the safety snapshot is in progress
-	if err := f.dash.CancelRestore(context.Background(), f.server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
+	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
 		t.Errorf("cancel naming another server: %v", err)
 	}
-	if err := f.dash.CancelRestore(context.Background(), f.server, r.ID); err != nil {
+	f.sim.AddAccount("tok_mallory", simulator.ServerSeed{Name: "mallorys"})
+	if err := f.dash.CancelRestore(context.Background(), "tok_mallory", f.server, r.ID); !errors.Is(err, restores.ErrNotFound) {
+		t.Errorf("cancel by someone who cannot see the server: %v", err)
+	}
+	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	end := f.ended(t, r.ID, time.Minute)
@@ -172,7 +176,7 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 	if _, n := f.first(restoreKey); n != 0 {
 		t.Errorf("%d restores sent after a cancel", n)
 	}
-	if err := f.dash.CancelRestore(context.Background(), f.server, r.ID); !errors.Is(err, restores.ErrTooLate) {
+	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server, r.ID); !errors.Is(err, restores.ErrTooLate) {
 		t.Errorf("cancel of an ended restore: %v", err)
 	}
 }
