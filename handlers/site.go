@@ -44,7 +44,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom, CSRF: csrf,
 	}
 	if r := srv.Job; r != nil {
-		g.Job = &views.RestoreJob{ID: r.ID, Step: r.Step, Text: dashboard.RestoreStepWords(*r), Actor: r.Actor, Started: r.Started,
+		g.Job = &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: dashboard.RestoreStepWords(*r), Actor: r.Actor, Started: r.Started,
 			Cancellable: r.Cancellable() && !r.CancelRequested, Cancelling: r.CancelRequested}
 	}
 	for id, a := range srv.CreatedBy {

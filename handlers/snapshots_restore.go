@@ -42,6 +42,9 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	if cf.ServerStatus == vpsapi.ServerRestoring && dash.RestoringFrom(ctx, cf.ServerID) == cf.SnapshotID {
 		cf.InUse = true
 	}
+	if r, ok := dash.RunningRestores(ctx, []int64{cf.ServerID})[cf.ServerID]; ok && (r.SnapshotID == cf.SnapshotID || r.SafetyID == cf.SnapshotID) {
+		cf.InUse = true
+	}
 	return cf, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,8 +74,22 @@ func TestSafetyRestoreWithoutJavaScript(t *testing.T) {
 	if len(running) != 1 {
 		t.Fatal("no restore running")
 	}
-	restoreOf(t, ts, running[0].ID, restores.StepSafety)
+	job := restoreOf(t, ts, running[0].ID, restores.StepSafety)
 	home = b.get("/")
+	// Neither the snapshot restored from nor the safety snapshot can be
+	// deleted while the restore runs: no control, and a hand-made POST is refused.
+	for _, id := range []string{"801", strconv.FormatInt(job.SafetyID, 10)} {
+		if home.Doc.Find("button[disabled]#snapshot-"+id+"-delete").Length() != 1 {
+			t.Errorf("snapshot %s has an enabled Delete during the restore", id)
+		}
+		r := b.post("/snapshots/"+id+"/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
+		if r.StatusCode != http.StatusConflict {
+			t.Errorf("delete of snapshot %s during the restore: %d, want 409", id, r.StatusCode)
+		}
+	}
+	if n := len(calls(ts, "DELETE /api/v1/snapshots/{id}/")); n != 0 {
+		t.Errorf("%d deletes reached VPS.org", n)
+	}
 	note := strings.Join(strings.Fields(home.Doc.Find("#server-12345-restoring").Text()), " ")
 	if !strings.Contains(note, "Safety snapshot before-restore-20250120-1200 in progress, then restore from pre-migration-snapshot") ||
 		!strings.Contains(note, "Started by token") {
