@@ -103,7 +103,7 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	}
 	db := storetest.SQLite(t)
 	keys := [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)}
-	deps := web.Deps{API: api, Sessions: db.Sessions(), Activity: db.Activity(), Claims: db.Claims(), Log: log}
+	deps := web.Deps{API: api, Sessions: db.Sessions(), Activity: db.Activity(), Claims: db.Claims(), Marks: db.Marks(), Log: log}
 	if o.jobs {
 		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: keys, Log: log})
 		if err != nil {

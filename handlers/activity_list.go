@@ -71,7 +71,7 @@ func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
 		f.Actor = a
 	}
 	switch a := c.QueryParam("action"); a {
-	case dashboard.Create, dashboard.Restore, dashboard.Delete:
+	case dashboard.Create, dashboard.Restore, dashboard.Delete, activity.Pin, activity.Unpin, activity.Note:
 		f.Action = a
 	}
 	return f, note
@@ -117,6 +117,12 @@ func actionWords(r activity.Record) string {
 		return "restored " + r.ServerName + " from " + r.SnapshotName
 	case activity.Delete:
 		return "deleted snapshot " + r.SnapshotName + " of " + r.ServerName
+	case activity.Pin:
+		return "pinned snapshot " + r.SnapshotName + " of " + r.ServerName + ": " + r.Detail
+	case activity.Unpin:
+		return "unpinned snapshot " + r.SnapshotName + " of " + r.ServerName
+	case activity.Note:
+		return "noted on snapshot " + r.SnapshotName + " of " + r.ServerName + ": " + r.Detail
 	}
 	return r.Action
 }

@@ -53,6 +53,19 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		}
 		g.CreatedBy[id] = views.Attribution{Actor: a.Actor, At: a.At}
 	}
+	g.MarksOn = s.Dash.MarksKept()
+	for id, p := range srv.Pins {
+		if g.Pins == nil {
+			g.Pins = map[int64]views.Mark{}
+		}
+		g.Pins[id] = views.Mark{Actor: p.Actor, Text: p.Reason, At: p.At}
+	}
+	for id, n := range srv.Notes {
+		if g.Notes == nil {
+			g.Notes = map[int64]views.Mark{}
+		}
+		g.Notes[id] = views.Mark{Actor: n.Actor, Text: n.Text, At: n.At}
+	}
 	if a := srv.RestoredBy; a != nil {
 		g.RestoredBy = &views.Attribution{Actor: a.Actor, At: a.At}
 	}

@@ -17,6 +17,9 @@ func (h *Snapshots) ConfirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if p, ok := h.Site.Dash.PinOf(c.Request().Context(), cf.ServerID, cf.SnapshotID); ok {
+		cf.Pinned = p.Actor + " (" + p.Reason + ")"
+	}
 	return h.renderDelete(c, http.StatusOK, cf)
 }
 

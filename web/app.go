@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/session"
@@ -63,6 +64,7 @@ type Deps struct {
 	Claims   dashboard.Claimer // shared double-submit guard across replicas; nil: this process only
 	Jobs     *jobs.Runner      // follows accepted actions to their end; nil: not followed
 	Restores restores.Store    // restores with a safety snapshot (with Jobs); nil: none
+	Marks    marks.Store       // pins and notes; nil: none
 	Metrics  *metrics.Metrics  // nil: nothing measured; served on its own listener by cmd
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
@@ -130,7 +132,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log,
 			Dash: dashboard.New(dashboard.Options{
-				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Log: deps.Log, Now: deps.Now,
+				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Log: deps.Log, Now: deps.Now,
 			}),
 		},
 	}

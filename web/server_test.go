@@ -153,7 +153,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	}
 	acts := db.Activity()
 	m.CountSessions(db.Sessions())
-	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Claims: db.Claims(), Metrics: m, Log: log, Now: clk.Now}
+	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Claims: db.Claims(), Marks: db.Marks(), Metrics: m, Log: log, Now: clk.Now}
 	if setup.shared {
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}

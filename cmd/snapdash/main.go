@@ -289,7 +289,7 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metri
 		st.Close()
 		return web.Deps{}, nil, nil, err
 	}
-	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores()}
+	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks()}
 	return deps, runner, func() { _ = st.Close() }, nil
 }
 

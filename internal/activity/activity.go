@@ -14,6 +14,9 @@ const (
 	Create  = "create"
 	Restore = "restore"
 	Delete  = "delete"
+	Pin     = "pin"   // kept from deletion through Snapdash
+	Unpin   = "unpin" // no longer kept
+	Note    = "note"  // a note added, changed or removed
 )
 
 // Outcomes.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -34,6 +35,9 @@ type Server struct {
 	RestoringFrom int64
 	// Job is the running restore with a safety snapshot of this server.
 	Job *restores.Restore
+	// Pins and Notes are what the team marked on its snapshots, by id.
+	Pins  map[int64]marks.Pin
+	Notes map[int64]marks.Note
 }
 
 // Restoring reports a restore in progress.

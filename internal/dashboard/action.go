@@ -112,6 +112,16 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 		}
 		res.Restored, err = d.api.RestoreSnapshot(ctx, a.Token, a.SnapshotID)
 	case Delete:
+		// A pinned snapshot is never deleted through Snapdash, whoever asks.
+		p, pinned, perr := d.pinOf(ctx, a.ServerID, a.SnapshotID)
+		if perr != nil {
+			return res, notSent{perr}
+		}
+		if pinned {
+			d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: a.Actor, Action: Delete, ServerID: a.ServerID, ServerName: a.ServerName,
+				SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: "refused by Snapdash: pinned by " + p.Actor + ": " + p.Reason})
+			return res, notSent{PinnedError{p}}
+		}
 		err = d.api.DeleteSnapshot(ctx, a.Token, a.SnapshotID)
 	default:
 		err = fmt.Errorf("dashboard: no action %q", a.Kind)

@@ -83,11 +83,11 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 	if d.activity == nil || len(servers) == 0 {
 		return
 	}
+	ids := make([]int64, len(servers))
+	for i, s := range servers {
+		ids[i] = s.ID
+	}
 	if d.restores != nil {
-		ids := make([]int64, len(servers))
-		for i, s := range servers {
-			ids[i] = s.ID
-		}
 		running := d.RunningRestores(ctx, ids)
 		for i := range servers {
 			if r, ok := running[servers[i].ID]; ok {
@@ -95,6 +95,7 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 			}
 		}
 	}
+	d.markServers(ctx, servers, ids)
 	att, ok := d.attributions(ctx)
 	if !ok {
 		return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -35,6 +36,7 @@ type Dashboard struct {
 	activity activity.Store // nil: nothing recorded
 	jobs     *jobs.Runner   // nil: actions are not followed
 	restores restores.Store // nil: no restores with a safety snapshot
+	marks    marks.Store    // nil: no pins or notes
 	guard    *Once
 	log      *slog.Logger
 	now      func() time.Time
@@ -48,6 +50,7 @@ type Options struct {
 	Claims   Claimer          // the double-submit guard shared by replicas; nil: this process only
 	Jobs     *jobs.Runner     // follows accepted actions to their end; nil: not followed
 	Restores restores.Store   // restores with a safety snapshot (with Jobs); nil: none
+	Marks    marks.Store      // pins and notes; nil: none
 	Log      *slog.Logger     // default: discard
 	Now      func() time.Time // default: time.Now
 }
@@ -64,7 +67,7 @@ func New(o Options) *Dashboard {
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
-	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, guard: guard, log: o.Log, now: o.Now}
+	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, guard: guard, log: o.Log, now: o.Now}
 }
 
 // Now is the dashboard's clock.

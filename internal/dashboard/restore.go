@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -63,7 +64,11 @@ func (d *Dashboard) PlanRestore(ctx context.Context, token vpsapi.Token, serverI
 		return RestorePlan{}, err
 	}
 	p := RestorePlan{SafetyName: SafetyName(d.now(), snaps), FreeSlot: len(snaps) < Limit, Jobs: d.jobs != nil && d.restores != nil}
-	p.Deletable = deletable(snaps, snapshotID)
+	pins, err := d.pins(ctx, serverID)
+	if err != nil {
+		return RestorePlan{}, err
+	}
+	p.Deletable = deletable(snaps, snapshotID, pins)
 	if d.restores != nil {
 		running, err := d.restores.Running(ctx, []int64{serverID})
 		if err == nil && len(running) > 0 {
@@ -74,13 +79,13 @@ func (d *Dashboard) PlanRestore(ctx context.Context, token vpsapi.Token, serverI
 }
 
 // deletable is what may be deleted to free a slot: never the snapshot being
-// restored, never one in progress. (A running restore's safety snapshot is
-// on a server whose restores are one at a time: it is not offered because
-// no second restore of that server can start.)
-func deletable(snaps []vpsapi.Snapshot, restoring int64) []vpsapi.Snapshot {
+// restored, never one in progress, never a pinned one. (A running restore's
+// safety snapshot is on a server whose restores are one at a time: it is not
+// offered because no second restore of that server can start.)
+func deletable(snaps []vpsapi.Snapshot, restoring int64, pins map[int64]marks.Pin) []vpsapi.Snapshot {
 	var out []vpsapi.Snapshot
 	for _, s := range snaps {
-		if s.ID != restoring && s.Done() {
+		if _, pinned := pins[s.ID]; s.ID != restoring && s.Done() && !pinned {
 			out = append(out, s)
 		}
 	}
@@ -108,7 +113,11 @@ func (d *Dashboard) startSafeRestore(ctx context.Context, a Action) (Result, err
 		SafetyName: SafetyName(d.now(), snaps), Step: restores.StepCreateSending, Started: d.now().UTC(),
 	}
 	if a.DeleteFirst != 0 {
-		free := deletable(snaps, a.SnapshotID)
+		pins, err := d.pins(ctx, a.ServerID)
+		if err != nil {
+			return Result{}, notSent{err}
+		}
+		free := deletable(snaps, a.SnapshotID, pins)
 		j := slices.IndexFunc(free, func(s vpsapi.Snapshot) bool { return s.ID == a.DeleteFirst })
 		if j < 0 {
 			return Result{}, notSent{ErrBadDeleteChoice}
@@ -232,6 +241,12 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
+		}
+		if _, pinned, err := d.pinOf(ctx, r.ServerID, r.DeleteID); err != nil {
+			return wait, err
+		} else if pinned {
+			d.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was pinned meanwhile, so it was not deleted and nothing was restored")
+			return jobs.Next{Done: true}, nil
 		}
 		if slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.DeleteID }) {
 			// Deleting twice is harmless: a second delete finds nothing.

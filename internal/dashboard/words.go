@@ -57,6 +57,11 @@ func Explain(a Action, err error) Explanation {
 			Text: a.ServerName + " already has a snapshot named " + a.SnapshotName + ". Create snapshot again to make a second one with the same name, or choose another name."}
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		return Explanation{Why: SignedOut, Status: http.StatusUnauthorized}
+	case errors.As(err, new(PinnedError)):
+		var pe PinnedError
+		errors.As(err, &pe)
+		return Explanation{Why: NotSent, Status: http.StatusConflict,
+			Text: a.SnapshotName + " is pinned by " + pe.Pin.Actor + " (" + pe.Pin.Reason + "), so it cannot be deleted. Unpin it first if it may go. Nothing was sent."}
 	case errors.Is(err, restores.ErrAlreadyRunning):
 		return Explanation{Why: NotSent, Status: http.StatusConflict,
 			Text: "A restore of " + a.ServerName + " is already running, so nothing was sent. Its progress shows on the server's card."}

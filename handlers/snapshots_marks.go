@@ -1,0 +1,101 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// marksFor loads the pin and note dialog of the addressed snapshot.
+func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
+	ctx := c.Request().Context()
+	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	serverID, ok := parseServerID(c.QueryParam("server_id"))
+	if err != nil || snapID <= 0 || !ok || serverID == 0 || !h.Site.Dash.MarksKept() {
+		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
+	}
+	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), serverID)
+	if err != nil {
+		return views.MarksForm{}, err
+	}
+	for _, s := range srv.Snapshots {
+		if s.ID != snapID {
+			continue
+		}
+		f := views.MarksForm{ServerID: serverID, ServerName: srv.Name, SnapshotID: snapID, SnapshotName: s.Name, AsPage: !htmx.Enabled(c.Request())}
+		if p, ok := srv.Pins[snapID]; ok {
+			f.Pin = &views.Mark{Actor: p.Actor, Text: p.Reason, At: p.At}
+		}
+		if n, ok := srv.Notes[snapID]; ok {
+			f.Note = n.Text
+		}
+		return f, nil
+	}
+	return views.MarksForm{}, &vpsapi.Error{Kind: vpsapi.ErrNotFound, Op: "find snapshot"}
+}
+
+func (h *Snapshots) renderMarks(c echo.Context, status int, f views.MarksForm) error {
+	f.Page = h.Site.Page(c, "Pin or note "+f.SnapshotName)
+	return h.Site.renderForm(c, status, f.Page, f.AsPage, views.MarksBody(f), true)
+}
+
+// ShowMarks opens a snapshot's pin and note dialog.
+func (h *Snapshots) ShowMarks(c echo.Context) error {
+	f, err := h.marksFor(c)
+	if err != nil {
+		return err
+	}
+	return h.renderMarks(c, http.StatusOK, f)
+}
+
+// Pin keeps a snapshot from being deleted through Snapdash.
+func (h *Snapshots) Pin(c echo.Context) error { return h.mark(c, activity.Pin) }
+
+// Unpin lets a snapshot be deleted again.
+func (h *Snapshots) Unpin(c echo.Context) error { return h.mark(c, activity.Unpin) }
+
+// Note sets a snapshot's note.
+func (h *Snapshots) Note(c echo.Context) error { return h.mark(c, activity.Note) }
+
+func (h *Snapshots) mark(c echo.Context, kind string) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	f, err := h.marksFor(c)
+	if err != nil {
+		return h.gone(c, err, "That snapshot is no longer there.")
+	}
+	m := dashboard.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID}
+	switch kind {
+	case activity.Pin:
+		m.Text, f.Reason = c.FormValue("reason"), c.FormValue("reason")
+		if m.Text == "" {
+			f.Error = "Say why the snapshot must be kept: the reason shows to everyone who would delete it. Nothing was changed."
+			return h.renderMarks(c, http.StatusUnprocessableEntity, f)
+		}
+	case activity.Note:
+		m.Text, f.Note = c.FormValue("note"), c.FormValue("note")
+	}
+	_, err = h.Site.Dash.MarkSnapshot(ctx, m)
+	switch {
+	case errors.Is(err, dashboard.ErrTooLong):
+		f.Error = "That is too long (" + err.Error() + "). Nothing was changed."
+		return h.renderMarks(c, http.StatusUnprocessableEntity, f)
+	case err != nil:
+		return h.gone(c, err, "That snapshot is no longer there.")
+	}
+	text := map[string]string{
+		activity.Pin:   f.SnapshotName + " is pinned: nobody can delete it through Snapdash until it is unpinned.",
+		activity.Unpin: f.SnapshotName + " is no longer pinned.",
+		activity.Note:  "The note on " + f.SnapshotName + " is saved.",
+	}[kind]
+	return h.done(c, f.ServerID, views.Flash{Kind: views.FlashOK, Text: text}, true, false, focusRow(f.SnapshotID))
+}

@@ -1,0 +1,89 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// A pinned snapshot cannot be deleted: the row says who pinned it and why,
+// Delete is disabled, and a hand-made delete is refused with nothing sent;
+// unpinned, it can go. Every decision is in the activity record.
+func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	dlg := b.get("/snapshots/798/marks?server_id=12345")
+	if dlg.StatusCode != http.StatusOK {
+		t.Fatalf("pin dialog: %d", dlg.StatusCode)
+	}
+	if r := b.post("/snapshots/798/pin?server_id=12345", formFields(dlg, `form[action*="/pin"]`)); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a pin without a reason: %d", r.StatusCode)
+	}
+	form := formFields(dlg, `form[action*="/pin"]`)
+	form.Set("reason", "golden image")
+	if r := b.post("/snapshots/798/pin?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pin: %d %s", r.StatusCode, r.Body)
+	}
+	row := b.get("/").Doc.Find("#snapshot-798")
+	if !strings.Contains(row.Find(".pin").Text(), "golden image") || row.Find("button[disabled]#snapshot-798-delete").Length() != 1 {
+		t.Errorf("the pinned row: %q", row.Text())
+	}
+	confirm := b.get("/snapshots/798/delete?server_id=12345")
+	if !strings.Contains(confirm.Doc.Find("#confirm-error").Text(), "pinned by token") || confirm.Doc.Find("button[type=submit][disabled]").Length() != 1 {
+		t.Errorf("the delete dialog: %q", confirm.Doc.Find("form.confirm").Text())
+	}
+	ts.sim.ResetCalls()
+	r := b.post("/snapshots/798/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
+	if r.StatusCode != http.StatusConflict || !strings.Contains(r.Doc.Find("#confirm-error").Text(), "pinned") {
+		t.Errorf("a hand-made delete of a pinned snapshot: %d", r.StatusCode)
+	}
+	if n := ts.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
+		t.Errorf("%d deletes reached VPS.org", n)
+	}
+	dlg = b.get("/snapshots/798/marks?server_id=12345")
+	if r := b.post("/snapshots/798/unpin?server_id=12345", formFields(dlg, `form[action*="/unpin"]`)); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unpin: %d", r.StatusCode)
+	}
+	if r := b.post("/snapshots/798/delete?server_id=12345", formFields(b.get("/snapshots/798/delete?server_id=12345"), "form.confirm")); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("delete once unpinned: %d", r.StatusCode)
+	}
+	acts := texts(b.get("/activity").Doc.Find("tr.record td.what"))
+	all := strings.Join(acts, "\n")
+	for _, want := range []string{"pinned snapshot weekly-snapshot-2025-01-08 of web-server-01: golden image", "unpinned snapshot weekly-snapshot-2025-01-08", "deleted snapshot weekly-snapshot-2025-01-08"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the activity record lacks %q:\n%s", want, all)
+		}
+	}
+	if !strings.Contains(b.get("/activity").Body, "refused by Snapdash: pinned by") {
+		t.Error("the refused delete is not recorded")
+	}
+}
+
+// A note shows on its row, hostile text as text; it is recorded.
+func TestNotesRenderAsText(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	dlg := b.get("/snapshots/801/marks?server_id=12345")
+	form := formFields(dlg, `form[action*="/note"]`)
+	form.Set("note", `<img src=x onerror=alert(1)> keep until "Q3"`)
+	if r := b.post("/snapshots/801/note?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("note: %d", r.StatusCode)
+	}
+	page := b.get("/")
+	note := page.Doc.Find("#snapshot-801 .note")
+	if !strings.Contains(note.Text(), `<img src=x onerror=alert(1)> keep until "Q3"`) || note.Find("img").Length() != 0 {
+		t.Errorf("the note: %q", note.Text())
+	}
+	form.Set("note", strings.Repeat("x", 501))
+	if r := b.post("/snapshots/801/note?server_id=12345", form); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a 501-character note: %d", r.StatusCode)
+	}
+	if !strings.Contains(b.get("/activity?action=note").Body, "noted on snapshot pre-migration-snapshot") {
+		t.Error("the note is not recorded")
+	}
+}
