@@ -50,7 +50,7 @@ func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now
 	if err != nil {
 		t.Fatal(err)
 	}
-	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Now: now})
+	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Now: now})
 	if err := runner.Start(context.Background(), dash); err != nil {
 		t.Fatal(err)
 	}

@@ -231,15 +231,22 @@ func TestSafeRestoreAtTheLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var victim int64
+	var victim, pinned int64
 	for _, s := range f.sim.Snapshots(aliceToken) {
-		if s.Name == "b" {
+		switch s.Name {
+		case "b":
 			victim = s.ID
+		case "c":
+			pinned = s.ID
 		}
 	}
+	if _, err := f.dash.MarkSnapshot(context.Background(), dashboard.Mark{Kind: activity.Pin, Actor: "bob", Token: aliceToken,
+		ServerID: f.server, SnapshotID: pinned, Text: "golden"}); err != nil {
+		t.Fatal(err)
+	}
 	plan, err := f.dash.PlanRestore(context.Background(), aliceToken, f.server, f.snap)
-	if err != nil || plan.FreeSlot || len(plan.Deletable) != 4 {
-		t.Fatalf("plan %+v, %v", plan, err)
+	if err != nil || plan.FreeSlot || len(plan.Deletable) != 3 {
+		t.Fatalf("plan %+v, %v; want the 3 snapshots neither restored nor pinned", plan, err)
 	}
 	for _, s := range plan.Deletable {
 		if s.ID == f.snap {
@@ -251,6 +258,9 @@ func TestSafeRestoreAtTheLimit(t *testing.T) {
 	}
 	if _, err := f.safeRestore(t, f.snap); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
 		t.Errorf("deleting the snapshot being restored: %v", err)
+	}
+	if _, err := f.safeRestore(t, pinned); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
+		t.Errorf("deleting a pinned snapshot: %v", err)
 	}
 	if _, n := f.first(deleteKey); n != 0 {
 		t.Fatalf("%d deletes before any confirmation", n)
