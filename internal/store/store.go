@@ -82,11 +82,21 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := s.db.PingContext(pingCtx); err != nil {
+	for {
+		err := s.db.PingContext(pingCtx)
+		if err == nil {
+			return s, nil
+		}
+		// A new SQLite connection switching to WAL while another process
+		// migrates is refused at once (SQLITE_BUSY), not after the busy
+		// timeout: try again for a while.
+		if s.engine == SQLite && strings.Contains(err.Error(), "SQLITE_BUSY") && pingCtx.Err() == nil {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		s.db.Close()
 		return nil, fmt.Errorf("store: %s does not answer: %w", s.engine, err)
 	}
-	return s, nil
 }
 
 // SQLiteDSN is how Snapdash opens the SQLite file at path: writers wait for
