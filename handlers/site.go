@@ -3,6 +3,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -54,6 +55,13 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		g.CreatedBy[id] = views.Attribution{Actor: a.Actor, At: a.At}
 	}
 	g.MarksOn = s.Dash.MarksKept()
+	groups := session.From(c.Request().Context()).Groups()
+	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Restore); !ok {
+		g.NoRestore = why
+	}
+	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Delete); !ok {
+		g.NoDelete = why
+	}
 	for id, p := range srv.Pins {
 		if g.Pins == nil {
 			g.Pins = map[int64]views.Mark{}
@@ -70,6 +78,20 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		g.RestoredBy = &views.Attribution{Actor: a.Actor, At: a.At}
 	}
 	return g
+}
+
+// allowed checks the roles before an action; a refusal is recorded and
+// answered 403 with nothing sent to VPS.org.
+func (s *Site) allowed(c echo.Context, action string, serverID, snapshotID int64, snapshotName string) error {
+	st := session.From(c.Request().Context())
+	ok, why := s.Dash.Roles().Allows(st.Groups(), action)
+	if ok {
+		return nil
+	}
+	if c.Request().Method == http.MethodPost || c.Request().Method == http.MethodDelete {
+		s.Dash.RefusedByRole(c.Request().Context(), actor(st), action, serverID, snapshotID, snapshotName, why)
+	}
+	return echo.NewHTTPError(http.StatusForbidden, why+" Nothing was sent to VPS.org.")
 }
 
 // actor names the person for the record: the SSO identity, else the token's last characters.
@@ -103,6 +125,7 @@ func (s *Site) Page(c echo.Context, title string) views.Page {
 		CSRF:      csrf,
 		Simulator: s.Simulator,
 		Identity:  st.RequestIdentity(),
+		Groups:    st.Groups(),
 		SignedIn:  st.SignedIn(),
 	}
 	if p.SignedIn {

@@ -13,6 +13,9 @@ import (
 
 // ConfirmDelete names the snapshot before it is deleted.
 func (h *Snapshots) ConfirmDelete(c echo.Context) error {
+	if err := h.allowed(c, dashboard.Delete); err != nil {
+		return err
+	}
 	cf, err := h.confirmFor(c)
 	if err != nil {
 		return err
@@ -32,6 +35,9 @@ func (h *Snapshots) renderDelete(c echo.Context, status int, cf views.Confirm) e
 func (h *Snapshots) Delete(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
+	if err := h.allowed(c, dashboard.Delete); err != nil {
+		return err
+	}
 	cf, err := h.confirmFor(c)
 	if err != nil {
 		return h.gone(c, err, "That snapshot was already deleted.")

@@ -69,6 +69,11 @@ func (h *Snapshots) Note(c echo.Context) error { return h.mark(c, activity.Note)
 func (h *Snapshots) mark(c echo.Context, kind string) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
+	if kind == activity.Unpin {
+		if err := h.allowed(c, activity.Unpin); err != nil {
+			return err
+		}
+	}
 	f, err := h.marksFor(c)
 	if err != nil {
 		return h.gone(c, err, "That snapshot is no longer there.")

@@ -17,6 +17,14 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
+// allowed checks the roles before anything is asked of VPS.org, from the
+// address's ids alone.
+func (h *Snapshots) allowed(c echo.Context, action string) error {
+	snapID, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	serverID, _ := parseServerID(c.QueryParam("server_id"))
+	return h.Site.allowed(c, action, serverID, snapID, "")
+}
+
 // confirmFor loads what a restore or delete confirmation names.
 func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	ctx := c.Request().Context()
@@ -51,6 +59,9 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 // ConfirmRestore asks the person to type the server's name before a
 // restore, and offers a safety snapshot first.
 func (h *Snapshots) ConfirmRestore(c echo.Context) error {
+	if err := h.allowed(c, dashboard.Restore); err != nil {
+		return err
+	}
 	cf, err := h.confirmFor(c)
 	if err != nil {
 		return err
@@ -134,6 +145,9 @@ func (h *Snapshots) renderRestoreRefused(c echo.Context, cf views.Confirm) error
 func (h *Snapshots) Restore(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
+	if err := h.allowed(c, dashboard.Restore); err != nil {
+		return err
+	}
 	cf, err := h.confirmFor(c)
 	if err != nil {
 		return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")

@@ -18,7 +18,8 @@ type Page struct {
 	Asset     func(name string) string // URL of a static asset
 	CSRF      string
 	Simulator bool
-	Identity  string // SSO identity, when the proxy supplied one
+	Identity  string   // SSO identity, when the proxy supplied one
+	Groups    []string // its SSO groups
 	SignedIn  bool
 	TokenHint string // "token …abcd" of the signed-in person
 	Flashes   []Flash
@@ -148,3 +149,6 @@ func flashClass(kind FlashKind) string {
 const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"401","swap":false,"error":true},` +
 	`{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
+
+// joinGroups lists SSO groups for the header.
+func joinGroups(groups []string) string { return strings.Join(groups, ", ") }

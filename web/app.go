@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,6 +34,9 @@ type Config struct {
 	TrustedProxies  []netip.Prefix // peers whose identity and forwarding headers are believed
 	SecureCookies   bool           // cookies always Secure, for a proxy that sends no X-Forwarded-Proto
 	UserHeader      string         // header with the SSO identity
+	GroupsHeader    string         // header with the SSO groups, comma-separated
+	RestoreGroups   []string       // when set, only their members may restore
+	DeleteGroups    []string       // when set, only their members may delete or unpin
 	RequireIdentity bool           // refuse requests that carry no believed identity
 	Simulator       bool           // say so in a banner
 	DemoToken       string         // shown on the sign-in page
@@ -52,6 +56,7 @@ const (
 	DefaultIdleTimeout     = 8 * time.Hour
 	DefaultSessionLifetime = 24 * time.Hour
 	DefaultUserHeader      = "X-Forwarded-Email"
+	DefaultGroupsHeader    = "X-Forwarded-Groups"
 	DefaultBodyLimit       = "64K"
 	DefaultSignInPerMinute = 10
 )
@@ -104,6 +109,9 @@ func New(cfg Config, deps Deps) (*App, error) {
 	if cfg.UserHeader == "" {
 		cfg.UserHeader = DefaultUserHeader
 	}
+	if cfg.GroupsHeader == "" {
+		cfg.GroupsHeader = DefaultGroupsHeader
+	}
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
@@ -132,7 +140,8 @@ func New(cfg Config, deps Deps) (*App, error) {
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log,
 			Dash: dashboard.New(dashboard.Options{
-				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Log: deps.Log, Now: deps.Now,
+				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Log: deps.Log,
+				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups}, Now: deps.Now,
 			}),
 		},
 	}
@@ -181,4 +190,22 @@ func (a *App) identity(r *http.Request) string {
 		return ""
 	}
 	return v
+}
+
+// groups are the SSO groups of the request, believed only from a trusted
+// proxy: sorted, comma-joined, at most 100 of 256 characters each.
+func (a *App) groups(r *http.Request) string {
+	if !a.peerTrusted(r) {
+		return ""
+	}
+	var out []string
+	for _, g := range strings.Split(r.Header.Get(a.cfg.GroupsHeader), ",") {
+		g = strings.TrimSpace(g)
+		if g == "" || len(g) > 256 || strings.ContainsFunc(g, func(r rune) bool { return r < ' ' || r == 0x7f }) || len(out) == 100 {
+			continue
+		}
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return strings.Join(slices.Compact(out), ",")
 }

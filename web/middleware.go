@@ -109,7 +109,7 @@ func (a *App) trustedAddr(ip netip.Addr) bool {
 func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		st, err := a.sessions.Load(c.Response(), r, a.cookieSecure(r), !a.isPoll(c), a.identity(r))
+		st, err := a.sessions.Load(c.Response(), r, a.cookieSecure(r), !a.isPoll(c), a.identity(r), a.groups(r))
 		if err != nil {
 			// The store is down: say so rather than sign the person out.
 			return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its session store right now. Try again in a moment.").SetInternal(err)

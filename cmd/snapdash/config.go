@@ -33,6 +33,9 @@ type config struct {
 	Retention       string
 	TrustedProxies  string
 	UserHeader      string
+	GroupsHeader    string
+	RestoreGroups   string
+	DeleteGroups    string
 	RequireIdentity bool
 	UpstreamTimeout time.Duration
 	IdleTimeout     time.Duration
@@ -85,6 +88,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"activity-retention", "SNAPDASH_ACTIVITY_RETENTION", "how long activity records are kept, such as 400d or 2160h", false}, &c.Retention, "400d"},
 		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
 		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, web.DefaultUserHeader},
+		{option{"groups-header", "SNAPDASH_GROUPS_HEADER", "header carrying the SSO groups, comma-separated", false}, &c.GroupsHeader, web.DefaultGroupsHeader},
+		{option{"restore-groups", "SNAPDASH_RESTORE_GROUPS", "comma-separated SSO groups whose members alone may restore; empty: everyone", false}, &c.RestoreGroups, ""},
+		{option{"delete-groups", "SNAPDASH_DELETE_GROUPS", "comma-separated SSO groups whose members alone may delete and unpin; empty: everyone", false}, &c.DeleteGroups, ""},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
@@ -277,6 +283,12 @@ func (c *config) validate() error {
 	default:
 		return fmt.Errorf("SNAPDASH_COOKIE_SECURE=%q must be auto or always", c.CookieSecure)
 	}
+	if c.GroupsHeader == "" || strings.ContainsAny(c.GroupsHeader, " :\t\r\n") {
+		return fmt.Errorf("SNAPDASH_GROUPS_HEADER=%q is not a header name", c.GroupsHeader)
+	}
+	if (c.RestoreGroups != "" || c.DeleteGroups != "") && len(c.proxies) == 0 {
+		return errors.New("SNAPDASH_RESTORE_GROUPS and SNAPDASH_DELETE_GROUPS need SNAPDASH_TRUSTED_PROXIES: groups are believed only from the SSO proxy")
+	}
 	if c.UserHeader == "" || strings.ContainsAny(c.UserHeader, " :\t\r\n") {
 		return fmt.Errorf("SNAPDASH_USER_HEADER=%q is not a header name", c.UserHeader)
 	}
@@ -364,4 +376,15 @@ func parseDays(s string) (time.Duration, error) {
 		return time.Duration(d) * 24 * time.Hour, nil
 	}
 	return time.ParseDuration(s)
+}
+
+// groupList splits a comma-separated list of groups, dropping blanks.
+func groupList(v string) []string {
+	var out []string
+	for _, g := range strings.Split(v, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -100,6 +100,8 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"SNAPDASH_LOG_LEVEL": "loud"}, "SNAPDASH_LOG_LEVEL"},
 		{map[string]string{"SNAPDASH_SESSION_KEYS_FILE": "/nonexistent/keys"}, "SNAPDASH_SESSION_KEYS_FILE"},
 		{map[string]string{"SNAPDASH_FOLLOW_LIMIT": "10s"}, "SNAPDASH_FOLLOW_LIMIT"},
+		{map[string]string{"SNAPDASH_RESTORE_GROUPS": "ops"}, "SNAPDASH_TRUSTED_PROXIES"},
+		{map[string]string{"SNAPDASH_GROUPS_HEADER": "X Groups"}, "SNAPDASH_GROUPS_HEADER"},
 		{map[string]string{"SNAPDASH_NOTIFY_WEBHOOK_URL": "hooks.slack.com/services/T0/B0/secret"}, "SNAPDASH_NOTIFY_WEBHOOK_URL"},
 		{map[string]string{"SNAPDASH_PUBLIC_URL": "snapdash.example.com"}, "SNAPDASH_PUBLIC_URL"},
 	} {

@@ -37,6 +37,7 @@ type Dashboard struct {
 	jobs     *jobs.Runner   // nil: actions are not followed
 	restores restores.Store // nil: no restores with a safety snapshot
 	marks    marks.Store    // nil: no pins or notes
+	roles    Roles
 	guard    *Once
 	log      *slog.Logger
 	now      func() time.Time
@@ -51,6 +52,7 @@ type Options struct {
 	Jobs     *jobs.Runner     // follows accepted actions to their end; nil: not followed
 	Restores restores.Store   // restores with a safety snapshot (with Jobs); nil: none
 	Marks    marks.Store      // pins and notes; nil: none
+	Roles    Roles            // who may restore and delete; zero: everyone
 	Log      *slog.Logger     // default: discard
 	Now      func() time.Time // default: time.Now
 }
@@ -67,7 +69,7 @@ func New(o Options) *Dashboard {
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
-	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, guard: guard, log: o.Log, now: o.Now}
+	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, guard: guard, log: o.Log, now: o.Now}
 }
 
 // Now is the dashboard's clock.

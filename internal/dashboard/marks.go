@@ -155,6 +155,13 @@ func (d *Dashboard) MarkSnapshot(ctx context.Context, m Mark) (vpsapi.Snapshot, 
 	return sn, nil
 }
 
+// RefusedByRole records that a person's action was refused by the roles.
+func (d *Dashboard) RefusedByRole(ctx context.Context, actor, action string, serverID, snapshotID int64, snapshotName, reason string) {
+	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: actor, Action: action, ServerID: serverID,
+		ServerName: fmt.Sprintf("server %d", serverID), SnapshotID: snapshotID, SnapshotName: snapshotName,
+		Outcome: activity.Refused, Detail: "refused by Snapdash: " + reason})
+}
+
 // recordRule writes a rule's decision (a pin, a note, a refusal by pin) to
 // the log and the activity record.
 func (d *Dashboard) recordRule(ctx context.Context, r activity.Record) {

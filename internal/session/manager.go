@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -67,6 +68,7 @@ type State struct {
 	dirty  bool
 	ended  string
 	who    string // identity believed for this request
+	groups string // its SSO groups, sorted and comma-joined
 }
 
 type ctxKey struct{}
@@ -110,10 +112,11 @@ func (st *State) ID() string { return st.sess.ID }
 // Load opens the request's session. touch says whether this request counts as
 // activity (polling does not). A session past its idle or absolute limit is
 // deleted and Ended says why. identity is the SSO identity believed for this
-// request ("" without one); a session bound to another identity is ended.
-func (m *Manager) Load(w http.ResponseWriter, r *http.Request, secure, touch bool, identity string) (*State, error) {
+// request ("" without one), and groups its SSO groups (sorted, comma-joined);
+// a session bound to another identity or other groups is ended.
+func (m *Manager) Load(w http.ResponseWriter, r *http.Request, secure, touch bool, identity, groups string) (*State, error) {
 	sess, gone, err := m.store.open(r, m.CookieName(secure))
-	st := &State{m: m, r: r, w: w, sess: sess, secure: secure, who: identity}
+	st := &State{m: m, r: r, w: w, sess: sess, secure: secure, who: identity, groups: groups}
 	if err != nil {
 		return st, err
 	}
@@ -136,12 +139,13 @@ func (m *Manager) Load(w http.ResponseWriter, r *http.Request, secure, touch boo
 	created := time.Unix(int64Value(sess.Values["created"]), 0)
 	seen := time.Unix(int64Value(sess.Values["seen"]), 0)
 	bound, _ := sess.Values["identity"].(string)
+	boundGroups, _ := sess.Values["groups"].(string)
 	switch {
 	case now.Sub(created) >= m.cfg.Lifetime:
 		st.ended = EndedLifetime
 	case now.Sub(seen) >= m.cfg.Idle:
 		st.ended = EndedIdle
-	case bound != identity:
+	case bound != identity || boundGroups != groups:
 		st.ended = EndedIdentity
 	}
 	if st.ended != EndedNone {
@@ -174,6 +178,15 @@ func (st *State) Token() vpsapi.Token {
 	return vpsapi.Token(t)
 }
 
+// Groups are the SSO groups the session is bound to.
+func (st *State) Groups() []string {
+	g, _ := st.sess.Values["groups"].(string)
+	if g == "" {
+		return nil
+	}
+	return strings.Split(g, ",")
+}
+
 // Identity is the SSO identity the session is bound to.
 func (st *State) Identity() string {
 	s, _ := st.sess.Values["identity"].(string)
@@ -189,6 +202,7 @@ func (st *State) SignIn(ctx context.Context, token vpsapi.Token, identity string
 	st.sess.Values = map[any]any{
 		"token":    string(token),
 		"identity": identity,
+		"groups":   st.groups,
 		"created":  now,
 		"seen":     now,
 	}

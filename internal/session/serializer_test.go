@@ -36,7 +36,7 @@ func TestGobSessionStillOpens(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := session.NewManager(session.NewStore(b, time.Hour, k...), session.Config{Name: "s", Idle: time.Hour, Lifetime: 2 * time.Hour})
-	st, err := m.Load(httptest.NewRecorder(), get(&http.Cookie{Name: "s", Value: cookie}), false, true, "")
+	st, err := m.Load(httptest.NewRecorder(), get(&http.Cookie{Name: "s", Value: cookie}), false, true, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

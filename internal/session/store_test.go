@@ -35,14 +35,14 @@ func roundTrip(t *testing.T, backend session.Backend, write, read [][]byte) (str
 
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodPost, "/signin", nil)
-	st, err := mw.Load(rec, req, false, true, "")
+	st, err := mw.Load(rec, req, false, true, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SignIn(context.Background(), "tok-123456", ""); err != nil {
 		t.Fatal(err)
 	}
-	st2, err := mr.Load(httptest.NewRecorder(), get(rec.Result().Cookies()...), false, true, "")
+	st2, err := mr.Load(httptest.NewRecorder(), get(rec.Result().Cookies()...), false, true, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestForgedCookieGivesNewSession(t *testing.T) {
 	m := session.NewManager(session.NewStore(b, time.Hour, keys(1)...), session.Config{Name: "s", Idle: time.Hour, Lifetime: time.Hour})
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.AddCookie(&http.Cookie{Name: "s", Value: "forged-value"})
-	st, err := m.Load(httptest.NewRecorder(), req, false, true, "")
+	st, err := m.Load(httptest.NewRecorder(), req, false, true, "", "")
 	if err != nil || st.SignedIn() {
 		t.Errorf("forged cookie: signed in %v, err %v", st.SignedIn(), err)
 	}
@@ -78,13 +78,13 @@ func TestPollingDoesNotExtendIdleTimer(t *testing.T) {
 	b := storetest.SQLiteAt(t, clock).Sessions()
 	m := session.NewManager(session.NewStore(b, time.Hour*24, keys(1)...), session.Config{Name: "s", Idle: 10 * time.Minute, Lifetime: 24 * time.Hour, Now: clock})
 	rec := httptest.NewRecorder()
-	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "", "")
 	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
 		t.Fatal(err)
 	}
 	cookies := rec.Result().Cookies()
 	load := func(touch bool) *session.State {
-		st, err := m.Load(httptest.NewRecorder(), get(cookies...), false, touch, "")
+		st, err := m.Load(httptest.NewRecorder(), get(cookies...), false, touch, "", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
 	b := storetest.SQLiteAt(t, clock).Sessions()
 	m := session.NewManager(session.NewStore(b, 24*time.Hour, keys(1)...), session.Config{Name: "s", Idle: 10 * time.Minute, Lifetime: 25 * time.Minute, Now: clock})
 	rec := httptest.NewRecorder()
-	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "", "")
 	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
 		return n
 	}
 	view := func() {
-		st, err := m.Load(httptest.NewRecorder(), get(cookies...), false, true, "")
+		st, err := m.Load(httptest.NewRecorder(), get(cookies...), false, true, "", "")
 		if err != nil || !st.SignedIn() {
 			t.Fatalf("page view at %s: signed in %v, err %v", now, st.SignedIn(), err)
 		}
@@ -148,7 +148,7 @@ func TestStoredSessionExpiresWithIdleTimeoutAndLifetime(t *testing.T) {
 
 	// And without activity, it is gone from the store at the idle timeout.
 	rec = httptest.NewRecorder()
-	st, _ = m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	st, _ = m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "", "")
 	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -167,14 +167,14 @@ func TestActivityRecordedCoarsely(t *testing.T) {
 	b := storetest.SQLiteAt(t, clock).Sessions()
 	m := session.NewManager(session.NewStore(b, 24*time.Hour, keys(1)...), session.Config{Name: "s", Idle: time.Hour, Lifetime: 24 * time.Hour, Now: clock})
 	rec := httptest.NewRecorder()
-	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "")
+	st, _ := m.Load(rec, httptest.NewRequest(http.MethodPost, "/", nil), false, true, "", "")
 	if err := st.SignIn(context.Background(), "tok", ""); err != nil {
 		t.Fatal(err)
 	}
 	cookies := rec.Result().Cookies()
 	view := func() (rewritten bool) {
 		rec := httptest.NewRecorder()
-		st, err := m.Load(rec, get(cookies...), false, true, "")
+		st, err := m.Load(rec, get(cookies...), false, true, "", "")
 		if err != nil || !st.SignedIn() {
 			t.Fatalf("page view: signed in %v, err %v", st.SignedIn(), err)
 		}
