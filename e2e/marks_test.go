@@ -1,0 +1,45 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Pin and note a snapshot in the browser: the dialog, the row after it, a
+// Delete that cannot be used, hostile text as text; axe clean.
+func TestPinAndNote(t *testing.T) {
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-798-marks`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #pin-reason")))
+	if tb.eval(`document.activeElement.matches("[data-dismiss]") ? "y" : "n"`) != "y" {
+		t.Error("the dialog does not open on Cancel")
+	}
+	tb.checkA11y("pin and note dialog")
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("dialog[open] #pin-reason"), "golden image"),
+		chromedp.Click(chromedp.CSS(`dialog[open] form[action*="/pin"] button[type=submit]`)),
+	)
+	tb.until(10*time.Second, `(document.querySelector("#snapshot-798 .pin") || {textContent: ""}).textContent.includes("golden image")`)
+	if tb.count("dialog[open]") != 0 {
+		t.Error("the dialog stayed open")
+	}
+	if tb.eval(`String(document.querySelector("#snapshot-798-delete").disabled)`) != "true" {
+		t.Error("Delete of a pinned snapshot is usable")
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801-marks`)))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #note-text")))
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("dialog[open] #note-text"), `<b>bold?</b> keep until Q3`),
+		chromedp.Click(chromedp.CSS(`dialog[open] form[action*="/note"] button[type=submit]`)),
+	)
+	tb.until(10*time.Second, `(document.querySelector("#snapshot-801 .note") || {textContent: ""}).textContent.includes("keep until Q3")`)
+	if !strings.Contains(tb.text("#snapshot-801 .note"), "<b>bold?</b>") || tb.count("#snapshot-801 .note b") != 0 {
+		t.Error("the note's text was not shown as text")
+	}
+	tb.checkA11y("rows with a pin and a note")
+}
