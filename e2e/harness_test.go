@@ -78,6 +78,7 @@ type appOptions struct {
 	basePath       string         // e.g. "/snapdash/"; default "/"
 	jobs           bool           // run River jobs: follow actions, restores with a safety snapshot
 	restoreDelay   time.Duration  // default 4 s
+	restoreGroups  []string       // SSO groups whose members alone may restore
 }
 
 func startApp(t *testing.T) *app { return startAppWith(t, appOptions{}) }
@@ -119,7 +120,7 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	h, err := web.New(web.Config{
 		SessionKeys: keys,
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
-		TrustedProxies: o.trustedProxies, BasePath: o.basePath,
+		TrustedProxies: o.trustedProxies, BasePath: o.basePath, RestoreGroups: o.restoreGroups,
 	}, deps)
 	if err != nil {
 		t.Fatal(err)

@@ -167,3 +167,79 @@ func TestBehindOAuth2Proxy(t *testing.T) {
 		t.Error("a forged identity header from an untrusted address was believed")
 	}
 }
+
+// TestRolesThroughOAuth2Proxy: the groups of the OIDC users reach Snapdash in
+// oauth2-proxy's X-Forwarded-Groups. A member of the restore group restores;
+// a user of other groups sees no Restore, and a restore POST through the
+// proxy is refused (403) with nothing sent to VPS.org.
+func TestRolesThroughOAuth2Proxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds oauth2-proxy")
+	}
+	a := startAppWith(t, appOptions{
+		snapshotDelay:  time.Minute,
+		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		restoreGroups:  []string{"ops"},
+	})
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	addr := freeAddr(t)
+	startOAuth2Proxy(t, idp, addr,
+		"--upstream="+a.URL+"/",
+		"--redirect-url=http://"+addr+"/oauth2/callback",
+		"--pass-user-headers=true",
+		"--api-route=^/poll/",
+		"--scope=openid email profile groups", // the provider's groups claim, passed as X-Forwarded-Groups
+	)
+	proxy := "http://" + addr
+
+	// The default user is in engineering and design.
+	tb := newTab(t, a)
+	tb.app = &app{URL: proxy, sim: a.sim}
+	tb.do(chromedp.Navigate(proxy + "/"))
+	tb.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	tb.signIn()
+	if tb.count(`#server-12345 a[href*="/restore"]`) != 0 {
+		t.Error("a user outside ops sees Restore")
+	}
+	if why := tb.text("#server-12345-roles"); !strings.Contains(why, "Restores are limited to the ops group.") {
+		t.Errorf("the card says %q", why)
+	}
+	if got := tb.text("header .who"); !strings.Contains(got, "engineering") {
+		t.Errorf("the header does not show the groups: %q", got)
+	}
+	a.sim.ResetCalls()
+	tb.allow(`status of 403`)
+	status := tb.eval(`(() => {
+		const body = new URLSearchParams({_csrf: document.querySelector("input[name=_csrf]").value, confirm_name: "web-server-01",
+			form_id: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"});
+		const x = new XMLHttpRequest();
+		x.open("POST", "/snapshots/801/restore?server_id=12345", false);
+		x.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+		x.send(body.toString());
+		return String(x.status);
+	})()`)
+	if status != "403" {
+		t.Errorf("a restore POST by a user outside ops: %s", status)
+	}
+	if n := a.sim.TotalCalls(); n != 0 {
+		t.Errorf("%d calls reached VPS.org", n)
+	}
+
+	// A member of ops, in a browser of their own.
+	idp.QueueUser(&mockoidc.MockUser{Subject: "olga", Email: "olga@example.com", EmailVerified: true, PreferredUsername: "olga", Groups: []string{"ops"}})
+	ops := newTab(t, a)
+	ops.app = &app{URL: proxy, sim: a.sim}
+	ops.do(chromedp.Navigate(proxy + "/"))
+	ops.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	ops.signIn()
+	ops.openConfirm("801", "restore")
+	ops.do(
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
+		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
+	)
+	ops.until(10*time.Second, `document.querySelector("#server-12345 [data-testid=server-status]").textContent === "restoring"`)
+}
