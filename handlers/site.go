@@ -30,6 +30,10 @@ type Site struct {
 	DemoToken string // shown on the sign-in page in simulator mode
 	Log       *slog.Logger
 	Dash      *dashboard.Dashboard // the use cases
+	// SnapshotMaxAge marks older snapshots in the table; PricePerGBMonth
+	// (0: none) prices what the table shows.
+	SnapshotMaxAge  time.Duration
+	PricePerGBMonth float64
 
 	pages render.Renderer
 }

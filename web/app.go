@@ -37,6 +37,8 @@ type Config struct {
 	GroupsHeader    string         // header with the SSO groups, comma-separated
 	RestoreGroups   []string       // when set, only their members may restore
 	DeleteGroups    []string       // when set, only their members may delete or unpin
+	SnapshotMaxAge  time.Duration  // older snapshots are marked in the table
+	PricePerGBMonth float64        // prices the table's snapshots; 0: no price shown
 	RequireIdentity bool           // refuse requests that carry no believed identity
 	Simulator       bool           // say so in a banner
 	DemoToken       string         // shown on the sign-in page
@@ -57,6 +59,7 @@ const (
 	DefaultSessionLifetime = 24 * time.Hour
 	DefaultUserHeader      = "X-Forwarded-Email"
 	DefaultGroupsHeader    = "X-Forwarded-Groups"
+	DefaultSnapshotMaxAge  = 30 * 24 * time.Hour
 	DefaultBodyLimit       = "64K"
 	DefaultSignInPerMinute = 10
 )
@@ -112,6 +115,9 @@ func New(cfg Config, deps Deps) (*App, error) {
 	if cfg.GroupsHeader == "" {
 		cfg.GroupsHeader = DefaultGroupsHeader
 	}
+	if cfg.SnapshotMaxAge <= 0 {
+		cfg.SnapshotMaxAge = DefaultSnapshotMaxAge
+	}
 	if cfg.BodyLimit == "" {
 		cfg.BodyLimit = DefaultBodyLimit
 	}
@@ -138,7 +144,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		}),
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
-			Log: deps.Log,
+			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
 			Dash: dashboard.New(dashboard.Options{
 				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Log: deps.Log,
 				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups}, Now: deps.Now,

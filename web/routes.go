@@ -77,6 +77,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	polls.GET("/servers/:id", frags.Poll)
+	app.GET("/fleet", snaps.Fleet)
 	app.GET("/activity", acts.List)
 	app.GET("/activity.csv", acts.CSV)
 	return e

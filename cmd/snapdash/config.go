@@ -31,6 +31,8 @@ type config struct {
 	DatabaseURL     string
 	DataDir         string
 	Retention       string
+	MaxAge          string
+	Price           string
 	TrustedProxies  string
 	UserHeader      string
 	GroupsHeader    string
@@ -56,6 +58,8 @@ type config struct {
 
 	// Parsed by validate.
 	retention  time.Duration
+	maxAge     time.Duration
+	price      float64
 	keyPairs   [][]byte
 	randomKeys bool
 	proxies    []netip.Prefix
@@ -85,6 +89,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"session-keys", "SNAPDASH_SESSION_KEYS", "comma-separated session secrets (32+ characters each), newest first", true}, &c.SessionKeys, ""},
 		{option{"database-url", "SNAPDASH_DATABASE_URL", "postgres:// URL when replicas share state; empty: SQLite in the data directory", true}, &c.DatabaseURL, ""},
 		{option{"data-dir", "SNAPDASH_DATA_DIR", "directory of the SQLite database", false}, &c.DataDir, defaultDataDir()},
+		{option{"snapshot-max-age", "SNAPDASH_SNAPSHOT_MAX_AGE", "snapshots older than this are marked in the table, such as 30d", false}, &c.MaxAge, "30d"},
+		{option{"price-per-gb-month", "SNAPDASH_PRICE_PER_GB_MONTH", "the price of a GB of snapshot for a month, to show what snapshots cost; empty: no price", false}, &c.Price, ""},
 		{option{"activity-retention", "SNAPDASH_ACTIVITY_RETENTION", "how long activity records are kept, such as 400d or 2160h", false}, &c.Retention, "400d"},
 		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
 		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, web.DefaultUserHeader},
@@ -256,6 +262,16 @@ func (c *config) validate() error {
 		return fmt.Errorf("SNAPDASH_ACTIVITY_RETENTION=%q must be a duration of a day or more, such as 400d or 2160h", c.Retention)
 	}
 	c.retention = r
+	if c.maxAge, err = parseDays(c.MaxAge); err != nil || c.maxAge < 24*time.Hour {
+		return fmt.Errorf("SNAPDASH_SNAPSHOT_MAX_AGE=%q must be a duration of a day or more, such as 30d", c.MaxAge)
+	}
+	if c.Price != "" {
+		p, err := strconv.ParseFloat(c.Price, 64)
+		if err != nil || p <= 0 || p > 1e6 {
+			return fmt.Errorf("SNAPDASH_PRICE_PER_GB_MONTH=%q must be a positive number such as 0.05", c.Price)
+		}
+		c.price = p
+	}
 	if c.NotifyWebhook != "" {
 		if u, err := url.Parse(c.NotifyWebhook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			return errors.New("SNAPDASH_NOTIFY_WEBHOOK_URL must be an http:// or https:// address")

@@ -131,6 +131,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		SecureCookies:   cfg.CookieSecure == "always",
 		UserHeader:      cfg.UserHeader,
 		GroupsHeader:    cfg.GroupsHeader,
+		SnapshotMaxAge:  cfg.maxAge,
+		PricePerGBMonth: cfg.price,
 		RestoreGroups:   groupList(cfg.RestoreGroups),
 		DeleteGroups:    groupList(cfg.DeleteGroups),
 		RequireIdentity: cfg.RequireIdentity,

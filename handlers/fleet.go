@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Fleet is every snapshot of every server in one sortable table, with totals.
+func (h *Snapshots) Fleet(c echo.Context) error {
+	ctx := c.Request().Context()
+	q, note := readFleetQuery(c)
+	res, err := h.Site.Dash.Fleet(ctx, session.From(ctx).Token(), dashboard.FleetQuery{
+		Sort: q.Sort, Desc: q.Desc, ServerID: q.ServerID, Status: q.Status,
+		OlderThan: time.Duration(q.OlderThan) * 24 * time.Hour, Page: q.Page,
+	})
+	if err != nil {
+		return err
+	}
+	maxAge := h.Site.SnapshotMaxAge
+	d := views.FleetPage{
+		Page: h.Site.Page(c, "All snapshots"), Now: h.Site.Now(), Servers: options(res.Servers), Query: q,
+		Total: res.Total, SizeGB: res.SizeGB, MaxAge: int(maxAge / (24 * time.Hour)), More: res.More, Note: note,
+	}
+	if p := h.Site.PricePerGBMonth; p > 0 {
+		d.Cost = strconv.FormatFloat(res.SizeGB*p, 'f', 2, 64) + " a month at " + strconv.FormatFloat(p, 'f', -1, 64) + " per GB-month"
+	}
+	for _, r := range res.Rows {
+		row := views.FleetRow{ID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, Name: r.Name, Status: r.Status,
+			SizeMB: r.SizeMB, Created: r.CreatedAt, Old: r.Age > maxAge}
+		switch {
+		case r.Pinned:
+			row.Locked = "pinned"
+		case r.InUse:
+			row.Locked = "used by a running restore"
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	return h.Site.Render(c, http.StatusOK, views.FleetList(d))
+}
+
+// readFleetQuery reads the table's view from the address; what is not
+// understood is dropped, with a note.
+func readFleetQuery(c echo.Context) (views.FleetQuery, string) {
+	q := views.FleetQuery{Page: 1}
+	var dropped []string
+	switch s := c.QueryParam("sort"); s {
+	case "", "name", "server", "status", "size", "age":
+		q.Sort = s
+	default:
+		dropped = append(dropped, "sort")
+	}
+	q.Desc = c.QueryParam("dir") == "desc"
+	id, ok := parseServerID(c.QueryParam("server_id"))
+	if !ok {
+		dropped = append(dropped, "server")
+	}
+	q.ServerID = id
+	switch s := c.QueryParam("status"); s {
+	case "", vpsapi.StatusCompleted, vpsapi.StatusInProgress, vpsapi.StatusFailed:
+		q.Status = s
+	default:
+		dropped = append(dropped, "status")
+	}
+	if v := c.QueryParam("older_than"); v != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+		if err != nil || n < 1 || n > 100000 {
+			dropped = append(dropped, "age")
+		} else {
+			q.OlderThan = n
+		}
+	}
+	if v := c.QueryParam("page"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 100000 {
+			q.Page = n
+		} else {
+			dropped = append(dropped, "page")
+		}
+	}
+	if len(dropped) > 0 {
+		return q, "Part of the address was not understood (" + strings.Join(dropped, ", ") + "), so it was left out."
+	}
+	return q, ""
+}

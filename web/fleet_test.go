@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+func priced(cfg *webConfig, _ *simOptions) {
+	cfg.PricePerGBMonth, cfg.SnapshotMaxAge = 0.05, 10*24*time.Hour
+}
+
+func fleetNames(r response) []string {
+	var names []string
+	r.Doc.Find("table.fleet tbody tr .snap-name").Each(func(_ int, s *goquery.Selection) { names = append(names, s.Text()) })
+	return names
+}
+
+// The table of every snapshot sorts and filters by its address (shareable,
+// without JavaScript), adds up the simulator's sizes and prices them, marks
+// old snapshots, and costs the same two calls as the cards.
+func TestFleetTableSortsFiltersAndAddsUp(t *testing.T) {
+	ts := newTestServer(t, priced)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	ts.sim.ResetCalls()
+	r := b.get("/fleet?sort=size&dir=desc")
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("table: %d", r.StatusCode)
+	}
+	if n := ts.sim.TotalCalls(); n != 2 {
+		t.Errorf("the table made %d calls, want 2 (the snapshots and the servers)", n)
+	}
+	names := fleetNames(r)
+	if len(names) != 8 || names[0] != "before-postgres-16" || names[len(names)-1] != "release-1-4" {
+		t.Errorf("by size, largest first: %v", names)
+	}
+	// The demo sizes: 5120+4856+20480+3072+3100+3150+3188+3201 MB = 45.1 GB;
+	// at 0.05 a GB-month, 2.25.
+	totals := strings.Join(strings.Fields(r.Doc.Find("[data-testid=fleet-totals]").Text()), " ")
+	if totals != "8 snapshots 45.1 GB 2.25 a month at 0.05 per GB-month" {
+		t.Errorf("totals read %q", totals)
+	}
+	if s := r.Doc.Find(`th[aria-sort=descending]`).Text(); !strings.Contains(s, "Size") {
+		t.Errorf("the sorted column is %q", s)
+	}
+	if href := r.Doc.Find(`th[aria-sort=descending] a`).AttrOr("href", ""); href != "/fleet?sort=size" {
+		t.Errorf("the sorted column's link is %q, want the other direction", href)
+	}
+
+	staging := b.get("/fleet?server_id=12347&sort=name")
+	if got := strings.Join(fleetNames(staging), ","); got != "release-1-4,release-1-5,release-1-6,release-1-7,release-1-8" {
+		t.Errorf("staging by name: %s", got)
+	}
+	// On the test's clock (2025-01-20) four demo snapshots are older than 10
+	// days, the age limit set here: those, and only those, are marked.
+	if old := b.get("/fleet?older_than=10d"); len(fleetNames(old)) != 4 || old.Doc.Find(".badge.old").Length() != 4 {
+		t.Errorf("older than 10 days: %d rows, %d marked", len(fleetNames(old)), old.Doc.Find(".badge.old").Length())
+	}
+	if all := b.get("/fleet"); all.Doc.Find(".badge.old").Length() != 4 {
+		t.Errorf("%d marked old in the whole table, want 4", all.Doc.Find(".badge.old").Length())
+	}
+	if none := b.get("/fleet?older_than=100000d"); len(fleetNames(none)) != 0 {
+		t.Errorf("older than 100000 days: %v", fleetNames(none))
+	}
+	if failed := b.get("/fleet?status=failed"); len(fleetNames(failed)) != 0 || !strings.Contains(failed.Body, "No snapshot matches") {
+		t.Error("the failed filter shows snapshots")
+	}
+	hostile := b.get("/fleet?sort=%3Cscript%3E&status=nope&older_than=-3d&page=x")
+	if hostile.StatusCode != http.StatusOK || !strings.Contains(hostile.Doc.Find(".flash.info").Text(), "was not understood (sort, status, age, page)") {
+		t.Errorf("a hostile address: %d %q", hostile.StatusCode, hostile.Doc.Find(".flash.info").Text())
+	}
+}
