@@ -53,6 +53,10 @@ func TestFleetTableSortsFiltersAndAddsUp(t *testing.T) {
 		t.Errorf("the sorted column's link is %q, want the other direction", href)
 	}
 
+	// The cards show each server's total too: 5120+4856 MB on web-server-01.
+	if size := b.get("/").Doc.Find("#server-12345 [data-testid=server-size]").Text(); size != "9.7 GB" {
+		t.Errorf("web-server-01's card says %q", size)
+	}
 	staging := b.get("/fleet?server_id=12347&sort=name")
 	if got := strings.Join(fleetNames(staging), ","); got != "release-1-4,release-1-5,release-1-6,release-1-7,release-1-8" {
 		t.Errorf("staging by name: %s", got)
