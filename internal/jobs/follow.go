@@ -55,22 +55,34 @@ func tokenLife(limit time.Duration) time.Duration { return limit + 15*time.Minut
 // their token is kept encrypted for the job's life, and the job's first
 // check comes at the pace an open page would poll.
 func (r *Runner) Follow(ctx context.Context, f Follow, sessionID string, token vpsapi.Token) error {
-	f.TokenKey = rand.Text()
-	sealed, err := r.vault.seal(f.TokenKey, string(token))
+	return r.insertWithToken(ctx, sessionID, f.ActivityID, token, tokenLife(r.limit), func(key string) (river.JobArgs, *river.InsertOpts) {
+		f.TokenKey = key
+		return f, &river.InsertOpts{ScheduledAt: r.now().Add(vpsapi.Pace(0))}
+	})
+}
+
+// insertWithToken keeps the token of the session's person sealed under a
+// new key for life, then inserts the job job builds with that key. The job
+// is stopped at once when the session ended meanwhile.
+func (r *Runner) insertWithToken(ctx context.Context, sessionID string, activityID int64, token vpsapi.Token, life time.Duration,
+	job func(key string) (river.JobArgs, *river.InsertOpts)) error {
+	key := rand.Text()
+	sealed, err := r.vault.seal(key, string(token))
 	if err != nil {
 		return fmt.Errorf("jobs: sealing the token: %w", err)
 	}
-	if err := r.tokens.Put(ctx, f.TokenKey, sessionID, f.ActivityID, sealed, tokenLife(r.limit)); err != nil {
+	if err := r.tokens.Put(ctx, key, sessionID, activityID, sealed, life); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
-	res, err := r.client.Insert(ctx, f, &river.InsertOpts{ScheduledAt: r.now().Add(vpsapi.Pace(0))})
+	args, opts := job(key)
+	res, err := r.client.Insert(ctx, args, opts)
 	if err != nil {
-		_ = r.tokens.Delete(context.WithoutCancel(ctx), f.TokenKey)
+		_ = r.tokens.Delete(context.WithoutCancel(ctx), key)
 		return fmt.Errorf("jobs: %w", err)
 	}
-	if err := r.tokens.SetJob(ctx, f.TokenKey, res.Job.ID); err != nil {
+	if err := r.tokens.SetJob(ctx, key, res.Job.ID); err != nil {
 		// Not fatal: a sign-out still erases the token, and the job stops
-		// at its next check.
+		// at its next run.
 		r.log.WarnContext(ctx, "a job's id was not noted beside its token", "job_id", res.Job.ID, "error", err)
 	}
 	// A sign-out that finished while this action was still running erased

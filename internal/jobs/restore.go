@@ -2,15 +2,12 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -49,28 +46,9 @@ type Work interface {
 // Restore starts the job of a restore with a safety snapshot, with the
 // token of the session's person kept encrypted for its life.
 func (r *Runner) Restore(ctx context.Context, restoreID, activityID int64, sessionID string, token vpsapi.Token) error {
-	key := rand.Text()
-	sealed, err := r.vault.seal(key, string(token))
-	if err != nil {
-		return fmt.Errorf("jobs: sealing the token: %w", err)
-	}
-	if err := r.tokens.Put(ctx, key, sessionID, activityID, sealed, tokenLife(restoreLife)); err != nil {
-		return fmt.Errorf("jobs: %w", err)
-	}
-	res, err := r.client.Insert(ctx, SafeRestore{RestoreID: restoreID, ActivityID: activityID, TokenKey: key},
-		&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
-	if err != nil {
-		_ = r.tokens.Delete(context.WithoutCancel(ctx), key)
-		return fmt.Errorf("jobs: %w", err)
-	}
-	if err := r.tokens.SetJob(ctx, key, res.Job.ID); err != nil {
-		r.log.WarnContext(ctx, "a job's id was not noted beside its token", "job_id", res.Job.ID, "error", err)
-	}
-	if _, err := r.store.Sessions().Load(ctx, sessionID); errors.Is(err, session.ErrNotFound) {
-		_, err = r.StopFor(ctx, sessionID, activity.SignedOut)
-		return err
-	}
-	return nil
+	return r.insertWithToken(ctx, sessionID, activityID, token, tokenLife(restoreLife), func(key string) (river.JobArgs, *river.InsertOpts) {
+		return SafeRestore{RestoreID: restoreID, ActivityID: activityID, TokenKey: key}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	})
 }
 
 // restoreLife bounds a restore job: the safety snapshot's limit, the
