@@ -115,7 +115,7 @@ func startAppWith(t *testing.T, o appOptions) *app {
 			defer cancel()
 			_ = runner.Stop(ctx)
 		})
-		deps.Jobs, deps.Restores = runner, db.Restores()
+		deps.Jobs, deps.Restores, deps.Bulk = runner, db.Restores(), db.Bulk()
 	}
 	h, err := web.New(web.Config{
 		SessionKeys: keys,

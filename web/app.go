@@ -16,6 +16,7 @@ import (
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
@@ -73,6 +74,7 @@ type Deps struct {
 	Jobs     *jobs.Runner      // follows accepted actions to their end; nil: not followed
 	Restores restores.Store    // restores with a safety snapshot (with Jobs); nil: none
 	Marks    marks.Store       // pins and notes; nil: none
+	Bulk     bulk.Store        // bulk deletes (with Jobs); nil: none
 	Metrics  *metrics.Metrics  // nil: nothing measured; served on its own listener by cmd
 	Log      *slog.Logger
 	Now      func() time.Time // default time.Now
@@ -146,7 +148,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
 			Dash: dashboard.New(dashboard.Options{
-				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Log: deps.Log,
+				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Bulk: deps.Bulk, Log: deps.Log,
 				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups}, Now: deps.Now,
 			}),
 		},

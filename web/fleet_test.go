@@ -80,3 +80,71 @@ func TestFleetTableSortsFiltersAndAddsUp(t *testing.T) {
 		t.Errorf("a hostile address: %d %q", hostile.StatusCode, hostile.Doc.Find(".flash.info").Text())
 	}
 }
+
+// A bulk delete: the "older than" shortcut selects the old snapshots, a
+// pinned one cannot be selected (and is left out if forced in), the
+// confirmation names exactly what goes and asks for the count, and the job
+// deletes each once, with each outcome on the table and in Activity.
+func TestBulkDelete(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true}, priced)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	dlg := b.get("/snapshots/798/marks?server_id=12345")
+	pin := formFields(dlg, `form[action*="/pin"]`)
+	pin.Set("reason", "keep")
+	b.post("/snapshots/798/pin?server_id=12345", pin)
+
+	table := b.get("/fleet?select=old")
+	var checked []string
+	table.Doc.Find(`input[name=snapshot][checked]`).Each(func(_ int, s *goquery.Selection) { checked = append(checked, s.AttrOr("value", "")) })
+	if strings.Join(checked, ",") != "812,811,810" {
+		t.Errorf("the old shortcut selected %v; want the three old ones not pinned", checked)
+	}
+	if table.Doc.Find(`#pick-798[disabled]`).Length() != 1 {
+		t.Error("the pinned snapshot can be selected")
+	}
+	confirm := b.get("/fleet/delete?snapshot=810&snapshot=811&snapshot=812&snapshot=798")
+	items := texts(confirm.Doc.Find(".bulk-item"))
+	if strings.Join(items, "|") != "staging-01 / release-1-4|staging-01 / release-1-5|staging-01 / release-1-6" {
+		t.Errorf("the confirmation names %q", items)
+	}
+	if !strings.Contains(confirm.Doc.Find("form.confirm ul").Text(), "snapshot 798: pinned") {
+		t.Errorf("the pinned one is not said to be left out: %q", confirm.Doc.Find("form.confirm").Text())
+	}
+	form := formFields(confirm, "form.confirm")
+	if got := form.Get("snapshots"); got != "810,811,812" {
+		t.Errorf("the confirmation carries %q", got)
+	}
+	form.Set("confirm_count", "4")
+	if r := b.post("/fleet/delete", form); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a wrong count: %d", r.StatusCode)
+	}
+	form.Set("confirm_count", "3")
+	if r := b.post("/fleet/delete", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", r.StatusCode, r.Body)
+	}
+	if r := b.post("/fleet/delete", form); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("the same form again: %d", r.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		status := b.get("/fleet").Doc.Find(".bulk [role=status]").Text()
+		if status == "Bulk delete of 3 snapshots: 3 deleted." {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the bulk delete says %q", status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := ts.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 3 {
+		t.Errorf("%d deletes sent, want 3", n)
+	}
+	left := strings.Join(fleetNames(b.get("/fleet?server_id=12347&sort=name")), ",")
+	if left != "release-1-7,release-1-8" {
+		t.Errorf("staging keeps %s", left)
+	}
+	if n := strings.Count(b.get("/activity?action=delete").Body, "deleted snapshot release-1-"); n != 3 {
+		t.Errorf("%d of the bulk's deletes in Activity, want 3", n)
+	}
+}

@@ -78,6 +78,8 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	polls.GET("/servers/:id", frags.Poll)
 	app.GET("/fleet", snaps.Fleet)
+	app.GET("/fleet/delete", snaps.ConfirmBulkDelete)
+	app.POST("/fleet/delete", snaps.BulkDelete)
 	app.GET("/activity", acts.List)
 	app.GET("/activity.csv", acts.CSV)
 	return e

@@ -162,7 +162,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.Jobs, deps.Restores = runner, db.Restores()
+		deps.Jobs, deps.Restores, deps.Bulk = runner, db.Restores(), db.Bulk()
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -294,7 +294,7 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metri
 		st.Close()
 		return web.Deps{}, nil, nil, err
 	}
-	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks()}
+	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk()}
 	return deps, runner, func() { _ = st.Close() }, nil
 }
 

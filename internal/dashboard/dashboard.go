@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
@@ -38,6 +39,7 @@ type Dashboard struct {
 	restores restores.Store // nil: no restores with a safety snapshot
 	marks    marks.Store    // nil: no pins or notes
 	roles    Roles
+	bulk     bulk.Store // nil: no bulk deletes
 	guard    *Once
 	log      *slog.Logger
 	now      func() time.Time
@@ -53,6 +55,7 @@ type Options struct {
 	Restores restores.Store   // restores with a safety snapshot (with Jobs); nil: none
 	Marks    marks.Store      // pins and notes; nil: none
 	Roles    Roles            // who may restore and delete; zero: everyone
+	Bulk     bulk.Store       // bulk deletes (with Jobs); nil: none
 	Log      *slog.Logger     // default: discard
 	Now      func() time.Time // default: time.Now
 }
@@ -69,7 +72,7 @@ func New(o Options) *Dashboard {
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
-	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, guard: guard, log: o.Log, now: o.Now}
+	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, bulk: o.Bulk, guard: guard, log: o.Log, now: o.Now}
 }
 
 // Now is the dashboard's clock.

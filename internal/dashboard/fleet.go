@@ -18,6 +18,7 @@ type FleetQuery struct {
 	Status    string        // a snapshot status; "": any
 	OlderThan time.Duration // 0: any age
 	Page      int           // 1-based
+	all       bool          // every row, unpaged (a bulk delete's check)
 }
 
 // FleetPerPage is how many rows a page of the table shows.
@@ -109,6 +110,10 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		return c
 	})
 	out.Total = len(rows)
+	if q.all {
+		out.Rows = rows
+		return out, nil
+	}
 	page := max(q.Page, 1)
 	start := min((page-1)*FleetPerPage, len(rows))
 	end := min(start+FleetPerPage, len(rows))

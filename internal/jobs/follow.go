@@ -55,7 +55,7 @@ func tokenLife(limit time.Duration) time.Duration { return limit + 15*time.Minut
 // their token is kept encrypted for the job's life, and the job's first
 // check comes at the pace an open page would poll.
 func (r *Runner) Follow(ctx context.Context, f Follow, sessionID string, token vpsapi.Token) error {
-	return r.insertWithToken(ctx, sessionID, f.ActivityID, token, tokenLife(r.limit), func(key string) (river.JobArgs, *river.InsertOpts) {
+	return r.insertWithToken(ctx, sessionID, f.ActivityID, 0, token, tokenLife(r.limit), func(key string) (river.JobArgs, *river.InsertOpts) {
 		f.TokenKey = key
 		return f, &river.InsertOpts{ScheduledAt: r.now().Add(vpsapi.Pace(0))}
 	})
@@ -64,14 +64,14 @@ func (r *Runner) Follow(ctx context.Context, f Follow, sessionID string, token v
 // insertWithToken keeps the token of the session's person sealed under a
 // new key for life, then inserts the job job builds with that key. The job
 // is stopped at once when the session ended meanwhile.
-func (r *Runner) insertWithToken(ctx context.Context, sessionID string, activityID int64, token vpsapi.Token, life time.Duration,
+func (r *Runner) insertWithToken(ctx context.Context, sessionID string, activityID, bulkID int64, token vpsapi.Token, life time.Duration,
 	job func(key string) (river.JobArgs, *river.InsertOpts)) error {
 	key := rand.Text()
 	sealed, err := r.vault.seal(key, string(token))
 	if err != nil {
 		return fmt.Errorf("jobs: sealing the token: %w", err)
 	}
-	if err := r.tokens.Put(ctx, key, sessionID, activityID, sealed, life); err != nil {
+	if err := r.tokens.Put(ctx, key, sessionID, activityID, bulkID, sealed, life); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	args, opts := job(key)

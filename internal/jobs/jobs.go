@@ -109,6 +109,7 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	river.AddWorker(workers, &followWorker{r: r})
 	river.AddWorker(workers, &restoreWorker{r: r})
 	river.AddWorker(workers, &notifyWorker{r: r})
+	river.AddWorker(workers, &bulkWorker{r: r})
 	river.AddWorker(workers, &pruneWorker{r: r, keep: o.Retention})
 	river.AddWorker(workers, &sweepWorker{r: r})
 	cfg := &river.Config{
@@ -291,6 +292,10 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 		}
 		if x, ok := restoresOf[e.ActivityID]; ok && r.work != nil {
 			r.work.StopRestore(ctx, x.ID, final)
+		}
+		if e.BulkID != 0 && r.work != nil {
+			r.work.StopBulk(ctx, e.BulkID)
+			stopped++
 		}
 		if e.JobID != 0 {
 			// A job being worked right now finds its token gone and stops itself.

@@ -41,12 +41,13 @@ type Restorer interface {
 type Work interface {
 	Follower
 	Restorer
+	Deleter
 }
 
 // Restore starts the job of a restore with a safety snapshot, with the
 // token of the session's person kept encrypted for its life.
 func (r *Runner) Restore(ctx context.Context, restoreID, activityID int64, sessionID string, token vpsapi.Token) error {
-	return r.insertWithToken(ctx, sessionID, activityID, token, tokenLife(restoreLife), func(key string) (river.JobArgs, *river.InsertOpts) {
+	return r.insertWithToken(ctx, sessionID, activityID, 0, token, tokenLife(restoreLife), func(key string) (river.JobArgs, *river.InsertOpts) {
 		return SafeRestore{RestoreID: restoreID, ActivityID: activityID, TokenKey: key}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 	})
 }

@@ -56,7 +56,7 @@ func TestJobTokensErasedBySession(t *testing.T) {
 			ctx := context.Background()
 			for i, sess := range []string{"alice-session", "alice-session", "bob-session"} {
 				key := []string{"k1", "k2", "k3"}[i]
-				if err := tokens.Put(ctx, key, sess, int64(10+i), []byte("sealed-"+key), time.Hour); err != nil {
+				if err := tokens.Put(ctx, key, sess, int64(10+i), 0, []byte("sealed-"+key), time.Hour); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -82,7 +82,7 @@ func TestJobTokensErasedBySession(t *testing.T) {
 			if data, err := tokens.Get(ctx, "k3"); err != nil || string(data) != "sealed-k3" {
 				t.Errorf("bob's token: %q, %v", data, err)
 			}
-			if err := tokens.Put(ctx, "short", "carol", 13, []byte("x"), 30*time.Millisecond); err != nil {
+			if err := tokens.Put(ctx, "short", "carol", 13, 0, []byte("x"), 30*time.Millisecond); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(60 * time.Millisecond)

@@ -19,10 +19,11 @@ func (s *Store) JobTokens() JobTokens { return JobTokens{s} }
 // out) or has expired.
 var ErrNoJobToken = errors.New("store: the job's token is gone")
 
-// Put stores a job's encrypted token under key until ttl has passed.
-func (t JobTokens) Put(ctx context.Context, key, sessionID string, activityID int64, data []byte, ttl time.Duration) error {
-	_, err := t.s.db.ExecContext(ctx, t.s.q("INSERT INTO job_tokens (key, session_id, activity_id, data, expires_at) VALUES (?, ?, ?, ?, ?)"),
-		key, sessionID, activityID, data, t.s.now().Add(ttl).UnixMilli())
+// Put stores a job's encrypted token under key until ttl has passed, with
+// what the job works on: an activity record, or a bulk delete.
+func (t JobTokens) Put(ctx context.Context, key, sessionID string, activityID, bulkID int64, data []byte, ttl time.Duration) error {
+	_, err := t.s.db.ExecContext(ctx, t.s.q("INSERT INTO job_tokens (key, session_id, activity_id, bulk_id, data, expires_at) VALUES (?, ?, ?, ?, ?, ?)"),
+		key, sessionID, activityID, bulkID, data, t.s.now().Add(ttl).UnixMilli())
 	return err
 }
 
@@ -52,13 +53,14 @@ func (t JobTokens) Delete(ctx context.Context, key string) error {
 // Erased is a job whose token a sign-out erased.
 type Erased struct {
 	ActivityID int64
+	BulkID     int64 // a bulk delete's job
 	JobID      int64 // 0 when the job was not inserted yet
 }
 
 // DeleteSession erases the tokens of every job the session started and
 // says which jobs they were.
 func (t JobTokens) DeleteSession(ctx context.Context, sessionID string) ([]Erased, error) {
-	rows, err := t.s.db.QueryContext(ctx, t.s.q("DELETE FROM job_tokens WHERE session_id = ? RETURNING activity_id, job_id"), sessionID)
+	rows, err := t.s.db.QueryContext(ctx, t.s.q("DELETE FROM job_tokens WHERE session_id = ? RETURNING activity_id, bulk_id, job_id"), sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +68,7 @@ func (t JobTokens) DeleteSession(ctx context.Context, sessionID string) ([]Erase
 	var out []Erased
 	for rows.Next() {
 		var e Erased
-		if err := rows.Scan(&e.ActivityID, &e.JobID); err != nil {
+		if err := rows.Scan(&e.ActivityID, &e.BulkID, &e.JobID); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

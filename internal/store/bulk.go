@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/bulk"
+)
+
+// Bulk keeps bulk deletes.
+type Bulk struct{ s *Store }
+
+var _ bulk.Store = Bulk{}
+
+// Bulk is the store's bulk deletes.
+func (s *Store) Bulk() Bulk { return Bulk{s} }
+
+// ErrNoBulk: no such bulk delete.
+var ErrNoBulk = errors.New("store: no such bulk delete")
+
+// Add records a bulk delete and its items, in one transaction.
+func (b Bulk) Add(ctx context.Context, d bulk.Delete) (int64, error) {
+	tx, err := b.s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
+	var id int64
+	if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, started_at) VALUES (?, ?) RETURNING id"), d.Actor, d.Started.UnixMilli()).Scan(&id); err != nil {
+		return 0, err
+	}
+	for _, it := range d.Items {
+		if _, err := tx.ExecContext(ctx, b.s.q(`INSERT INTO bulk_items (bulk_id, snapshot_id, server_id, server_name, snapshot_name, state)
+			VALUES (?, ?, ?, ?, ?, ?)`), id, it.SnapshotID, it.ServerID, it.ServerName, it.SnapshotName, bulk.Pending); err != nil {
+			return 0, err
+		}
+	}
+	return id, tx.Commit()
+}
+
+// Get reads a bulk delete and its items.
+func (b Bulk) Get(ctx context.Context, id int64) (bulk.Delete, error) {
+	var d bulk.Delete
+	var done, started, finished int64
+	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id, actor, done, started_at, finished_at FROM bulk_deletes WHERE id = ?"), id).
+		Scan(&d.ID, &d.Actor, &done, &started, &finished)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, ErrNoBulk
+	}
+	if err != nil {
+		return d, err
+	}
+	d.Done, d.Started, d.Finished = done != 0, fromMS(started), fromMS(finished)
+	rows, err := b.s.db.QueryContext(ctx, b.s.q(`SELECT snapshot_id, server_id, server_name, snapshot_name, state, detail
+		FROM bulk_items WHERE bulk_id = ? ORDER BY server_name, snapshot_name, snapshot_id`), id)
+	if err != nil {
+		return d, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it bulk.Item
+		if err := rows.Scan(&it.SnapshotID, &it.ServerID, &it.ServerName, &it.SnapshotName, &it.State, &it.Detail); err != nil {
+			return d, err
+		}
+		d.Items = append(d.Items, it)
+	}
+	return d, rows.Err()
+}
+
+// Move sets an item's state, only from state from.
+func (b Bulk) Move(ctx context.Context, id, snapshotID int64, from, to, detail string) (bool, error) {
+	res, err := b.s.db.ExecContext(ctx, b.s.q("UPDATE bulk_items SET state = ?, detail = ? WHERE bulk_id = ? AND snapshot_id = ? AND state = ?"),
+		to, detail, id, snapshotID, from)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// Finish marks a bulk delete done.
+func (b Bulk) Finish(ctx context.Context, id int64, at time.Time) error {
+	_, err := b.s.db.ExecContext(ctx, b.s.q("UPDATE bulk_deletes SET done = 1, finished_at = ? WHERE id = ?"), at.UnixMilli(), id)
+	return err
+}
+
+// Latest is actor's newest bulk delete.
+func (b Bulk) Latest(ctx context.Context, actor string) (bulk.Delete, bool, error) {
+	var id int64
+	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id FROM bulk_deletes WHERE actor = ? ORDER BY id DESC LIMIT 1"), actor).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bulk.Delete{}, false, nil
+	}
+	if err != nil {
+		return bulk.Delete{}, false, err
+	}
+	d, err := b.Get(ctx, id)
+	return d, err == nil, err
+}
