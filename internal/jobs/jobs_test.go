@@ -60,6 +60,12 @@ func (f *follower) AdvanceRestore(context.Context, int64, vpsapi.Token) (jobs.Ne
 
 func (f *follower) StopRestore(context.Context, int64, string) {}
 
+func (f *follower) AdvanceBulk(context.Context, int64, vpsapi.Token) (jobs.Next, error) {
+	return jobs.Next{Done: true}, nil
+}
+
+func (f *follower) StopBulk(context.Context, int64) {}
+
 func (f *follower) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
