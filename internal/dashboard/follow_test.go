@@ -19,6 +19,7 @@ import (
 // following is a dashboard whose accepted actions jobs follow, on SQLite,
 // calling the simulator over HTTP; alice is signed in with one server.
 type following struct {
+	api    *vpsapi.Client // a client of the same simulator, for the test's own calls
 	dash   *dashboard.Dashboard
 	st     *store.Store
 	sim    *simulator.Simulator
@@ -50,7 +51,7 @@ func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now
 	if err != nil {
 		t.Fatal(err)
 	}
-	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Now: now})
+	dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk(), Now: now})
 	if err := runner.Start(context.Background(), dash); err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now
 	if err := st.Sessions().Create(context.Background(), "alice-session", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	f := &following{dash: dash, st: st, sim: sim, server: ids[0]}
+	f := &following{api: api, dash: dash, st: st, sim: sim, server: ids[0]}
 	for _, s := range sim.Snapshots(aliceToken) {
 		f.snap = s.ID
 	}

@@ -1,0 +1,55 @@
+package dashboard_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/bulk"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// A bulk delete resumed by another replica deletes nothing twice: an item
+// left "sending" is looked for first; one already gone is not sent again.
+func TestBulkDeleteResumesWithoutDeletingTwice(t *testing.T) {
+	t.Parallel()
+	f := newFollowing(t, time.Second, time.Second)
+	for _, name := range []string{"a", "b"} {
+		if err := f.sim.AddSnapshot(f.server, simulator.SnapshotSeed{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]int64{}
+	for _, s := range f.sim.Snapshots(aliceToken) {
+		ids[s.Name] = s.ID
+	}
+	ctx := context.Background()
+	id, err := f.st.Bulk().Add(ctx, bulk.Delete{Actor: "alice", Started: time.Now(), Items: []bulk.Item{
+		{SnapshotID: ids["a"], ServerID: f.server, ServerName: "web-server-01", SnapshotName: "a"},
+		{SnapshotID: ids["b"], ServerID: f.server, ServerName: "web-server-01", SnapshotName: "b"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A replica recorded both as sending and died: "a" had been deleted, "b" not.
+	for _, name := range []string{"a", "b"} {
+		if _, err := f.st.Bulk().Move(ctx, id, ids[name], bulk.Pending, bulk.Sending, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.api.DeleteSnapshot(ctx, aliceToken, ids["a"]); err != nil {
+		t.Fatal(err)
+	}
+	f.sim.ResetCalls()
+	next, err := f.dash.AdvanceBulk(ctx, id, aliceToken)
+	if err != nil || !next.Done {
+		t.Fatalf("advance: %+v, %v", next, err)
+	}
+	b, _ := f.st.Bulk().Get(ctx, id)
+	if !b.Done || b.Counts()[bulk.Deleted] != 2 {
+		t.Errorf("bulk %+v", b)
+	}
+	if n := f.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 1 {
+		t.Errorf("%d deletes sent on resume, want 1 (only b)", n)
+	}
+}
