@@ -69,3 +69,47 @@ func TestFleetTable(t *testing.T) {
 		t.Errorf("the table scrolls sideways at 390 px (%s)", tb.eval(`document.documentElement.scrollWidth + " > " + window.innerWidth`))
 	}
 }
+
+// A bulk delete in the browser: two boxes, one confirmation typed with the
+// count, the outcome on the table; axe clean; nothing scrolls sideways on a phone.
+func TestBulkDeleteInTheBrowser(t *testing.T) {
+	a := startAppWith(t, appOptions{jobs: true})
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Navigate(a.URL + "/fleet?server_id=12347"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("table.fleet")))
+	tb.checkA11y("the table with boxes")
+	tb.do(
+		chromedp.Click(chromedp.CSS("#pick-810")),
+		chromedp.Click(chromedp.CSS("#pick-811")),
+		chromedp.Click(chromedp.CSS(`.bulk-actions button[type=submit]`)),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#confirm-count")))
+	if got := tb.text("#confirm-title"); got != "Delete 2 snapshots?" {
+		t.Errorf("the confirmation asks %q", got)
+	}
+	tb.checkA11y("the bulk delete confirmation")
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS("#confirm-count"), "2"),
+		chromedp.Click(chromedp.CSS("form.confirm button[type=submit]")),
+	)
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(".bulk")))
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(tb.text(".bulk"), "2 deleted.") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the bulk delete says %q", tb.text(".bulk"))
+		}
+		time.Sleep(500 * time.Millisecond)
+		tb.do(chromedp.Reload())
+		tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(".bulk")))
+	}
+	if n := a.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 2 {
+		t.Errorf("%d deletes sent", n)
+	}
+	phone(tb)
+	tb.do(chromedp.Navigate(a.URL + "/fleet"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("table.fleet")))
+	if over := tb.eval(`String(document.documentElement.scrollWidth - window.innerWidth)`); over != "0" {
+		t.Errorf("the table with boxes scrolls sideways on a phone by %s px", over)
+	}
+}
