@@ -349,4 +349,10 @@ func TestDarkThemeAccessibility(t *testing.T) {
 	tb.do(chromedp.Navigate(a.URL + "/activity"))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("main")))
 	tb.checkA11y("activity page, dark")
+	tb.do(chromedp.Navigate(a.URL + "/fleet"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("table.fleet")))
+	tb.checkA11y("all snapshots, dark")
+	tb.do(chromedp.Navigate(a.URL + "/snapshots/798/marks?server_id=12345"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#pin-reason")))
+	tb.checkA11y("pin and note page, dark")
 }
