@@ -148,3 +148,21 @@ func TestBulkDelete(t *testing.T) {
 		t.Errorf("%d of the bulk's deletes in Activity, want 3", n)
 	}
 }
+
+// Sorting and filtering a list loaded within the coalescing window makes no
+// more calls to VPS.org.
+func TestFleetResortsWithoutCalls(t *testing.T) {
+	ts := newSharedTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	ts.clock.Add(2 * time.Second) // past the window of the sign-in's own page
+	ts.sim.ResetCalls()
+	for _, q := range []string{"?sort=size", "?sort=name&dir=desc", "?status=completed", "?server_id=12347"} {
+		if r := b.get("/fleet" + q); r.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", q, r.StatusCode)
+		}
+	}
+	if n := ts.sim.TotalCalls(); n != 2 {
+		t.Errorf("four views of the table made %d calls, want the first one's 2", n)
+	}
+}

@@ -75,3 +75,24 @@ func TestRolesLimitRestoreAndDelete(t *testing.T) {
 		t.Errorf("after the groups changed: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 }
+
+// Roles apply to bulk deletes: no boxes for those outside the delete
+// groups, and a hand-made bulk delete is refused with nothing sent.
+func TestRolesLimitBulkDelete(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, limitRoles)
+	dev := asIn("dave@example.com", "dev")
+	b := signedInAs(t, ts, dev...)
+	if page := b.get("/fleet", dev...); page.Doc.Find(`input[name=snapshot]`).Length() != 0 || !strings.Contains(page.Doc.Find(".reason").Text(), "Deletes and unpins are limited") {
+		t.Error("a person outside the delete groups can select snapshots")
+	}
+	ts.sim.ResetCalls()
+	if r := b.get("/fleet/delete?snapshot=810", dev...); r.StatusCode != http.StatusForbidden {
+		t.Errorf("the confirmation: %d", r.StatusCode)
+	}
+	if r := b.post("/fleet/delete", url.Values{"snapshots": {"810"}, "confirm_count": {"1"}, "form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}}, dev...); r.StatusCode != http.StatusForbidden {
+		t.Errorf("a hand-made bulk delete: %d", r.StatusCode)
+	}
+	if n := ts.sim.TotalCalls(); n != 0 {
+		t.Errorf("%d calls reached VPS.org", n)
+	}
+}
