@@ -68,6 +68,9 @@ func TestFleetTable(t *testing.T) {
 	if w := tb.eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
 		t.Errorf("the table scrolls sideways at 390 px (%s)", tb.eval(`document.documentElement.scrollWidth + " > " + window.innerWidth`))
 	}
+	if tb.eval(`String(document.querySelector('th a[href*="sort=size"]').offsetParent !== null)`) != "true" {
+		t.Error("the sort links are hidden on a phone")
+	}
 }
 
 // A bulk delete in the browser: two boxes, one confirmation typed with the

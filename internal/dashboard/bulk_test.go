@@ -53,3 +53,36 @@ func TestBulkDeleteResumesWithoutDeletingTwice(t *testing.T) {
 		t.Errorf("%d deletes sent on resume, want 1 (only b)", n)
 	}
 }
+
+// VPS.org refusing one delete of a bulk delete does not stop the others.
+func TestBulkDeleteGoesOnPastARefusal(t *testing.T) {
+	t.Parallel()
+	f := newFollowing(t, time.Second, time.Second)
+	for _, name := range []string{"a", "b"} {
+		if err := f.sim.AddSnapshot(f.server, simulator.SnapshotSeed{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]int64{}
+	for _, s := range f.sim.Snapshots(aliceToken) {
+		ids[s.Name] = s.ID
+	}
+	ctx := context.Background()
+	id, err := f.st.Bulk().Add(ctx, bulk.Delete{Actor: "alice", Started: time.Now(), Items: []bulk.Item{
+		{SnapshotID: ids["a"], ServerID: f.server, ServerName: "web-server-01", SnapshotName: "a"},
+		{SnapshotID: ids["b"], ServerID: f.server, ServerName: "web-server-01", SnapshotName: "b"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.sim.SetFault(simulator.Fault{Match: "DELETE /api/v1/snapshots/{id}/", Status: 400, Times: 1})
+	next, err := f.dash.AdvanceBulk(ctx, id, aliceToken)
+	if err != nil || !next.Done {
+		t.Fatalf("advance: %+v, %v", next, err)
+	}
+	b, _ := f.st.Bulk().Get(ctx, id)
+	n := b.Counts()
+	if !b.Done || n[bulk.Failed] != 1 || n[bulk.Deleted] != 1 {
+		t.Errorf("bulk %+v", b)
+	}
+}
