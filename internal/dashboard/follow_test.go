@@ -35,6 +35,11 @@ func newFollowing(t *testing.T, snapshotDelay, restoreDelay time.Duration) *foll
 
 // newFollowingAt is newFollowing with the dashboard's clock set to now.
 func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now func() time.Time) *following {
+	return newFollowingWith(t, snapshotDelay, restoreDelay, now, "")
+}
+
+// newFollowingWith is newFollowingAt with jobs' outcomes posted to webhook.
+func newFollowingWith(t *testing.T, snapshotDelay, restoreDelay time.Duration, now func() time.Time, webhook string) *following {
 	t.Helper()
 	sim := simulator.New(simulator.Options{SnapshotDelay: snapshotDelay, RestoreDelay: restoreDelay, NoDemo: true})
 	ids := sim.AddAccount(aliceToken, simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{Name: "pre-migration-snapshot"}}})
@@ -45,7 +50,7 @@ func newFollowingAt(t *testing.T, snapshotDelay, restoreDelay time.Duration, now
 		t.Fatal(err)
 	}
 	st := storetest.SQLite(t)
-	runner, err := jobs.New(context.Background(), jobs.Options{Store: st, Keys: [][]byte{
+	runner, err := jobs.New(context.Background(), jobs.Options{Store: st, Webhook: webhook, Keys: [][]byte{
 		[]byte("hash-key-0123456789abcdef0123456789abcdef"), []byte("block-key-0123456789abcdef012345"),
 	}})
 	if err != nil {

@@ -3,7 +3,11 @@ package dashboard_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -315,5 +319,34 @@ func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
 	}
 	if _, n := f.first(restoreKey); n != 0 {
 		t.Errorf("%d restores sent", n)
+	}
+}
+
+// A restore with a safety snapshot that ends is posted to the webhook once,
+// with the person, the server and the outcome, and no token.
+func TestSafeRestoreNotifies(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, string(b))
+	}))
+	defer hook.Close()
+	f := newFollowingWith(t, 2*time.Second, 2*time.Second, time.Now, hook.URL)
+	r, err := f.safeRestore(t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ended(t, r.ID, time.Minute)
+	waitUntil(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
+	time.Sleep(time.Second)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], `"action":"restore with a safety snapshot"`) || !strings.Contains(bodies[0], `"person":"alice"`) ||
+		!strings.Contains(bodies[0], `"outcome":"completed"`) || strings.Contains(bodies[0], aliceToken) {
+		t.Errorf("webhook got %q", bodies)
 	}
 }
