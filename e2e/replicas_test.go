@@ -477,3 +477,61 @@ func lastAttemptByKind(t *testing.T, databaseURL, kind string) string {
 	}
 	return by[len(by)-1]
 }
+
+// TestKilledReplicasBulkDeleteIsFinishedByTheOther: the replica holding a
+// bulk delete's job is killed between two deletes; the other finishes it,
+// and each snapshot is deleted once.
+func TestKilledReplicasBulkDeleteIsFinishedByTheOther(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	pg := pgtest.Start(t)
+	sim := simulator.New(simulator.Options{})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	replicas := []*replica{startReplica(t, upstream.URL, pg.URL), startReplica(t, upstream.URL, pg.URL)}
+	p := newPerson(t)
+	p.signIn(replicas[0].URL)
+	fid := p.formID(replicas[0].URL + "/fleet/delete?snapshot=810&snapshot=811&snapshot=812&snapshot=813")
+	sim.SetFault(simulator.Fault{Match: "DELETE /api/v1/snapshots/{id}/", Delay: time.Second}) // deletes take a while
+	code, body := p.post(replicas[0].URL+"/fleet/delete", url.Values{"form_id": {fid}, "snapshots": {"810,811,812,813"}, "confirm_count": {"4"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("bulk delete: %d\n%s", code, body)
+	}
+	var holder *replica
+	waitFor(t, func() bool {
+		var deleted int
+		_ = queryRow(t, pg.URL, "SELECT COUNT(*) FROM bulk_items WHERE state = 'deleted'", &deleted)
+		by := lastAttemptByKind(t, pg.URL, "bulk_delete")
+		for _, r := range replicas {
+			if deleted >= 1 && deleted < 4 && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, pg.URL, "bulk_delete")) {
+				holder = r
+				return true
+			}
+		}
+		return false
+	})
+	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		var done, deleted int
+		if err := queryRow(t, pg.URL, "SELECT d.done, (SELECT COUNT(*) FROM bulk_items WHERE state = 'deleted') FROM bulk_deletes d", &done, &deleted); err != nil {
+			t.Fatal(err)
+		}
+		if done == 1 {
+			if deleted != 4 {
+				t.Errorf("%d of 4 deleted", deleted)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the surviving replica did not finish the bulk delete")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 4 {
+		t.Errorf("%d deletes sent, want 4", n)
+	}
+}

@@ -115,36 +115,30 @@ func (d *Dashboard) LatestBulk(ctx context.Context, actor string) (bulk.Delete, 
 	return b, ok && err == nil
 }
 
-// bulkRun bounds one run of a bulk delete's job, so it stays well inside
-// River's job timeout; the next run goes on.
-const bulkRun = 20 * time.Second
-
-// AdvanceBulk deletes the bulk delete's snapshots, one at a time, each
-// recorded before and after its call: an item found "sending" on resume is
-// looked for first, so nothing is deleted twice. A refusal or failure on one
-// does not stop the others.
+// AdvanceBulk deletes the next snapshot of a bulk delete, recorded before
+// and after its call: an item found "sending" on resume is looked for first,
+// so nothing is deleted twice. A refusal or failure on one does not stop the
+// others. One snapshot a run: a replica that dies loses at most the one in
+// flight, and another takes the job up at once.
 func (d *Dashboard) AdvanceBulk(ctx context.Context, id int64, token vpsapi.Token) (jobs.Next, error) {
-	started := d.now()
-	for d.now().Sub(started) < bulkRun {
-		b, err := d.bulk.Get(ctx, id)
-		if err != nil {
-			return jobs.Next{}, err
-		}
-		i := slices.IndexFunc(b.Items, func(it bulk.Item) bool { return it.State == bulk.Sending })
-		if i < 0 {
-			i = slices.IndexFunc(b.Items, func(it bulk.Item) bool { return it.State == bulk.Pending })
-		}
-		if b.Done || i < 0 {
-			d.endBulk(ctx, b)
+	b, err := d.bulk.Get(ctx, id)
+	if err != nil {
+		return jobs.Next{}, err
+	}
+	i := slices.IndexFunc(b.Items, func(it bulk.Item) bool { return it.State == bulk.Sending })
+	if i < 0 {
+		i = slices.IndexFunc(b.Items, func(it bulk.Item) bool { return it.State == bulk.Pending })
+	}
+	if b.Done || i < 0 {
+		d.endBulk(ctx, b)
+		return jobs.Next{Done: true}, nil
+	}
+	if err := d.deleteItem(ctx, b, b.Items[i], token); err != nil {
+		if errors.Is(err, vpsapi.ErrUnauthorized) {
+			d.StopBulk(ctx, id)
 			return jobs.Next{Done: true}, nil
 		}
-		if err := d.deleteItem(ctx, b, b.Items[i], token); err != nil {
-			if errors.Is(err, vpsapi.ErrUnauthorized) {
-				d.StopBulk(ctx, id)
-				return jobs.Next{Done: true}, nil
-			}
-			return jobs.Next{Wait: vpsapi.Pace(2)}, err
-		}
+		return jobs.Next{Wait: vpsapi.Pace(2)}, err
 	}
 	return jobs.Next{Wait: time.Millisecond}, nil
 }
