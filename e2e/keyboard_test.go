@@ -176,6 +176,8 @@ func TestInlineFormEscapeAndBusyStates(t *testing.T) {
 		t.Error("New snapshot shows no busy state while its request is slow")
 	}
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#create-12348 input[name=name]")))
+	// Escape acts where the person is: in the form, once focus has moved there.
+	tb.until(5*time.Second, `!!document.activeElement.closest("#create-12348")`)
 	tb.do(chromedp.KeyEvent(kb.Escape))
 	tb.wait(5*time.Second, chromedp.WaitNotPresent(chromedp.CSS("#create-12348")))
 	tb.until(5*time.Second, `document.activeElement.id === "server-12348-new"`)
