@@ -71,7 +71,7 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		used[r.SnapshotID], used[r.SafetyID] = true, true
 	}
 	now := d.now()
-	out := Fleet{Servers: acc.Servers, PerServer: map[int64]float64{}}
+	out := Fleet{Servers: acc.Servers}
 	var rows []FleetRow
 	for _, s := range acc.Snapshots {
 		name, ok := names[s.Server.ID]
@@ -84,9 +84,7 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		}
 		rows = append(rows, r)
 		if s.SizeMB != nil {
-			gb := float64(*s.SizeMB) / 1024
-			out.SizeGB += gb
-			out.PerServer[s.Server.ID] += gb
+			out.SizeGB += float64(*s.SizeMB) / 1024
 		}
 	}
 	slices.SortStableFunc(rows, func(a, b FleetRow) int {

@@ -2,12 +2,10 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/riverqueue/river"
 
-	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -45,31 +43,8 @@ type bulkWorker struct {
 }
 
 func (w *bulkWorker) Work(ctx context.Context, job *river.Job[BulkDelete]) error {
-	r, a := w.r, job.Args
-	sealed, err := r.tokens.Get(ctx, a.TokenKey)
-	if errors.Is(err, store.ErrNoJobToken) {
-		r.work.StopBulk(ctx, a.BulkID)
-		return nil
-	}
-	if err != nil {
-		return river.JobSnooze(vpsapi.Pace(2))
-	}
-	token, err := r.vault.open(a.TokenKey, sealed)
-	if err != nil {
-		r.work.StopBulk(ctx, a.BulkID)
-		_ = r.tokens.Delete(context.WithoutCancel(ctx), a.TokenKey)
-		return nil
-	}
-	next, err := r.work.AdvanceBulk(ctx, a.BulkID, vpsapi.Token(token))
-	if err != nil {
-		r.log.DebugContext(ctx, "a bulk delete could not move on", "bulk_id", a.BulkID, "error", err)
-		return river.JobSnooze(max(next.Wait, vpsapi.Pace(2)))
-	}
-	if !next.Done {
-		return river.JobSnooze(max(next.Wait, 10*time.Millisecond))
-	}
-	if err := r.tokens.Delete(context.WithoutCancel(ctx), a.TokenKey); err != nil {
-		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "bulk_id", a.BulkID, "error", err)
-	}
-	return nil
+	a := job.Args
+	return w.r.step(ctx, a.TokenKey,
+		func(string) { w.r.work.StopBulk(ctx, a.BulkID) },
+		func(token vpsapi.Token) (Next, error) { return w.r.work.AdvanceBulk(ctx, a.BulkID, token) })
 }

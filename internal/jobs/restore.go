@@ -62,31 +62,41 @@ type restoreWorker struct {
 }
 
 func (w *restoreWorker) Work(ctx context.Context, job *river.Job[SafeRestore]) error {
-	r, a := w.r, job.Args
-	sealed, err := r.tokens.Get(ctx, a.TokenKey)
+	a := job.Args
+	return w.r.step(ctx, a.TokenKey,
+		func(final string) { w.r.work.StopRestore(ctx, a.RestoreID, final) },
+		func(token vpsapi.Token) (Next, error) { return w.r.work.AdvanceRestore(ctx, a.RestoreID, token) })
+}
+
+// step runs one step of a job that acts with its person's token: the token
+// gone (a sign-out) or unreadable stops the job, with the final outcome to
+// record; otherwise the step runs and the job snoozes until the next, or
+// ends and erases its token.
+func (r *Runner) step(ctx context.Context, key string, stop func(final string), advance func(vpsapi.Token) (Next, error)) error {
+	sealed, err := r.tokens.Get(ctx, key)
 	if errors.Is(err, store.ErrNoJobToken) {
-		r.work.StopRestore(ctx, a.RestoreID, activity.SignedOut)
+		stop(activity.SignedOut)
 		return nil
 	}
 	if err != nil {
 		return river.JobSnooze(vpsapi.Pace(2))
 	}
-	token, err := r.vault.open(a.TokenKey, sealed)
+	token, err := r.vault.open(key, sealed)
 	if err != nil {
-		r.work.StopRestore(ctx, a.RestoreID, activity.Stopped)
-		_ = r.tokens.Delete(context.WithoutCancel(ctx), a.TokenKey)
+		stop(activity.Stopped)
+		_ = r.tokens.Delete(context.WithoutCancel(ctx), key)
 		return nil
 	}
-	next, err := r.work.AdvanceRestore(ctx, a.RestoreID, vpsapi.Token(token))
+	next, err := advance(vpsapi.Token(token))
 	if err != nil {
-		r.log.DebugContext(ctx, "a restore could not move on", "restore_id", a.RestoreID, "error", err)
+		r.log.DebugContext(ctx, "a job could not move on", "error", err)
 		return river.JobSnooze(max(next.Wait, vpsapi.Pace(2)))
 	}
 	if !next.Done {
-		return river.JobSnooze(max(next.Wait, 100*time.Millisecond))
+		return river.JobSnooze(max(next.Wait, 10*time.Millisecond))
 	}
-	if err := r.tokens.Delete(context.WithoutCancel(ctx), a.TokenKey); err != nil {
-		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "restore_id", a.RestoreID, "error", err)
+	if err := r.tokens.Delete(context.WithoutCancel(ctx), key); err != nil {
+		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "error", err)
 	}
 	return nil
 }
