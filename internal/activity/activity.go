@@ -17,6 +17,10 @@ const (
 	Pin     = "pin"   // kept from deletion through Snapdash
 	Unpin   = "unpin" // no longer kept
 	Note    = "note"  // a note added, changed or removed
+	// Schedule is a schedule created, changed, paused, resumed or deleted.
+	Schedule = "schedule"
+	// Scheduled is a scheduled snapshot: a schedule's run.
+	Scheduled = "scheduled snapshot"
 )
 
 // Outcomes.
@@ -38,6 +42,7 @@ const (
 	NotCreated   = "not created"         // a create whose answer was lost did not happen
 	Cancelled    = "cancelled"           // by its person, before anything irreversible
 	Stopped      = "stopped"             // the job could not go on; the detail says why
+	Skipped      = "skipped"             // a scheduled run that sent nothing; the detail says why
 )
 
 // Record is one action.

@@ -14,6 +14,7 @@ import (
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -40,24 +41,35 @@ type Dashboard struct {
 	marks    marks.Store    // nil: no pins or notes
 	roles    Roles
 	bulk     bulk.Store // nil: no bulk deletes
-	guard    *Once
-	log      *slog.Logger
-	now      func() time.Time
-	recent   attributionCache
+	// schedules run with the operator's automation token, never a person's.
+	schedules  schedules.Store // nil: no schedules
+	automation vpsapi.Token    // "": schedules cannot run
+	observeRun func(outcome string, took time.Duration)
+	guard      *Once
+	log        *slog.Logger
+	now        func() time.Time
+	recent     attributionCache
 }
 
 // Options are a Dashboard's collaborators. API is required.
 type Options struct {
 	API      API
-	Activity activity.Store   // nil: nothing recorded
-	Claims   Claimer          // the double-submit guard shared by replicas; nil: this process only
-	Jobs     *jobs.Runner     // follows accepted actions to their end; nil: not followed
-	Restores restores.Store   // restores with a safety snapshot (with Jobs); nil: none
-	Marks    marks.Store      // pins and notes; nil: none
-	Roles    Roles            // who may restore and delete; zero: everyone
-	Bulk     bulk.Store       // bulk deletes (with Jobs); nil: none
-	Log      *slog.Logger     // default: discard
-	Now      func() time.Time // default: time.Now
+	Activity activity.Store // nil: nothing recorded
+	Claims   Claimer        // the double-submit guard shared by replicas; nil: this process only
+	Jobs     *jobs.Runner   // follows accepted actions to their end; nil: not followed
+	Restores restores.Store // restores with a safety snapshot (with Jobs); nil: none
+	Marks    marks.Store    // pins and notes; nil: none
+	Roles    Roles          // who may restore and delete; zero: everyone
+	Bulk     bulk.Store     // bulk deletes (with Jobs); nil: none
+	// Schedules keeps schedules (with Jobs); nil: none.
+	Schedules schedules.Store
+	// Automation is the operator's token that schedules run with; "": none run.
+	Automation vpsapi.Token
+	// ObserveRun counts a scheduled run started ("started", 0) and ended
+	// (its state, how long it took); nil: not counted.
+	ObserveRun func(outcome string, took time.Duration)
+	Log        *slog.Logger     // default: discard
+	Now        func() time.Time // default: time.Now
 }
 
 // New returns a Dashboard.
@@ -72,7 +84,8 @@ func New(o Options) *Dashboard {
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
-	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, bulk: o.Bulk, guard: guard, log: o.Log, now: o.Now}
+	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, bulk: o.Bulk,
+		schedules: o.Schedules, automation: o.Automation, observeRun: o.ObserveRun, guard: guard, log: o.Log, now: o.Now}
 }
 
 // Now is the dashboard's clock.

@@ -11,14 +11,23 @@ import (
 type Roles struct {
 	Restore []string // groups whose members may restore
 	Delete  []string // groups whose members may delete (and unpin)
+	// Schedule: groups whose members may create, change, pause, run and
+	// delete schedules.
+	Schedule []string
 }
+
+// ScheduleAction is changing a schedule, for Roles.Allows.
+const ScheduleAction = "schedule"
 
 // Allows reports whether a person in groups may take the action (Restore,
 // Delete, or Unpin, which counts as a delete), and if not, why in words.
 func (r Roles) Allows(groups []string, action string) (bool, string) {
-	need, noun := r.Restore, "Restores"
-	if action != Restore {
-		need, noun = r.Delete, "Deletes and unpins"
+	need, noun := r.Delete, "Deletes and unpins"
+	switch action {
+	case Restore:
+		need, noun = r.Restore, "Restores"
+	case ScheduleAction:
+		need, noun = r.Schedule, "Schedules"
 	}
 	if len(need) == 0 || slices.ContainsFunc(groups, func(g string) bool { return slices.Contains(need, g) }) {
 		return true, ""

@@ -45,6 +45,9 @@ type Options struct {
 	PublicURL string
 	// ObserveNotify counts notifications delivered (true) and failed.
 	ObserveNotify func(delivered bool)
+	// ScheduleTick is how often due schedules are looked for; default
+	// DefaultScheduleTick.
+	ScheduleTick time.Duration
 	Log           *slog.Logger
 	Now           func() time.Time
 }
@@ -95,6 +98,9 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	if o.FollowLimit <= 0 {
 		o.FollowLimit = DefaultFollowLimit
 	}
+	if o.ScheduleTick <= 0 {
+		o.ScheduleTick = DefaultScheduleTick
+	}
 	r := &Runner{
 		store: o.Store, tokens: o.Store.JobTokens(), activity: o.Store.Activity(),
 		limit: o.FollowLimit, log: o.Log, now: o.Now,
@@ -112,6 +118,8 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	river.AddWorker(workers, &bulkWorker{r: r})
 	river.AddWorker(workers, &pruneWorker{r: r, keep: o.Retention})
 	river.AddWorker(workers, &sweepWorker{r: r})
+	river.AddWorker(workers, &tickWorker{r: r})
+	river.AddWorker(workers, &runWorker{r: r})
 	cfg := &river.Config{
 		ID:      o.ID,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
@@ -123,6 +131,9 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return Sweep{}, nil
 			}, &river.PeriodicJobOpts{ID: "sweep"}),
+			river.NewPeriodicJob(river.PeriodicInterval(o.ScheduleTick), func() (river.JobArgs, *river.InsertOpts) {
+				return ScheduleTick{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "schedule_tick"}),
 		},
 		// A check is one call to VPS.org (or one list); a job held longer
 		// than this by a replica that died is given to another.

@@ -66,6 +66,12 @@ func (f *follower) AdvanceBulk(context.Context, int64, vpsapi.Token) (jobs.Next,
 
 func (f *follower) StopBulk(context.Context, int64) {}
 
+func (f *follower) StartDueRuns(context.Context) error { return nil }
+
+func (f *follower) AdvanceRun(context.Context, int64) (jobs.Next, error) {
+	return jobs.Next{Done: true}, nil
+}
+
 func (f *follower) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

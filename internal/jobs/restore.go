@@ -42,6 +42,7 @@ type Work interface {
 	Follower
 	Restorer
 	Deleter
+	Scheduler
 }
 
 // Restore starts the job of a restore with a safety snapshot, with the

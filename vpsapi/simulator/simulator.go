@@ -18,6 +18,10 @@ import (
 // DemoToken is the token of the seeded demo account.
 const DemoToken = "demo-snapdash-token-2025"
 
+// DemoAutomationToken is a second token of the demo account, for the
+// schedules of a demo run.
+const DemoAutomationToken = "demo-automation-token-2025"
+
 // Limit is the number of snapshots a server may hold.
 const Limit = 5
 
@@ -164,6 +168,17 @@ func (s *Simulator) AddAccount(token string, servers ...ServerSeed) []int64 {
 	return ids
 }
 
+// AddToken gives another token the account of sameAs, as an operator issues
+// a second token (an automation token) for the same servers. It does nothing
+// when sameAs has no account.
+func (s *Simulator) AddToken(token, sameAs string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if acc := s.accounts[sameAs]; acc != nil {
+		s.accounts[token] = acc
+	}
+}
+
 // AddSnapshot adds a snapshot to an existing server, whatever the limit.
 func (s *Simulator) AddSnapshot(serverID int64, seed SnapshotSeed) error {
 	s.mu.Lock()
@@ -226,6 +241,7 @@ func (s *Simulator) seedDemo() {
 		}},
 		ServerSeed{ID: 12348, Name: "build-runner-01"},
 	)
+	s.accounts[DemoAutomationToken] = s.accounts[DemoToken]
 }
 
 // Calls returns how many requests reached key, such as "GET /api/v1/snapshots/"

@@ -1,0 +1,373 @@
+package dashboard_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/marks"
+	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/vpsapi"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+const automationToken = "tok_automation_ops"
+
+// clock is a test's time: it runs with the wall clock and can be moved on,
+// the same for the dashboard, the store and the simulator.
+type clock struct {
+	mu    sync.Mutex
+	start time.Time
+	ahead time.Duration
+	wall  time.Time
+}
+
+func newClock(at time.Time) *clock { return &clock{start: at, wall: time.Now()} }
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.start.Add(c.ahead + time.Since(c.wall))
+}
+
+func (c *clock) forward(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ahead += d
+}
+
+// scheduling is a dashboard running schedules with an automation token of
+// alice's account, ticking every 100 ms, on one store per replica.
+type scheduling struct {
+	sim     *simulator.Simulator
+	clock   *clock
+	dashes  []*dashboard.Dashboard
+	st      *store.Store
+	servers []int64
+}
+
+func newScheduling(t *testing.T, replicas int, databaseURL string, seeds ...simulator.ServerSeed) *scheduling {
+	t.Helper()
+	c := newClock(time.Date(2026, 11, 27, 2, 59, 0, 0, time.UTC))
+	sim := simulator.New(simulator.Options{SnapshotDelay: time.Second, NoDemo: true, Now: c.now})
+	ids := sim.AddAccount(aliceToken, seeds...)
+	sim.AddToken(automationToken, aliceToken)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	s := &scheduling{sim: sim, clock: c, servers: ids}
+	for i := 0; i < replicas; i++ {
+		api, err := vpsapi.New(srv.URL, vpsapi.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := storetest.Open(t, databaseURL)
+		st.SetClock(c.now)
+		runner, err := jobs.New(context.Background(), jobs.Options{Store: st, ScheduleTick: 100 * time.Millisecond, Now: c.now, Keys: [][]byte{
+			[]byte("hash-key-0123456789abcdef0123456789abcdef"), []byte("block-key-0123456789abcdef012345"),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(),
+			Schedules: st.Schedules(), Automation: automationToken, Now: c.now})
+		if err := runner.Start(context.Background(), dash); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = runner.Stop(ctx)
+		})
+		s.dashes = append(s.dashes, dash)
+		if s.st == nil {
+			s.st = st
+		}
+	}
+	return s
+}
+
+// daily saves a daily schedule at 03:00 keeping keep, by alice.
+func (s *scheduling) daily(t *testing.T, server int64, keep int) schedules.Schedule {
+	t.Helper()
+	sc, err := s.dashes[0].SaveSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: server, Every: schedules.Daily, Minute: 3 * 60, Keep: keep, SkipRestoring: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// ended waits for the schedule's newest run to end.
+func (s *scheduling) ended(t *testing.T, id int64, within time.Duration) schedules.Run {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		runs, err := s.st.Schedules().Runs(context.Background(), id, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) == 1 && runs[0].State != schedules.Running {
+			return runs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no run ended after %s: %+v", within, runs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (s *scheduling) calls(key string) int {
+	n := 0
+	for _, r := range s.sim.Requests() {
+		if r.Key == key {
+			n++
+		}
+	}
+	return n
+}
+
+// names are the server's snapshots' names.
+func (s *scheduling) names() []string {
+	var out []string
+	for _, sn := range s.sim.Snapshots(aliceToken) {
+		out = append(out, sn.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A run happens at its time, not before; when its snapshot completed it
+// deletes the oldest of the snapshots its schedule made beyond the keep
+// count: never a person's (even one named like the schedule's), never a
+// pinned one.
+func TestScheduledRunOnTimeKeepsOnlyItsOwn(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
+		{ID: 501, Name: "pre-migration-snapshot", CreatedAt: day.AddDate(0, 0, -10)},
+		{ID: 502, Name: "auto-web-server-01-20261101-0300", CreatedAt: day.AddDate(0, 0, -26)}, // a person's, named alike
+		{ID: 503, Name: "auto-web-server-01-20261124-0300", CreatedAt: day.AddDate(0, 0, -3)},
+		{ID: 504, Name: "auto-web-server-01-20261125-0300", CreatedAt: day.AddDate(0, 0, -2)},
+	}})
+	ctx := context.Background()
+	sc := s.daily(t, s.servers[0], 1)
+	if !sc.NextRun.Equal(day) {
+		t.Fatalf("next run %s, want %s", sc.NextRun, day)
+	}
+	for _, id := range []int64{503, 504} {
+		if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: id, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "x", Created: day.AddDate(0, 0, -int(505-id))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.st.Marks().Pin(ctx, marks.Pin{SnapshotID: 504, ServerID: s.servers[0], Actor: "bob", Reason: "before the audit", At: day}); err != nil {
+		t.Fatal(err)
+	}
+
+	time.Sleep(500 * time.Millisecond) // several ticks before 03:00
+	if n := s.calls(createKey); n != 0 {
+		t.Fatalf("%d creates before the run's time", n)
+	}
+	s.clock.forward(time.Minute)
+	run := s.ended(t, sc.ID, 30*time.Second)
+	if run.State != schedules.Completed || run.SnapshotName != "auto-web-server-01-20261127-0300" {
+		t.Fatalf("run %+v", run)
+	}
+	if n := s.calls(createKey); n != 1 {
+		t.Errorf("%d creates, want 1", n)
+	}
+	want := []string{"auto-web-server-01-20261101-0300", "auto-web-server-01-20261125-0300", "auto-web-server-01-20261127-0300", "pre-migration-snapshot"}
+	if got := s.names(); !slices.Equal(got, want) {
+		t.Errorf("left %v, want %v (only the schedule's own unpinned oldest deleted)", got, want)
+	}
+	if n := s.calls(deleteKey); n != 1 {
+		t.Errorf("%d deletes, want 1", n)
+	}
+	got, _ := s.st.Schedules().Get(ctx, sc.ID)
+	if got.LastOutcome != schedules.Completed || !strings.Contains(got.LastDetail, "auto-web-server-01-20261124-0300") || !got.NextRun.Equal(day.AddDate(0, 0, 1)) {
+		t.Errorf("schedule after the run: %+v", got)
+	}
+	recs, _ := s.st.Activity().Recent(ctx, 10)
+	var run1, del bool
+	for _, r := range recs {
+		run1 = run1 || (r.Action == activity.Scheduled && r.Final == activity.Completed && r.Actor == "automation")
+		del = del || (r.Action == activity.Delete && r.SnapshotID == 503 && strings.Contains(r.Detail, "retention"))
+	}
+	if !run1 || !del {
+		t.Errorf("activity: run recorded %v, retention delete recorded %v: %+v", run1, del, recs)
+	}
+}
+
+// A snapshot that fails deletes nothing.
+func TestScheduledRunFailedSnapshotDeletesNothing(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{ID: 601, Name: "old-auto"}}})
+	s.sim.FailSnapshotsNamed("auto-")
+	ctx := context.Background()
+	sc := s.daily(t, s.servers[0], 1)
+	if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: 601, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "old-auto"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	run := s.ended(t, sc.ID, 30*time.Second)
+	if run.State != schedules.Failed || !strings.Contains(run.Detail, "nothing was deleted") {
+		t.Errorf("run %+v", run)
+	}
+	if n := s.calls(deleteKey); n != 0 {
+		t.Errorf("%d deletes after a failed snapshot", n)
+	}
+	recs, _ := s.st.Activity().Recent(ctx, 1)
+	if len(recs) != 1 || recs[0].Actor != "alice" || recs[0].Final != activity.Failed {
+		t.Errorf("record %+v", recs)
+	}
+}
+
+// At 5 of 5 a run deletes nothing to make room: it skips, and says why.
+func TestScheduledRunSkipsAFullServer(t *testing.T) {
+	t.Parallel()
+	var seeds []simulator.SnapshotSeed
+	for _, n := range []string{"a", "b", "c", "d"} {
+		seeds = append(seeds, simulator.SnapshotSeed{Name: n})
+	}
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: seeds})
+	ctx := context.Background()
+	sc := s.daily(t, s.servers[0], 2)
+	if err := s.sim.AddSnapshot(s.servers[0], simulator.SnapshotSeed{Name: "e"}); err != nil {
+		t.Fatal(err)
+	}
+	s.clock.forward(time.Minute)
+	run := s.ended(t, sc.ID, 30*time.Second)
+	if run.State != schedules.Skipped || !strings.Contains(run.Detail, "5 of 5") {
+		t.Errorf("run %+v", run)
+	}
+	if c, d := s.calls(createKey), s.calls(deleteKey); c+d != 0 {
+		t.Errorf("%d creates and %d deletes on a full server", c, d)
+	}
+	recs, _ := s.st.Activity().Recent(ctx, 1)
+	if len(recs) != 1 || recs[0].Final != activity.Skipped || !strings.Contains(recs[0].FinalDetail, "nothing was deleted") {
+		t.Errorf("record %+v", recs)
+	}
+}
+
+// VPS.org refusing the automation token pauses every schedule, with the
+// reason shown.
+func TestAutomationTokenRefusedPausesEverySchedule(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-1"}, simulator.ServerSeed{Name: "web-2"})
+	ctx := context.Background()
+	one, two := s.daily(t, s.servers[0], 2), s.daily(t, s.servers[1], 2)
+	s.sim.RevokeToken(automationToken)
+	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: one.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	run := s.ended(t, one.ID, 30*time.Second)
+	if run.State != schedules.Failed {
+		t.Fatalf("run %+v", run)
+	}
+	for _, id := range []int64{one.ID, two.ID} {
+		got, _ := s.st.Schedules().Get(ctx, id)
+		if !got.Paused || !strings.Contains(got.PausedWhy, "refused the automation token") {
+			t.Errorf("schedule %d: %+v", id, got)
+		}
+	}
+	recs, _ := s.st.Activity().Recent(ctx, 1)
+	if len(recs) != 1 || recs[0].Final != activity.TokenRefused {
+		t.Errorf("record %+v", recs)
+	}
+	if c := s.calls(createKey); c != 0 {
+		t.Errorf("%d creates", c)
+	}
+}
+
+// Runs missed while Snapdash was down run once when it is back, and the
+// next run is the next one due from now.
+func TestMissedRunsCatchUpOnce(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01"})
+	ctx := context.Background()
+	sc, err := s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Hourly, Hours: 1, Keep: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock.forward(3*24*time.Hour + 30*time.Minute) // 72 slots missed
+	s.ended(t, sc.ID, 30*time.Second)
+	time.Sleep(500 * time.Millisecond) // more ticks
+	runs, _ := s.st.Schedules().Runs(ctx, sc.ID, 10)
+	if len(runs) != 1 || s.calls(createKey) != 1 {
+		t.Errorf("%d runs and %d creates after 72 missed slots, want one", len(runs), s.calls(createKey))
+	}
+	got, _ := s.st.Schedules().Get(ctx, sc.ID)
+	if now := s.clock.now(); !got.NextRun.After(now) || got.NextRun.Sub(now) > time.Hour {
+		t.Errorf("next run %s, now %s", got.NextRun, now)
+	}
+}
+
+// Two replicas ticking on one PostgreSQL run each slot once.
+func TestScheduledRunOnceAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	pg := pgtest.Start(t)
+	s := newScheduling(t, 2, pg.URL, simulator.ServerSeed{Name: "web-server-01"})
+	sc := s.daily(t, s.servers[0], 2)
+	s.clock.forward(time.Minute)
+	s.ended(t, sc.ID, 30*time.Second)
+	time.Sleep(time.Second)
+	if n := s.calls(createKey); n != 1 {
+		t.Errorf("%d creates by two replicas, want 1", n)
+	}
+	runs, _ := s.st.Schedules().Runs(context.Background(), sc.ID, 10)
+	if len(runs) != 1 {
+		t.Errorf("%d runs: %+v", len(runs), runs)
+	}
+}
+
+// Schedules are for servers the person's token sees, by the schedule
+// groups, and need the automation token.
+func TestScheduleChangesAreGuarded(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01"})
+	other := s.sim.AddAccount("tok_someone_else", simulator.ServerSeed{Name: "theirs"})
+	ctx := context.Background()
+	d := s.dashes[0]
+	_, err := d.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: other[0], Every: schedules.Daily, Keep: 2}})
+	if !errors.Is(err, vpsapi.ErrNotFound) {
+		t.Errorf("a schedule for a server alice's token cannot see: %v", err)
+	}
+	_, err = d.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Keep: 5}})
+	var invalid *schedules.InvalidError
+	if !errors.As(err, &invalid) {
+		t.Errorf("keep 5: %v", err)
+	}
+	sc := s.daily(t, s.servers[0], 2)
+	if _, err := d.RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "mallory", Token: "tok_someone_else", Schedule: schedules.Schedule{ID: sc.ID}}); !errors.Is(err, schedules.ErrNotFound) {
+		t.Errorf("run now by someone whose token cannot see the server: %v", err)
+	}
+	guarded := dashboard.New(dashboard.Options{API: nil, Schedules: s.st.Schedules(), Automation: automationToken,
+		Roles: dashboard.Roles{Schedule: []string{"ops"}}})
+	if _, err := guarded.PauseSchedule(ctx, dashboard.ScheduleChange{Actor: "bob", Groups: []string{"dev"}, Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, true); !errors.Is(err, schedules.ErrNotAllowed) {
+		t.Errorf("pause by a non-member: %v", err)
+	}
+	none := dashboard.New(dashboard.Options{API: nil, Schedules: s.st.Schedules()})
+	if _, err := none.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Keep: 2}}); !errors.Is(err, schedules.ErrNoToken) {
+		t.Errorf("without an automation token: %v", err)
+	}
+	recs, _ := s.st.Activity().Recent(ctx, 5)
+	if len(recs) == 0 || recs[0].Action != activity.Schedule || !strings.Contains(recs[0].Detail, "created: every day at 03:00 UTC") {
+		t.Errorf("the schedule's creation not recorded: %+v", recs)
+	}
+}
