@@ -48,8 +48,8 @@ type Options struct {
 	// ScheduleTick is how often due schedules are looked for; default
 	// DefaultScheduleTick.
 	ScheduleTick time.Duration
-	Log           *slog.Logger
-	Now           func() time.Time
+	Log          *slog.Logger
+	Now          func() time.Time
 }
 
 // DefaultFollowLimit is how long a followed action may take by default.
