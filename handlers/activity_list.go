@@ -71,7 +71,7 @@ func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
 		f.Actor = a
 	}
 	switch a := c.QueryParam("action"); a {
-	case dashboard.Create, dashboard.Restore, dashboard.Delete, activity.Pin, activity.Unpin, activity.Note:
+	case dashboard.Create, dashboard.Restore, dashboard.Delete, activity.Pin, activity.Unpin, activity.Note, activity.Schedule, activity.Scheduled:
 		f.Action = a
 	}
 	return f, note
@@ -92,7 +92,7 @@ func activityRow(r activity.Record) views.ActivityRow {
 	}
 	row.What = actionWords(r)
 	switch {
-	case r.Outcome == activity.Started && r.Action == activity.Delete:
+	case r.Outcome == activity.Started && (r.Action == activity.Delete || r.Action == activity.Schedule):
 		row.Outcome = views.OutcomeDone
 	case r.Outcome == activity.Started:
 		row.Outcome = views.OutcomeStarted
@@ -123,6 +123,10 @@ func actionWords(r activity.Record) string {
 		return "unpinned snapshot " + r.SnapshotName + " of " + r.ServerName
 	case activity.Note:
 		return "noted on snapshot " + r.SnapshotName + " of " + r.ServerName + ": " + r.Detail
+	case activity.Schedule:
+		return "schedule of " + r.ServerName + " " + r.Detail
+	case activity.Scheduled:
+		return "scheduled snapshot of " + r.ServerName + " (" + r.Detail + ")"
 	}
 	return r.Action
 }

@@ -58,7 +58,7 @@ func (f ActivityFilter) Query(page int) string {
 }
 
 // ActivityActions are the actions the filter offers, with their labels.
-var activityActions = [][2]string{{"create", "Created"}, {"restore", "Restored"}, {"delete", "Deleted"}, {"pin", "Pinned"}, {"unpin", "Unpinned"}, {"note", "Noted"}}
+var activityActions = [][2]string{{"create", "Created"}, {"restore", "Restored"}, {"delete", "Deleted"}, {"pin", "Pinned"}, {"unpin", "Unpinned"}, {"note", "Noted"}, {"schedule", "Schedule changed"}, {"scheduled snapshot", "Scheduled snapshot"}}
 
 // Outcome is how an action ended, as the activity page shows it.
 type Outcome int

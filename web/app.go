@@ -22,8 +22,10 @@ import (
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Config is what the web application needs to know.
@@ -38,6 +40,7 @@ type Config struct {
 	GroupsHeader    string         // header with the SSO groups, comma-separated
 	RestoreGroups   []string       // when set, only their members may restore
 	DeleteGroups    []string       // when set, only their members may delete or unpin
+	ScheduleGroups  []string       // when set, only their members may change schedules
 	SnapshotMaxAge  time.Duration  // older snapshots are marked in the table
 	PricePerGBMonth float64        // prices the table's snapshots; 0: no price shown
 	RequireIdentity bool           // refuse requests that carry no believed identity
@@ -75,9 +78,13 @@ type Deps struct {
 	Restores restores.Store    // restores with a safety snapshot (with Jobs); nil: none
 	Marks    marks.Store       // pins and notes; nil: none
 	Bulk     bulk.Store        // bulk deletes (with Jobs); nil: none
-	Metrics  *metrics.Metrics  // nil: nothing measured; served on its own listener by cmd
-	Log      *slog.Logger
-	Now      func() time.Time // default time.Now
+	// Schedules keeps schedules (with Jobs); nil: none.
+	Schedules schedules.Store
+	// Automation is the operator's token schedules run with; "": none run.
+	Automation vpsapi.Token
+	Metrics    *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
+	Log        *slog.Logger
+	Now        func() time.Time // default time.Now
 }
 
 // App is the running web application.
@@ -149,7 +156,8 @@ func New(cfg Config, deps Deps) (*App, error) {
 			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
 			Dash: dashboard.New(dashboard.Options{
 				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Bulk: deps.Bulk, Log: deps.Log,
-				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups}, Now: deps.Now,
+				Schedules: deps.Schedules, Automation: deps.Automation, ObserveRun: observeRun(deps.Metrics),
+				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups, Schedule: cfg.ScheduleGroups}, Now: deps.Now,
 			}),
 		},
 	}
@@ -157,6 +165,13 @@ func New(cfg Config, deps Deps) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+func observeRun(m *metrics.Metrics) func(string, time.Duration) {
+	if m == nil {
+		return nil
+	}
+	return m.ObserveRun
 }
 
 // Work is what the jobs call on (the dashboard): give it to the job runner's Start.

@@ -34,6 +34,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	snaps := &handlers.Snapshots{Site: a.site}
 	frags := &handlers.Fragments{Site: a.site}
 	acts := &handlers.Activity{Site: a.site}
+	scheds := &handlers.Schedules{Site: a.site}
 
 	g := e.Group(a.base)
 	if a.base != "" {
@@ -80,6 +81,14 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.GET("/fleet", snaps.Fleet)
 	app.GET("/fleet/delete", snaps.ConfirmBulkDelete)
 	app.POST("/fleet/delete", snaps.BulkDelete)
+	app.GET("/schedules", scheds.List)
+	app.POST("/schedules", scheds.Create)
+	app.POST("/schedules/:id", scheds.Update)
+	app.POST("/schedules/:id/run", scheds.Run)
+	app.POST("/schedules/:id/pause", scheds.Pause)
+	app.POST("/schedules/:id/resume", scheds.Resume)
+	app.POST("/schedules/:id/delete", scheds.Delete)
+	polls.GET("/schedules", scheds.Poll)
 	app.GET("/activity", acts.List)
 	app.GET("/activity.csv", acts.CSV)
 	return e

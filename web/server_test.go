@@ -158,11 +158,12 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}
 	if setup.jobs {
-		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: cfg.SessionKeys, Log: log, Now: clk.Now})
+		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: cfg.SessionKeys, Log: log, Now: clk.Now, ScheduleTick: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
 		deps.Jobs, deps.Restores, deps.Bulk = runner, db.Restores(), db.Bulk()
+		deps.Schedules, deps.Automation = db.Schedules(), simulator.DemoAutomationToken
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -183,6 +184,7 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 		// The demo token is public when shown; otherwise it must leak nowhere.
 		ts.tokens = []string{simulator.DemoToken}
 	}
+	ts.tokens = append(ts.tokens, simulator.DemoAutomationToken) // never shown, never logged
 	srv := httptest.NewServer(ts.capture(app))
 	t.Cleanup(srv.Close)
 	t.Cleanup(ts.scanForTokens)
@@ -406,6 +408,16 @@ func formFields(r response, selector string) url.Values {
 		}
 		if name, ok := in.Attr("name"); ok {
 			v.Set(name, in.AttrOr("value", ""))
+		}
+	})
+	// A select sends its selected option, else its first.
+	r.Doc.Find(selector + " select").Each(func(_ int, sel *goquery.Selection) {
+		opt := sel.Find("option[selected]").First()
+		if opt.Length() == 0 {
+			opt = sel.Find("option").First()
+		}
+		if name, ok := sel.Attr("name"); ok && opt.Length() == 1 {
+			v.Set(name, opt.AttrOr("value", opt.Text()))
 		}
 	})
 	return v

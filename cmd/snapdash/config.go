@@ -38,6 +38,8 @@ type config struct {
 	GroupsHeader    string
 	RestoreGroups   string
 	DeleteGroups    string
+	ScheduleGroups  string
+	Automation      string
 	RequireIdentity bool
 	UpstreamTimeout time.Duration
 	IdleTimeout     time.Duration
@@ -97,6 +99,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"groups-header", "SNAPDASH_GROUPS_HEADER", "header carrying the SSO groups, comma-separated", false}, &c.GroupsHeader, web.DefaultGroupsHeader},
 		{option{"restore-groups", "SNAPDASH_RESTORE_GROUPS", "comma-separated SSO groups whose members alone may restore; empty: everyone", false}, &c.RestoreGroups, ""},
 		{option{"delete-groups", "SNAPDASH_DELETE_GROUPS", "comma-separated SSO groups whose members alone may delete and unpin; empty: everyone", false}, &c.DeleteGroups, ""},
+		{option{"schedule-groups", "SNAPDASH_SCHEDULE_GROUPS", "comma-separated SSO groups whose members alone may create, change, run and delete schedules; empty: everyone", false}, &c.ScheduleGroups, ""},
+		{option{"automation-token", "SNAPDASH_AUTOMATION_TOKEN", "a VPS.org API token the operator issues for schedules, best given as a file; empty: nothing can be scheduled (the embedded simulator has its own)", true}, &c.Automation, ""},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
@@ -302,8 +306,11 @@ func (c *config) validate() error {
 	if c.GroupsHeader == "" || strings.ContainsAny(c.GroupsHeader, " :\t\r\n") {
 		return fmt.Errorf("SNAPDASH_GROUPS_HEADER=%q is not a header name", c.GroupsHeader)
 	}
-	if (c.RestoreGroups != "" || c.DeleteGroups != "") && len(c.proxies) == 0 {
-		return errors.New("SNAPDASH_RESTORE_GROUPS and SNAPDASH_DELETE_GROUPS need SNAPDASH_TRUSTED_PROXIES: groups are believed only from the SSO proxy")
+	if (c.RestoreGroups != "" || c.DeleteGroups != "" || c.ScheduleGroups != "") && len(c.proxies) == 0 {
+		return errors.New("SNAPDASH_RESTORE_GROUPS, SNAPDASH_DELETE_GROUPS and SNAPDASH_SCHEDULE_GROUPS need SNAPDASH_TRUSTED_PROXIES: groups are believed only from the SSO proxy")
+	}
+	if strings.ContainsAny(c.Automation, " \t\r\n") {
+		return errors.New("SNAPDASH_AUTOMATION_TOKEN_FILE holds more than one token (a space or a line break inside it)")
 	}
 	if c.UserHeader == "" || strings.ContainsAny(c.UserHeader, " :\t\r\n") {
 		return fmt.Errorf("SNAPDASH_USER_HEADER=%q is not a header name", c.UserHeader)

@@ -73,6 +73,26 @@ func TestConfigSecretFromFile(t *testing.T) {
 	}
 }
 
+// The automation token is read once from its file, trimmed; a file holding
+// two tokens is refused, and the token is not in the error.
+func TestAutomationTokenFromFile(t *testing.T) {
+	f := t.TempDir() + "/automation"
+	if err := writeFile(f, "tok_automation_1234567890\n"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parseConfig(nil, env(map[string]string{"SNAPDASH_AUTOMATION_TOKEN_FILE": f}), io.Discard)
+	if err != nil || c.Automation != "tok_automation_1234567890" {
+		t.Fatalf("token from file: %q, %v", c.Automation, err)
+	}
+	if err := writeFile(f, "tok_one_1234567890 tok_two_1234567890\n"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = parseConfig(nil, env(map[string]string{"SNAPDASH_AUTOMATION_TOKEN_FILE": f}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SNAPDASH_AUTOMATION_TOKEN_FILE") || strings.Contains(err.Error(), "tok_") {
+		t.Errorf("two tokens in the file: %v", err)
+	}
+}
+
 func TestBadConfigNamesTheVariable(t *testing.T) {
 	for _, tc := range []struct {
 		env  map[string]string
@@ -101,6 +121,8 @@ func TestBadConfigNamesTheVariable(t *testing.T) {
 		{map[string]string{"SNAPDASH_SESSION_KEYS_FILE": "/nonexistent/keys"}, "SNAPDASH_SESSION_KEYS_FILE"},
 		{map[string]string{"SNAPDASH_FOLLOW_LIMIT": "10s"}, "SNAPDASH_FOLLOW_LIMIT"},
 		{map[string]string{"SNAPDASH_RESTORE_GROUPS": "ops"}, "SNAPDASH_TRUSTED_PROXIES"},
+		{map[string]string{"SNAPDASH_SCHEDULE_GROUPS": "ops"}, "SNAPDASH_TRUSTED_PROXIES"},
+		{map[string]string{"SNAPDASH_AUTOMATION_TOKEN_FILE": "/nonexistent/token"}, "SNAPDASH_AUTOMATION_TOKEN_FILE"},
 		{map[string]string{"SNAPDASH_GROUPS_HEADER": "X Groups"}, "SNAPDASH_GROUPS_HEADER"},
 		{map[string]string{"SNAPDASH_NOTIFY_WEBHOOK_URL": "hooks.slack.com/services/T0/B0/secret"}, "SNAPDASH_NOTIFY_WEBHOOK_URL"},
 		{map[string]string{"SNAPDASH_PUBLIC_URL": "snapdash.example.com"}, "SNAPDASH_PUBLIC_URL"},

@@ -93,6 +93,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		defer simSrv.Close()
 		apiURL = "http://" + ln.Addr().String()
 		demo = simulator.DemoToken
+		if cfg.Automation == "" {
+			cfg.Automation = simulator.DemoAutomationToken // schedules work in a demo
+		}
 		log.Info("running on the embedded VPS.org simulator", "api", apiURL)
 	}
 	m := metrics.New()
@@ -135,6 +138,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		PricePerGBMonth: cfg.price,
 		RestoreGroups:   groupList(cfg.RestoreGroups),
 		DeleteGroups:    groupList(cfg.DeleteGroups),
+		ScheduleGroups:  groupList(cfg.ScheduleGroups),
 		RequireIdentity: cfg.RequireIdentity,
 		Simulator:       cfg.APIURL == "",
 		DemoToken:       demo,
@@ -294,7 +298,8 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metri
 		st.Close()
 		return web.Deps{}, nil, nil, err
 	}
-	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk()}
+	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk(),
+		Schedules: st.Schedules(), Automation: vpsapi.Token(cfg.Automation)}
 	return deps, runner, func() { _ = st.Close() }, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -38,6 +39,8 @@ type Server struct {
 	// Pins and Notes are what the team marked on its snapshots, by id.
 	Pins  map[int64]marks.Pin
 	Notes map[int64]marks.Note
+	// Schedule is the server's schedule, if it has one.
+	Schedule *schedules.Schedule
 }
 
 // Restoring reports a restore in progress.

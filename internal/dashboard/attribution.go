@@ -96,6 +96,15 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 		}
 	}
 	d.markServers(ctx, servers, ids)
+	if d.schedules != nil {
+		for id, sc := range d.SchedulesOf(ctx, ids) {
+			for i := range servers {
+				if servers[i].ID == id {
+					servers[i].Schedule = &sc
+				}
+			}
+		}
+	}
 	att, ok := d.attributions(ctx)
 	if !ok {
 		return

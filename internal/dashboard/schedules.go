@@ -60,14 +60,73 @@ func (d *Dashboard) SchedulesOf(ctx context.Context, servers []int64) map[int64]
 	return out
 }
 
-// ScheduleRuns returns a schedule's newest runs, when the person's token
-// sees its server.
-func (d *Dashboard) ScheduleRuns(ctx context.Context, s schedules.Schedule, n int) []schedules.Run {
-	runs, err := d.schedules.Runs(ctx, s.ID, n)
+// ScheduleOverview is what the schedules page shows a person: their
+// servers, and the schedules of those with their newest runs.
+type ScheduleOverview struct {
+	Servers   []vpsapi.Server
+	Schedules []schedules.Schedule
+	Runs      map[int64][]schedules.Run // by schedule id, newest first
+}
+
+// RunsShown is how many of a schedule's runs the page lists.
+const RunsShown = 5
+
+// Schedules loads the schedules of the servers the person's token sees:
+// one call to VPS.org.
+func (d *Dashboard) Schedules(ctx context.Context, token vpsapi.Token) (ScheduleOverview, error) {
+	servers, err := d.Servers(ctx, token)
 	if err != nil {
-		d.log.WarnContext(ctx, "runs not read", "schedule_id", s.ID, "error", err)
+		return ScheduleOverview{}, err
 	}
-	return runs
+	o := ScheduleOverview{Servers: servers, Runs: map[int64][]schedules.Run{}}
+	if d.schedules == nil || len(servers) == 0 {
+		return o, nil
+	}
+	ids := make([]int64, len(servers))
+	for i, s := range servers {
+		ids[i] = s.ID
+	}
+	if o.Schedules, err = d.schedules.List(ctx, ids); err != nil {
+		return o, err
+	}
+	for _, s := range o.Schedules {
+		runs, err := d.schedules.Runs(ctx, s.ID, RunsShown)
+		if err != nil {
+			return o, err
+		}
+		o.Runs[s.ID] = runs
+	}
+	return o, nil
+}
+
+// ScheduleOf reads one schedule of a server the person's token sees.
+func (d *Dashboard) ScheduleOf(ctx context.Context, token vpsapi.Token, id int64) (schedules.Schedule, error) {
+	if d.schedules == nil {
+		return schedules.Schedule{}, schedules.ErrNotFound
+	}
+	s, err := d.schedules.Get(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	if _, err := d.visibleServer(ctx, token, s.ServerID); err != nil {
+		if errors.Is(err, vpsapi.ErrNotFound) {
+			return schedules.Schedule{}, schedules.ErrNotFound
+		}
+		return schedules.Schedule{}, err
+	}
+	return s, nil
+}
+
+// RunOf reads a run of a schedule, for a poll that watches it.
+func (d *Dashboard) RunOf(ctx context.Context, scheduleID, runID int64) (schedules.Run, error) {
+	if d.schedules == nil {
+		return schedules.Run{}, schedules.ErrNoRun
+	}
+	r, err := d.schedules.Run(ctx, runID)
+	if err == nil && r.ScheduleID != scheduleID {
+		return schedules.Run{}, schedules.ErrNoRun
+	}
+	return r, err
 }
 
 // visibleServer is a server the person's token sees; ErrNotFound otherwise.

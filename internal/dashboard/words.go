@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -213,4 +214,26 @@ func minutes(d time.Duration) string {
 		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
 	}
 	return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
+}
+
+// RunStepWords says what a scheduled run is doing.
+func RunStepWords(r schedules.Run) string {
+	switch r.Step {
+	case schedules.StepCreateSending:
+		return "creating " + r.SnapshotName
+	case schedules.StepWaiting:
+		return "waiting for " + r.SnapshotName + " to complete"
+	case schedules.StepRotating, schedules.StepDeleteSending:
+		return r.SnapshotName + " completed; deleting the schedule's snapshots beyond its keep count"
+	}
+	return "checking the server"
+}
+
+// RunEndWords says how a scheduled run ended.
+func RunEndWords(r schedules.Run) string {
+	words := "The scheduled snapshot of " + r.ServerName + " " + r.State
+	if r.Detail != "" {
+		words += ": " + r.Detail
+	}
+	return words + "."
 }

@@ -58,6 +58,7 @@ type runWorker struct {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[ScheduledRun]) error {
+
 	next, err := w.r.work.AdvanceRun(ctx, job.Args.RunID)
 	if err != nil {
 		w.r.log.DebugContext(ctx, "a scheduled run could not move on", "run_id", job.Args.RunID, "error", err)

@@ -23,6 +23,8 @@ type Metrics struct {
 	upstreamLatency *prometheus.HistogramVec
 	polls           prometheus.Gauge
 	notifications   *prometheus.CounterVec
+	runs            *prometheus.CounterVec
+	runDuration     *prometheus.HistogramVec
 }
 
 // New registers the collectors, with Go runtime and process metrics.
@@ -49,8 +51,15 @@ func New() *Metrics {
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "snapdash_notifications_total", Help: "Webhook deliveries of jobs' outcomes, by result (delivered, failed: tried again later).",
 		}, []string{"result"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "snapdash_scheduled_runs_total", Help: "Scheduled runs, by outcome: started, and completed, skipped or failed as they end.",
+		}, []string{"outcome"}),
+		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "snapdash_scheduled_run_duration_seconds", Help: "Time from a scheduled run's start to its end, by outcome.",
+			Buckets: []float64{1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600},
+		}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.upstream, m.upstreamLatency, m.polls, m.notifications,
+	m.reg.MustRegister(m.requests, m.latency, m.upstream, m.upstreamLatency, m.polls, m.notifications, m.runs, m.runDuration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -62,6 +71,15 @@ func (m *Metrics) ObserveNotify(delivered bool) {
 		result = "delivered"
 	}
 	m.notifications.WithLabelValues(result).Inc()
+}
+
+// ObserveRun counts a scheduled run started ("started") or ended (its
+// outcome, with how long it took).
+func (m *Metrics) ObserveRun(outcome string, took time.Duration) {
+	m.runs.WithLabelValues(outcome).Inc()
+	if outcome != "started" {
+		m.runDuration.WithLabelValues(outcome).Observe(took.Seconds())
+	}
 }
 
 // ObserveUpstream records one call to the API; status 0 means no answer.

@@ -21,7 +21,7 @@ import (
 // How often a schedule runs.
 const (
 	Daily  = "daily"  // every day at Minute (UTC)
-	Hourly = "hours"  // every Hours hours, at Minute past the hour, from midnight UTC
+	Hourly = "hours"  // every Hours hours, at Minute and every Hours hours from it, around the clock
 	Weekly = "weekly" // every week on Weekday at Minute (UTC)
 )
 
@@ -44,7 +44,7 @@ type Schedule struct {
 
 	Every   string       // Daily, Hourly or Weekly
 	Hours   int          // for Hourly: one of Hours
-	Minute  int          // minutes after midnight UTC (Daily, Weekly); past the hour for Hourly
+	Minute  int          // minutes after midnight UTC; for Hourly, one of the runs' times
 	Weekday time.Weekday // for Weekly
 
 	Keep          int  // KeepMin..KeepMax of its own snapshots
@@ -67,19 +67,15 @@ type Schedule struct {
 func (s Schedule) Validate() error {
 	var probs []string
 	switch s.Every {
-	case Daily, Weekly:
+	case Daily, Weekly, Hourly:
 		if s.Minute < 0 || s.Minute >= 24*60 {
 			probs = append(probs, "the time must be between 00:00 and 23:59")
 		}
 		if s.Every == Weekly && (s.Weekday < time.Sunday || s.Weekday > time.Saturday) {
 			probs = append(probs, "choose a day of the week")
 		}
-	case Hourly:
-		if !slices.Contains(Hours, s.Hours) {
+		if s.Every == Hourly && !slices.Contains(Hours, s.Hours) {
 			probs = append(probs, "every N hours takes 1, 2, 3, 4, 6, 8 or 12")
-		}
-		if s.Minute < 0 || s.Minute >= 60 {
-			probs = append(probs, "the minute past the hour must be between 0 and 59")
 		}
 	default:
 		probs = append(probs, "choose daily, every N hours, or weekly")
@@ -108,7 +104,7 @@ func (s Schedule) Next(t time.Time) time.Time {
 	switch s.Every {
 	case Hourly:
 		step := time.Duration(max(s.Hours, 1)) * time.Hour
-		at := day.Add(time.Duration(s.Minute) * time.Minute)
+		at := day.Add(time.Duration(s.first()) * time.Minute)
 		for !at.After(t) {
 			at = at.Add(step)
 		}
@@ -132,17 +128,19 @@ func (s Schedule) Next(t time.Time) time.Time {
 func (s Schedule) Describe() string {
 	switch s.Every {
 	case Hourly:
-		unit := "every " + strconv.Itoa(s.Hours) + " hours"
-		if s.Hours == 1 {
-			unit = "every hour"
+		if s.Hours <= 1 {
+			return fmt.Sprintf("every hour at :%02d UTC", s.Minute%60)
 		}
-		return fmt.Sprintf("%s at :%02d (UTC)", unit, s.Minute)
+		return "every " + strconv.Itoa(s.Hours) + " hours from " + clock(s.first()) + " UTC"
 	case Weekly:
 		return fmt.Sprintf("every %s at %s UTC", s.Weekday, clock(s.Minute))
 	default:
 		return "every day at " + clock(s.Minute) + " UTC"
 	}
 }
+
+// first is an Hourly schedule's first run of a day, in minutes after midnight.
+func (s Schedule) first() int { return s.Minute % (max(s.Hours, 1) * 60) }
 
 // Clock is a time of day in minutes after midnight, as HH:MM.
 func clock(minute int) string { return fmt.Sprintf("%02d:%02d", minute/60, minute%60) }

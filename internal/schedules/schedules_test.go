@@ -23,6 +23,8 @@ func TestNext(t *testing.T) {
 		{Schedule{Every: Hourly, Hours: 6, Minute: 15}, "2026-11-27T06:14:59Z", "2026-11-27T06:15:00Z"},
 		{Schedule{Every: Hourly, Hours: 6, Minute: 15}, "2026-11-27T19:00:00Z", "2026-11-28T00:15:00Z"},
 		{Schedule{Every: Hourly, Hours: 1, Minute: 0}, "2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z"},
+		// 09:00 every 6 hours runs at 03:00 too.
+		{Schedule{Every: Hourly, Hours: 6, Minute: 9 * 60}, "2026-11-27T02:00:00Z", "2026-11-27T03:00:00Z"},
 		// 2026-11-27 is a Friday.
 		{Schedule{Every: Weekly, Weekday: time.Sunday, Minute: 60}, "2026-11-27T12:00:00Z", "2026-11-29T01:00:00Z"},
 		{Schedule{Every: Weekly, Weekday: time.Friday, Minute: 60}, "2026-11-27T12:00:00Z", "2026-12-04T01:00:00Z"},
@@ -39,6 +41,19 @@ func TestNext(t *testing.T) {
 	}
 }
 
+func TestDescribe(t *testing.T) {
+	for want, s := range map[string]Schedule{
+		"every day at 03:05 UTC":       {Every: Daily, Minute: 185},
+		"every hour at :15 UTC":        {Every: Hourly, Hours: 1, Minute: 135},
+		"every 6 hours from 03:00 UTC": {Every: Hourly, Hours: 6, Minute: 15 * 60},
+		"every Sunday at 23:59 UTC":    {Every: Weekly, Weekday: time.Sunday, Minute: 23*60 + 59},
+	} {
+		if got := s.Describe(); got != want {
+			t.Errorf("%q, want %q", got, want)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
 	ok := Schedule{ServerID: 1, Every: Daily, Minute: 90, Keep: 4}
 	if err := ok.Validate(); err != nil {
@@ -48,7 +63,7 @@ func TestValidate(t *testing.T) {
 		"keep 5 leaves no slot": {ServerID: 1, Every: Daily, Keep: 5},
 		"keep 0":                {ServerID: 1, Every: Daily, Keep: 0},
 		"5 hours":               {ServerID: 1, Every: Hourly, Hours: 5, Keep: 2},
-		"minute 60 of an hour":  {ServerID: 1, Every: Hourly, Hours: 2, Minute: 60, Keep: 2},
+		"minute 24:00":          {ServerID: 1, Every: Hourly, Hours: 2, Minute: 24 * 60, Keep: 2},
 		"no cadence":            {ServerID: 1, Every: "monthly", Keep: 2},
 		"time past midnight":    {ServerID: 1, Every: Daily, Minute: 24 * 60, Keep: 2},
 		"no server":             {Every: Daily, Keep: 2},

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
+)
+
+// Schedules shows and changes the schedules of the person's servers.
+type Schedules struct {
+	Site *Site
+}
+
+// page loads the schedules page's data; form is the add (or change) form
+// as it should show.
+func (h *Schedules) page(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, error) {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	o, err := h.Site.Dash.Schedules(ctx, st.Token())
+	if err != nil {
+		return views.SchedulesPage{}, err
+	}
+	d := views.SchedulesPage{
+		Page: h.Site.Page(c, "Schedules"), Now: h.Site.Now(),
+		Automation: h.Site.Dash.Automation(), Stored: h.Site.Dash.SchedulesKept(),
+	}
+	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.ScheduleAction); !ok {
+		d.NoChange = why
+	}
+	has := map[int64]bool{}
+	for _, s := range o.Schedules {
+		has[s.ServerID] = true
+		row := views.ScheduleRow{ID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName, When: dashboard.Summary(s),
+			Paused: s.Paused, PausedWhy: s.PausedWhy, NextRun: s.NextRun}
+		if s.PausedWhy != "" {
+			d.Refused = s.PausedWhy
+		}
+		for _, r := range o.Runs[s.ID] {
+			if r.State == schedules.Running {
+				row.Running, row.RunID = dashboard.RunStepWords(r), r.ID
+				d.Polling = true
+			}
+			by := "automation"
+			if r.Manual {
+				by = r.Actor + " (run now)"
+			}
+			row.Runs = append(row.Runs, views.RunRow{Started: r.Started, State: r.State, Snapshot: r.SnapshotName, Detail: r.Detail, By: by})
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if form.ID == 0 {
+		for _, s := range o.Servers {
+			if !has[s.ID] {
+				form.Servers = append(form.Servers, views.ServerOption{ID: s.ID, Name: s.Name})
+			}
+		}
+	}
+	d.Form = form
+	return d, nil
+}
+
+// newForm is the add form's defaults: every day at 03:00, keep 3.
+func newForm() views.ScheduleForm {
+	return views.ScheduleForm{Every: schedules.Daily, Time: "03:00", Hours: 6, Keep: 3, SkipRestoring: true}
+}
+
+// formOf is a schedule in the change form.
+func formOf(s schedules.Schedule) views.ScheduleForm {
+	return views.ScheduleForm{ID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName, Every: s.Every, Time: s.Clock(),
+		Hours: max(s.Hours, 1), Weekday: int(s.Weekday), Keep: s.Keep, SkipRestoring: s.SkipRestoring}
+}
+
+// List shows the schedules page; ?edit=ID opens a schedule's change form.
+func (h *Schedules) List(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := newForm()
+	if id, err := strconv.ParseInt(c.QueryParam("edit"), 10, 64); err == nil && id > 0 {
+		s, err := h.Site.Dash.ScheduleOf(ctx, session.From(ctx).Token(), id)
+		if err == nil {
+			form = formOf(s)
+		} else if !errors.Is(err, schedules.ErrNotFound) {
+			return err
+		}
+	}
+	d, err := h.page(c, form)
+	if err != nil {
+		return err
+	}
+	d.Watch = running(d)
+	return h.Site.Render(c, http.StatusOK, views.SchedulesList(d))
+}
+
+// running is the id of a run under way on the page, 0 when none.
+func running(d views.SchedulesPage) int64 {
+	for _, row := range d.Rows {
+		if row.RunID != 0 {
+			return row.RunID
+		}
+	}
+	return 0
+}
+
+// Poll answers the list's refresh while a run is under way (?watch=RUN):
+// the list alone, announcing the watched run's end once it ended.
+func (h *Schedules) Poll(c echo.Context) error {
+	ctx := c.Request().Context()
+	d, err := h.page(c, views.ScheduleForm{})
+	if err != nil {
+		return err
+	}
+	if watch, err := strconv.ParseInt(c.QueryParam("watch"), 10, 64); err == nil && watch > 0 {
+		d.Watch = watch
+		for _, row := range d.Rows {
+			if row.RunID == watch {
+				return h.Site.Render(c, http.StatusOK, views.ScheduleListPart(d))
+			}
+		}
+		for _, row := range d.Rows {
+			if r, err := h.Site.Dash.RunOf(ctx, row.ID, watch); err == nil && r.State != schedules.Running {
+				d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: dashboard.RunEndWords(r)}
+			}
+		}
+	}
+	d.Watch = running(d)
+	return h.Site.Render(c, http.StatusOK, views.ScheduleListPart(d))
+}
+
+func runFlashKind(state string) views.FlashKind {
+	switch state {
+	case schedules.Completed:
+		return views.FlashOK
+	case schedules.Failed:
+		return views.FlashError
+	}
+	return views.FlashInfo
+}

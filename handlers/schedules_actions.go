@@ -1,0 +1,81 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
+)
+
+// Run starts a run of a schedule now.
+func (h *Schedules) Run(c echo.Context) error {
+	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
+		run, err := h.Site.Dash.RunScheduleNow(c.Request().Context(), ch)
+		if err != nil {
+			return "", err
+		}
+		if run.State == schedules.Skipped {
+			return "The run of " + run.ServerName + " was skipped: " + run.Detail + ".", nil
+		}
+		return "The schedule of " + run.ServerName + " is running now; its outcome shows here when it ends.", nil
+	})
+}
+
+// Pause stops a schedule's runs until it is resumed.
+func (h *Schedules) Pause(c echo.Context) error {
+	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
+		s, err := h.Site.Dash.PauseSchedule(c.Request().Context(), ch, true)
+		return "The schedule of " + s.ServerName + " is paused.", err
+	})
+}
+
+// Resume runs a paused schedule again, from its next time.
+func (h *Schedules) Resume(c echo.Context) error {
+	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
+		s, err := h.Site.Dash.PauseSchedule(c.Request().Context(), ch, false)
+		return "The schedule of " + s.ServerName + " runs again; next run " + views.UTC(s.NextRun) + ".", err
+	})
+}
+
+// Delete removes a schedule; the snapshots it made stay.
+func (h *Schedules) Delete(c echo.Context) error {
+	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
+		err := h.Site.Dash.DeleteSchedule(c.Request().Context(), ch)
+		return "The schedule is deleted. The snapshots it made stay, and no schedule will delete them.", err
+	})
+}
+
+// act runs one change of the addressed schedule and goes back to the page
+// with what happened.
+func (h *Schedules) act(c echo.Context, change func(dashboard.ScheduleChange) (string, error)) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	if err := h.allowed(c); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+	}
+	words, err := change(dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: schedules.Schedule{ID: id}})
+	kind := views.FlashOK
+	switch {
+	case err == nil:
+	case errors.Is(err, schedules.ErrNotFound):
+		kind, words = views.FlashInfo, "That schedule is no longer there."
+	case errors.Is(err, schedules.ErrRunning):
+		kind, words = views.FlashInfo, "A run of that schedule is under way already; nothing more was started."
+	case errors.Is(err, schedules.ErrNoToken):
+		kind, words = views.FlashError, "No automation token is configured, so schedules cannot run."
+	default:
+		return err
+	}
+	st.AddFlash(string(kind), words)
+	return c.Redirect(http.StatusSeeOther, h.Site.URL("/schedules")+"#"+views.ScheduleRowID(id))
+}

@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// readScheduleForm reads the form into the form as typed and the schedule
+// it asks for; what cannot be read is listed in the form's errors.
+func readScheduleForm(c echo.Context, id int64) (views.ScheduleForm, schedules.Schedule) {
+	f := views.ScheduleForm{ID: id, Every: c.FormValue("every"), Time: strings.TrimSpace(c.FormValue("time")),
+		SkipRestoring: c.FormValue("skip_restoring") != ""}
+	s := schedules.Schedule{ID: id, Every: f.Every, SkipRestoring: f.SkipRestoring}
+	number := func(name, what string, lo, hi int) int {
+		n, err := strconv.Atoi(c.FormValue(name))
+		if err != nil || n < lo || n > hi {
+			f.Errors = append(f.Errors, what)
+			return lo
+		}
+		return n
+	}
+	f.Keep = number("keep", "keep between 1 and 4 snapshots, so one slot stays free for people", schedules.KeepMin, schedules.KeepMax)
+	f.Hours = number("hours", "every N hours takes 1, 2, 3, 4, 6, 8 or 12", 1, 12)
+	f.Weekday = number("weekday", "choose a day of the week", 0, 6)
+	s.Keep, s.Hours, s.Weekday = f.Keep, f.Hours, time.Weekday(f.Weekday)
+	if m, ok := schedules.ParseClock(f.Time); ok {
+		s.Minute = m
+	} else {
+		f.Errors = append(f.Errors, "give the time as HH:MM, such as 03:00 (UTC)")
+	}
+	if id == 0 {
+		s.ServerID, _ = parseServerID(c.FormValue("server_id"))
+		f.ServerID = s.ServerID
+	}
+	return f, s
+}
+
+// Create adds a schedule to a server.
+func (h *Schedules) Create(c echo.Context) error { return h.save(c, 0) }
+
+// Update changes a schedule.
+func (h *Schedules) Update(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+	}
+	return h.save(c, id)
+}
+
+func (h *Schedules) save(c echo.Context, id int64) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	if err := h.allowed(c); err != nil {
+		return err
+	}
+	f, s := readScheduleForm(c, id)
+	if len(f.Errors) == 0 {
+		saved, err := h.Site.Dash.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s})
+		var invalid *schedules.InvalidError
+		switch {
+		case err == nil:
+			st.AddFlash(string(views.FlashOK), saved.ServerName+" is scheduled "+dashboard.Summary(saved)+". Next run "+views.UTC(saved.NextRun)+".")
+			return c.Redirect(http.StatusSeeOther, h.Site.URL("/schedules")+"#"+views.ScheduleRowID(saved.ID))
+		case errors.As(err, &invalid):
+			f.Errors = invalid.Problems
+		case errors.Is(err, schedules.ErrExists):
+			f.Errors = []string{"that server has a schedule already: change it in its row"}
+		case errors.Is(err, vpsapi.ErrNotFound), errors.Is(err, schedules.ErrNotFound):
+			f.Errors = []string{"your API token cannot see that server"}
+		case errors.Is(err, schedules.ErrNoToken):
+			return echo.NewHTTPError(http.StatusConflict, "No automation token is configured, so nothing can be scheduled. Nothing was saved.")
+		default:
+			return err
+		}
+	}
+	if id != 0 {
+		if old, err := h.Site.Dash.ScheduleOf(ctx, st.Token(), id); err == nil {
+			f.ServerName, f.ServerID = old.ServerName, old.ServerID
+		}
+	}
+	d, err := h.page(c, f)
+	if err != nil {
+		return err
+	}
+	if id == 0 {
+		// page listed the servers without a schedule; keep the one chosen.
+		d.Form.ServerID = f.ServerID
+	}
+	return h.Site.Render(c, http.StatusUnprocessableEntity, views.SchedulesList(d))
+}
+
+// allowed checks the schedule groups; a refusal is recorded and answered 403.
+func (h *Schedules) allowed(c echo.Context) error {
+	return h.Site.allowed(c, dashboard.ScheduleAction, 0, 0, "")
+}

@@ -1,0 +1,195 @@
+package web_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// scheduleForm is the add form of the schedules page, filled for server.
+func scheduleForm(t *testing.T, b *browser, server string) url.Values {
+	t.Helper()
+	page := b.get("/schedules")
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("schedules page: %d", page.StatusCode)
+	}
+	form := formFields(page, "#schedule-form")
+	form.Set("server_id", server)
+	form.Set("every", "daily")
+	return form
+}
+
+// A person schedules a server, sees it on the page and on the card, runs it
+// now and sees the run's outcome; every change is in Activity, and the
+// automation token shows nowhere.
+func TestScheduleAServerAndRunItNow(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := scheduleForm(t, b, "12348")
+	if form.Get("time") != "03:00" || form.Get("keep") != "3" || form.Get("skip_restoring") != "1" {
+		t.Errorf("the form's defaults: %v", form)
+	}
+	form.Set("keep", "2")
+	if r := b.post("/schedules", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", r.StatusCode, r.Doc.Find("#schedule-errors").Text())
+	}
+	page := b.get("/schedules")
+	row := page.Doc.Find("section.schedule")
+	if row.Length() != 1 || !strings.Contains(row.Find("h2").Text(), "build-runner-01") ||
+		!strings.Contains(row.Find(`[data-testid="schedule-when"]`).Text(), "every day at 03:00 UTC, keeps its 2 newest, skips while the server restores") {
+		t.Fatalf("the schedule's row: %q", row.Text())
+	}
+	if !strings.Contains(row.Text(), "2025-01-21 03:00") {
+		t.Errorf("next run not shown: %q", row.Text())
+	}
+	if page.Doc.Find(`#schedule-server option[value="12348"]`).Length() != 0 {
+		t.Error("a server with a schedule is offered a second one")
+	}
+	card := b.get("/").Doc.Find(`#server-12348 [data-testid="card-schedule"]`)
+	if !strings.Contains(card.Text(), "every day at 03:00 UTC") {
+		t.Errorf("the card's schedule: %q", card.Text())
+	}
+
+	run := formFields(page, `form[action$="/run"]`)
+	action, _ := page.Doc.Find(`form[action$="/run"]`).Attr("action")
+	if r := b.post(strings.TrimPrefix(action, ts.base), run); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("run now: %d", r.StatusCode)
+	}
+	page = b.get("/schedules")
+	if !strings.Contains(page.Doc.Find(`[data-testid="schedule-running"]`).Text(), "Running now") {
+		t.Fatalf("no run shown under way: %q", page.Doc.Find("section.schedule").Text())
+	}
+	poll, _ := page.Doc.Find("#schedule-list").Attr("hx-get")
+	if !strings.Contains(poll, "/poll/schedules?watch=") {
+		t.Fatalf("the list does not refresh itself while the run is under way: %q", poll)
+	}
+	// Once the snapshot is asked for, the simulator completes it 10 s later.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(b.get("/schedules").Doc.Find(`[data-testid="schedule-running"]`).Text(), "waiting for"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the run's snapshot was never asked for")
+		}
+	}
+	ts.clock.Add(15 * time.Second)
+	var ended string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		r := b.hx("GET", strings.TrimPrefix(poll, ts.base), nil)
+		if r.StatusCode != http.StatusOK {
+			t.Fatalf("poll: %d", r.StatusCode)
+		}
+		if ended = r.Doc.Find(`[hx-swap-oob] .flash`).Text(); ended != "" {
+			if _, polling := r.Doc.Find("#schedule-list").Attr("hx-trigger"); polling {
+				t.Error("the list still polls after the run ended")
+			}
+			break
+		}
+	}
+	if !strings.Contains(ended, "The scheduled snapshot of build-runner-01 completed: auto-build-runner-01-20250120-1200 completed") {
+		t.Fatalf("the run's end announced as %q; the page: %q", ended, b.get("/schedules").Doc.Find("section.schedule").Text())
+	}
+	runs := texts(b.get("/schedules").Doc.Find("table.runs tbody tr"))
+	if len(runs) != 1 || !strings.Contains(runs[0], "completed") || !strings.Contains(runs[0], "token") || !strings.Contains(runs[0], "(run now)") {
+		t.Errorf("runs listed: %q", runs)
+	}
+	srv := httptest.NewServer(ts.metrics.Handler())
+	defer srv.Close()
+	m := (&browser{ts: &testServer{t: t, URL: srv.URL}, client: http.DefaultClient}).get("/metrics")
+	for _, want := range []string{`snapdash_scheduled_runs_total{outcome="started"} 1`, `snapdash_scheduled_runs_total{outcome="completed"} 1`,
+		`snapdash_scheduled_run_duration_seconds_count{outcome="completed"} 1`} {
+		if !strings.Contains(m.Body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	acts := strings.Join(texts(b.get("/activity").Doc.Find("tr.record td.what")), "\n")
+	for _, want := range []string{"schedule of build-runner-01 created: every day at 03:00 UTC", "scheduled snapshot of build-runner-01 (run now"} {
+		if !strings.Contains(acts, want) {
+			t.Errorf("activity lacks %q:\n%s", want, acts)
+		}
+	}
+}
+
+// A refused form says what is wrong and keeps what was typed; nothing is saved.
+func TestScheduleFormKeepsWhatWasTyped(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := scheduleForm(t, b, "12347")
+	form.Set("keep", "5")
+	form.Set("time", "25:61")
+	form.Set("every", "hours")
+	form.Set("hours", "6")
+	r := b.post("/schedules", form)
+	if r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad schedule: %d", r.StatusCode)
+	}
+	errs := r.Doc.Find("#schedule-errors").Text()
+	if !strings.Contains(errs, "keep between 1 and 4") || !strings.Contains(errs, "HH:MM") {
+		t.Errorf("errors: %q", errs)
+	}
+	if v, _ := r.Doc.Find("#schedule-time").Attr("value"); v != "25:61" {
+		t.Errorf("the time typed is gone: %q", v)
+	}
+	if r.Doc.Find(`input[name="every"][value="hours"][checked]`).Length() != 1 || r.Doc.Find(`#schedule-server option[value="12347"][selected]`).Length() != 1 {
+		t.Error("the choices made are gone")
+	}
+	if n := b.get("/schedules").Doc.Find("section.schedule").Length(); n != 0 {
+		t.Errorf("%d schedules saved", n)
+	}
+}
+
+// Without an automation token the page says what to configure, and nothing
+// can be scheduled, even by a hand-made POST.
+func TestSchedulesNeedAnAutomationToken(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	page := b.get("/schedules")
+	if !strings.Contains(page.Doc.Find(`[data-testid="no-automation"]`).Text(), "SNAPDASH_AUTOMATION_TOKEN_FILE") || page.Doc.Find("#schedule-form").Length() != 0 {
+		t.Errorf("the page without a token: %q", page.Doc.Find("main").Text())
+	}
+	r := b.post("/schedules", url.Values{"server_id": {"12348"}, "every": {"daily"}, "time": {"03:00"}, "keep": {"2"}, "hours": {"6"}, "weekday": {"0"}})
+	if r.StatusCode != http.StatusConflict || !strings.Contains(r.Body, "No automation token is configured") {
+		t.Errorf("a hand-made schedule: %d %q", r.StatusCode, r.Doc.Find("main").Text())
+	}
+}
+
+// With SNAPDASH_SCHEDULE_GROUPS, others see no controls and a reason, and a
+// forged POST is refused (403) and recorded.
+func TestScheduleGroupsLimitChanges(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, func(cfg *webConfig, _ *simOptions) {
+		cfg.ScheduleGroups = []string{"ops"}
+	})
+	ops := asIn("olga@example.com", "ops")
+	o := signedInAs(t, ts, ops...)
+	page := o.get("/schedules", ops...)
+	form := formFields(page, "#schedule-form")
+	form.Set("server_id", "12345")
+	if r := o.post("/schedules", form, ops...); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a member schedules: %d", r.StatusCode)
+	}
+
+	dev := asIn("dave@example.com", "dev")
+	d := signedInAs(t, ts, dev...)
+	page = d.get("/schedules", dev...)
+	if page.Doc.Find("#schedule-form").Length() != 0 || page.Doc.Find(`form[action$="/run"]`).Length() != 0 || !strings.Contains(page.Doc.Find("p.reason").Text(), "Schedules are limited to the ops group.") {
+		t.Errorf("a non-member's page: %q", page.Doc.Find("main").Text())
+	}
+	id, _ := strings.CutPrefix(page.Doc.Find("section.schedule").AttrOr("id", ""), "schedule-")
+	ts.sim.ResetCalls()
+	for _, path := range []string{"/schedules/" + id + "/run", "/schedules/" + id + "/delete", "/schedules"} {
+		if r := d.post(path, url.Values{"server_id": {"12346"}, "every": {"daily"}, "time": {"01:00"}, "keep": {"1"}}, dev...); r.StatusCode != http.StatusForbidden {
+			t.Errorf("a forged POST %s: %d", path, r.StatusCode)
+		}
+	}
+	if n := ts.sim.TotalCalls(); n != 0 {
+		t.Errorf("%d calls reached VPS.org", n)
+	}
+	if n := d.get("/schedules", dev...).Doc.Find("section.schedule").Length(); n != 1 {
+		t.Errorf("%d schedules after the forged POSTs", n)
+	}
+}
