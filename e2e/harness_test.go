@@ -116,6 +116,7 @@ func startAppWith(t *testing.T, o appOptions) *app {
 			_ = runner.Stop(ctx)
 		})
 		deps.Jobs, deps.Restores, deps.Bulk = runner, db.Restores(), db.Bulk()
+		deps.Schedules, deps.Automation = db.Schedules(), simulator.DemoAutomationToken
 	}
 	h, err := web.New(web.Config{
 		SessionKeys: keys,

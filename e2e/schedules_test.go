@@ -1,0 +1,60 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// A schedule in the browser: add one, run it now, keep focus while the list
+// refreshes, hear the outcome; the card shows it; axe clean in both themes.
+func TestScheduleInTheBrowser(t *testing.T) {
+	a := startAppWith(t, appOptions{jobs: true})
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Navigate(a.URL + "/schedules"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#schedule-form")))
+	tb.checkA11y("schedules page, none yet")
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#schedule-server"), "12348"),
+		chromedp.SetValue(chromedp.CSS("#schedule-keep"), "2"),
+		chromedp.Click(chromedp.CSS(`#schedule-form button[type=submit]`)),
+	)
+	tb.untilAfterNavigation(10*time.Second, `!!document.querySelector("section.schedule")`)
+	if when := tb.text(`section.schedule [data-testid="schedule-when"]`); !strings.Contains(when, "every day at 03:00 UTC, keeps its 2 newest") {
+		t.Fatalf("the schedule reads %q", when)
+	}
+	if !strings.Contains(tb.text("#flashes"), "build-runner-01 is scheduled every day at 03:00 UTC") {
+		t.Errorf("no word that it was saved: %q", tb.text("#flashes"))
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`section.schedule form[action$="/run"] button`)))
+	tb.untilAfterNavigation(10*time.Second, `!!document.querySelector('[data-testid="schedule-running"]')`)
+	// Focus on Pause stays there while the list refreshes itself.
+	tb.eval(`document.querySelector('section.schedule form[action$="/pause"] button').focus(); "ok"`)
+	tb.until(30*time.Second, `document.querySelector("#flashes").textContent.includes("The scheduled snapshot of build-runner-01 completed")`)
+	if id := tb.eval(`document.activeElement.id`); !strings.HasSuffix(id, "-pause") {
+		t.Errorf("focus moved to %q while the list refreshed", id)
+	}
+	if tb.count(`#schedule-list[hx-trigger]`) != 0 {
+		t.Error("the list still refreshes itself after the run ended")
+	}
+	if run := tb.text("table.runs tbody tr"); !strings.Contains(run, "completed") || !strings.Contains(run, "auto-build-runner-01-") {
+		t.Errorf("the run's row: %q", run)
+	}
+	tb.checkA11y("schedules page after a run")
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tb.checkA11y("schedules page after a run, dark")
+	tb.do(chromedp.Navigate(a.URL + "/"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(`#server-12348 [data-testid="card-schedule"]`)))
+	if line := tb.text(`#server-12348 [data-testid="card-schedule"]`); !strings.Contains(line, "Last run completed") {
+		t.Errorf("the card's schedule line: %q", line)
+	}
+	tb.checkA11y("snapshots page with a schedule, dark")
+}
