@@ -58,3 +58,33 @@ func TestScheduleInTheBrowser(t *testing.T) {
 	}
 	tb.checkA11y("snapshots page with a schedule, dark")
 }
+
+// "Notify me when it finishes" on a scheduled run: with the tab hidden, the
+// browser's Notifications API tells the outcome.
+func TestNotifyWhenTheScheduledRunEnds(t *testing.T) {
+	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 4 * time.Second})
+	tb := newTab(t, a)
+	tb.signIn()
+	tb.do(chromedp.Navigate(a.URL + "/schedules"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#schedule-form")))
+	tb.do(
+		chromedp.SetValue(chromedp.CSS("#schedule-server"), "12348"),
+		chromedp.Click(chromedp.CSS(`#schedule-form button[type=submit]`)),
+	)
+	tb.untilAfterNavigation(10*time.Second, `!!document.querySelector("section.schedule")`)
+	tb.do(chromedp.Click(chromedp.CSS(`section.schedule form[action$="/run"] button`)))
+	tb.untilAfterNavigation(10*time.Second, `(() => { const b = document.querySelector("button[data-notify-schedule]"); return !!b && !b.hidden; })()`)
+	tb.eval(`window.shown = [];
+		window.Notification = class { constructor(title, o) { window.shown.push(title + ": " + o.body); } };
+		window.Notification.permission = "granted";
+		window.Notification.requestPermission = () => Promise.resolve("granted");
+		"ok"`)
+	tb.do(chromedp.Click(chromedp.CSS("button[data-notify-schedule]")))
+	tb.until(5*time.Second, `document.querySelector("button[data-notify-schedule]").getAttribute("aria-pressed") === "true"`)
+	tb.eval(`Object.defineProperty(document, "hidden", {configurable: true, get: () => true});
+		document.dispatchEvent(new Event("visibilitychange")); "ok"`)
+	tb.until(40*time.Second, `window.shown.some(s => s.includes("The scheduled snapshot of build-runner-01 completed"))`)
+	if n := tb.eval(`String(window.shown.length)`); n != "1" {
+		t.Errorf("%s notifications, want 1", n)
+	}
+}

@@ -62,4 +62,52 @@
   });
 
   showButtons();
+
+  // The same for a scheduled run, on the schedules page: its list refreshes
+  // itself while a run is under way, and a run's row loses its "Running now"
+  // when the run ended; the message announcing it is the newest in #flashes.
+  var runKey = function (id) { return "snapdash-notify-schedule-" + id; };
+
+  function showRunButtons() {
+    document.querySelectorAll("button[data-notify-schedule]").forEach(function (b) {
+      var on = sessionStorage.getItem(runKey(b.getAttribute("data-notify-schedule"))) === "1" && Notification.permission === "granted";
+      b.hidden = Notification.permission === "denied";
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.textContent = on ? "You will be notified" : "Notify me when it finishes";
+    });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("button[data-notify-schedule]");
+    if (!b) return;
+    var id = b.getAttribute("data-notify-schedule");
+    if (sessionStorage.getItem(runKey(id)) === "1") {
+      sessionStorage.removeItem(runKey(id));
+      showRunButtons();
+      return;
+    }
+    Notification.requestPermission().then(function (p) {
+      if (p === "granted") sessionStorage.setItem(runKey(id), "1");
+      showRunButtons();
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    var list = ev.detail && ev.detail.target;
+    if (!list || list.id !== "schedule-list") return;
+    for (var i = sessionStorage.length - 1; i >= 0; i--) {
+      var k = sessionStorage.key(i);
+      if (!k || k.indexOf(runKey("")) !== 0) continue;
+      var id = k.slice(runKey("").length);
+      if (document.querySelector("#schedule-" + id + ' [data-testid="schedule-running"]')) continue;
+      sessionStorage.removeItem(k);
+      var said = document.querySelector("#flashes > :last-child");
+      if (document.hidden && Notification.permission === "granted") {
+        new Notification("Snapdash", { body: said ? said.textContent.trim() : "The scheduled snapshot has ended." });
+      }
+    }
+    showRunButtons();
+  });
+
+  showRunButtons();
 })();

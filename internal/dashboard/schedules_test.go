@@ -3,6 +3,8 @@ package dashboard_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -50,6 +52,7 @@ func (c *clock) forward(d time.Duration) {
 // scheduling is a dashboard running schedules with an automation token of
 // alice's account, ticking every 100 ms, on one store per replica.
 type scheduling struct {
+	webhook string // jobs' outcomes are posted here; "": nowhere
 	sim     *simulator.Simulator
 	clock   *clock
 	dashes  []*dashboard.Dashboard
@@ -58,6 +61,12 @@ type scheduling struct {
 }
 
 func newScheduling(t *testing.T, replicas int, databaseURL string, seeds ...simulator.ServerSeed) *scheduling {
+	t.Helper()
+	return newSchedulingWith(t, replicas, databaseURL, "", seeds...)
+}
+
+// newSchedulingWith is newScheduling posting jobs' outcomes to webhook.
+func newSchedulingWith(t *testing.T, replicas int, databaseURL, webhook string, seeds ...simulator.ServerSeed) *scheduling {
 	t.Helper()
 	c := newClock(time.Date(2026, 11, 27, 2, 59, 0, 0, time.UTC))
 	sim := simulator.New(simulator.Options{SnapshotDelay: time.Second, NoDemo: true, Now: c.now})
@@ -73,7 +82,7 @@ func newScheduling(t *testing.T, replicas int, databaseURL string, seeds ...simu
 		}
 		st := storetest.Open(t, databaseURL)
 		st.SetClock(c.now)
-		runner, err := jobs.New(context.Background(), jobs.Options{Store: st, ScheduleTick: 100 * time.Millisecond, Now: c.now, Keys: [][]byte{
+		runner, err := jobs.New(context.Background(), jobs.Options{Store: st, ScheduleTick: 100 * time.Millisecond, Now: c.now, Webhook: webhook, Keys: [][]byte{
 			[]byte("hash-key-0123456789abcdef0123456789abcdef"), []byte("block-key-0123456789abcdef012345"),
 		}})
 		if err != nil {
@@ -234,14 +243,24 @@ func TestScheduledRunFailedSnapshotDeletesNothing(t *testing.T) {
 	}
 }
 
-// At 5 of 5 a run deletes nothing to make room: it skips, and says why.
+// At 5 of 5 a run deletes nothing to make room: it skips, says why, and
+// notifies.
 func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	t.Parallel()
 	var seeds []simulator.SnapshotSeed
 	for _, n := range []string{"a", "b", "c", "d"} {
 		seeds = append(seeds, simulator.SnapshotSeed{Name: n})
 	}
-	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: seeds})
+	var mu sync.Mutex
+	var bodies []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, string(b))
+	}))
+	defer hook.Close()
+	s := newSchedulingWith(t, 1, "", hook.URL, simulator.ServerSeed{Name: "web-server-01", Snapshots: seeds})
 	ctx := context.Background()
 	sc := s.daily(t, s.servers[0], 2)
 	if err := s.sim.AddSnapshot(s.servers[0], simulator.SnapshotSeed{Name: "e"}); err != nil {
@@ -258,6 +277,13 @@ func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	recs, _ := s.st.Activity().Recent(ctx, 1)
 	if len(recs) != 1 || recs[0].Final != activity.Skipped || !strings.Contains(recs[0].FinalDetail, "nothing was deleted") {
 		t.Errorf("record %+v", recs)
+	}
+	waitUntil(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(bodies[0], `"action":"scheduled snapshot"`) || !strings.Contains(bodies[0], `"outcome":"skipped"`) ||
+		!strings.Contains(bodies[0], "5 of 5") || !strings.Contains(bodies[0], `"text":"automation's scheduled snapshot of web-server-01: skipped`) || strings.Contains(bodies[0], automationToken) {
+		t.Errorf("webhook got %q", bodies)
 	}
 }
 

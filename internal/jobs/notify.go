@@ -113,9 +113,12 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 func noticeText(m message) string {
 	what := m.Person + "'s " + m.Action + " of " + m.Server
 	if m.Snapshot != "" {
-		if m.Action == "create" {
+		switch m.Action {
+		case "create":
 			what = m.Person + "'s snapshot " + m.Snapshot + " of " + m.Server
-		} else {
+		case "scheduled snapshot":
+			what = m.Person + "'s scheduled snapshot " + m.Snapshot + " of " + m.Server
+		default:
 			what += " from " + m.Snapshot
 		}
 	}
