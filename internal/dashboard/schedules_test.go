@@ -397,3 +397,49 @@ func TestScheduleChangesAreGuarded(t *testing.T) {
 		t.Errorf("the schedule's creation not recorded: %+v", recs)
 	}
 }
+
+// A create whose answer was lost is found by listing and adopted, never sent
+// again; one that did not happen fails the run, and is not sent again either.
+func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-1"}, simulator.ServerSeed{Name: "web-2"})
+	ctx := context.Background()
+	var one, two schedules.Schedule
+	for i, sc := range []*schedules.Schedule{&one, &two} {
+		var err error
+		*sc, err = s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+			Schedule: schedules.Schedule{ServerID: s.servers[i], Every: schedules.Daily, Minute: 12 * 60, Keep: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	s.sim.SetFault(simulator.Fault{Match: createKey, LoseAnswer: true, Times: 1})
+	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: one.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	run := s.ended(t, one.ID, 30*time.Second)
+	if run.State != schedules.Completed || run.SnapshotID == 0 || s.calls(createKey) != 1 {
+		t.Errorf("a lost answer: run %+v, %d creates", run, s.calls(createKey))
+	}
+	owned, _ := s.st.Schedules().Owned(ctx, one.ID)
+	if len(owned) != 1 || owned[0].SnapshotID != run.SnapshotID {
+		t.Errorf("the adopted snapshot is not the schedule's own: %+v", owned)
+	}
+
+	s.sim.SetFault(simulator.Fault{Match: createKey, Reset: true, Times: 1})
+	started, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: two.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second)
+	s.clock.forward(5 * time.Minute) // past the window in which a lost create may still show
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if run, _ = s.st.Schedules().Run(ctx, started.ID); run.State != schedules.Running || time.Now().After(deadline) {
+			break
+		}
+	}
+	if run.State != schedules.Failed || !strings.Contains(run.Detail, "not sent again") || s.calls(createKey) != 2 {
+		t.Errorf("a create that did not happen: run %+v, %d creates in all", run, s.calls(createKey))
+	}
+}
