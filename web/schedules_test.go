@@ -51,8 +51,21 @@ func TestScheduleAServerAndRunItNow(t *testing.T) {
 	if page.Doc.Find(`#schedule-server option[value="12348"]`).Length() != 0 {
 		t.Error("a server with a schedule is offered a second one")
 	}
+	edit := b.get("/schedules?edit=" + strings.TrimPrefix(row.AttrOr("id", ""), "schedule-"))
+	change := formFields(edit, "#schedule-form")
+	if change.Get("keep") != "2" || change.Get("time") != "03:00" || edit.Doc.Find("#schedule-server").Length() != 0 {
+		t.Errorf("the change form: %v", change)
+	}
+	change.Set("time", "04:30")
+	if r := b.post(strings.TrimPrefix(edit.Doc.Find("#schedule-form").AttrOr("action", ""), ts.base), change); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("change: %d %s", r.StatusCode, r.Doc.Find("#schedule-errors").Text())
+	}
+	page = b.get("/schedules")
+	if when := page.Doc.Find(`[data-testid="schedule-when"]`).Text(); !strings.Contains(when, "every day at 04:30 UTC, keeps its 2 newest") {
+		t.Errorf("after the change: %q", when)
+	}
 	card := b.get("/").Doc.Find(`#server-12348 [data-testid="card-schedule"]`)
-	if !strings.Contains(card.Text(), "every day at 03:00 UTC") {
+	if !strings.Contains(card.Text(), "every day at 04:30 UTC") {
 		t.Errorf("the card's schedule: %q", card.Text())
 	}
 
@@ -106,7 +119,7 @@ func TestScheduleAServerAndRunItNow(t *testing.T) {
 		}
 	}
 	acts := strings.Join(texts(b.get("/activity").Doc.Find("tr.record td.what")), "\n")
-	for _, want := range []string{"schedule of build-runner-01 created: every day at 03:00 UTC", "scheduled snapshot of build-runner-01 (run now"} {
+	for _, want := range []string{"schedule of build-runner-01 created: every day at 03:00 UTC", "schedule of build-runner-01 changed: every day at 04:30 UTC", "scheduled snapshot of build-runner-01 (run now"} {
 		if !strings.Contains(acts, want) {
 			t.Errorf("activity lacks %q:\n%s", want, acts)
 		}

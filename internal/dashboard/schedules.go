@@ -172,6 +172,14 @@ func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedul
 	if d.automation == "" {
 		return schedules.Schedule{}, schedules.ErrNoToken
 	}
+	if c.Schedule.ID != 0 && d.schedules != nil {
+		// An edit keeps its server.
+		old, err := d.schedules.Get(ctx, c.Schedule.ID)
+		if err != nil {
+			return c.Schedule, err
+		}
+		c.Schedule.ServerID = old.ServerID
+	}
 	if err := c.Schedule.Validate(); err != nil {
 		return c.Schedule, err
 	}
@@ -185,9 +193,6 @@ func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedul
 	verb := "created"
 	if s.ID != 0 {
 		verb = "changed"
-		if old.ServerID != s.ServerID {
-			return s, schedules.ErrNotFound
-		}
 		s.Paused, s.PausedWhy = old.Paused, old.PausedWhy
 		err = d.schedules.Update(ctx, s)
 	} else {
