@@ -57,6 +57,13 @@ func TestScheduleInTheBrowser(t *testing.T) {
 		t.Errorf("the card's schedule line: %q", line)
 	}
 	tb.checkA11y("snapshots page with a schedule, dark")
+	phone(tb)
+	tb.do(chromedp.Navigate(a.URL + "/schedules"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("table.runs")))
+	if w := tb.eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
+		t.Errorf("the schedules page scrolls sideways at 390 px (%s)", tb.eval(`document.documentElement.scrollWidth + " > " + window.innerWidth`))
+	}
+	tb.screenshot("schedules-phone")
 }
 
 // "Notify me when it finishes" on a scheduled run: with the tab hidden, the
