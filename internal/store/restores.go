@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 	"time"
 
@@ -141,9 +139,6 @@ func int64s(v []int64) []any {
 
 func (x Restores) list(ctx context.Context, query string, args ...any) ([]restores.Restore, error) {
 	rows, err := x.s.db.QueryContext(ctx, x.s.q(query), args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
 	if err != nil {
 		return nil, err
 	}
