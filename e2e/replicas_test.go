@@ -535,3 +535,77 @@ func TestKilledReplicasBulkDeleteIsFinishedByTheOther(t *testing.T) {
 		t.Errorf("%d deletes sent, want 4", n)
 	}
 }
+
+// TestKilledReplicasScheduledRunIsFinishedByTheOther: the replica holding a
+// scheduled run is killed while the run waits for its snapshot; the other
+// finishes it, with one create in all, and the automation token is in
+// neither replica's log.
+func TestKilledReplicasScheduledRunIsFinishedByTheOther(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	pg := pgtest.Start(t)
+	sim := simulator.New(simulator.Options{SnapshotDelay: 8 * time.Second})
+	upstream := httptest.NewServer(sim)
+	t.Cleanup(upstream.Close)
+	tokenFile := filepath.Join(t.TempDir(), "automation-token")
+	if err := os.WriteFile(tokenFile, []byte(simulator.DemoAutomationToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := "SNAPDASH_AUTOMATION_TOKEN_FILE=" + tokenFile
+	const keys = "replica-test-key-replica-test-key-0001"
+	replicas := []*replica{startReplicaKeys(t, upstream.URL, pg.URL, keys, env), startReplicaKeys(t, upstream.URL, pg.URL, keys, env)}
+	p := newPerson(t)
+	p.signIn(replicas[0].URL)
+	p.get(replicas[0].URL + "/schedules")
+	if code, body := p.post(replicas[0].URL+"/schedules", url.Values{"server_id": {"12348"}, "every": {"daily"}, "time": {"03:00"},
+		"hours": {"6"}, "weekday": {"0"}, "keep": {"2"}}); code != http.StatusSeeOther {
+		t.Fatalf("schedule: %d\n%s", code, body)
+	}
+	var id int64
+	if err := queryRow(t, pg.URL, "SELECT id FROM schedules", &id); err != nil {
+		t.Fatal(err)
+	}
+	p.get(replicas[0].URL + "/schedules")
+	if code, body := p.post(fmt.Sprintf("%s/schedules/%d/run", replicas[0].URL, id), url.Values{}); code != http.StatusSeeOther {
+		t.Fatalf("run now: %d\n%s", code, body)
+	}
+	var holder *replica
+	waitFor(t, func() bool {
+		var step string
+		_ = queryRow(t, pg.URL, "SELECT step FROM schedule_runs", &step)
+		by := lastAttemptByKind(t, pg.URL, "scheduled_run")
+		for _, r := range replicas {
+			if step == "waiting" && by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, pg.URL, "scheduled_run")) {
+				holder = r
+				return true
+			}
+		}
+		return false
+	})
+	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		var state, detail string
+		if err := queryRow(t, pg.URL, "SELECT state, detail FROM schedule_runs", &state, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if state == "completed" {
+			break
+		}
+		if state != "running" || time.Now().After(deadline) {
+			t.Fatalf("the run ended %s (%s)", state, detail)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+		t.Errorf("%d creates sent, want 1", n)
+	}
+	for _, r := range replicas {
+		if strings.Contains(r.log(), simulator.DemoAutomationToken) {
+			t.Error("the automation token is in a replica's log")
+		}
+	}
+}
