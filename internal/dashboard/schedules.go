@@ -89,14 +89,12 @@ func (d *Dashboard) Schedules(ctx context.Context, token vpsapi.Token) (Schedule
 	if o.Schedules, err = d.schedules.List(ctx, ids); err != nil {
 		return o, err
 	}
-	for _, s := range o.Schedules {
-		runs, err := d.schedules.Runs(ctx, s.ID, RunsShown)
-		if err != nil {
-			return o, err
-		}
-		o.Runs[s.ID] = runs
+	sids := make([]int64, len(o.Schedules))
+	for i, s := range o.Schedules {
+		sids[i] = s.ID
 	}
-	return o, nil
+	o.Runs, err = d.schedules.Recent(ctx, sids, RunsShown)
+	return o, err
 }
 
 // ScheduleOf reads one schedule of a server the person's token sees.

@@ -228,6 +228,23 @@ func (x Schedules) Runs(ctx context.Context, scheduleID int64, n int) ([]schedul
 	return x.runs(ctx, "SELECT "+runColumns+" FROM schedule_runs WHERE schedule_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", scheduleID, n)
 }
 
+// Recent returns the newest n runs of each of the schedules, by schedule,
+// newest first, in one query.
+func (x Schedules) Recent(ctx context.Context, scheduleIDs []int64, n int) (map[int64][]schedules.Run, error) {
+	out := map[int64][]schedules.Run{}
+	if len(scheduleIDs) == 0 {
+		return out, nil
+	}
+	runs, err := x.runs(ctx, "SELECT "+runColumns+" FROM (SELECT "+runColumns+
+		", ROW_NUMBER() OVER (PARTITION BY schedule_id ORDER BY started_at DESC, id DESC) AS rn FROM schedule_runs WHERE schedule_id IN ("+
+		placeholders(len(scheduleIDs))+")) AS recent WHERE rn <= ? ORDER BY schedule_id, started_at DESC, id DESC",
+		append(int64s(scheduleIDs), n)...)
+	for _, r := range runs {
+		out[r.ScheduleID] = append(out[r.ScheduleID], r)
+	}
+	return out, err
+}
+
 // Finished records a run's end on its schedule.
 func (x Schedules) Finished(ctx context.Context, r schedules.Run) error {
 	_, err := x.s.db.ExecContext(ctx, x.s.q("UPDATE schedules SET last_run = ?, last_outcome = ?, last_detail = ? WHERE id = ?"),

@@ -90,6 +90,10 @@ func TestSchedules(t *testing.T) {
 			if _, created, err := x.Open(ctx, schedules.Run{ScheduleID: id, ServerID: 1, Slot: at.Add(time.Minute), Manual: true}); err != nil || !created {
 				t.Errorf("run now once the run ended: %v %v", created, err)
 			}
+			recent, err := x.Recent(ctx, []int64{id, id + 100}, 2)
+			if err != nil || len(recent[id]) != 2 || recent[id][0].ID < recent[id][1].ID || recent[id][1].ID == run.ID || len(recent[id+100]) != 0 {
+				t.Errorf("recent runs: %+v %v", recent, err)
+			}
 			if n, err := x.PauseAll(ctx, "VPS.org refused the automation token"); n != 1 || err != nil {
 				t.Errorf("pause all: %d %v", n, err)
 			}
