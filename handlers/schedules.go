@@ -21,11 +21,17 @@ type Schedules struct {
 // page loads the schedules page's data; form is the add (or change) form
 // as it should show.
 func (h *Schedules) page(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, error) {
+	d, _, err := h.pageOf(c, form)
+	return d, err
+}
+
+// pageOf is page with what the dashboard loaded.
+func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, dashboard.ScheduleOverview, error) {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	o, err := h.Site.Dash.Schedules(ctx, st.Token())
 	if err != nil {
-		return views.SchedulesPage{}, err
+		return views.SchedulesPage{}, o, err
 	}
 	d := views.SchedulesPage{
 		Page: h.Site.Page(c, "Schedules"), Now: h.Site.Now(),
@@ -63,7 +69,7 @@ func (h *Schedules) page(c echo.Context, form views.ScheduleForm) (views.Schedul
 		}
 	}
 	d.Form = form
-	return d, nil
+	return d, o, nil
 }
 
 // newForm is the add form's defaults: every day at 03:00, keep 3.
@@ -110,21 +116,16 @@ func running(d views.SchedulesPage) int64 {
 // Poll answers the list's refresh while a run is under way (?watch=RUN):
 // the list alone, announcing the watched run's end once it ended.
 func (h *Schedules) Poll(c echo.Context) error {
-	ctx := c.Request().Context()
-	d, err := h.page(c, views.ScheduleForm{})
+	d, o, err := h.pageOf(c, views.ScheduleForm{})
 	if err != nil {
 		return err
 	}
 	if watch, err := strconv.ParseInt(c.QueryParam("watch"), 10, 64); err == nil && watch > 0 {
-		d.Watch = watch
-		for _, row := range d.Rows {
-			if row.RunID == watch {
-				return h.Site.Render(c, http.StatusOK, views.ScheduleListPart(d))
-			}
-		}
-		for _, row := range d.Rows {
-			if r, err := h.Site.Dash.RunOf(ctx, row.ID, watch); err == nil && r.State != schedules.Running {
-				d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: dashboard.RunEndWords(r)}
+		for _, runs := range o.Runs {
+			for _, r := range runs {
+				if r.ID == watch && r.State != schedules.Running {
+					d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: dashboard.RunEndWords(r)}
+				}
 			}
 		}
 	}

@@ -115,18 +115,6 @@ func (d *Dashboard) ScheduleOf(ctx context.Context, token vpsapi.Token, id int64
 	return s, nil
 }
 
-// RunOf reads a run of a schedule, for a poll that watches it.
-func (d *Dashboard) RunOf(ctx context.Context, scheduleID, runID int64) (schedules.Run, error) {
-	if d.schedules == nil {
-		return schedules.Run{}, schedules.ErrNoRun
-	}
-	r, err := d.schedules.Run(ctx, runID)
-	if err == nil && r.ScheduleID != scheduleID {
-		return schedules.Run{}, schedules.ErrNoRun
-	}
-	return r, err
-}
-
 // visibleServer is a server the person's token sees; ErrNotFound otherwise.
 func (d *Dashboard) visibleServer(ctx context.Context, token vpsapi.Token, id int64) (vpsapi.Server, error) {
 	servers, err := d.Servers(ctx, token)
