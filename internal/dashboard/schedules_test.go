@@ -52,7 +52,6 @@ func (c *clock) forward(d time.Duration) {
 // scheduling is a dashboard running schedules with an automation token of
 // alice's account, ticking every 100 ms, on one store per replica.
 type scheduling struct {
-	webhook string // jobs' outcomes are posted here; "": nowhere
 	sim     *simulator.Simulator
 	clock   *clock
 	dashes  []*dashboard.Dashboard
