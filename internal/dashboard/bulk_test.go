@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/bulk"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -94,4 +95,32 @@ func advanceAll(t *testing.T, f *following, id int64) {
 		}
 	}
 	t.Fatal("the bulk delete did not end in 10 steps")
+}
+
+// A snapshot a running restore uses cannot be part of a bulk delete: the
+// plan leaves it out, saying why.
+func TestBulkDeleteLeavesOutASnapshotInUse(t *testing.T) {
+	t.Parallel()
+	f := newFollowing(t, time.Second, time.Second)
+	if err := f.sim.AddSnapshot(f.server, simulator.SnapshotSeed{Name: "spare"}); err != nil {
+		t.Fatal(err)
+	}
+	var spare int64
+	for _, s := range f.sim.Snapshots(aliceToken) {
+		if s.Name == "spare" {
+			spare = s.ID
+		}
+	}
+	ctx := context.Background()
+	if _, err := f.st.Restores().Add(ctx, restores.Restore{Actor: "bob", ServerID: f.server, ServerName: "web-server-01", SnapshotID: f.snap,
+		SnapshotName: "pre-migration-snapshot", SafetyName: "before-restore-x", Step: restores.StepSafety, Started: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.dash.PlanBulkDelete(ctx, aliceToken, []int64{f.snap, spare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Refused[f.snap] != "used by a running restore" || c.Refused[spare] != "" {
+		t.Errorf("refused %v", c.Refused)
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
@@ -440,5 +441,41 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 	}
 	if run.State != schedules.Failed || !strings.Contains(run.Detail, "not sent again") || s.calls(createKey) != 2 {
 		t.Errorf("a create that did not happen: run %+v, %d creates in all", run, s.calls(createKey))
+	}
+}
+
+// Retention never deletes a snapshot a running restore uses, even its own:
+// the next oldest beyond the keep count goes instead.
+func TestRetentionKeepsASnapshotInUse(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
+		{ID: 701, Name: "auto-web-server-01-20261125-0300", CreatedAt: day.AddDate(0, 0, -2)},
+		{ID: 702, Name: "auto-web-server-01-20261126-0300", CreatedAt: day.AddDate(0, 0, -1)},
+	}})
+	ctx := context.Background()
+	sc, err := s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Minute: 12 * 60, Keep: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{701, 702} {
+		if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: id, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "x", Created: day.AddDate(0, 0, int(id-703))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.st.Restores().Add(ctx, restores.Restore{Actor: "bob", ServerID: s.servers[0], ServerName: "web-server-01", SnapshotID: 701,
+		SnapshotName: "auto-web-server-01-20261125-0300", SafetyName: "before-restore-x", Step: restores.StepSafety, Started: s.clock.now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	run := s.ended(t, sc.ID, 30*time.Second)
+	if run.State != schedules.Completed || run.Deleted != "auto-web-server-01-20261126-0300" {
+		t.Errorf("run %+v", run)
+	}
+	if names := s.names(); !slices.Contains(names, "auto-web-server-01-20261125-0300") {
+		t.Errorf("the snapshot in use was deleted: %v", names)
 	}
 }
