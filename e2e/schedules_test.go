@@ -69,7 +69,7 @@ func TestScheduleInTheBrowser(t *testing.T) {
 // "Notify me when it finishes" on a scheduled run: with the tab hidden, the
 // browser's Notifications API tells the outcome.
 func TestNotifyWhenTheScheduledRunEnds(t *testing.T) {
-	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 4 * time.Second})
+	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 10 * time.Second})
 	tb := newTab(t, a)
 	tb.signIn()
 	tb.do(chromedp.Navigate(a.URL + "/schedules"))
@@ -86,6 +86,15 @@ func TestNotifyWhenTheScheduledRunEnds(t *testing.T) {
 		window.Notification.permission = "granted";
 		window.Notification.requestPermission = () => Promise.resolve("granted");
 		"ok"`)
+	// Hidden without asking to be notified, the list stops refreshing itself.
+	tb.eval(`window.sent = 0;
+		document.addEventListener("htmx:beforeSend", e => { if (e.detail.elt.id === "schedule-list") window.sent++; });
+		Object.defineProperty(document, "hidden", {configurable: true, get: () => true}); "ok"`)
+	time.Sleep(5 * time.Second)
+	if n := tb.eval(`String(window.sent)`); n != "0" {
+		t.Errorf("a hidden tab refreshed the list %s times", n)
+	}
+	tb.eval(`Object.defineProperty(document, "hidden", {configurable: true, get: () => false}); "ok"`)
 	tb.do(chromedp.Click(chromedp.CSS("button[data-notify-schedule]")))
 	tb.until(5*time.Second, `document.querySelector("button[data-notify-schedule]").getAttribute("aria-pressed") === "true"`)
 	tb.eval(`Object.defineProperty(document, "hidden", {configurable: true, get: () => true});

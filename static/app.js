@@ -178,7 +178,9 @@
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var elt = ev.detail && ev.detail.elt;
     // A card whose person asked to be notified (notify.js) keeps polling.
-    if (document.hidden && elt && elt.classList && elt.classList.contains("poller") && !elt.closest("[data-notify-on]")) {
+    // So does the schedules list (it refreshes only while a run is under way).
+    var polls = elt && elt.classList && (elt.classList.contains("poller") || elt.id === "schedule-list");
+    if (document.hidden && polls && !elt.closest("[data-notify-on]")) {
       ev.preventDefault();
     }
   });

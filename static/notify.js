@@ -69,12 +69,17 @@
   var runKey = function (id) { return "snapdash-notify-schedule-" + id; };
 
   function showRunButtons() {
+    var any = false;
     document.querySelectorAll("button[data-notify-schedule]").forEach(function (b) {
       var on = sessionStorage.getItem(runKey(b.getAttribute("data-notify-schedule"))) === "1" && Notification.permission === "granted";
+      any = any || on;
       b.hidden = Notification.permission === "denied";
       b.setAttribute("aria-pressed", on ? "true" : "false");
       b.textContent = on ? "You will be notified" : "Notify me when it finishes";
     });
+    // The list keeps refreshing in a hidden tab only for a run to tell of (app.js).
+    var list = document.getElementById("schedule-list");
+    if (list) list.toggleAttribute("data-notify-on", any);
   }
 
   document.addEventListener("click", function (ev) {
