@@ -97,7 +97,7 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 	}
 	d.markServers(ctx, servers, ids)
 	if d.schedules != nil {
-		for id, sc := range d.SchedulesOf(ctx, ids) {
+		for id, sc := range d.schedulesOf(ctx, ids) {
 			for i := range servers {
 				if servers[i].ID == id {
 					servers[i].Schedule = &sc

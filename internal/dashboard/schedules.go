@@ -44,8 +44,8 @@ func (d *Dashboard) Automation() bool {
 // SchedulesKept reports whether schedules are stored at all.
 func (d *Dashboard) SchedulesKept() bool { return d.schedules != nil }
 
-// SchedulesOf returns the schedules of servers, by server id.
-func (d *Dashboard) SchedulesOf(ctx context.Context, servers []int64) map[int64]schedules.Schedule {
+// schedulesOf returns the schedules of servers, by server id.
+func (d *Dashboard) schedulesOf(ctx context.Context, servers []int64) map[int64]schedules.Schedule {
 	out := map[int64]schedules.Schedule{}
 	if d.schedules == nil || len(servers) == 0 {
 		return out
@@ -128,7 +128,8 @@ func (d *Dashboard) visibleServer(ctx context.Context, token vpsapi.Token, id in
 	return servers[i], nil
 }
 
-// schedule reads a schedule of a server the person's token sees, after the
+// changeable reads the schedule a change is about (or takes the new one),
+// with its server, which the person's token must see, after the
 // roles allowed the change.
 func (d *Dashboard) changeable(ctx context.Context, c ScheduleChange) (schedules.Schedule, vpsapi.Server, error) {
 	if d.schedules == nil {
