@@ -30,12 +30,17 @@ func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.Sched
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	o, err := h.Site.Dash.Schedules(ctx, st.Token())
-	if err != nil {
+	unavailable := errors.Is(err, dashboard.ErrNoSchedules)
+	if err != nil && !unavailable {
 		return views.SchedulesPage{}, o, err
 	}
 	d := views.SchedulesPage{
 		Page: h.Site.Page(c, "Schedules"), Now: h.Site.Now(),
 		Automation: h.Site.Dash.Automation(), Stored: h.Site.Dash.SchedulesKept(),
+	}
+	if unavailable {
+		h.Site.Log.ErrorContext(ctx, "schedules not read", "error", err)
+		d.Unavailable = "The schedules cannot be read right now: Snapdash's database is not answering. Try again in a moment."
 	}
 	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.ScheduleAction); !ok {
 		d.NoChange = why
@@ -91,7 +96,7 @@ func (h *Schedules) List(c echo.Context) error {
 		s, err := h.Site.Dash.ScheduleOf(ctx, session.From(ctx).Token(), id)
 		if err == nil {
 			form = formOf(s)
-		} else if !errors.Is(err, schedules.ErrNotFound) {
+		} else if !errors.Is(err, schedules.ErrNotFound) && !errors.Is(err, dashboard.ErrNoSchedules) {
 			return err
 		}
 	}

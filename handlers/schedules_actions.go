@@ -73,6 +73,8 @@ func (h *Schedules) act(c echo.Context, change func(dashboard.ScheduleChange) (s
 		kind, words = views.FlashInfo, "A run of that schedule is under way already; nothing more was started."
 	case errors.Is(err, schedules.ErrNoToken):
 		kind, words = views.FlashError, "No automation token is configured, so schedules cannot run."
+	case errors.Is(err, dashboard.ErrNoSchedules):
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash's database is not answering, so nothing was changed. Try again in a moment.").SetInternal(err)
 	default:
 		return err
 	}

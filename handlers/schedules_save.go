@@ -65,6 +65,7 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 		return err
 	}
 	f, s := readScheduleForm(c, id)
+	status := http.StatusUnprocessableEntity
 	if len(f.Errors) == 0 {
 		saved, err := h.Site.Dash.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s})
 		var invalid *schedules.InvalidError
@@ -78,6 +79,10 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 			f.Errors = []string{"that server has a schedule already: change it in its row"}
 		case errors.Is(err, vpsapi.ErrNotFound), errors.Is(err, schedules.ErrNotFound):
 			f.Errors = []string{"your API token cannot see that server"}
+		case errors.Is(err, dashboard.ErrNoSchedules):
+			h.Site.Log.ErrorContext(ctx, "schedule not saved", "error", err)
+			status = http.StatusServiceUnavailable
+			f.Errors = []string{"Snapdash's database is not answering, so nothing was saved; what you entered is still here: try again in a moment"}
 		case errors.Is(err, schedules.ErrNoToken):
 			return echo.NewHTTPError(http.StatusConflict, "No automation token is configured, so nothing can be scheduled. Nothing was saved.")
 		default:
@@ -97,7 +102,7 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 		// page listed the servers without a schedule; keep the one chosen.
 		d.Form.ServerID = f.ServerID
 	}
-	return h.Site.Render(c, http.StatusUnprocessableEntity, views.SchedulesList(d))
+	return h.Site.Render(c, status, views.SchedulesList(d))
 }
 
 // allowed checks the schedule groups; a refusal is recorded and answered 403.

@@ -14,11 +14,13 @@ type SchedulesPage struct {
 	Stored     bool   // schedules are kept here (the job engine runs)
 	NoChange   string // why the person may not change schedules; "" when they may
 	Refused    string // why schedules were paused by Snapdash (the token refused); "" when none
-	Rows       []ScheduleRow
-	Form       ScheduleForm
-	Watch      int64  // a run the page polls for: its id
-	Polling    bool   // a run is under way, so the list refreshes itself
-	Ended      *Flash // a watched run's end, announced by a poll
+	// Unavailable says the schedules could not be read; the form still works.
+	Unavailable string
+	Rows        []ScheduleRow
+	Form        ScheduleForm
+	Watch       int64  // a run the page polls for: its id
+	Polling     bool   // a run is under way, so the list refreshes itself
+	Ended       *Flash // a watched run's end, announced by a poll
 }
 
 // ScheduleRow is one schedule as the page lists it.

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -205,4 +207,39 @@ func TestScheduleGroupsLimitChanges(t *testing.T) {
 	if n := d.get("/schedules", dev...).Doc.Find("section.schedule").Length(); n != 1 {
 		t.Errorf("%d schedules after the forged POSTs", n)
 	}
+}
+
+// A database that cannot answer for the schedules gives a clear message,
+// keeps the form and what was typed in it, and saves nothing.
+func TestSchedulesWhenTheDatabaseFails(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := scheduleForm(t, b, "12347")
+	db, err := sql.Open("sqlite", store.SQLiteDSN(ts.db.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE schedules RENAME TO schedules_away"); err != nil {
+		t.Fatal(err)
+	}
+	page := b.get("/schedules")
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.Doc.Find(`[data-testid="schedules-unavailable"]`).Text(), "cannot be read right now") ||
+		page.Doc.Find(`#schedule-server option[value="12347"]`).Length() != 1 {
+		t.Errorf("the page with the schedules unreadable: %d %q", page.StatusCode, page.Doc.Find("main").Text())
+	}
+	form.Set("time", "05:45")
+	r := b.post("/schedules", form)
+	if r.StatusCode != http.StatusServiceUnavailable || !strings.Contains(r.Doc.Find("#schedule-errors").Text(), "nothing was saved") ||
+		r.Doc.Find("#schedule-time").AttrOr("value", "") != "05:45" {
+		t.Errorf("saving with the schedules unwritable: %d %q", r.StatusCode, r.Doc.Find("#schedule-errors").Text())
+	}
+	if _, err := db.Exec("ALTER TABLE schedules_away RENAME TO schedules"); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.post("/schedules", form); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("saving once the database answers: %d", r.StatusCode)
+	}
+	b.stillSignedIn("after the database failed")
 }

@@ -27,6 +27,20 @@ const (
 // automation token says.
 const TokenRefusedWhy = "VPS.org refused the automation token (401). Put a valid token in SNAPDASH_AUTOMATION_TOKEN_FILE, restart Snapdash, then resume."
 
+// ErrNoSchedules: the schedules cannot be read or saved (the database is
+// not answering).
+var ErrNoSchedules = errors.New("the schedules cannot be read or saved")
+
+// unavailable marks a store error as ErrNoSchedules; the schedules' own
+// errors (not found, exists, running) pass as they are.
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, schedules.ErrNotFound) || errors.Is(err, schedules.ErrExists) || errors.Is(err, schedules.ErrRunning) ||
+		errors.Is(err, schedules.ErrNoRun) {
+		return err
+	}
+	return errors.Join(ErrNoSchedules, err)
+}
+
 // ScheduleChange is a person changing a schedule.
 type ScheduleChange struct {
 	Actor    string
@@ -87,14 +101,17 @@ func (d *Dashboard) Schedules(ctx context.Context, token vpsapi.Token) (Schedule
 		ids[i] = s.ID
 	}
 	if o.Schedules, err = d.schedules.List(ctx, ids); err != nil {
-		return o, err
+		return o, unavailable(err)
 	}
 	sids := make([]int64, len(o.Schedules))
 	for i, s := range o.Schedules {
 		sids[i] = s.ID
 	}
-	o.Runs, err = d.schedules.Recent(ctx, sids, RunsShown)
-	return o, err
+	if o.Runs, err = d.schedules.Recent(ctx, sids, RunsShown); err != nil {
+		o.Schedules, o.Runs = nil, map[int64][]schedules.Run{}
+		return o, unavailable(err)
+	}
+	return o, nil
 }
 
 // ScheduleOf reads one schedule of a server the person's token sees.
@@ -104,7 +121,7 @@ func (d *Dashboard) ScheduleOf(ctx context.Context, token vpsapi.Token, id int64
 	}
 	s, err := d.schedules.Get(ctx, id)
 	if err != nil {
-		return s, err
+		return s, unavailable(err)
 	}
 	if _, err := d.visibleServer(ctx, token, s.ServerID); err != nil {
 		if errors.Is(err, vpsapi.ErrNotFound) {
@@ -142,7 +159,7 @@ func (d *Dashboard) changeable(ctx context.Context, c ScheduleChange) (schedules
 	if s.ID != 0 {
 		var err error
 		if s, err = d.schedules.Get(ctx, s.ID); err != nil {
-			return s, vpsapi.Server{}, err
+			return s, vpsapi.Server{}, unavailable(err)
 		}
 	}
 	srv, err := d.visibleServer(ctx, c.Token, s.ServerID)
@@ -163,7 +180,7 @@ func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedul
 		// An edit keeps its server.
 		old, err := d.schedules.Get(ctx, c.Schedule.ID)
 		if err != nil {
-			return c.Schedule, err
+			return c.Schedule, unavailable(err)
 		}
 		c.Schedule.ServerID = old.ServerID
 	}
@@ -186,7 +203,7 @@ func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedul
 		s.ID, err = d.schedules.Add(ctx, s)
 	}
 	if err != nil {
-		return s, err
+		return s, unavailable(err)
 	}
 	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
 		ServerName: s.ServerName, Outcome: activity.Started, Detail: verb + ": " + Summary(s)})
@@ -222,7 +239,7 @@ func (d *Dashboard) PauseSchedule(ctx context.Context, c ScheduleChange, pause b
 	s.Paused, s.PausedWhy, s.UpdatedBy = pause, "", c.Actor
 	s.NextRun = s.Next(d.now())
 	if err := d.schedules.Update(ctx, s); err != nil {
-		return s, err
+		return s, unavailable(err)
 	}
 	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
 		ServerName: s.ServerName, Outcome: activity.Started, Detail: detail})
@@ -237,7 +254,7 @@ func (d *Dashboard) DeleteSchedule(ctx context.Context, c ScheduleChange) error 
 		return err
 	}
 	if err := d.schedules.Delete(ctx, s.ID); err != nil {
-		return err
+		return unavailable(err)
 	}
 	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
 		ServerName: s.ServerName, Outcome: activity.Started, Detail: "deleted; the snapshots it made stay"})
@@ -265,7 +282,7 @@ func (d *Dashboard) openRun(ctx context.Context, s schedules.Schedule, slot time
 	run, created, err := d.schedules.Open(ctx, schedules.Run{ScheduleID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName,
 		Slot: slot, Manual: manual, Actor: actor})
 	if err != nil {
-		return run, err
+		return run, unavailable(err)
 	}
 	if created {
 		if actor == "" {
