@@ -361,7 +361,11 @@ func (d *Dashboard) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error)
 	}
 	s, err := d.schedules.Get(ctx, r.ScheduleID)
 	if errors.Is(err, schedules.ErrNotFound) {
-		d.endRun(ctx, r, schedules.Skipped, "its schedule was deleted")
+		why := "its schedule was deleted; nothing was sent"
+		if r.Step != schedules.StepCheck {
+			why = "its schedule was deleted while it ran; " + r.SnapshotName + " stays, as an ordinary snapshot, and nothing was deleted"
+		}
+		d.endRun(ctx, r, schedules.Skipped, why)
 		return jobs.Next{Done: true}, nil
 	}
 	if err != nil {

@@ -479,3 +479,39 @@ func TestRetentionKeepsASnapshotInUse(t *testing.T) {
 		t.Errorf("the snapshot in use was deleted: %v", names)
 	}
 }
+
+// A schedule deleted while its run waits for the snapshot: the run stops,
+// the snapshot stays, nothing is deleted, and the record says so.
+func TestScheduleDeletedWhileItRuns(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{ID: 801, Name: "old-auto"}}})
+	ctx := context.Background()
+	sc := s.daily(t, s.servers[0], 1)
+	if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: 801, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "old-auto"}); err != nil {
+		t.Fatal(err)
+	}
+	change := dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}
+	run, err := s.dashes[0].RunScheduleNow(ctx, change)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); run.Step != schedules.StepWaiting; time.Sleep(20 * time.Millisecond) {
+		if run, _ = s.st.Schedules().Run(ctx, run.ID); time.Now().After(deadline) {
+			t.Fatalf("the run never waited for its snapshot: %+v", run)
+		}
+	}
+	if err := s.dashes[0].DeleteSchedule(ctx, change); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); run.State == schedules.Running; time.Sleep(50 * time.Millisecond) {
+		if run, _ = s.st.Schedules().Run(ctx, run.ID); time.Now().After(deadline) {
+			t.Fatalf("the run did not stop: %+v", run)
+		}
+	}
+	if run.State != schedules.Skipped || !strings.Contains(run.Detail, run.SnapshotName+" stays") || s.calls(deleteKey) != 0 {
+		t.Errorf("run %+v, %d deletes", run, s.calls(deleteKey))
+	}
+	if names := s.names(); len(names) != 2 {
+		t.Errorf("snapshots left: %v", names)
+	}
+}
