@@ -56,12 +56,12 @@ func (h *Schedules) Delete(c echo.Context) error {
 func (h *Schedules) act(c echo.Context, change func(dashboard.ScheduleChange) (string, error)) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	if err := h.allowed(c); err != nil {
-		return err
-	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+	}
+	if err := h.allowed(c, id); err != nil {
+		return err
 	}
 	words, err := change(dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: schedules.Schedule{ID: id}})
 	kind := views.FlashOK

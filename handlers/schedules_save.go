@@ -61,7 +61,7 @@ func (h *Schedules) Update(c echo.Context) error {
 func (h *Schedules) save(c echo.Context, id int64) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	if err := h.allowed(c); err != nil {
+	if err := h.allowed(c, id); err != nil {
 		return err
 	}
 	f, s := readScheduleForm(c, id)
@@ -105,7 +105,15 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 	return h.Site.Render(c, status, views.SchedulesList(d))
 }
 
-// allowed checks the schedule groups; a refusal is recorded and answered 403.
-func (h *Schedules) allowed(c echo.Context) error {
-	return h.Site.allowed(c, dashboard.ScheduleAction, 0, 0, "")
+// allowed checks the schedule groups; a refusal is recorded, against the
+// server the schedule is (or would be) for, and answered 403.
+func (h *Schedules) allowed(c echo.Context, id int64) error {
+	if ok, _ := h.Site.Dash.Roles().Allows(session.From(c.Request().Context()).Groups(), dashboard.ScheduleAction); ok {
+		return nil
+	}
+	server, _ := parseServerID(c.FormValue("server_id"))
+	if id != 0 {
+		server = h.Site.Dash.ScheduleServer(c.Request().Context(), id)
+	}
+	return h.Site.allowed(c, dashboard.ScheduleAction, server, 0, "")
 }

@@ -207,6 +207,15 @@ func TestScheduleGroupsLimitChanges(t *testing.T) {
 	if n := d.get("/schedules", dev...).Doc.Find("section.schedule").Length(); n != 1 {
 		t.Errorf("%d schedules after the forged POSTs", n)
 	}
+	refusals := 0
+	for _, row := range texts(o.get("/activity?server_id=12345", ops...).Doc.Find("tr.record")) {
+		if strings.Contains(row, "dave@example.com") && strings.Contains(row, "refused by Snapdash: Schedules are limited to the ops group.") {
+			refusals++
+		}
+	}
+	if refusals != 2 {
+		t.Errorf("%d of the refusals about web-server-01's schedule are on its Activity, want 2 (run, delete)", refusals)
+	}
 }
 
 // A database that cannot answer for the schedules gives a clear message,

@@ -55,6 +55,19 @@ func (d *Dashboard) Automation() bool {
 	return d.automation != "" && d.schedules != nil && d.jobs != nil
 }
 
+// ScheduleServer is the server of a schedule, 0 when there is none: for the
+// record of a refusal, before anything about the schedule is shown.
+func (d *Dashboard) ScheduleServer(ctx context.Context, id int64) int64 {
+	if d.schedules == nil {
+		return 0
+	}
+	s, err := d.schedules.Get(ctx, id)
+	if err != nil {
+		return 0
+	}
+	return s.ServerID
+}
+
 // SchedulesKept reports whether schedules are stored at all.
 func (d *Dashboard) SchedulesKept() bool { return d.schedules != nil }
 
