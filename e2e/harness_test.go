@@ -162,6 +162,16 @@ func phone(tb *tab) {
 	tb.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
 }
 
+// dark asks for the dark theme, as a system set to it would.
+func dark(tb *tab) {
+	tb.t.Helper()
+	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
+	}); err != nil {
+		tb.t.Fatal(err)
+	}
+}
+
 // newTab starts a browser with a fresh profile. Every console error or
 // exception, CSP violations among them, fails the test at its end.
 func newTab(t *testing.T, a *app, opts ...tabOption) *tab {

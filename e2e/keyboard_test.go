@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -327,11 +326,7 @@ func TestLongNamesKeepLayouts(t *testing.T) {
 func TestDarkThemeAccessibility(t *testing.T) {
 	a := startApp(t)
 	tb := newTab(t, a)
-	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	dark(tb)
 	tb.do(chromedp.Navigate(a.URL + "/signin"))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
 	if bg := tb.eval(`getComputedStyle(document.documentElement).backgroundColor`); bg == "rgb(246, 247, 249)" {

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -45,11 +44,7 @@ func TestScheduleInTheBrowser(t *testing.T) {
 		t.Errorf("the run's row: %q", run)
 	}
 	tb.checkA11y("schedules page after a run")
-	if _, err := chromedp.Call(tb.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	dark(tb)
 	tb.checkA11y("schedules page after a run, dark")
 	tb.do(chromedp.Navigate(a.URL + "/"))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(`#server-12348 [data-testid="card-schedule"]`)))

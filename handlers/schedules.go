@@ -35,7 +35,7 @@ func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.Sched
 		return views.SchedulesPage{}, o, err
 	}
 	d := views.SchedulesPage{
-		Page: h.Site.Page(c, "Schedules"), Now: h.Site.Now(),
+		Page:       h.Site.Page(c, "Schedules"),
 		Automation: h.Site.Dash.Automation(), Stored: h.Site.Dash.SchedulesKept(),
 	}
 	if unavailable {
@@ -48,7 +48,7 @@ func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.Sched
 	has := map[int64]bool{}
 	for _, s := range o.Schedules {
 		has[s.ServerID] = true
-		row := views.ScheduleRow{ID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName, When: dashboard.Summary(s),
+		row := views.ScheduleRow{ID: s.ID, ServerName: s.ServerName, When: dashboard.Summary(s),
 			Paused: s.Paused, PausedWhy: s.PausedWhy, NextRun: s.NextRun}
 		if s.PausedWhy != "" {
 			d.Refused = s.PausedWhy

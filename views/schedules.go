@@ -9,7 +9,6 @@ import (
 // that adds one (or changes one, when Form.ID is set).
 type SchedulesPage struct {
 	Page
-	Now        time.Time
 	Automation bool   // an automation token is configured: schedules run
 	Stored     bool   // schedules are kept here (the job engine runs)
 	NoChange   string // why the person may not change schedules; "" when they may
@@ -26,7 +25,6 @@ type SchedulesPage struct {
 // ScheduleRow is one schedule as the page lists it.
 type ScheduleRow struct {
 	ID         int64
-	ServerID   int64
 	ServerName string
 	When       string // "every day at 03:00 UTC, keeps its 3 newest, …"
 	Paused     bool

@@ -20,9 +20,7 @@ func TestMetrics(t *testing.T) {
 	if p := b.get("/metrics"); p.StatusCode != http.StatusNotFound || strings.Contains(p.Body, "snapdash_") {
 		t.Errorf("/metrics beside the pages: %d, want 404 (it has its own listener)", p.StatusCode)
 	}
-	srv := httptest.NewServer(ts.metrics.Handler())
-	defer srv.Close()
-	m := (&browser{ts: &testServer{t: t, URL: srv.URL}, client: http.DefaultClient}).get("/metrics")
+	m := ts.scrapeMetrics()
 	if m.StatusCode != http.StatusOK {
 		t.Fatalf("/metrics: %d", m.StatusCode)
 	}
@@ -47,4 +45,11 @@ func TestMetrics(t *testing.T) {
 	if len(m.Cookies()) != 0 {
 		t.Error("/metrics set a cookie")
 	}
+}
+
+// scrapeMetrics reads /metrics from the metrics listener, as Prometheus would.
+func (ts *testServer) scrapeMetrics() response {
+	srv := httptest.NewServer(ts.metrics.Handler())
+	defer srv.Close()
+	return (&browser{ts: &testServer{t: ts.t, URL: srv.URL}, client: http.DefaultClient}).get("/metrics")
 }

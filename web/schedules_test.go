@@ -1,9 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"database/sql"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -111,9 +111,7 @@ func TestScheduleAServerAndRunItNow(t *testing.T) {
 	if len(runs) != 1 || !strings.Contains(runs[0], "completed") || !strings.Contains(runs[0], "token") || !strings.Contains(runs[0], "(run now)") {
 		t.Errorf("runs listed: %q", runs)
 	}
-	srv := httptest.NewServer(ts.metrics.Handler())
-	defer srv.Close()
-	m := (&browser{ts: &testServer{t: t, URL: srv.URL}, client: http.DefaultClient}).get("/metrics")
+	m := ts.scrapeMetrics()
 	for _, want := range []string{`snapdash_scheduled_runs_total{outcome="started"} 1`, `snapdash_scheduled_runs_total{outcome="completed"} 1`,
 		`snapdash_scheduled_run_duration_seconds_count{outcome="completed"} 1`} {
 		if !strings.Contains(m.Body, want) {
@@ -251,4 +249,72 @@ func TestSchedulesWhenTheDatabaseFails(t *testing.T) {
 		t.Errorf("saving once the database answers: %d", r.StatusCode)
 	}
 	b.stillSignedIn("after the database failed")
+}
+
+// Pause and resume: a paused schedule shows no next run and is not due;
+// resumed, it runs from its next time. A schedule Snapdash paused because
+// VPS.org refused the automation token says so on the page until resumed.
+// A second "Run now" while a run is under way starts nothing more.
+func TestPauseResumeAndRunNowTwice(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	if r := b.post("/schedules", scheduleForm(t, b, "12348")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	page := b.get("/schedules")
+	id := strings.TrimPrefix(page.Doc.Find("section.schedule").AttrOr("id", ""), "schedule-")
+	act := func(what string) {
+		t.Helper()
+		page := b.get("/schedules")
+		if r := b.post("/schedules/"+id+"/"+what, formFields(page, `form[action$="/`+what+`"]`)); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d", what, r.StatusCode)
+		}
+	}
+	act("pause")
+	row := b.get("/schedules").Doc.Find("section.schedule")
+	if !strings.Contains(row.Find(".badge").Text(), "Paused") || strings.Contains(row.Text(), "Next run") || row.Find(`form[action$="/resume"]`).Length() != 1 {
+		t.Errorf("the paused row: %q", row.Text())
+	}
+	if due, _ := ts.db.Schedules().Due(context.Background(), ts.clock.Now().AddDate(0, 0, 7)); len(due) != 0 {
+		t.Errorf("a paused schedule is due: %+v", due)
+	}
+	act("resume")
+	row = b.get("/schedules").Doc.Find("section.schedule")
+	if row.Find(".badge").Length() != 0 || !strings.Contains(row.Text(), "Next run 2025-01-21 03:00") {
+		t.Errorf("the resumed row: %q", row.Text())
+	}
+
+	if _, err := ts.db.Schedules().PauseAll(context.Background(), "VPS.org refused the automation token (401)."); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.get("/schedules").Doc.Find(`[data-testid="schedules-refused"]`).Text(); !strings.Contains(got, "refused the automation token") {
+		t.Errorf("the reason Snapdash paused the schedules: %q", got)
+	}
+	act("resume")
+	if n := b.get("/schedules").Doc.Find(`[data-testid="schedules-refused"]`).Length(); n != 0 {
+		t.Error("the reason stays after the schedule was resumed")
+	}
+
+	act("run")
+	run := formFields(page, `form[action$="/run"]`)                                     // the form as it was, before the run started
+	if r := b.post("/schedules/"+id+"/run", run); r.StatusCode != http.StatusSeeOther { // a double click
+		t.Fatalf("run now again: %d", r.StatusCode)
+	}
+	ts.clock.Add(2 * time.Second)
+	if r := b.post("/schedules/"+id+"/run", run); r.StatusCode != http.StatusSeeOther { // later, while it runs
+		t.Fatalf("run now a third time: %d", r.StatusCode)
+	}
+	if got := b.get("/schedules").Doc.Find("#flashes .flash").Last().Text(); !strings.Contains(got, "under way already") {
+		t.Errorf("run now while a run is under way: %q", got)
+	}
+	if n := b.get("/schedules").Doc.Find("table.runs tbody tr").Length(); n != 1 {
+		t.Errorf("%d runs after three clicks, want 1", n)
+	}
+	acts := strings.Join(texts(b.get("/activity").Doc.Find("tr.record td.what")), "\n")
+	for _, want := range []string{"schedule of build-runner-01 paused", "schedule of build-runner-01 resumed"} {
+		if !strings.Contains(acts, want) {
+			t.Errorf("activity lacks %q", want)
+		}
+	}
 }

@@ -157,13 +157,12 @@ func (d *Dashboard) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item,
 			return d.itemDone(ctx, b, it, bulk.Deleted, "", rec)
 		}
 	} else {
-		if p, pinned, err := d.pinOf(ctx, it.ServerID, it.SnapshotID); err != nil {
+		keep, err := d.keepers(ctx, it.ServerID)
+		if err != nil {
 			return err
-		} else if pinned {
-			return d.itemDone(ctx, b, it, bulk.Refused, "pinned by "+p.Actor+" meanwhile", rec)
 		}
-		if r, ok := d.RunningRestores(ctx, []int64{it.ServerID})[it.ServerID]; ok && (r.SnapshotID == it.SnapshotID || r.SafetyID == it.SnapshotID) {
-			return d.itemDone(ctx, b, it, bulk.Refused, "used by a running restore", rec)
+		if why := keep(it.SnapshotID); why != "" {
+			return d.itemDone(ctx, b, it, bulk.Refused, why+" meanwhile", rec)
 		}
 		if ok, err := d.bulk.Move(ctx, b.ID, it.SnapshotID, bulk.Pending, bulk.Sending, ""); err != nil || !ok {
 			return err // moved elsewhere: the next round reads it again

@@ -313,7 +313,7 @@ func (d *Dashboard) openRun(ctx context.Context, s schedules.Schedule, slot time
 		}
 		d.observe("started", 0)
 		if run.State == schedules.Skipped {
-			d.finishRun(context.WithoutCancel(ctx), run)
+			d.finishRun(context.WithoutCancel(ctx), run, activity.Skipped)
 			return run, nil
 		}
 	}
@@ -387,7 +387,7 @@ func (d *Dashboard) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error)
 	next, err := d.advanceRun(ctx, s, r)
 	if errors.Is(err, vpsapi.ErrUnauthorized) {
 		d.automationRefused(ctx)
-		d.endRun(ctx, r, schedules.Failed, TokenRefusedWhy)
+		d.endRunAs(ctx, r, schedules.Failed, activity.TokenRefused, TokenRefusedWhy)
 		return jobs.Next{Done: true}, nil
 	}
 	return next, err
@@ -499,10 +499,11 @@ func (d *Dashboard) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		if i < 0 {
 			return d.deleted(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID})
 		}
-		if why, err := d.keepWhy(ctx, r.ServerID, r.DeleteID); err != nil || why != "" {
-			if err != nil {
-				return wait, err
-			}
+		keep, err := d.keepers(ctx, r.ServerID)
+		if err != nil {
+			return wait, err
+		}
+		if keep(r.DeleteID) != "" {
 			return d.moveRun(ctx, r, schedules.StepDeleteSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepRotating, 0 })
 		}
 		return d.sendRetentionDelete(ctx, s, r, snaps[i])
@@ -562,33 +563,17 @@ func (d *Dashboard) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 	// Newest first; the keep count's newest stay.
 	slices.SortFunc(mine, func(a, b vpsapi.Snapshot) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	kept := min(len(mine), s.Keep)
+	keep, err := d.keepers(ctx, s.ServerID)
+	if err != nil {
+		return vpsapi.Snapshot{}, kept, err
+	}
 	for i := len(mine) - 1; i >= s.Keep; i-- {
-		why, err := d.keepWhy(ctx, s.ServerID, mine[i].ID)
-		if err != nil {
-			return vpsapi.Snapshot{}, kept, err
-		}
-		if why == "" {
+		if keep(mine[i].ID) == "" {
 			return mine[i], kept, nil
 		}
 		kept++
 	}
 	return vpsapi.Snapshot{}, kept, nil
-}
-
-// keepWhy says why a snapshot must not be deleted by a schedule: pinned, or
-// used by a running restore; "" when it may be.
-func (d *Dashboard) keepWhy(ctx context.Context, serverID, snapshotID int64) (string, error) {
-	pins, err := d.pins(ctx, serverID)
-	if err != nil {
-		return "", err
-	}
-	if _, ok := pins[snapshotID]; ok {
-		return "pinned", nil
-	}
-	if x, ok := d.RunningRestores(ctx, []int64{serverID})[serverID]; ok && (x.SnapshotID == snapshotID || x.SafetyID == snapshotID) {
-		return "used by a running restore", nil
-	}
-	return "", nil
 }
 
 func (d *Dashboard) restoreRunning(ctx context.Context, serverID int64) bool {
@@ -654,8 +639,15 @@ func (d *Dashboard) moveRun(ctx context.Context, r schedules.Run, from string, c
 }
 
 // endRun records how a run ended, once (another replica may have ended it
-// first), then tells everyone (finishRun).
+// first), then tells everyone (finishRun); the record's final outcome
+// follows the run's state.
 func (d *Dashboard) endRun(ctx context.Context, r schedules.Run, state, detail string) {
+	final := map[string]string{schedules.Completed: activity.Completed, schedules.Skipped: activity.Skipped, schedules.Failed: activity.Failed}[state]
+	d.endRunAs(ctx, r, state, final, detail)
+}
+
+// endRunAs is endRun with the record's final outcome given.
+func (d *Dashboard) endRunAs(ctx context.Context, r schedules.Run, state, final, detail string) {
 	ctx = context.WithoutCancel(ctx)
 	from := r.Step
 	r.State, r.Detail, r.Finished = state, detail, d.now().UTC()
@@ -664,19 +656,15 @@ func (d *Dashboard) endRun(ctx context.Context, r schedules.Run, state, detail s
 		d.log.ErrorContext(ctx, "run's end not stored", "run_id", r.ID, "error", err)
 	}
 	if moved {
-		d.finishRun(ctx, r)
+		d.finishRun(ctx, r, final)
 	}
 }
 
 // finishRun records a run's end on its schedule and its activity record,
 // and in the metrics, the log and the notifications.
-func (d *Dashboard) finishRun(ctx context.Context, r schedules.Run) {
+func (d *Dashboard) finishRun(ctx context.Context, r schedules.Run, final string) {
 	if err := d.schedules.Finished(ctx, r); err != nil {
 		d.log.ErrorContext(ctx, "run's end not stored on its schedule", "run_id", r.ID, "error", err)
-	}
-	final := map[string]string{schedules.Completed: activity.Completed, schedules.Skipped: activity.Skipped, schedules.Failed: activity.Failed}[r.State]
-	if r.Detail == TokenRefusedWhy {
-		final = activity.TokenRefused
 	}
 	if r.ActivityID != 0 && d.activity != nil {
 		if _, err := d.activity.Finish(ctx, r.ActivityID, final, r.Detail, r.Finished); err != nil {

@@ -122,7 +122,8 @@ func (s *scheduling) ended(t *testing.T, id int64, within time.Duration) schedul
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		runs, err := s.st.Schedules().Runs(context.Background(), id, 1)
+		recent, err := s.st.Schedules().Recent(context.Background(), []int64{id}, 1)
+		runs := recent[id]
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -331,7 +332,8 @@ func TestMissedRunsCatchUpOnce(t *testing.T) {
 	s.clock.forward(3*24*time.Hour + 30*time.Minute) // 72 slots missed
 	s.ended(t, sc.ID, 30*time.Second)
 	time.Sleep(500 * time.Millisecond) // more ticks
-	runs, _ := s.st.Schedules().Runs(ctx, sc.ID, 10)
+	recent, _ := s.st.Schedules().Recent(ctx, []int64{sc.ID}, 10)
+	runs := recent[sc.ID]
 	if len(runs) != 1 || s.calls(createKey) != 1 {
 		t.Errorf("%d runs and %d creates after 72 missed slots, want one", len(runs), s.calls(createKey))
 	}
@@ -353,7 +355,8 @@ func TestScheduledRunOnceAcrossReplicas(t *testing.T) {
 	if n := s.calls(createKey); n != 1 {
 		t.Errorf("%d creates by two replicas, want 1", n)
 	}
-	runs, _ := s.st.Schedules().Runs(context.Background(), sc.ID, 10)
+	recent, _ := s.st.Schedules().Recent(context.Background(), []int64{sc.ID}, 10)
+	runs := recent[sc.ID]
 	if len(runs) != 1 {
 		t.Errorf("%d runs: %+v", len(runs), runs)
 	}

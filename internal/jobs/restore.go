@@ -89,15 +89,21 @@ func (r *Runner) step(ctx context.Context, key string, stop func(final string), 
 		return nil
 	}
 	next, err := advance(vpsapi.Token(token))
-	if err != nil {
-		r.log.DebugContext(ctx, "a job could not move on", "error", err)
-		return river.JobSnooze(max(next.Wait, vpsapi.Pace(2)))
-	}
-	if !next.Done {
-		return river.JobSnooze(max(next.Wait, 10*time.Millisecond))
+	if err != nil || !next.Done {
+		return r.later(ctx, next, err)
 	}
 	if err := r.tokens.Delete(context.WithoutCancel(ctx), key); err != nil {
 		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "error", err)
 	}
 	return nil
+}
+
+// later snoozes a job that moved one step on (until next.Wait) or could not
+// (a little longer); the next step may be taken by any replica.
+func (r *Runner) later(ctx context.Context, next Next, err error) error {
+	if err != nil {
+		r.log.DebugContext(ctx, "a job could not move on", "error", err)
+		return river.JobSnooze(max(next.Wait, vpsapi.Pace(2)))
+	}
+	return river.JobSnooze(max(next.Wait, 10*time.Millisecond))
 }

@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-
-	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // ScheduleTick starts the scheduled runs that are due. River's leader
@@ -58,14 +56,9 @@ type runWorker struct {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[ScheduledRun]) error {
-
 	next, err := w.r.work.AdvanceRun(ctx, job.Args.RunID)
-	if err != nil {
-		w.r.log.DebugContext(ctx, "a scheduled run could not move on", "run_id", job.Args.RunID, "error", err)
-		return river.JobSnooze(max(next.Wait, vpsapi.Pace(2)))
-	}
-	if !next.Done {
-		return river.JobSnooze(max(next.Wait, 10*time.Millisecond))
+	if err != nil || !next.Done {
+		return w.r.later(ctx, next, err)
 	}
 	return nil
 }

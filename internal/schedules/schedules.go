@@ -263,8 +263,6 @@ type Store interface {
 	// Move saves a running run's step and what it learned, from step,
 	// once: false when it was no longer there.
 	Move(ctx context.Context, from string, r Run) (bool, error)
-	// Runs returns a schedule's newest runs, newest first.
-	Runs(ctx context.Context, scheduleID int64, n int) ([]Run, error)
 	// Recent returns the newest n runs of each of the schedules, by
 	// schedule, newest first.
 	Recent(ctx context.Context, scheduleIDs []int64, n int) (map[int64][]Run, error)

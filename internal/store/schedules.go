@@ -223,11 +223,6 @@ func (x Schedules) Move(ctx context.Context, from string, r schedules.Run) (bool
 	return n == 1, err
 }
 
-// Runs returns a schedule's newest runs.
-func (x Schedules) Runs(ctx context.Context, scheduleID int64, n int) ([]schedules.Run, error) {
-	return x.runs(ctx, "SELECT "+runColumns+" FROM schedule_runs WHERE schedule_id = ? ORDER BY started_at DESC, id DESC LIMIT ?", scheduleID, n)
-}
-
 // Recent returns the newest n runs of each of the schedules, by schedule,
 // newest first, in one query.
 func (x Schedules) Recent(ctx context.Context, scheduleIDs []int64, n int) (map[int64][]schedules.Run, error) {
