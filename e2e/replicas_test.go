@@ -308,24 +308,7 @@ func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
 		t.Fatalf("create: %d", code)
 	}
 
-	// Which replica's worker has the job: River records its client's name,
-	// which carries the process id.
-	var holder, survivor *replica
-	waitFor(t, func() bool {
-		by := lastAttemptBy(t, pg.URL)
-		for i, r := range replicas {
-			// Between two checks (the job snoozed): a job killed mid-check
-			// would wait for River's rescuer instead, minutes later.
-			if by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, pg.URL, "follow_action")) {
-				holder, survivor = r, replicas[1-i]
-				return true
-			}
-		}
-		return false
-	})
-	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	holder, survivor := killHolder(t, pg.URL, "follow_action", replicas, func() bool { return true })
 
 	deadline := time.Now().Add(4 * time.Minute) // a job killed mid-check waits for River's rescuer
 	for {
@@ -355,8 +338,29 @@ func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
 }
 
 // lastAttemptBy is the client that last worked the follow job, "" before any.
-func lastAttemptBy(t *testing.T, databaseURL string) string {
-	return lastAttemptByKind(t, databaseURL, "follow_action")
+// killHolder waits until ready and the job of kind is between two checks on
+// one replica's worker (River records its client's name, which carries the
+// process id; a job killed mid-check would wait minutes for River's
+// rescuer), kills that replica with SIGKILL, and returns it and the other.
+func killHolder(t *testing.T, databaseURL, kind string, replicas []*replica, ready func() bool) (holder, survivor *replica) {
+	t.Helper()
+	waitFor(t, func() bool {
+		if !ready() {
+			return false
+		}
+		by := lastAttemptByKind(t, databaseURL, kind)
+		for i, r := range replicas {
+			if by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, databaseURL, kind)) {
+				holder, survivor = r, replicas[1-i]
+				return true
+			}
+		}
+		return false
+	})
+	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	return holder, survivor
 }
 
 // finals is the final outcome of the record of snapshot name, and how many
@@ -412,22 +416,11 @@ func TestKilledReplicasRestoreIsFinishedByTheOther(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("restore: %d\n%s", code, body)
 	}
-	var holder, survivor *replica
-	waitFor(t, func() bool {
+	_, survivor := killHolder(t, pg.URL, "safe_restore", replicas, func() bool {
 		var step string
 		_ = queryRow(t, pg.URL, "SELECT step FROM restores", &step)
-		by := lastAttemptByKind(t, pg.URL, "safe_restore")
-		for i, r := range replicas {
-			if step == "safety" && by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, pg.URL, "safe_restore")) {
-				holder, survivor = r, replicas[1-i]
-				return true
-			}
-		}
-		return false
+		return step == "safety"
 	})
-	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
 		var state, detail string
@@ -498,22 +491,11 @@ func TestKilledReplicasBulkDeleteIsFinishedByTheOther(t *testing.T) {
 	if code != http.StatusSeeOther {
 		t.Fatalf("bulk delete: %d\n%s", code, body)
 	}
-	var holder *replica
-	waitFor(t, func() bool {
+	killHolder(t, pg.URL, "bulk_delete", replicas, func() bool {
 		var deleted int
 		_ = queryRow(t, pg.URL, "SELECT COUNT(*) FROM bulk_items WHERE state = 'deleted'", &deleted)
-		by := lastAttemptByKind(t, pg.URL, "bulk_delete")
-		for _, r := range replicas {
-			if deleted >= 1 && deleted < 4 && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, pg.URL, "bulk_delete")) {
-				holder = r
-				return true
-			}
-		}
-		return false
+		return deleted >= 1 && deleted < 4
 	})
-	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
 		var done, deleted int
@@ -570,22 +552,11 @@ func TestKilledReplicasScheduledRunIsFinishedByTheOther(t *testing.T) {
 	if code, body := p.post(fmt.Sprintf("%s/schedules/%d/run", replicas[0].URL, id), url.Values{}); code != http.StatusSeeOther {
 		t.Fatalf("run now: %d\n%s", code, body)
 	}
-	var holder *replica
-	waitFor(t, func() bool {
+	killHolder(t, pg.URL, "scheduled_run", replicas, func() bool {
 		var step string
 		_ = queryRow(t, pg.URL, "SELECT step FROM schedule_runs", &step)
-		by := lastAttemptByKind(t, pg.URL, "scheduled_run")
-		for _, r := range replicas {
-			if step == "waiting" && by != "" && strings.HasSuffix(by, fmt.Sprintf("-%d", r.proc.Pid)) && waiting(jobState(t, pg.URL, "scheduled_run")) {
-				holder = r
-				return true
-			}
-		}
-		return false
+		return step == "waiting"
 	})
-	if err := holder.proc.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
 		var state, detail string

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -326,6 +327,25 @@ func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
 // with the person, the server and the outcome, and no token.
 func TestSafeRestoreNotifies(t *testing.T) {
 	t.Parallel()
+	hook, received := newHook(t)
+	f := newFollowingWith(t, 2*time.Second, 2*time.Second, time.Now, hook)
+	r, err := f.safeRestore(t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ended(t, r.ID, time.Minute)
+	waitUntil(t, func() bool { return len(received()) == 1 })
+	time.Sleep(time.Second)
+	bodies := received()
+	if len(bodies) != 1 || !strings.Contains(bodies[0], `"action":"restore with a safety snapshot"`) || !strings.Contains(bodies[0], `"person":"alice"`) ||
+		!strings.Contains(bodies[0], `"outcome":"completed"`) || strings.Contains(bodies[0], aliceToken) {
+		t.Errorf("webhook got %q", bodies)
+	}
+}
+
+// newHook is a webhook receiver: its address, and what it received so far.
+func newHook(t *testing.T) (string, func() []string) {
+	t.Helper()
 	var mu sync.Mutex
 	var bodies []string
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -334,19 +354,10 @@ func TestSafeRestoreNotifies(t *testing.T) {
 		defer mu.Unlock()
 		bodies = append(bodies, string(b))
 	}))
-	defer hook.Close()
-	f := newFollowingWith(t, 2*time.Second, 2*time.Second, time.Now, hook.URL)
-	r, err := f.safeRestore(t, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ended(t, r.ID, time.Minute)
-	waitUntil(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
-	time.Sleep(time.Second)
-	mu.Lock()
-	defer mu.Unlock()
-	if len(bodies) != 1 || !strings.Contains(bodies[0], `"action":"restore with a safety snapshot"`) || !strings.Contains(bodies[0], `"person":"alice"`) ||
-		!strings.Contains(bodies[0], `"outcome":"completed"`) || strings.Contains(bodies[0], aliceToken) {
-		t.Errorf("webhook got %q", bodies)
+	t.Cleanup(hook.Close)
+	return hook.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(bodies)
 	}
 }

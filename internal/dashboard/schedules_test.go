@@ -3,8 +3,6 @@ package dashboard_test
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -252,16 +250,8 @@ func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	for _, n := range []string{"a", "b", "c", "d"} {
 		seeds = append(seeds, simulator.SnapshotSeed{Name: n})
 	}
-	var mu sync.Mutex
-	var bodies []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		defer mu.Unlock()
-		bodies = append(bodies, string(b))
-	}))
-	defer hook.Close()
-	s := newSchedulingWith(t, 1, "", hook.URL, simulator.ServerSeed{Name: "web-server-01", Snapshots: seeds})
+	hook, received := newHook(t)
+	s := newSchedulingWith(t, 1, "", hook, simulator.ServerSeed{Name: "web-server-01", Snapshots: seeds})
 	ctx := context.Background()
 	sc := s.daily(t, s.servers[0], 2)
 	if err := s.sim.AddSnapshot(s.servers[0], simulator.SnapshotSeed{Name: "e"}); err != nil {
@@ -279,9 +269,8 @@ func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	if len(recs) != 1 || recs[0].Final != activity.Skipped || !strings.Contains(recs[0].FinalDetail, "nothing was deleted") {
 		t.Errorf("record %+v", recs)
 	}
-	waitUntil(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(bodies) == 1 })
-	mu.Lock()
-	defer mu.Unlock()
+	waitUntil(t, func() bool { return len(received()) == 1 })
+	bodies := received()
 	if !strings.Contains(bodies[0], `"action":"scheduled snapshot"`) || !strings.Contains(bodies[0], `"outcome":"skipped"`) ||
 		!strings.Contains(bodies[0], "5 of 5") || !strings.Contains(bodies[0], `"text":"automation's scheduled snapshot of web-server-01: skipped`) || strings.Contains(bodies[0], automationToken) {
 		t.Errorf("webhook got %q", bodies)
