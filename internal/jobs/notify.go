@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -109,30 +110,39 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 	return nil
 }
 
-// noticeText is the message in Slack's words: who, what, how it ended, a link.
+// noticeText is the message in Slack's words: who, what, how it ended, a
+// link. Every value is escaped for Slack's markup (a server named
+// "<!channel>" must not ping a channel); only Snapdash's own link is raw.
 func noticeText(m message) string {
-	what := m.Person + "'s " + m.Action + " of " + m.Server
+	person, server, snapshot := slackEscape(m.Person), slackEscape(m.Server), slackEscape(m.Snapshot)
+	what := person + "'s " + slackEscape(m.Action) + " of " + server
 	if m.Snapshot != "" {
 		switch m.Action {
 		case "create":
-			what = m.Person + "'s snapshot " + m.Snapshot + " of " + m.Server
+			what = person + "'s snapshot " + snapshot + " of " + server
 		case "scheduled snapshot":
-			what = m.Person + "'s scheduled snapshot " + m.Snapshot + " of " + m.Server
+			what = person + "'s scheduled snapshot " + snapshot + " of " + server
 		default:
-			what += " from " + m.Snapshot
+			what += " from " + snapshot
 		}
 	}
-	text := what + ": " + m.Outcome
+	text := what + ": " + slackEscape(m.Outcome)
 	if m.DurationSeconds > 0 {
 		text += " after " + (time.Duration(m.DurationSeconds) * time.Second).String()
 	}
 	if m.Detail != "" {
-		text += " (" + m.Detail + ")"
+		text += " (" + slackEscape(m.Detail) + ")"
 	}
 	if m.URL != "" {
 		text += " <" + m.URL + "|Open in Snapdash>"
 	}
 	return text
+}
+
+// slackEscape writes &, < and > as Slack asks, so a value is read as text:
+// no mention, no link, no channel ping.
+func slackEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // redact keeps the webhook's address (which may hold a secret) out of an

@@ -1,0 +1,29 @@
+package jobs
+
+import (
+	"strings"
+	"testing"
+)
+
+// Names come from people and VPS.org: in Slack's markup they must read as
+// text, never as a channel ping or a disguised link. Snapdash's own link
+// stays a link.
+func TestNoticeTextEscapesForSlack(t *testing.T) {
+	m := message{
+		Notice: Notice{Action: "restore", Server: "<!channel>", Snapshot: "<https://evil.example|click me>",
+			Person: "mallory & co", Outcome: "failed", Detail: "VPS.org said <b>no</b>"},
+		URL: "https://snapdash.example.com/?server_id=7",
+	}
+	text := noticeText(m)
+	for _, raw := range []string{"<!channel>", "<https://evil.example", "<b>", "mallory & co"} {
+		if strings.Contains(text, raw) {
+			t.Errorf("%q reached Slack unescaped: %s", raw, text)
+		}
+	}
+	for _, want := range []string{"&lt;!channel&gt;", "&lt;https://evil.example|click me&gt;", "mallory &amp; co", "&lt;b&gt;no&lt;/b&gt;",
+		" <https://snapdash.example.com/?server_id=7|Open in Snapdash>"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the text lacks %q: %s", want, text)
+		}
+	}
+}
