@@ -5,7 +5,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/snapdash ./cmd/snapdash
-RUN mkdir -p /out/data
+RUN mkdir -p /out/data && chmod 0700 /out/data
 
 # distroless/static has CA certificates and a nonroot user, and nothing else.
 FROM gcr.io/distroless/static-debian12:nonroot

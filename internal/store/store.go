@@ -62,16 +62,10 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		db.SetMaxIdleConns(16)
 		s.db, s.engine, s.url = db, Postgres, databaseURL
 	case databaseURL == "":
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("store: data directory: %w", err)
-		}
 		path := filepath.Join(dataDir, FileName)
-		// Create it 0600 before SQLite does (which would use the umask).
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
+		if err := private(dataDir, path); err != nil {
+			return nil, err
 		}
-		f.Close()
 		db, err := sql.Open("sqlite", SQLiteDSN(path))
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -97,6 +91,47 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("store: %s does not answer: %w", s.engine, err)
 	}
+}
+
+// private makes the data directory 0700 and the database file 0600 (SQLite
+// gives its -wal and -shm files the database file's mode), creating them if
+// need be and tightening them if they exist: a folder restored from a
+// backup may be 0755 and the file 0644. What cannot be made private stops
+// Snapdash, naming the path.
+func private(dataDir, path string) error {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("store: data directory: %w", err)
+	}
+	if err := tighten(dataDir, 0o700); err != nil {
+		return err
+	}
+	// Create it 0600 before SQLite does (which would use the umask).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := tighten(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// tighten sets path's permissions to mode when they allow more.
+func tighten(path string, mode fs.FileMode) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Mode().Perm()&^mode == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		return fmt.Errorf("store: %s is mode %v and cannot be made %v (it holds sessions and tokens): %w", path, info.Mode().Perm(), mode, err)
+	}
+	return nil
 }
 
 // SQLiteDSN is how Snapdash opens the SQLite file at path: writers wait for

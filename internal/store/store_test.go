@@ -215,6 +215,45 @@ func TestSQLiteFileIsPrivate(t *testing.T) {
 	}
 }
 
+// A data folder and database restored from a backup with loose modes (a
+// 755 folder, a 644 file and -wal/-shm) are made private at start.
+func TestLooseDataFolderIsTightened(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, store.FileName)
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o644); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), "", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]os.FileMode{dir: 0o700, db: 0o600, db + "-wal": 0o600, db + "-shm": 0o600}
+	for path, mode := range want {
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode().Perm(), mode)
+		}
+	}
+}
+
 // The record is queried in the database: only the person's servers, by the
 // filter, a page at a time, with the total; old records are pruned.
 func TestActivityQueryAndPrune(t *testing.T) {
