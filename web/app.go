@@ -48,6 +48,10 @@ type Config struct {
 	DemoToken       string         // shown on the sign-in page
 	BodyLimit       string         // request body limit, e.g. "64K"
 	SignInPerMinute float64        // sign-in attempts per client address
+	// WritesPerSecond and WriteBurst limit each signed-in person's unsafe
+	// requests (creates, notes, pins, …): beyond them, 429 and nothing done.
+	WritesPerSecond float64
+	WriteBurst      int
 }
 
 // API is what the application needs of the VPS.org client.
@@ -66,6 +70,8 @@ const (
 	DefaultSnapshotMaxAge  = 30 * 24 * time.Hour
 	DefaultBodyLimit       = "64K"
 	DefaultSignInPerMinute = 10
+	DefaultWritesPerSecond = 1
+	DefaultWriteBurst      = 20
 )
 
 // Deps are the application's collaborators.
@@ -132,6 +138,12 @@ func New(cfg Config, deps Deps) (*App, error) {
 	}
 	if cfg.SignInPerMinute <= 0 {
 		cfg.SignInPerMinute = DefaultSignInPerMinute
+	}
+	if cfg.WritesPerSecond <= 0 {
+		cfg.WritesPerSecond = DefaultWritesPerSecond
+	}
+	if cfg.WriteBurst <= 0 {
+		cfg.WriteBurst = DefaultWriteBurst
 	}
 	assets, err := static.Load()
 	if err != nil {

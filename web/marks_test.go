@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -85,5 +86,46 @@ func TestNotesRenderAsText(t *testing.T) {
 	}
 	if !strings.Contains(b.get("/activity?action=note").Body, "noted on snapshot pre-migration-snapshot") {
 		t.Error("the note is not recorded")
+	}
+}
+
+// A person's writes are limited: 200 notes at once are not 200 records. The
+// first burst goes through; the rest get 429 with a clear page, record
+// nothing, and leave the session signed in. Another person is not slowed.
+func TestWritesAreLimitedPerPerson(t *testing.T) {
+	ts := newTestServer(t, trustLoopback)
+	alice := asIn("alice@example.com", "")
+	a := signedInAs(t, ts, alice...)
+	form := formFields(a.get("/snapshots/801/marks?server_id=12345", alice...), `form[action*="/note"]`)
+	accepted, limited := 0, 0
+	for i := range 200 {
+		form.Set("note", fmt.Sprintf("note %d", i))
+		switch r := a.post("/snapshots/801/note?server_id=12345", form, alice...); r.StatusCode {
+		case http.StatusSeeOther:
+			accepted++
+		case http.StatusTooManyRequests:
+			limited++
+			if limited == 1 && !strings.Contains(r.Doc.Text(), "Too many changes in a short time") {
+				t.Errorf("the 429 page reads %q", strings.Join(strings.Fields(r.Doc.Text()), " "))
+			}
+		default:
+			t.Fatalf("note %d: %d", i, r.StatusCode)
+		}
+	}
+	if accepted < 20 || accepted > 40 || limited == 0 {
+		t.Errorf("%d notes accepted, %d limited; want the burst of 20 (and the few the clock allows) accepted", accepted, limited)
+	}
+	if n := strings.Count(a.get("/activity?action=note", alice...).Body, "noted on snapshot"); n != accepted {
+		t.Errorf("%d notes recorded, %d accepted", n, accepted)
+	}
+	bob := asIn("bob@example.com", "")
+	b := signedInAs(t, ts, bob...)
+	form = formFields(b.get("/snapshots/801/marks?server_id=12345", bob...), `form[action*="/note"]`)
+	form.Set("note", "bob's")
+	if r := b.post("/snapshots/801/note?server_id=12345", form, bob...); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("another person's note: %d", r.StatusCode)
+	}
+	if r := a.get("/", alice...); r.StatusCode != http.StatusOK {
+		t.Errorf("after the limit the page answers %d: the session did not survive", r.StatusCode)
 	}
 }

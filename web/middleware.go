@@ -245,3 +245,13 @@ func (a *App) serveStatic(c echo.Context) error {
 	http.ServeContent(c.Response(), c.Request(), asset.Name, time.Time{}, bytes.NewReader(data))
 	return nil
 }
+
+// writer is whose writes a request counts against: the SSO identity, so
+// two tabs or sessions of one person share a limit; else the session.
+func (a *App) writer(c echo.Context) (string, error) {
+	st := session.From(c.Request().Context())
+	if id := st.Identity(); id != "" {
+		return "identity:" + id, nil
+	}
+	return "session:" + st.ID(), nil
+}

@@ -63,7 +63,22 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	pages.POST("/signin", auth.SignIn, signInLimit, a.checkCSRF)
 	pages.POST("/signout", auth.SignOut, a.checkCSRF)
 
-	app := pages.Group("", a.requireSignIn, a.checkCSRF)
+	// A person's writes are limited after the CSRF check (a forged request
+	// spends nothing) and before any handler (a refused one records nothing).
+	writeLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Skipper: func(c echo.Context) bool {
+			m := c.Request().Method
+			return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+		},
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(a.cfg.WritesPerSecond), Burst: a.cfg.WriteBurst, ExpiresIn: 10 * time.Minute,
+		}),
+		IdentifierExtractor: a.writer,
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many changes in a short time: nothing was done with this one. Wait a few seconds and try again.")
+		},
+	})
+	app := pages.Group("", a.requireSignIn, a.checkCSRF, writeLimit)
 	app.GET("/", snaps.List)
 	app.GET("/snapshots/new", snaps.NewForm)
 	app.POST("/snapshots", snaps.Create)
