@@ -96,7 +96,7 @@ func (s *Site) allowed(c echo.Context, action string, serverID, snapshotID int64
 		return nil
 	}
 	if c.Request().Method == http.MethodPost || c.Request().Method == http.MethodDelete {
-		s.Dash.RefusedByRole(c.Request().Context(), actor(st), action, serverID, snapshotID, snapshotName, why)
+		s.Dash.RefusedByRole(c.Request().Context(), st.Token(), actor(st), action, serverID, snapshotID, snapshotName, why)
 	}
 	return echo.NewHTTPError(http.StatusForbidden, why+" Nothing was sent to VPS.org.")
 }

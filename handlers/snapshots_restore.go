@@ -86,6 +86,11 @@ func (h *Snapshots) offerSafety(c echo.Context, cf *views.Confirm) error {
 		return nil
 	}
 	cf.Safety.Offered, cf.Safety.Name, cf.Safety.FreeSlot = plan.Jobs, plan.SafetyName, plan.FreeSlot
+	// Making room is a delete: offered only to those who may delete.
+	if ok, why := h.Site.Dash.Roles().Allows(session.From(ctx).Groups(), dashboard.Delete); !ok {
+		cf.Safety.NoDelete = why
+		return nil
+	}
 	for _, s := range plan.Deletable {
 		cf.Safety.Deletable = append(cf.Safety.Deletable, views.SnapshotChoice{ID: s.ID, Name: s.Name, Created: s.CreatedAt})
 	}
@@ -147,6 +152,13 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	st := session.From(ctx)
 	if err := h.allowed(c, dashboard.Restore); err != nil {
 		return err
+	}
+	// Deleting a snapshot to make room is a delete, whatever form asked it.
+	if pick, err := strconv.ParseInt(c.FormValue("free_slot"), 10, 64); err == nil {
+		serverID, _ := parseServerID(c.QueryParam("server_id"))
+		if err := h.Site.allowed(c, dashboard.Delete, serverID, pick, ""); err != nil {
+			return err
+		}
 	}
 	cf, err := h.confirmFor(c)
 	if err != nil {

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -56,8 +57,9 @@ func TestRolesLimitRestoreAndDelete(t *testing.T) {
 			t.Errorf("POST %s: %d", path, r.StatusCode)
 		}
 	}
-	if n := ts.sim.TotalCalls(); n != 0 {
-		t.Errorf("%d calls reached VPS.org for refused actions", n)
+	// Recording a refusal reads the servers (whose is it?); nothing else is asked.
+	if n := ts.sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls reached VPS.org for refused actions", n)
 	}
 	if !strings.Contains(b.get("/activity", dev...).Body, "refused by Snapdash: Restores are limited to the ops group.") {
 		t.Error("the refusal is not recorded")
@@ -94,5 +96,83 @@ func TestRolesLimitBulkDelete(t *testing.T) {
 	}
 	if n := ts.sim.TotalCalls(); n != 0 {
 		t.Errorf("%d calls reached VPS.org", n)
+	}
+}
+
+// The restore dialog's "delete X first to make room" is a delete: it is not
+// offered to people outside the delete groups, and a forged free_slot is
+// refused with 403 before anything is sent, and recorded.
+func TestMakingRoomForASafetySnapshotNeedsTheDeleteRole(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, func(cfg *webConfig, _ *simOptions) {
+		cfg.RestoreGroups, cfg.DeleteGroups = []string{"ops"}, []string{"admins"}
+	})
+	ops := asIn("olga@example.com", "ops")
+	o := signedInAs(t, ts, ops...)
+	// staging-01 holds 5 of 5.
+	const path = "/snapshots/810/restore?server_id=12347"
+	dlg := o.get(path, ops...)
+	if n := dlg.Doc.Find(`input[name=free_slot]:not([value=none])`).Length(); n != 0 {
+		t.Errorf("a person who may not delete is offered %d snapshots to delete first", n)
+	}
+	if hint := dlg.Doc.Find("#free-slot-hint").Text(); !strings.Contains(hint, "Deletes and unpins are limited to the admins group.") {
+		t.Errorf("the dialog does not say why no snapshot is offered: %q", hint)
+	}
+	form := formFields(dlg, "form.confirm")
+	form.Set("confirm_name", "staging-01")
+	form.Set("free_slot", "811")
+	ts.sim.ResetCalls()
+	if r := o.post(path, form, ops...); r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "limited to the admins group") {
+		t.Errorf("a forged free_slot: %d", r.StatusCode)
+	}
+	if n := ts.sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls reached VPS.org", n)
+	}
+	if !slices.ContainsFunc(ts.sim.Snapshots(simulator.DemoToken), func(s simulator.SnapshotState) bool { return s.ID == 811 }) {
+		t.Error("the snapshot named in the forged free_slot is gone")
+	}
+	if !strings.Contains(o.get("/activity?server_id=12347", ops...).Body, "refused by Snapdash: Deletes and unpins are limited to the admins group.") {
+		t.Error("the refusal is not recorded on the server")
+	}
+	admin := asIn("ada@example.com", "ops,admins")
+	a := signedInAs(t, ts, admin...)
+	if n := a.get(path, admin...).Doc.Find(`input[name=free_slot]:not([value=none])`).Length(); n == 0 {
+		t.Error("a member of both groups is offered nothing to delete first")
+	}
+}
+
+// A refused action that names another account's server is not written into
+// that account's Activity, nor its Person filter.
+func TestRefusalOnAnotherAccountsServerIsNotRecordedThere(t *testing.T) {
+	ts := newTestServer(t, trustLoopback, limitRoles)
+	const other = "tk-other-account-5d1e"
+	ts.sim.AddAccount(other, simulator.ServerSeed{ID: 40001, Name: "their-server",
+		Snapshots: []simulator.SnapshotSeed{{ID: 94001, Name: "their-snapshot", SizeMB: 10}}})
+	dev := asIn("mallory@example.com", "dev")
+	m := signedInAs(t, ts, dev...)
+	ts.sim.ResetCalls()
+	for _, path := range []string{"/snapshots/94001/restore?server_id=40001", "/snapshots/94001/delete?server_id=40001"} {
+		if r := m.post(path, url.Values{"confirm_name": {"their-server"}, "form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}}, dev...); r.StatusCode != http.StatusForbidden {
+			t.Errorf("POST %s: %d", path, r.StatusCode)
+		}
+	}
+	// The same refusal on the person's own server is recorded there.
+	if r := m.post("/snapshots/801/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}}, dev...); r.StatusCode != http.StatusForbidden {
+		t.Errorf("POST on their own server: %d", r.StatusCode)
+	}
+	if n := ts.sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls reached VPS.org", n)
+	}
+	owner := asIn("tom@example.com", "ops")
+	o := ts.browser()
+	o.get("/signin", owner...)
+	if r := o.post("/signin", url.Values{"token": {other}}, owner...); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", r.StatusCode)
+	}
+	page := o.get("/activity", owner...)
+	if strings.Contains(page.Body, "mallory@example.com") || strings.Contains(page.Body, "refused by Snapdash") {
+		t.Error("another account's refusal shows in this account's Activity or its Person filter")
+	}
+	if !strings.Contains(m.get("/activity?server_id=12345", dev...).Body, "refused by Snapdash: Deletes and unpins") {
+		t.Error("a refusal on the person's own server is not recorded there")
 	}
 }

@@ -174,11 +174,20 @@ func (d *Dashboard) MarkSnapshot(ctx context.Context, m Mark) (vpsapi.Snapshot, 
 	return sn, nil
 }
 
-// RefusedByRole records that a person's action was refused by the roles.
-func (d *Dashboard) RefusedByRole(ctx context.Context, actor, action string, serverID, snapshotID int64, snapshotName, reason string) {
-	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: actor, Action: action, ServerID: serverID,
-		ServerName: fmt.Sprintf("server %d", serverID), SnapshotID: snapshotID, SnapshotName: snapshotName,
-		Outcome: activity.Refused, Detail: "refused by Snapdash: " + reason})
+// RefusedByRole records that a person's action was refused by the roles:
+// against the server it named only when the person's token sees that
+// server (one read; nothing that changes anything is sent), so nobody
+// writes into another account's Activity. Otherwise it is
+// logged and kept with no server, shown to no one.
+func (d *Dashboard) RefusedByRole(ctx context.Context, token vpsapi.Token, actor, action string, serverID, snapshotID int64, snapshotName, reason string) {
+	r := activity.Record{Time: d.now().UTC(), Actor: actor, Action: action,
+		Outcome: activity.Refused, Detail: "refused by Snapdash: " + reason}
+	if serverID != 0 {
+		if srv, err := d.visibleServer(ctx, token, serverID); err == nil {
+			r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName = srv.ID, srv.Name, snapshotID, snapshotName
+		}
+	}
+	d.recordRule(ctx, r)
 }
 
 // recordRule writes a rule's decision (a pin, a note, a refusal by pin) to

@@ -263,6 +263,20 @@ func (s *Simulator) TotalCalls() int {
 	return n
 }
 
+// ChangingCalls counts the requests since the last ResetCalls that could
+// change something (every method but GET).
+func (s *Simulator) ChangingCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, v := range s.calls {
+		if !strings.HasPrefix(k, "GET ") {
+			n += v
+		}
+	}
+	return n
+}
+
 // ResetCalls zeroes the call counters.
 func (s *Simulator) ResetCalls() {
 	s.mu.Lock()
