@@ -16,7 +16,10 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 )
 
-var nginxBlock = regexp.MustCompile("(?s)```nginx\n(.*?)```")
+var (
+	nginxBlock  = regexp.MustCompile("(?s)```nginx\n(.*?)```")
+	restoreLink = regexp.MustCompile(`/snapshots/\d+/restore`)
+)
 
 // nginxFromDocs is the nginx example of docs/deployment.md, pointed at this
 // test's processes. Only addresses change, and each must be found, so the
@@ -107,7 +110,7 @@ func TestBehindNginxAuthRequest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy and runs nginx")
 	}
-	a, idp := ssoApp(t)
+	a, idp := ssoApp(t, "ops")
 	front, auth := freeAddr(t), freeAddr(t)
 	startOAuth2Proxy(t, idp, auth,
 		"--upstream=static://202",
@@ -134,6 +137,7 @@ func TestBehindNginxAuthRequest(t *testing.T) {
 		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	req.Header.Set("X-Forwarded-Email", "ceo@example.com")
+	req.Header.Set("X-Forwarded-Groups", "ops") // restores are limited to ops
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -141,8 +145,11 @@ func TestBehindNginxAuthRequest(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "ceo@example.com") || !strings.Contains(string(body), who) {
-		t.Errorf("forged header through nginx: status %d, page names ceo: %v, names %s: %v",
+		t.Errorf("forged headers through nginx: status %d, page names ceo: %v, names %s: %v",
 			resp.StatusCode, strings.Contains(string(body), "ceo@example.com"), who, strings.Contains(string(body), who))
+	}
+	if restoreLink.Match(body) || !strings.Contains(string(body), "Restores are limited to the ops group.") {
+		t.Error("a forged X-Forwarded-Groups through nginx gave its sender the restore role")
 	}
 
 	// Under /poll/ nginx answers 401 rather than redirecting to the sign-in.

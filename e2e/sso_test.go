@@ -77,12 +77,14 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-// ssoApp is Snapdash trusting loopback as its proxy, and a mock OIDC provider.
-func ssoApp(t *testing.T) (*app, *mockoidc.MockOIDC) {
+// ssoApp is Snapdash trusting loopback as its proxy, and a mock OIDC provider;
+// with restoreGroups, only their members may restore.
+func ssoApp(t *testing.T, restoreGroups ...string) (*app, *mockoidc.MockOIDC) {
 	t.Helper()
 	a := startAppWith(t, appOptions{
 		snapshotDelay:  time.Minute,
 		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		restoreGroups:  restoreGroups,
 	})
 	idp, err := mockoidc.Run()
 	if err != nil {
