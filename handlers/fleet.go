@@ -39,7 +39,7 @@ func (h *Snapshots) Fleet(c echo.Context) error {
 	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.Delete); !ok {
 		d.NoDelete = why
 	}
-	if b, ok := h.Site.Dash.LatestBulk(ctx, actor(st)); ok {
+	if b, ok := h.Site.Dash.LatestBulk(ctx, dashboard.BulkOwner(st.Identity(), st.Token()), res.Servers); ok {
 		d.Bulk = bulkStatus(b)
 	}
 	if p := h.Site.PricePerGBMonth; p > 0 {

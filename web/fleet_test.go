@@ -166,3 +166,36 @@ func TestFleetResortsWithoutCalls(t *testing.T) {
 		t.Errorf("four views of the table made %d calls, want the first one's 2", n)
 	}
 }
+
+// "Your last bulk delete" is the session's own (its identity and token),
+// not whoever's token ends with the same four characters, and it shows only
+// items on servers the current token sees.
+func TestLastBulkDeleteIsTheSessionsOwn(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	const (
+		sameAccount  = "tk-same-account-9a1c-7f3e"
+		otherAccount = "tk-other-account-0b2d-7f3e"
+	)
+	ts.sim.AddToken(sameAccount, simulator.DemoToken)
+	ts.sim.AddAccount(otherAccount, simulator.ServerSeed{ID: 40002, Name: "elsewhere"})
+	first := "tk-first-person-5e6f-7f3e"
+	ts.sim.AddToken(first, simulator.DemoToken)
+	a := ts.browser()
+	a.signIn(first)
+	confirm := a.get("/fleet/delete?snapshot=810")
+	form := formFields(confirm, "form.confirm")
+	form.Set("confirm_count", "1")
+	if r := a.post("/fleet/delete", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("bulk delete: %d", r.StatusCode)
+	}
+	if a.get("/fleet").Doc.Find(".bulk [role=status]").Length() == 0 {
+		t.Fatal("the person who started the bulk delete does not see it")
+	}
+	for _, token := range []string{sameAccount, otherAccount} {
+		b := ts.browser()
+		b.signIn(token)
+		if got := b.get("/fleet").Doc.Find(".bulk [role=status]").Text(); got != "" {
+			t.Errorf("a session with another token ending alike (%s) sees %q", token[:12], got)
+		}
+	}
+}

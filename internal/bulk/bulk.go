@@ -20,8 +20,11 @@ const (
 
 // Delete is one bulk delete.
 type Delete struct {
-	ID       int64
-	Actor    string
+	ID    int64
+	Actor string // who, in the record's words
+	// Owner is whose it is: a hash of the session's identity and token
+	// (see dashboard.BulkOwner), never the actor's words.
+	Owner    string
 	Done     bool
 	Started  time.Time
 	Finished time.Time
@@ -55,6 +58,6 @@ type Store interface {
 	// when it was not there (another replica moved it).
 	Move(ctx context.Context, id, snapshotID int64, from, to, detail string) (bool, error)
 	Finish(ctx context.Context, id int64, at time.Time) error
-	// Latest is the newest bulk delete of actor, if any.
-	Latest(ctx context.Context, actor string) (Delete, bool, error)
+	// Latest is the newest bulk delete of owner, if any.
+	Latest(ctx context.Context, owner string) (Delete, bool, error)
 }

@@ -2,6 +2,8 @@ package dashboard
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -64,6 +66,7 @@ func (d *Dashboard) PlanBulkDelete(ctx context.Context, token vpsapi.Token, ids 
 // BulkAction is a person's confirmed bulk delete.
 type BulkAction struct {
 	Actor   string
+	Owner   string // BulkOwner of the session
 	Token   vpsapi.Token
 	Session string
 	FormID  string
@@ -84,7 +87,7 @@ func (d *Dashboard) StartBulkDelete(ctx context.Context, a BulkAction) (int64, e
 		if len(c.Refused) > 0 || len(c.Rows) == 0 {
 			return int64(0), ErrBulkChanged
 		}
-		b := bulk.Delete{Actor: a.Actor, Started: d.now().UTC()}
+		b := bulk.Delete{Actor: a.Actor, Owner: a.Owner, Started: d.now().UTC()}
 		for _, r := range c.Rows {
 			b.Items = append(b.Items, bulk.Item{SnapshotID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, SnapshotName: r.Name})
 		}
@@ -106,13 +109,28 @@ func (d *Dashboard) StartBulkDelete(ctx context.Context, a BulkAction) (int64, e
 // BulkDeletes reports whether bulk deletes can run (the job engine).
 func (d *Dashboard) BulkDeletes() bool { return d.jobs != nil && d.bulk != nil }
 
-// LatestBulk is the person's newest bulk delete, for the table to show.
-func (d *Dashboard) LatestBulk(ctx context.Context, actor string) (bulk.Delete, bool) {
+// BulkOwner names whose a bulk delete is: a hash of the session's SSO
+// identity and its token, so two tokens whose last characters match (the
+// actor's words) never share one, and no token is stored.
+func BulkOwner(identity string, token vpsapi.Token) string {
+	sum := sha256.Sum256([]byte(identity + "\x00" + string(token)))
+	return hex.EncodeToString(sum[:])
+}
+
+// LatestBulk is the owner's newest bulk delete, for the table to show, with
+// only its items on servers the person's token sees now (visible).
+func (d *Dashboard) LatestBulk(ctx context.Context, owner string, visible []vpsapi.Server) (bulk.Delete, bool) {
 	if d.bulk == nil {
 		return bulk.Delete{}, false
 	}
-	b, ok, err := d.bulk.Latest(ctx, actor)
-	return b, ok && err == nil
+	b, ok, err := d.bulk.Latest(ctx, owner)
+	if !ok || err != nil {
+		return bulk.Delete{}, false
+	}
+	b.Items = slices.DeleteFunc(b.Items, func(it bulk.Item) bool {
+		return !slices.ContainsFunc(visible, func(s vpsapi.Server) bool { return s.ID == it.ServerID })
+	})
+	return b, len(b.Items) > 0
 }
 
 // AdvanceBulk deletes the next snapshot of a bulk delete, recorded before

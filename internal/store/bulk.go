@@ -28,7 +28,7 @@ func (b Bulk) Add(ctx context.Context, d bulk.Delete) (int64, error) {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	var id int64
-	if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, started_at) VALUES (?, ?) RETURNING id"), d.Actor, d.Started.UnixMilli()).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, owner, started_at) VALUES (?, ?, ?) RETURNING id"), d.Actor, d.Owner, d.Started.UnixMilli()).Scan(&id); err != nil {
 		return 0, err
 	}
 	for _, it := range d.Items {
@@ -44,8 +44,8 @@ func (b Bulk) Add(ctx context.Context, d bulk.Delete) (int64, error) {
 func (b Bulk) Get(ctx context.Context, id int64) (bulk.Delete, error) {
 	var d bulk.Delete
 	var done, started, finished int64
-	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id, actor, done, started_at, finished_at FROM bulk_deletes WHERE id = ?"), id).
-		Scan(&d.ID, &d.Actor, &done, &started, &finished)
+	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id, actor, owner, done, started_at, finished_at FROM bulk_deletes WHERE id = ?"), id).
+		Scan(&d.ID, &d.Actor, &d.Owner, &done, &started, &finished)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNoBulk
 	}
@@ -86,10 +86,13 @@ func (b Bulk) Finish(ctx context.Context, id int64, at time.Time) error {
 	return err
 }
 
-// Latest is actor's newest bulk delete.
-func (b Bulk) Latest(ctx context.Context, actor string) (bulk.Delete, bool, error) {
+// Latest is owner's newest bulk delete.
+func (b Bulk) Latest(ctx context.Context, owner string) (bulk.Delete, bool, error) {
 	var id int64
-	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id FROM bulk_deletes WHERE actor = ? ORDER BY id DESC LIMIT 1"), actor).Scan(&id)
+	if owner == "" {
+		return bulk.Delete{}, false, nil
+	}
+	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id FROM bulk_deletes WHERE owner = ? ORDER BY id DESC LIMIT 1"), owner).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bulk.Delete{}, false, nil
 	}
