@@ -47,12 +47,11 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	if cf.ServerStatus, err = dash.ServerStatus(ctx, token, cf.ServerID); err != nil {
 		return views.Confirm{}, err
 	}
-	if cf.ServerStatus == vpsapi.ServerRestoring && dash.RestoringFrom(ctx, cf.ServerID) == cf.SnapshotID {
-		cf.InUse = true
+	prot, err := dash.Protection(ctx, token, map[int64]string{cf.ServerID: cf.ServerStatus})
+	if err != nil {
+		return views.Confirm{}, err
 	}
-	if r, ok := dash.RunningRestores(ctx, []int64{cf.ServerID})[cf.ServerID]; ok && (r.SnapshotID == cf.SnapshotID || r.SafetyID == cf.SnapshotID) {
-		cf.InUse = true
-	}
+	cf.InUse = prot.InUse(cf.SnapshotID)
 	return cf, nil
 }
 

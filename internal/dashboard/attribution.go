@@ -25,6 +25,7 @@ type attributions struct {
 type restoreStarted struct {
 	Attribution
 	snapshotID int64
+	ended      bool // the job that followed it saw its end
 }
 
 // attributionCache reads the activity record at most every two seconds: every
@@ -61,7 +62,7 @@ func (d *Dashboard) attributions(ctx context.Context) (attributions, bool) {
 			}
 		case activity.Restore:
 			if _, seen := restore[r.ServerID]; !seen {
-				restore[r.ServerID] = restoreStarted{Attribution{Actor: r.Actor, At: r.Time}, r.SnapshotID}
+				restore[r.ServerID] = restoreStarted{Attribution{Actor: r.Actor, At: r.Time}, r.SnapshotID, r.Final != ""}
 			}
 		}
 	}
@@ -124,19 +125,4 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 			s.RestoringFrom = a.snapshotID
 		}
 	}
-}
-
-// RestoringFrom is the snapshot the running restore of a server reads from,
-// when Snapdash started that restore; 0 otherwise. The record is read afresh:
-// this decides whether a delete is refused.
-func (d *Dashboard) RestoringFrom(ctx context.Context, serverID int64) int64 {
-	if d.activity == nil {
-		return 0
-	}
-	d.forgetAttributions()
-	att, ok := d.attributions(ctx)
-	if !ok {
-		return 0
-	}
-	return att.restore[serverID].snapshotID
 }

@@ -33,8 +33,10 @@ func LockedWhy(r FleetRow) string {
 	switch {
 	case r.Pinned:
 		return "pinned"
+	case r.Unchecked:
+		return "cannot be checked now"
 	case r.InUse:
-		return "used by a running restore"
+		return whyInUse
 	case !r.Done():
 		return "still in progress"
 	}
@@ -175,11 +177,11 @@ func (d *Dashboard) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item,
 			return d.itemDone(ctx, b, it, bulk.Deleted, "", rec)
 		}
 	} else {
-		keep, err := d.keepers(ctx, it.ServerID)
-		if err != nil {
-			return err
+		prot, err := d.Protection(ctx, token, map[int64]string{it.ServerID: ""})
+		if errors.Is(err, ErrUnprotected) {
+			return d.itemDone(ctx, b, it, bulk.Refused, "not deleted: Snapdash could not read its pins and running restores", rec)
 		}
-		if why := keep(it.SnapshotID); why != "" {
+		if why := prot.Why(it.SnapshotID); why != "" {
 			return d.itemDone(ctx, b, it, bulk.Refused, why+" meanwhile", rec)
 		}
 		if ok, err := d.bulk.Move(ctx, b.ID, it.SnapshotID, bulk.Pending, bulk.Sending, ""); err != nil || !ok {

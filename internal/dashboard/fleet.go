@@ -31,6 +31,7 @@ type FleetRow struct {
 	Age        time.Duration
 	Pinned     bool
 	InUse      bool // a running restore reads from it or made it
+	Unchecked  bool // pins and running restores could not be read: it cannot be deleted
 }
 
 // Fleet is one page of the table and what it adds up to.
@@ -57,18 +58,13 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		names[s.ID] = s.Name
 		ids = append(ids, s.ID)
 	}
-	pins := map[int64]bool{}
-	if d.marks != nil {
-		p, _, err := d.marks.Of(ctx, ids)
-		if err == nil {
-			for id := range p {
-				pins[id] = true
-			}
-		}
+	statuses := make(map[int64]string, len(acc.Servers))
+	for _, s := range acc.Servers {
+		statuses[s.ID] = s.Status
 	}
-	used := map[int64]bool{}
-	for _, r := range d.RunningRestores(ctx, ids) {
-		used[r.SnapshotID], used[r.SafetyID] = true, true
+	prot, protErr := d.Protection(ctx, token, statuses)
+	if protErr != nil {
+		d.log.WarnContext(ctx, "pins and running restores not read: no snapshot can be selected", "error", protErr)
 	}
 	now := d.now()
 	out := Fleet{Servers: acc.Servers}
@@ -78,7 +74,8 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		if !ok {
 			name = s.Server.Name
 		}
-		r := FleetRow{Snapshot: s, ServerName: name, Age: now.Sub(s.CreatedAt), Pinned: pins[s.ID], InUse: used[s.ID]}
+		_, pinned := prot.Pinned(s.ID)
+		r := FleetRow{Snapshot: s, ServerName: name, Age: now.Sub(s.CreatedAt), Pinned: pinned, InUse: prot.InUse(s.ID), Unchecked: protErr != nil}
 		if (q.ServerID != 0 && s.Server.ID != q.ServerID) || (q.Status != "" && s.Status != q.Status) || (q.OlderThan > 0 && r.Age < q.OlderThan) {
 			continue
 		}

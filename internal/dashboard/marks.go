@@ -77,25 +77,6 @@ func (d *Dashboard) pinOf(ctx context.Context, serverID, snapshotID int64) (mark
 	return p, ok, err
 }
 
-// keepers says, for a server read once, why a job must not delete one of its
-// snapshots: "pinned by …", or "used by a running restore"; "" when it may.
-func (d *Dashboard) keepers(ctx context.Context, serverID int64) (func(snapshotID int64) string, error) {
-	pins, err := d.pins(ctx, serverID)
-	if err != nil {
-		return nil, err
-	}
-	running, restoring := d.RunningRestores(ctx, []int64{serverID})[serverID]
-	return func(id int64) string {
-		if p, ok := pins[id]; ok {
-			return "pinned by " + p.Actor
-		}
-		if restoring && (running.SnapshotID == id || running.SafetyID == id) {
-			return "used by a running restore"
-		}
-		return ""
-	}, nil
-}
-
 // MarksKept reports whether snapshots can be pinned and noted.
 func (d *Dashboard) MarksKept() bool { return d.marks != nil }
 

@@ -475,6 +475,9 @@ func (d *Dashboard) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 			return wait, err
 		}
 		victim, kept, err := d.oldestBeyondKeep(ctx, s, snaps)
+		if errors.Is(err, ErrUnprotected) {
+			return d.unprotected(ctx, r, err)
+		}
 		if err != nil {
 			return wait, err
 		}
@@ -499,11 +502,11 @@ func (d *Dashboard) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		if i < 0 {
 			return d.deleted(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID})
 		}
-		keep, err := d.keepers(ctx, r.ServerID)
+		prot, err := d.Protection(ctx, d.automation, map[int64]string{r.ServerID: ""})
 		if err != nil {
-			return wait, err
+			return d.unprotected(ctx, r, err)
 		}
-		if keep(r.DeleteID) != "" {
+		if prot.Why(r.DeleteID) != "" {
 			return d.moveRun(ctx, r, schedules.StepDeleteSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepRotating, 0 })
 		}
 		return d.sendRetentionDelete(ctx, s, r, snaps[i])
@@ -563,17 +566,25 @@ func (d *Dashboard) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 	// Newest first; the keep count's newest stay.
 	slices.SortFunc(mine, func(a, b vpsapi.Snapshot) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	kept := min(len(mine), s.Keep)
-	keep, err := d.keepers(ctx, s.ServerID)
+	prot, err := d.Protection(ctx, d.automation, map[int64]string{s.ServerID: ""})
 	if err != nil {
 		return vpsapi.Snapshot{}, kept, err
 	}
 	for i := len(mine) - 1; i >= s.Keep; i-- {
-		if keep(mine[i].ID) == "" {
+		if prot.Why(mine[i].ID) == "" {
 			return mine[i], kept, nil
 		}
 		kept++
 	}
 	return vpsapi.Snapshot{}, kept, nil
+}
+
+// unprotected ends a run that cannot tell what must not be deleted: its
+// snapshot stays, and nothing of the schedule's is deleted this time.
+func (d *Dashboard) unprotected(ctx context.Context, r schedules.Run, err error) (jobs.Next, error) {
+	d.log.WarnContext(ctx, "retention skipped: pins and running restores not read", "run_id", r.ID, "error", err)
+	d.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but Snapdash could not read its pins and running restores, so nothing was deleted")
+	return jobs.Next{Done: true}, nil
 }
 
 func (d *Dashboard) restoreRunning(ctx context.Context, serverID int64) bool {

@@ -2,6 +2,7 @@ package dashboard_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net/http/httptest"
 	"slices"
@@ -505,5 +506,45 @@ func TestScheduleDeletedWhileItRuns(t *testing.T) {
 	}
 	if names := s.names(); len(names) != 2 {
 		t.Errorf("snapshots left: %v", names)
+	}
+}
+
+// Retention fails closed: when the pins cannot be read, the run deletes
+// nothing of its own and says why.
+func TestRetentionDeletesNothingWhenPinsCannotBeRead(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
+		{ID: 701, Name: "auto-web-server-01-20261125-0300", CreatedAt: day.AddDate(0, 0, -2)},
+		{ID: 702, Name: "auto-web-server-01-20261126-0300", CreatedAt: day.AddDate(0, 0, -1)},
+	}})
+	ctx := context.Background()
+	sc, err := s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Minute: 12 * 60, Keep: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{701, 702} {
+		if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: id, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "x", Created: day.AddDate(0, 0, int(id-703))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := sql.Open("sqlite", store.SQLiteDSN(s.st.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE pins RENAME TO away"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	run := s.ended(t, sc.ID, 30*time.Second)
+	if run.State != schedules.Failed || !strings.Contains(run.Detail, "could not read its pins and running restores, so nothing was deleted") {
+		t.Errorf("run %+v", run)
+	}
+	if n := s.calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
+		t.Errorf("%d deletes sent", n)
 	}
 }

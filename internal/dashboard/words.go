@@ -131,6 +131,10 @@ type PageProblem struct {
 // Problem puts an error from VPS.org that stopped a page in the person's
 // words; ok is false for any other error.
 func Problem(err error) (p PageProblem, ok bool) {
+	if errors.Is(err, ErrUnprotected) {
+		return PageProblem{http.StatusServiceUnavailable, "Snapdash cannot check this now",
+			"Snapdash could not read its pins and running restores, so it deletes nothing until it can. Your session is fine and nothing was changed; try again in a moment."}, true
+	}
 	var ve *vpsapi.Error
 	if !errors.As(err, &ve) {
 		return PageProblem{}, false

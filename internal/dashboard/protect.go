@@ -1,0 +1,108 @@
+package dashboard
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+
+	"github.com/snapdash/snapdash/internal/marks"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// ErrUnprotected: what must not be deleted (pins, snapshots in use) could
+// not be read, so nothing is deleted.
+var ErrUnprotected = errors.New("what must not be deleted cannot be read now")
+
+// Why a snapshot must not be deleted.
+const (
+	whyInUse = "used by a running restore"
+)
+
+// Protected is what must not be deleted on some servers, read once: pinned
+// snapshots, and the snapshots a running restore reads from or made, be it
+// a restore with a safety snapshot (its job's row) or a plain restore
+// Snapdash sent while its server restores. It is the one rule every path
+// asks: the table, the delete dialog, the bulk plan and each bulk delete,
+// and a schedule's retention.
+type Protected struct {
+	pins map[int64]marks.Pin
+	used map[int64]bool
+}
+
+// Why says why snapshot id must not be deleted ("pinned by …", "used by a
+// running restore"); "" when it may be.
+func (p Protected) Why(id int64) string {
+	if pin, ok := p.pins[id]; ok {
+		return "pinned by " + pin.Actor
+	}
+	if p.used[id] {
+		return whyInUse
+	}
+	return ""
+}
+
+// Pinned is snapshot id's pin, if it has one.
+func (p Protected) Pinned(id int64) (marks.Pin, bool) {
+	pin, ok := p.pins[id]
+	return pin, ok
+}
+
+// InUse reports whether a running restore reads from snapshot id or made it.
+func (p Protected) InUse(id int64) bool { return p.used[id] }
+
+// Protection reads the rule for servers, given as id → status ("" when not
+// known: VPS.org is asked, with token, only for a server whose plain
+// restore Snapdash sent and saw no end of). It fails closed: anything it
+// cannot read is ErrUnprotected, and the caller deletes nothing.
+func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers map[int64]string) (Protected, error) {
+	p := Protected{pins: map[int64]marks.Pin{}, used: map[int64]bool{}}
+	ids := slices.Sorted(maps.Keys(servers))
+	if d.marks != nil {
+		pins, _, err := d.marks.Of(ctx, ids)
+		if err != nil {
+			return p, errors.Join(ErrUnprotected, err)
+		}
+		p.pins = pins
+	}
+	if d.restores != nil {
+		running, err := d.restores.Running(ctx, ids)
+		if err != nil {
+			return p, errors.Join(ErrUnprotected, err)
+		}
+		for _, r := range running {
+			p.used[r.SnapshotID], p.used[r.SafetyID] = true, true
+		}
+	}
+	if d.activity == nil {
+		return p, nil
+	}
+	d.forgetAttributions() // deciding a delete: the record as it is now
+	att, ok := d.attributions(ctx)
+	if !ok {
+		return p, ErrUnprotected
+	}
+	for _, id := range ids {
+		r, ok := att.restore[id]
+		if !ok || r.ended {
+			continue
+		}
+		status := servers[id]
+		if status == "" {
+			srv, err := d.api.GetServer(ctx, token, id)
+			switch {
+			case err == nil:
+				status = srv.Status
+			case errors.Is(err, vpsapi.ErrNotFound):
+				status = vpsapi.ServerRestoring // no way to tell: keep it
+			default:
+				return p, errors.Join(ErrUnprotected, err)
+			}
+		}
+		if status == vpsapi.ServerRestoring {
+			p.used[r.snapshotID] = true
+		}
+	}
+	delete(p.used, 0)
+	return p, nil
+}
