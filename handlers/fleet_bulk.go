@@ -104,7 +104,7 @@ func (h *Snapshots) BulkDelete(c echo.Context) error {
 	if typed != strconv.Itoa(len(ids)) {
 		return h.renderBulk(c, http.StatusUnprocessableEntity, "Type the number of snapshots to delete, "+strconv.Itoa(len(ids))+", to confirm; nothing was deleted.", typed, formID)
 	}
-	_, err := h.Site.Dash.StartBulkDelete(ctx, dashboard.BulkAction{Actor: actor(st), Owner: dashboard.BulkOwner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), FormID: formID, IDs: ids})
+	_, err := h.Site.Dash.StartBulkDelete(ctx, dashboard.BulkAction{Actor: actor(st), Owner: dashboard.BulkOwner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), Groups: st.Groups(), FormID: formID, IDs: ids})
 	switch {
 	case errors.Is(err, dashboard.ErrBulkChanged):
 		return h.renderBulk(c, http.StatusConflict, "Some of these snapshots changed since you chose them (pinned, in use or gone), so nothing was deleted. Check the list again.", "", dashboard.NewFormID())

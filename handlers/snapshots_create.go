@@ -74,7 +74,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 	}
 	a := dashboard.Action{
 		Kind: dashboard.Create, Actor: actor(st), Token: st.Token(), FormID: f.FormID,
-		Session:  st.ID(),
+		Session: st.ID(), Groups: st.Groups(),
 		ServerID: id, SnapshotName: f.Name, Description: f.Description,
 		AllowDuplicateName: c.FormValue("duplicate") == f.Name,
 	}

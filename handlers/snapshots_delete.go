@@ -52,7 +52,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	}
 	a := dashboard.Action{
 		Kind: dashboard.Delete, Actor: actor(st), Token: st.Token(), FormID: formID,
-		Session:  st.ID(),
+		Session: st.ID(), Groups: st.Groups(),
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 	}
 	_, err = h.Site.Dash.Act(ctx, a)

@@ -188,7 +188,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	}
 	a := dashboard.Action{
 		Kind: dashboard.Restore, Actor: actor(st), Token: st.Token(), FormID: formID,
-		Session:  st.ID(),
+		Session: st.ID(), Groups: st.Groups(),
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 		Safety: safety, DeleteFirst: deleteFirst,
 	}

@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -174,5 +178,45 @@ func TestRefusalOnAnotherAccountsServerIsNotRecordedThere(t *testing.T) {
 	}
 	if !strings.Contains(m.get("/activity?server_id=12345", dev...).Body, "refused by Snapdash: Deletes and unpins") {
 		t.Error("a refusal on the person's own server is not recorded there")
+	}
+}
+
+// A session ended because the proxy named other groups ends as a sign-out
+// does: its restore stops before anything more is sent, its token is
+// erased, and the record says why.
+func TestChangedGroupsStopTheSessionsJobs(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, limitRoles)
+	ops := asIn("olga@example.com", "ops")
+	o := signedInAs(t, ts, ops...)
+	form := formFields(o.get("/snapshots/801/restore?server_id=12345", ops...), "form.confirm")
+	form.Set("confirm_name", "web-server-01")
+	if r := o.post("/snapshots/801/restore?server_id=12345", form, ops...); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("restore with a safety snapshot: %d", r.StatusCode)
+	}
+	// The safety snapshot is under way (the test's clock stands still).
+	if r := o.get("/", asIn("olga@example.com", "dev")...); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("after the groups changed: %d", r.StatusCode)
+	}
+	recs, err := ts.db.Activity().Recent(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(recs, func(r activity.Record) bool { return r.Action == activity.Restore })
+	if i < 0 || recs[i].Final != activity.IdentityChanged {
+		t.Fatalf("the restore's record: %+v", recs)
+	}
+	// Stopped, not running: no step sends anything more; and the token is gone.
+	running, err := ts.db.Restores().Running(context.Background(), []int64{12345})
+	if err != nil || len(running) != 0 {
+		t.Errorf("restores still running: %+v %v", running, err)
+	}
+	db, err := sql.Open("sqlite", store.SQLiteDSN(ts.db.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tokens int
+	if err := db.QueryRow("SELECT COUNT(*) FROM job_tokens").Scan(&tokens); err != nil || tokens != 0 {
+		t.Errorf("%d job tokens kept after the session ended (%v)", tokens, err)
 	}
 }

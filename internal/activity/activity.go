@@ -37,12 +37,15 @@ const (
 	Failed       = "failed"
 	StillRunning = "still running"       // past the follow limit
 	SignedOut    = "stopped: signed out" // the person signed out, so the job stopped
-	TokenRefused = "token refused"       // VPS.org refused the token during the job
-	Lost         = "lost"                // the snapshot or server went away meanwhile
-	NotCreated   = "not created"         // a create whose answer was lost did not happen
-	Cancelled    = "cancelled"           // by its person, before anything irreversible
-	Stopped      = "stopped"             // the job could not go on; the detail says why
-	Skipped      = "skipped"             // a scheduled run that sent nothing; the detail says why
+	// IdentityChanged: the proxy named another person or other groups, which
+	// ended the session; its jobs stop as at a sign-out.
+	IdentityChanged = "stopped: identity or groups changed"
+	TokenRefused    = "token refused" // VPS.org refused the token during the job
+	Lost            = "lost"          // the snapshot or server went away meanwhile
+	NotCreated      = "not created"   // a create whose answer was lost did not happen
+	Cancelled       = "cancelled"     // by its person, before anything irreversible
+	Stopped         = "stopped"       // the job could not go on; the detail says why
+	Skipped         = "skipped"       // a scheduled run that sent nothing; the detail says why
 )
 
 // Record is one action.

@@ -25,6 +25,7 @@ type Delete struct {
 	// Owner is whose it is: a hash of the session's identity and token
 	// (see dashboard.BulkOwner), never the actor's words.
 	Owner    string
+	Groups   []string // its person's SSO groups: each delete checks the roles again
 	Done     bool
 	Started  time.Time
 	Finished time.Time

@@ -25,7 +25,10 @@ type Action struct {
 	Actor   string // who, for the record: the SSO identity or "token …abcd"
 	Token   vpsapi.Token
 	Session string // the session it came from: a job following it stops at its sign-out
-	FormID  string // the submitted form's id: a repeat of it reaches VPS.org once
+	// Groups are the person's SSO groups: a job's step that deletes or
+	// restores checks the roles against them again.
+	Groups []string
+	FormID string // the submitted form's id: a repeat of it reaches VPS.org once
 
 	ServerID     int64
 	ServerName   string

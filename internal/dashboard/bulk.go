@@ -68,7 +68,8 @@ func (d *Dashboard) PlanBulkDelete(ctx context.Context, token vpsapi.Token, ids 
 // BulkAction is a person's confirmed bulk delete.
 type BulkAction struct {
 	Actor   string
-	Owner   string // BulkOwner of the session
+	Owner   string   // BulkOwner of the session
+	Groups  []string // the person's SSO groups: each delete checks the roles again
 	Token   vpsapi.Token
 	Session string
 	FormID  string
@@ -89,7 +90,7 @@ func (d *Dashboard) StartBulkDelete(ctx context.Context, a BulkAction) (int64, e
 		if len(c.Refused) > 0 || len(c.Rows) == 0 {
 			return int64(0), ErrBulkChanged
 		}
-		b := bulk.Delete{Actor: a.Actor, Owner: a.Owner, Started: d.now().UTC()}
+		b := bulk.Delete{Actor: a.Actor, Owner: a.Owner, Groups: a.Groups, Started: d.now().UTC()}
 		for _, r := range c.Rows {
 			b.Items = append(b.Items, bulk.Item{SnapshotID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, SnapshotName: r.Name})
 		}
@@ -188,6 +189,10 @@ func (d *Dashboard) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item,
 			return err // moved elsewhere: the next round reads it again
 		}
 		it.State = bulk.Sending
+	}
+	// Roles may have changed since it started: asked again before the call.
+	if ok, why := d.roles.Allows(b.Groups, Delete); !ok {
+		return d.itemDone(ctx, b, it, bulk.Refused, "refused by Snapdash: "+why, rec)
 	}
 	err := d.api.DeleteSnapshot(ctx, token, it.SnapshotID)
 	var ve *vpsapi.Error

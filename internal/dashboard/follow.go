@@ -127,6 +127,16 @@ func (d *Dashboard) StopJobs(ctx context.Context, sessionID string) (int, error)
 	return d.jobs.StopFor(context.WithoutCancel(ctx), sessionID, activity.SignedOut)
 }
 
+// EndJobsOfChangedIdentity stops the jobs of a session ended because the
+// proxy named another person or other groups, as a sign-out does: their
+// tokens are erased and their records say why.
+func (d *Dashboard) EndJobsOfChangedIdentity(ctx context.Context, sessionID string) (int, error) {
+	if d.jobs == nil {
+		return 0, nil
+	}
+	return d.jobs.StopFor(context.WithoutCancel(ctx), sessionID, activity.IdentityChanged)
+}
+
 // EndJobsOfRefusedToken stops the jobs of a session ended because VPS.org
 // refused its token: their records say "token refused".
 func (d *Dashboard) EndJobsOfRefusedToken(ctx context.Context, sessionID string) error {

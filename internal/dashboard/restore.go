@@ -109,7 +109,7 @@ func (d *Dashboard) startSafeRestore(ctx context.Context, a Action) (Result, err
 		return Result{}, notSent{fmt.Errorf("%w: snapshot %d", vpsapi.ErrNotFound, a.SnapshotID)}
 	}
 	r := restores.Restore{
-		Actor: a.Actor, ServerID: a.ServerID, ServerName: a.ServerName, SnapshotID: a.SnapshotID, SnapshotName: snaps[i].Name,
+		Actor: a.Actor, Groups: a.Groups, ServerID: a.ServerID, ServerName: a.ServerName, SnapshotID: a.SnapshotID, SnapshotName: snaps[i].Name,
 		SafetyName: SafetyName(d.now(), snaps), Step: restores.StepCreateSending, Started: d.now().UTC(),
 	}
 	if a.DeleteFirst != 0 {
@@ -238,6 +238,11 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 	}
 	switch r.Step {
 	case restores.StepDeleteSending:
+		// Roles may have changed since it started: asked again before the call.
+		if ok, why := d.roles.Allows(r.Groups, Delete); !ok {
+			d.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before deleting "+r.DeleteName+": "+why+" Nothing was deleted or restored.")
+			return jobs.Next{Done: true}, nil
+		}
 		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
@@ -292,6 +297,10 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
+		}
+		if ok, why := d.roles.Allows(r.Groups, Restore); !ok {
+			d.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before the restore: "+why+" The safety snapshot "+r.SafetyName+" stays; nothing was restored.")
+			return jobs.Next{Done: true}, nil
 		}
 		// Complete: record the step before the call, unless a cancel came first.
 		r.SafetyDone = d.now().UTC()

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
@@ -359,5 +360,61 @@ func newHook(t *testing.T) (string, func() []string) {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Clone(bodies)
+	}
+}
+
+// A step that restores or deletes asks the roles again: a restore (or bulk
+// delete) started by a member of a group the rules no longer allow sends
+// nothing more, and says why.
+func TestJobStepsCheckTheRolesAgain(t *testing.T) {
+	t.Parallel()
+	f := newFollowing(t, time.Hour, time.Hour)
+	ctx := context.Background()
+	if err := f.sim.AddSnapshot(f.server, simulator.SnapshotSeed{Name: "before-restore-x"}); err != nil {
+		t.Fatal(err)
+	}
+	var safety int64
+	for _, s := range f.sim.Snapshots(aliceToken) {
+		if s.Name == "before-restore-x" {
+			safety = s.ID
+		}
+	}
+	// Started when ops could restore and delete; now only admins may.
+	id, err := f.st.Restores().Add(ctx, restores.Restore{Actor: "olga", Groups: []string{"ops"}, ServerID: f.server, ServerName: "web-server-01",
+		SnapshotID: f.snap, SnapshotName: "pre-migration-snapshot", SafetyName: "before-restore-x", Step: restores.StepSafety, Started: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := f.st.Restores().Get(ctx, id)
+	x.SafetyID = safety
+	if _, err := f.st.Restores().Move(ctx, restores.StepSafety, x); err != nil {
+		t.Fatal(err)
+	}
+	bulkID := addBulk(t, f, safety, "before-restore-x")
+	stricter := dashboard.New(dashboard.Options{API: f.api, Activity: f.st.Activity(), Restores: f.st.Restores(), Marks: f.st.Marks(), Bulk: f.st.Bulk(),
+		Roles: dashboard.Roles{Restore: []string{"admins"}, Delete: []string{"admins"}}})
+	f.sim.ResetCalls()
+	if next, err := stricter.AdvanceRestore(ctx, id, aliceToken); err != nil || !next.Done {
+		t.Fatalf("advance: %+v %v", next, err)
+	}
+	end, _ := f.st.Restores().Get(ctx, id)
+	if end.State != restores.Stopped || !strings.Contains(end.Detail, "refused by Snapdash before the restore: Restores are limited to the admins group.") {
+		t.Errorf("the restore ended %q: %q", end.State, end.Detail)
+	}
+	if _, n := f.first(restoreKey); n != 0 {
+		t.Errorf("%d restores sent", n)
+	}
+	// The restore has ended, so its snapshots are no longer in use.
+	for range 5 {
+		if next, err := stricter.AdvanceBulk(ctx, bulkID, aliceToken); err != nil || next.Done {
+			break
+		}
+	}
+	b, _ := f.st.Bulk().Get(ctx, bulkID)
+	if len(b.Items) != 1 || b.Items[0].State != bulk.Refused || !strings.Contains(b.Items[0].Detail, "Deletes and unpins are limited to the admins group.") {
+		t.Errorf("the bulk delete: %+v", b.Items)
+	}
+	if n := f.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
+		t.Errorf("%d deletes sent", n)
 	}
 }

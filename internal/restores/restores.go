@@ -44,6 +44,9 @@ type Restore struct {
 	SafetyID     int64  // once VPS.org made it
 	DeleteID     int64  // a snapshot deleted first to free a slot; 0: none
 	DeleteName   string
+	// Groups are its person's SSO groups when it started: each step that
+	// deletes or restores checks the roles again.
+	Groups []string
 
 	Step            string
 	State           string

@@ -28,7 +28,7 @@ func (b Bulk) Add(ctx context.Context, d bulk.Delete) (int64, error) {
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	var id int64
-	if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, owner, started_at) VALUES (?, ?, ?) RETURNING id"), d.Actor, d.Owner, d.Started.UnixMilli()).Scan(&id); err != nil {
+	if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, owner, started_at, groups_csv) VALUES (?, ?, ?, ?) RETURNING id"), d.Actor, d.Owner, d.Started.UnixMilli(), joinGroups(d.Groups)).Scan(&id); err != nil {
 		return 0, err
 	}
 	for _, it := range d.Items {
@@ -44,15 +44,16 @@ func (b Bulk) Add(ctx context.Context, d bulk.Delete) (int64, error) {
 func (b Bulk) Get(ctx context.Context, id int64) (bulk.Delete, error) {
 	var d bulk.Delete
 	var done, started, finished int64
-	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id, actor, owner, done, started_at, finished_at FROM bulk_deletes WHERE id = ?"), id).
-		Scan(&d.ID, &d.Actor, &d.Owner, &done, &started, &finished)
+	var groups string
+	err := b.s.db.QueryRowContext(ctx, b.s.q("SELECT id, actor, owner, done, started_at, finished_at, groups_csv FROM bulk_deletes WHERE id = ?"), id).
+		Scan(&d.ID, &d.Actor, &d.Owner, &done, &started, &finished, &groups)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, ErrNoBulk
 	}
 	if err != nil {
 		return d, err
 	}
-	d.Done, d.Started, d.Finished = done != 0, fromMS(started), fromMS(finished)
+	d.Done, d.Started, d.Finished, d.Groups = done != 0, fromMS(started), fromMS(finished), splitGroups(groups)
 	rows, err := b.s.db.QueryContext(ctx, b.s.q(`SELECT snapshot_id, server_id, server_name, snapshot_name, state, detail
 		FROM bulk_items WHERE bulk_id = ? ORDER BY server_name, snapshot_name, snapshot_id`), id)
 	if err != nil {

@@ -22,7 +22,7 @@ var _ restores.Store = Restores{}
 func (s *Store) Restores() Restores { return Restores{s} }
 
 const restoreColumns = `id, activity_id, actor, server_id, server_name, snapshot_id, snapshot_name, safety_name, safety_id,
-	delete_id, delete_name, step, state, detail, cancel_requested, started_at, updated_at, safety_done_at, restore_sent_at, finished_at`
+	delete_id, delete_name, step, state, detail, cancel_requested, started_at, updated_at, safety_done_at, restore_sent_at, finished_at, groups_csv`
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -43,10 +43,10 @@ func (x Restores) Add(ctx context.Context, r restores.Restore) (int64, error) {
 	now := x.s.now()
 	var id int64
 	err := x.s.db.QueryRowContext(ctx, x.s.q(`INSERT INTO restores
-		(activity_id, actor, server_id, server_name, snapshot_id, snapshot_name, safety_name, delete_id, delete_name, step, state, started_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		(activity_id, actor, server_id, server_name, snapshot_id, snapshot_name, safety_name, delete_id, delete_name, step, state, started_at, updated_at, groups_csv)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		r.ActivityID, r.Actor, r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName, r.SafetyName, r.DeleteID, r.DeleteName,
-		r.Step, restores.Running, ms(r.Started), now.UnixMilli()).Scan(&id)
+		r.Step, restores.Running, ms(r.Started), now.UnixMilli(), joinGroups(r.Groups)).Scan(&id)
 	if err != nil && isUniqueViolation(err) {
 		return 0, restores.ErrAlreadyRunning
 	}
@@ -161,13 +161,25 @@ func (x Restores) list(ctx context.Context, query string, args ...any) ([]restor
 	for rows.Next() {
 		var r restores.Restore
 		var cancel, started, updated, safetyDone, sent, finished int64
+		var groups string
 		if err := rows.Scan(&r.ID, &r.ActivityID, &r.Actor, &r.ServerID, &r.ServerName, &r.SnapshotID, &r.SnapshotName, &r.SafetyName, &r.SafetyID,
-			&r.DeleteID, &r.DeleteName, &r.Step, &r.State, &r.Detail, &cancel, &started, &updated, &safetyDone, &sent, &finished); err != nil {
+			&r.DeleteID, &r.DeleteName, &r.Step, &r.State, &r.Detail, &cancel, &started, &updated, &safetyDone, &sent, &finished, &groups); err != nil {
 			return nil, err
 		}
+		r.Groups = splitGroups(groups)
 		r.CancelRequested = cancel != 0
 		r.Started, r.Updated, r.SafetyDone, r.RestoreSent, r.Finished = fromMS(started), fromMS(updated), fromMS(safetyDone), fromMS(sent), fromMS(finished)
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// joinGroups and splitGroups keep a person's SSO groups in one column.
+func joinGroups(groups []string) string { return strings.Join(groups, ",") }
+
+func splitGroups(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

@@ -1,0 +1,9 @@
+-- A bulk delete belongs to a session's identity and token (a hash of both),
+-- not to the actor's words, which two tokens ending alike share.
+ALTER TABLE bulk_deletes ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX bulk_deletes_owner ON bulk_deletes (owner, id);
+
+-- The SSO groups of the person who started a restore or bulk delete
+-- (comma-separated): a step that deletes or restores checks the roles again.
+ALTER TABLE restores ADD COLUMN groups_csv TEXT NOT NULL DEFAULT '';
+ALTER TABLE bulk_deletes ADD COLUMN groups_csv TEXT NOT NULL DEFAULT '';
