@@ -251,8 +251,12 @@ func (d *Dashboard) StopBulk(ctx context.Context, id int64) {
 		return
 	}
 	for _, it := range b.Items {
-		if it.State == bulk.Pending || it.State == bulk.Sending {
+		switch it.State {
+		case bulk.Pending:
 			_, _ = d.bulk.Move(ctx, id, it.SnapshotID, it.State, bulk.Stopped, "its person signed out; not deleted")
+		case bulk.Sending:
+			// Its delete may have reached VPS.org: say so, not "not deleted".
+			_, _ = d.bulk.Move(ctx, id, it.SnapshotID, it.State, bulk.Stopped, "its person signed out while its delete was on its way: it may be deleted; the table shows")
 		}
 	}
 	_ = d.bulk.Finish(ctx, id, d.now().UTC())

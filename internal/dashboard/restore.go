@@ -442,5 +442,24 @@ func (d *Dashboard) StopRestore(ctx context.Context, id int64, final string) {
 	if err != nil || r.State != restores.Running {
 		return
 	}
-	d.endRestore(ctx, r, restores.Stopped, final, "")
+	d.endRestore(ctx, r, restores.Stopped, final, stoppedWords(r))
+}
+
+// stoppedWords says what a restore stopped at its step had done, from what
+// was recorded, never guessing: a call recorded as on its way may or may
+// not have reached VPS.org.
+func stoppedWords(r restores.Restore) string {
+	switch r.Step {
+	case restores.StepDeleteSending:
+		return "stopped while deleting " + r.DeleteName + " to make room: it may have been deleted; nothing was restored"
+	case restores.StepCreateSending:
+		return "stopped while the safety snapshot " + r.SafetyName + " was asked for: it may exist; nothing was restored"
+	case restores.StepSafety:
+		return "stopped before the restore: the safety snapshot " + r.SafetyName + " stays; nothing was restored"
+	case restores.StepRestoreSending:
+		return "stopped while the restore was on its way: it is not known whether VPS.org received it; check the server"
+	case restores.StepRestoring:
+		return "the restore had been sent and VPS.org accepted it: the server restores; Snapdash stopped following it"
+	}
+	return ""
 }

@@ -418,3 +418,34 @@ func TestJobStepsCheckTheRolesAgain(t *testing.T) {
 		t.Errorf("%d deletes sent", n)
 	}
 }
+
+// Signing out while the restore's call is on its way neither cuts it short
+// nor records a guess: the call ends, and the record says VPS.org accepted
+// the restore and the server restores.
+func TestSignOutDuringTheRestoreCallRecordsWhatHappened(t *testing.T) {
+	t.Parallel()
+	f := newFollowing(t, time.Second, time.Hour)
+	f.sim.SetFault(simulator.Fault{Match: restoreKey, Delay: 3 * time.Second, Times: 1})
+	r, err := f.safeRestore(t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, func() bool { return f.sim.Calls(restoreKey) == 1 }) // on its way
+	if _, err := f.dash.StopJobs(context.Background(), "alice-session"); err != nil {
+		t.Fatal(err)
+	}
+	end := f.ended(t, r.ID, 30*time.Second)
+	if end.State != restores.Stopped || !strings.Contains(end.Detail, "VPS.org accepted it: the server restores") {
+		t.Errorf("the restore ended %s: %q", end.State, end.Detail)
+	}
+	if got := f.sim.ServerStatus(f.server); got != "restoring" {
+		t.Errorf("the server is %q: the restore on its way was cut short", got)
+	}
+	rec := f.final(t, 10*time.Second)
+	if rec.Final != activity.SignedOut || !strings.Contains(rec.FinalDetail, "VPS.org accepted it") {
+		t.Errorf("the record says %q: %q", rec.Final, rec.FinalDetail)
+	}
+	if n := f.sim.Calls(restoreKey); n != 1 {
+		t.Errorf("%d restores sent", n)
+	}
+}

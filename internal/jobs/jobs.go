@@ -61,6 +61,7 @@ type engine interface {
 	Stop(context.Context) error
 	Insert(context.Context, river.JobArgs, *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobCancel(context.Context, int64) (*rivertype.JobRow, error)
+	JobGet(context.Context, int64) (*rivertype.JobRow, error)
 }
 
 // Runner inserts and works Snapdash's jobs.
@@ -296,6 +297,14 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 		r.log.ErrorContext(ctx, "restores of a sign-out not read", "error", err)
 	}
 	for _, e := range erased {
+		if e.JobID != 0 && r.inFlight(ctx, e.JobID) {
+			// Its call may be on its way: cancelling would cut it short and
+			// leave its outcome unknown. The job records what VPS.org
+			// answered, then finds its token gone at its next step and
+			// records its own stop from what it saw.
+			stopped++
+			continue
+		}
 		if ok, err := r.activity.Finish(ctx, e.ActivityID, final, "", r.now().UTC()); err != nil {
 			r.log.ErrorContext(ctx, "a stopped job's outcome not stored", "activity_id", e.ActivityID, "error", err)
 		} else if ok {
@@ -316,6 +325,16 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 		}
 	}
 	return stopped, nil
+}
+
+// inFlight reports whether a job is being worked right now (or cannot be
+// told otherwise): one of its calls to VPS.org may be on its way.
+func (r *Runner) inFlight(ctx context.Context, jobID int64) bool {
+	row, err := r.client.JobGet(ctx, jobID)
+	if errors.Is(err, river.ErrNotFound) {
+		return false
+	}
+	return err != nil || row.State == rivertype.JobStateRunning
 }
 
 // quiet is River's logger: warnings and errors only, River being chatty.
