@@ -256,7 +256,7 @@ func TestTwoReplicasSharePostgreSQL(t *testing.T) {
 
 	// Sign out on one ends the session on both.
 	p.get(a.URL + "/")
-	if code, _ := p.post(a.URL+"/signout", url.Values{}); code != http.StatusSeeOther {
+	if code, _ := p.post(a.URL+"/signout", url.Values{"jobs": {"stop"}}); code != http.StatusSeeOther {
 		t.Fatalf("sign-out on A: %d", code)
 	}
 	if code, _ := p.get(b.URL + "/"); code != http.StatusSeeOther {

@@ -92,7 +92,7 @@ func activityRow(r activity.Record) views.ActivityRow {
 	}
 	row.What = actionWords(r)
 	switch {
-	case r.Outcome == activity.Started && (r.Action == activity.Delete || r.Action == activity.Schedule):
+	case r.Outcome == activity.Started && (r.Action == activity.Delete || r.Action == activity.Schedule || r.Action == activity.LetFinish):
 		row.Outcome = views.OutcomeDone
 	case r.Outcome == activity.Started:
 		row.Outcome = views.OutcomeStarted
@@ -127,6 +127,8 @@ func actionWords(r activity.Record) string {
 		return "schedule of " + r.ServerName + " " + r.Detail
 	case activity.Scheduled:
 		return "scheduled snapshot of " + r.ServerName + " (" + r.Detail + ")"
+	case activity.LetFinish:
+		return "signed out and let the " + r.Detail + " finish; the token is kept sealed until it ends, then erased"
 	}
 	return r.Action
 }

@@ -67,6 +67,18 @@ func stoppedNotice(reason, stopped string) string {
 	return fmt.Sprintf(" %d jobs following your actions were stopped; the activity page shows them as “stopped: signed out”.", n)
 }
 
+// keptNotice says how many jobs a sign-out let finish, from ?kept=.
+func keptNotice(reason, kept string) string {
+	n, err := strconv.Atoi(kept)
+	if SignInReason(reason) != SignedOut || err != nil || n < 1 || n > 1000 {
+		return ""
+	}
+	if n == 1 {
+		return " 1 job of yours goes on until it ends; your token is kept, sealed, until then and erased after."
+	}
+	return fmt.Sprintf(" %d jobs of yours go on until they end; your token is kept, sealed, until then and erased after.", n)
+}
+
 // SignInURL is the sign-in page with a reason and the page to come back to.
 func (s *Site) SignInURL(reason SignInReason, next string) string {
 	q := url.Values{}
@@ -96,8 +108,9 @@ func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
 		Page:      h.Site.Page(c, "Sign in"),
 		DemoToken: h.Site.DemoToken,
 		Error:     problem,
-		Notice:    signInNotice(SignInReason(c.QueryParam("reason"))) + stoppedNotice(c.QueryParam("reason"), c.QueryParam("stopped")),
-		Next:      h.Site.LocalPath(c.QueryParam("next")),
+		Notice: signInNotice(SignInReason(c.QueryParam("reason"))) + stoppedNotice(c.QueryParam("reason"), c.QueryParam("stopped")) +
+			keptNotice(c.QueryParam("reason"), c.QueryParam("kept")),
+		Next: h.Site.LocalPath(c.QueryParam("next")),
 	}
 	return h.Site.Render(c, status, views.SignInPage(d))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
 )
 
 // SignOut deletes the server-side session, token included, and stops the
@@ -17,6 +18,29 @@ func (h *Auth) SignOut(c echo.Context) error {
 	id := st.ID()
 	unavailable := func(err error) error {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its database right now, so you are NOT signed out yet. Try again in a moment.").SetInternal(err)
+	}
+	// Work under way is named first, and its person chooses what becomes of it.
+	kept := 0
+	switch c.FormValue("jobs") {
+	case "finish":
+		n, err := h.Site.Dash.LetJobsFinish(ctx, id, actor(st))
+		if err != nil {
+			return unavailable(err)
+		}
+		kept = n
+	case "stop":
+	default:
+		underway, err := h.Site.Dash.JobsUnderway(ctx, id)
+		if err != nil {
+			return unavailable(err)
+		}
+		if len(underway) > 0 {
+			d := views.SignOut{Page: h.Site.Page(c, "Sign out")}
+			for _, j := range underway {
+				d.Underway = append(d.Underway, j.Words)
+			}
+			return h.Site.Render(c, http.StatusOK, views.SignOutPage(d))
+		}
 	}
 	stopped, err := h.Site.Dash.StopJobs(ctx, id)
 	if err != nil {
@@ -36,6 +60,9 @@ func (h *Auth) SignOut(c echo.Context) error {
 	u := h.Site.SignInURL(SignedOut, "")
 	if stopped > 0 {
 		u += "&stopped=" + strconv.Itoa(stopped)
+	}
+	if kept > 0 {
+		u += "&kept=" + strconv.Itoa(kept)
 	}
 	return navigate(c, u)
 }

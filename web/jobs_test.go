@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -76,7 +78,15 @@ func TestSignOutStopsJobsAndSaysHowMany(t *testing.T) {
 		}
 	}
 	b.get("/")
-	r := b.post("/signout", nil)
+	// Sign-out names what is under way first, with stopping it chosen.
+	ask := b.post("/signout", nil)
+	if ask.StatusCode != http.StatusOK || ask.Doc.Find("ul.underway li").Length() != 2 ||
+		!strings.Contains(ask.Doc.Find("ul.underway").Text(), "snapshot first-followed of build-runner-01") ||
+		ask.Doc.Find(`input[name=jobs][value=stop][checked]`).Length() != 1 {
+		t.Fatalf("sign-out with jobs under way: %d %q", ask.StatusCode, ask.Doc.Find("main").Text())
+	}
+	b.stillSignedIn("the sign-out's question")
+	r := b.post("/signout", formFields(ask, `form[action$="/signout"]`))
 	if r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign-out: %d", r.StatusCode)
 	}
@@ -124,5 +134,66 @@ func TestRefusedTokenEndsItsJobs(t *testing.T) {
 	// record would carry VPS.org's refusal as its detail).
 	if recs[0].Final != "token refused" || recs[0].FinalDetail != "" {
 		t.Errorf("the job's record: %q (%q)", recs[0].Final, recs[0].FinalDetail)
+	}
+}
+
+// Signing out, a person may let their jobs finish: the token is kept,
+// sealed, until each ends and erased then; the choice is recorded, and the
+// job's outcome is what it saw, not "stopped".
+func TestSignOutLettingJobsFinish(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "left-running")
+	if r := b.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	ask := b.post("/signout", nil)
+	choice := formFields(ask, `form[action$="/signout"]`)
+	choice.Set("jobs", "finish")
+	r := b.post("/signout", choice)
+	if r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.StatusCode)
+	}
+	page := b.follow(strings.TrimPrefix(r.Header.Get("Location"), ts.URL))
+	if notice := strings.Join(strings.Fields(page.Doc.Find("[role=status]").Text()), " "); !strings.Contains(notice, "1 job of yours goes on until it ends") {
+		t.Errorf("the page after sign-out says %q", notice)
+	}
+	if ts.sessions() != 0 {
+		t.Error("the session was kept")
+	}
+	ts.clock.Add(15 * time.Second) // the snapshot completes
+	b.signIn(simulator.DemoToken)
+	if cell := activityRow(t, b, "left-running", "completed"); !strings.Contains(cell, "completed") {
+		t.Fatalf("the job let finish after the sign-out ended %q", cell)
+	}
+	if !strings.Contains(b.get("/activity").Body, "signed out and let the snapshot left-running of build-runner-01") {
+		t.Error("the choice is not recorded")
+	}
+	waitForNoJobTokens(t, ts)
+}
+
+// waitForNoJobTokens waits until no job holds a sealed token any more.
+func waitForNoJobTokens(t *testing.T, ts *testServer) {
+	t.Helper()
+	db, err := sql.Open("sqlite", store.SQLiteDSN(ts.db.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := db.QueryRow("SELECT COUNT(*) FROM job_tokens").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d job tokens kept after their jobs ended", n)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -19,6 +19,9 @@ const (
 	Note    = "note"  // a note added, changed or removed
 	// Schedule is a schedule created, changed, paused, resumed or deleted.
 	Schedule = "schedule"
+	// LetFinish: its person signed out and chose to let a job of theirs
+	// on this server finish with their token.
+	LetFinish = "let finish"
 	// Scheduled is a scheduled snapshot: a schedule's run.
 	Scheduled = "scheduled snapshot"
 )
@@ -83,6 +86,8 @@ type Store interface {
 	Finish(ctx context.Context, id int64, final, detail string, at time.Time) (bool, error)
 	// Recent returns up to n records, newest first.
 	Recent(ctx context.Context, n int) ([]Record, error)
+	// Get reads the records of ids, newest first.
+	Get(ctx context.Context, ids []int64) ([]Record, error)
 	// Query returns the records about servers that match q, newest first:
 	// limit of them from offset (limit 0: all), and how many match in all.
 	Query(ctx context.Context, q Query) (recs []Record, total int, err error)

@@ -297,11 +297,13 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 		r.log.ErrorContext(ctx, "restores of a sign-out not read", "error", err)
 	}
 	for _, e := range erased {
-		if e.JobID != 0 && r.inFlight(ctx, e.JobID) {
-			// Its call may be on its way: cancelling would cut it short and
-			// leave its outcome unknown. The job records what VPS.org
-			// answered, then finds its token gone at its next step and
-			// records its own stop from what it saw.
+		_, isRestore := restoresOf[e.ActivityID]
+		if (isRestore || e.BulkID != 0) && e.JobID != 0 && r.inFlight(ctx, e.JobID) {
+			// A restore's or bulk delete's call may be on its way: cancelling
+			// would cut it short and leave its outcome unknown. The job
+			// records what VPS.org answered, then finds its token gone at
+			// its next step and records its own stop from what it saw. (A
+			// follow job only reads: it stops at once.)
 			stopped++
 			continue
 		}
@@ -357,4 +359,23 @@ func (h levelAtLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h levelAtLeast) WithGroup(name string) slog.Handler {
 	return levelAtLeast{h.Handler.WithGroup(name), h.min}
+}
+
+// Underway says which jobs a session started are still under way (they
+// hold its person's token).
+func (r *Runner) Underway(ctx context.Context, sessionID string) ([]store.Erased, error) {
+	if sessionID == "" {
+		return nil, nil
+	}
+	return r.tokens.OfSession(ctx, sessionID)
+}
+
+// Release lets a session's jobs outlive it, at its person's choice: their
+// tokens stay sealed, each until its job ends, and a sign-out no longer
+// erases them.
+func (r *Runner) Release(ctx context.Context, sessionID string) ([]store.Erased, error) {
+	if sessionID == "" {
+		return nil, nil
+	}
+	return r.tokens.Release(ctx, sessionID)
 }

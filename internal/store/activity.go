@@ -43,6 +43,14 @@ func (a Activity) Recent(ctx context.Context, n int) ([]activity.Record, error) 
 	return a.records(ctx, "SELECT "+recordColumns+" FROM activity ORDER BY at DESC, id DESC LIMIT ?", n)
 }
 
+// Get reads the records of ids, newest first.
+func (a Activity) Get(ctx context.Context, ids []int64) ([]activity.Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return a.records(ctx, "SELECT "+recordColumns+" FROM activity WHERE id IN ("+placeholders(len(ids))+") ORDER BY at DESC, id DESC", int64s(ids)...)
+}
+
 const recordColumns = "id, at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail, final, final_detail, finished_at"
 
 // records runs a query of recordColumns and reads its rows.

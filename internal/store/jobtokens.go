@@ -60,7 +60,25 @@ type Erased struct {
 // DeleteSession erases the tokens of every job the session started and
 // says which jobs they were.
 func (t JobTokens) DeleteSession(ctx context.Context, sessionID string) ([]Erased, error) {
-	rows, err := t.s.db.QueryContext(ctx, t.s.q("DELETE FROM job_tokens WHERE session_id = ? RETURNING activity_id, bulk_id, job_id"), sessionID)
+	return t.erased(ctx, "DELETE FROM job_tokens WHERE session_id = ? RETURNING activity_id, bulk_id, job_id", sessionID)
+}
+
+// OfSession says which jobs the session started that still hold a token:
+// those under way.
+func (t JobTokens) OfSession(ctx context.Context, sessionID string) ([]Erased, error) {
+	return t.erased(ctx, "SELECT activity_id, bulk_id, job_id FROM job_tokens WHERE session_id = ? AND expires_at > ?", sessionID, t.s.now().UnixMilli())
+}
+
+// Release unties the session's jobs from it, so that its end does not erase
+// their tokens: each is erased when its job ends (or expires). It says
+// which jobs they were.
+func (t JobTokens) Release(ctx context.Context, sessionID string) ([]Erased, error) {
+	return t.erased(ctx, "UPDATE job_tokens SET session_id = '' WHERE session_id = ? AND expires_at > ? RETURNING activity_id, bulk_id, job_id", sessionID, t.s.now().UnixMilli())
+}
+
+// erased runs query, which returns jobs' activity_id, bulk_id and job_id.
+func (t JobTokens) erased(ctx context.Context, query string, args ...any) ([]Erased, error) {
+	rows, err := t.s.db.QueryContext(ctx, t.s.q(query), args...)
 	if err != nil {
 		return nil, err
 	}
