@@ -31,6 +31,9 @@ const (
 	Started = "started" // VPS.org accepted it (for delete: done)
 	Refused = "refused" // VPS.org said no, in its own words
 	Unknown = "unknown" // no answer: it may or may not have happened
+	// Sending: recorded before its call; the call's answer was never
+	// recorded (the database or the replica went away meanwhile).
+	Sending = "sending"
 )
 
 // Final outcomes: how a create or restore VPS.org accepted ended, as the job
@@ -86,6 +89,9 @@ type Store interface {
 	Finish(ctx context.Context, id int64, final, detail string, at time.Time) (bool, error)
 	// Recent returns up to n records, newest first.
 	Recent(ctx context.Context, n int) ([]Record, error)
+	// Complete writes the outcome of an action recorded as Sending before
+	// its call (and the server's name and the snapshot it made, when known).
+	Complete(ctx context.Context, id int64, outcome, detail, serverName string, snapshotID int64) error
 	// Get reads the records of ids, newest first.
 	Get(ctx context.Context, ids []int64) ([]Record, error)
 	// Query returns the records about servers that match q, newest first:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/restores"
@@ -53,7 +54,13 @@ type Result struct {
 	Created     vpsapi.Created   // create
 	Restored    vpsapi.Restored  // restore
 	SafeRestore restores.Restore // restore with a safety snapshot: the job started
+
+	recordID int64 // the record written before the call, completed after it
 }
+
+// ErrNoRecord: the action could not be recorded before its call, so it was
+// not sent: every action VPS.org accepts is recorded and followed.
+var ErrNoRecord = errors.New("the action cannot be recorded now")
 
 // ErrNameTaken: the server already has a snapshot of the name asked for;
 // nothing was sent.
@@ -108,10 +115,16 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 				return res, notSent{cmp.Or(err, ErrNameTaken)}
 			}
 		}
+		if res.recordID, err = d.intend(ctx, a); err != nil {
+			return res, notSent{err}
+		}
 		res.Created, err = d.api.CreateSnapshot(ctx, a.Token, vpsapi.CreateRequest{ServerID: a.ServerID, Name: a.SnapshotName, Description: a.Description})
 	case Restore:
 		if a.Safety {
 			return d.startSafeRestore(ctx, a)
+		}
+		if res.recordID, err = d.intend(ctx, a); err != nil {
+			return res, notSent{err}
 		}
 		res.Restored, err = d.api.RestoreSnapshot(ctx, a.Token, a.SnapshotID)
 	case Delete:
@@ -125,6 +138,9 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 				SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: "refused by Snapdash: pinned by " + p.Actor + ": " + p.Reason})
 			return res, notSent{PinnedError{p}}
 		}
+		if res.recordID, err = d.intend(ctx, a); err != nil {
+			return res, notSent{err}
+		}
 		err = d.api.DeleteSnapshot(ctx, a.Token, a.SnapshotID)
 	default:
 		err = fmt.Errorf("dashboard: no action %q", a.Kind)
@@ -132,13 +148,32 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 	return res, err
 }
 
-// record writes who did what and how it ended, to the log and the activity
-// record, even when the browser has gone.
+// intend records an action before its call, as Sending: if the database
+// cannot take it, nothing is sent (ErrNoRecord).
+func (d *Dashboard) intend(ctx context.Context, a Action) (int64, error) {
+	if d.activity == nil {
+		return 0, nil
+	}
+	id, err := d.activity.Add(ctx, activity.Record{
+		Time: d.now().UTC(), Actor: a.Actor, Action: a.Kind, ServerID: a.ServerID,
+		ServerName: cmp.Or(a.ServerName, fmt.Sprintf("server %d", a.ServerID)), SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName,
+		Outcome: activity.Sending,
+	})
+	if err != nil {
+		return 0, errors.Join(ErrNoRecord, err)
+	}
+	return id, nil
+}
+
+// record writes how an action recorded before its call ended, to the log
+// and the activity record, even when the browser has gone, then has a job
+// follow it. When the database cannot take it, it is kept and tried again
+// until it can (recordLater): what VPS.org accepted is never left unrecorded.
 func (d *Dashboard) record(ctx context.Context, a Action, res Result, err error) {
 	ctx = context.WithoutCancel(ctx)
 	out, detail := outcome(err)
 	r := activity.Record{
-		Time: d.now().UTC(), Actor: a.Actor, Action: a.Kind,
+		ID: res.recordID, Time: d.now().UTC(), Actor: a.Actor, Action: a.Kind,
 		ServerID: a.ServerID, ServerName: cmp.Or(a.ServerName, res.Created.Server.Name, fmt.Sprintf("server %d", a.ServerID)),
 		SnapshotID: cmp.Or(res.Created.ID, a.SnapshotID), SnapshotName: a.SnapshotName,
 		Outcome: out, Detail: cmp.Or(detail, res.Created.Message, res.Restored.Message),
@@ -148,18 +183,47 @@ func (d *Dashboard) record(ctx context.Context, a Action, res Result, err error)
 		slog.Int64("server_id", r.ServerID), slog.String("server", r.ServerName),
 		slog.Int64("snapshot_id", r.SnapshotID), slog.String("snapshot", r.SnapshotName),
 		slog.String("detail", r.Detail))
-	if d.activity == nil {
+	if d.activity == nil || r.ID == 0 {
 		return
 	}
-	id, err := d.activity.Add(ctx, r)
-	if err != nil {
-		d.log.ErrorContext(ctx, "activity not stored", "error", err)
-		return
+	if err := d.complete(ctx, a, r); err != nil {
+		d.log.ErrorContext(ctx, "activity not stored; kept to be tried again", "activity_id", r.ID, "error", err)
+		go d.recordLater(ctx, a, r)
+	}
+}
+
+// complete writes a record's outcome and starts its follow job.
+func (d *Dashboard) complete(ctx context.Context, a Action, r activity.Record) error {
+	if err := d.activity.Complete(ctx, r.ID, r.Outcome, r.Detail, r.ServerName, r.SnapshotID); err != nil {
+		return err
 	}
 	d.forgetAttributions()
-	r.ID = id
-	d.follow(ctx, a, r)
+	return d.follow(ctx, a, r)
 }
+
+// recordLater tries an outcome again until the database takes it (at
+// most RecordRetry), with the person's token in this process's memory
+// only; the record says "sending" meanwhile, which Activity shows as not
+// known.
+func (d *Dashboard) recordLater(ctx context.Context, a Action, r activity.Record) {
+	deadline := d.now().Add(RecordRetry)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		time.Sleep(wait)
+		err := d.complete(ctx, a, r)
+		if err == nil {
+			d.log.InfoContext(ctx, "activity stored after the database came back", "activity_id", r.ID)
+			return
+		}
+		if d.now().After(deadline) {
+			d.log.ErrorContext(ctx, "activity not stored; its record says it is not known whether it happened", "activity_id", r.ID, "error", err)
+			return
+		}
+	}
+}
+
+// RecordRetry is how long an action's outcome is tried again while the
+// database cannot take it.
+const RecordRetry = 15 * time.Minute
 
 // outcome turns the upstream's answer into an activity outcome and its words.
 func outcome(err error) (string, string) {

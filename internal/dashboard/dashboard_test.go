@@ -31,7 +31,14 @@ func TestAnnotateReadsTheRecordSparingly(t *testing.T) {
 	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
 	d := New(Options{Activity: store, Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return now }})
 	ctx := context.Background()
-	d.record(ctx, Action{Actor: "alice", Kind: Create, ServerID: 1, SnapshotID: 7}, Result{}, nil)
+	act := func(a Action) {
+		id, err := d.intend(ctx, a) // as Act does: recorded before the call
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.record(ctx, a, Result{recordID: id}, nil)
+	}
+	act(Action{Actor: "alice", Kind: Create, ServerID: 1, SnapshotID: 7})
 	group := func() Server {
 		g := []Server{{ID: 1, Snapshots: []vpsapi.Snapshot{{ID: 7}}}}
 		d.annotate(ctx, g)
@@ -50,7 +57,7 @@ func TestAnnotateReadsTheRecordSparingly(t *testing.T) {
 	if store.reads != 2 {
 		t.Errorf("after 2 s: %d reads, want 2", store.reads)
 	}
-	d.record(ctx, Action{Actor: "bob", Kind: Create, ServerID: 1, SnapshotID: 8}, Result{}, nil)
+	act(Action{Actor: "bob", Kind: Create, ServerID: 1, SnapshotID: 8})
 	g := []Server{{ID: 1, Snapshots: []vpsapi.Snapshot{{ID: 8}}}}
 	d.annotate(ctx, g)
 	if g[0].CreatedBy[8].Actor != "bob" {

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"slices"
 	"time"
@@ -100,22 +101,23 @@ func ended(err error, gone string) (jobs.Progress, error) {
 // follow starts a job following an accepted create or restore to its end
 // (or a create whose answer was lost, to learn whether it happened),
 // with the token of the person who started it. Without a job engine, or when
-// inserting the job fails, the record simply keeps no final outcome.
-func (d *Dashboard) follow(ctx context.Context, a Action, r activity.Record) {
+// inserting the job fails, the error says so (the caller tries again).
+func (d *Dashboard) follow(ctx context.Context, a Action, r activity.Record) error {
 	accepted := r.Outcome == activity.Started && (a.Kind == Create || a.Kind == Restore)
 	// A create whose answer was lost is resolved by listing, never by
 	// sending it again.
 	unknown := r.Outcome == activity.Unknown && a.Kind == Create
 	if d.jobs == nil || r.ID == 0 || !(accepted || unknown) {
-		return
+		return nil
 	}
 	f := jobs.Follow{
 		ActivityID: r.ID, Action: a.Kind, ServerID: r.ServerID, ServerName: r.ServerName, Actor: r.Actor,
 		SnapshotID: r.SnapshotID, SnapshotName: r.SnapshotName, Started: r.Time,
 	}
 	if err := d.jobs.Follow(ctx, f, a.Session, a.Token); err != nil {
-		d.log.ErrorContext(ctx, "the action will not be followed to its end", "activity_id", r.ID, "error", err)
+		return fmt.Errorf("the action's follow job was not started: %w", err)
 	}
+	return nil
 }
 
 // StopJobs erases the tokens of the jobs a session started and stops them,

@@ -25,6 +25,7 @@ type following struct {
 	sim    *simulator.Simulator
 	server int64
 	snap   int64 // a completed snapshot of the server
+	jobs   *jobs.Runner
 }
 
 const aliceToken = "tok_alice_follow"
@@ -68,7 +69,7 @@ func newFollowingWith(t *testing.T, snapshotDelay, restoreDelay time.Duration, n
 	if err := st.Sessions().Create(context.Background(), "alice-session", []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	f := &following{api: api, dash: dash, st: st, sim: sim, server: ids[0]}
+	f := &following{api: api, dash: dash, st: st, sim: sim, server: ids[0], jobs: runner}
 	for _, s := range sim.Snapshots(aliceToken) {
 		f.snap = s.ID
 	}

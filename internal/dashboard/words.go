@@ -82,6 +82,9 @@ func Explain(a Action, err error) Explanation {
 			Delete:  "That snapshot was already deleted.",
 		}[a.Kind]
 		return Explanation{Why: Gone, Status: http.StatusNotFound, Text: text}
+	case errors.Is(err, ErrNoRecord):
+		return Explanation{Why: NotSent, Status: http.StatusServiceUnavailable,
+			Text: "Snapdash cannot record this action right now (its database is not answering), so nothing was sent to VPS.org. Try again in a moment."}
 	case errors.Is(err, ErrNotSent):
 		return Explanation{Why: NotSent, Status: http.StatusBadGateway,
 			Text: "VPS.org did not answer, so nothing was sent. Try again in a moment."}

@@ -26,6 +26,15 @@ func (a Activity) Add(ctx context.Context, r activity.Record) (int64, error) {
 	return id, err
 }
 
+// Complete writes the outcome of a record added as Sending before its call.
+func (a Activity) Complete(ctx context.Context, id int64, outcome, detail, serverName string, snapshotID int64) error {
+	_, err := a.s.db.ExecContext(ctx, a.s.q(`UPDATE activity SET outcome = ?, detail = ?,
+		server_name = CASE WHEN ? <> '' THEN ? ELSE server_name END,
+		snapshot_id = CASE WHEN ? <> 0 THEN ? ELSE snapshot_id END WHERE id = ? AND outcome = ?`),
+		outcome, detail, serverName, serverName, snapshotID, snapshotID, id, activity.Sending)
+	return err
+}
+
 // Finish sets the final outcome of record id unless it has one: one
 // statement, so of two replicas or a job and a sign-out only one records it.
 func (a Activity) Finish(ctx context.Context, id int64, final, detail string, at time.Time) (bool, error) {
