@@ -2,8 +2,8 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
