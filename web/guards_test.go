@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -8,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -162,5 +166,95 @@ func TestForwardedHeadersFromAnUntrustedPeerIgnored(t *testing.T) {
 	}
 	if codes[6] != http.StatusTooManyRequests {
 		t.Errorf("sign-in answers %v: a forged X-Forwarded-For escaped the rate limit", codes)
+	}
+}
+
+// Activity's CSV neutralises a cell starting with a tab or a carriage
+// return, as it does =, +, - and @.
+func TestActivityCSVNeutralisesTabAndReturn(t *testing.T) {
+	ts := newTestServer(t)
+	ts.record(t,
+		activity.Record{Actor: "\t=cmd", Action: activity.Create, ServerID: 12348, ServerName: "build-runner-01", SnapshotName: "ok", Outcome: activity.Refused, Detail: "\r=cmd"},
+	)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	rows, err := csv.NewReader(strings.NewReader(b.get("/activity.csv").Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[1][1] != "'\t=cmd" || rows[1][8] != "'\r=cmd" {
+		t.Errorf("cells starting with a tab or a return read %q", rows)
+	}
+}
+
+// The CSRF token is read from the form's body only: one in the address of
+// a POST whose body has none is refused, with nothing sent.
+func TestCSRFTokenInTheQueryStringIsRefused(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "via-query-token")
+	token := form.Get("_csrf")
+	form.Del("_csrf")
+	ts.sim.ResetCalls()
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/snapshots?_csrf="+url.QueryEscape(token), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r := b.do(req)
+	if r.StatusCode != http.StatusForbidden {
+		t.Errorf("a CSRF token in the query string: %d, want 403", r.StatusCode)
+	}
+	if n := ts.sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls reached VPS.org", n)
+	}
+}
+
+// Cancelling a restore checks that it belongs to the server named: a person
+// naming their own server and someone else's restore cancels nothing.
+func TestCancelNamingAnotherServersRestoreIsRefused(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	ts.sim.AddAccount("tk-other-cancel-4e2a", simulator.ServerSeed{ID: 40003, Name: "theirs"})
+	ctx := context.Background()
+	id, err := ts.db.Restores().Add(ctx, restores.Restore{Actor: "them", ServerID: 40003, ServerName: "theirs", SnapshotID: 94003,
+		SnapshotName: "their-snapshot", SafetyName: "before-restore-x", Step: restores.StepSafety, Started: ts.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	page := b.get("/")
+	r := b.post(fmt.Sprintf("/restores/%d/cancel?server_id=12345", id), url.Values{"_csrf": {page.Doc.Find(`input[name=_csrf]`).First().AttrOr("value", "")}})
+	if r.StatusCode != http.StatusNotFound {
+		t.Errorf("cancelling another server's restore: %d, want 404", r.StatusCode)
+	}
+	if x, _ := ts.db.Restores().Get(ctx, id); x.CancelRequested {
+		t.Error("another account's restore was cancelled")
+	}
+}
+
+// A check that fails before anything is sent (VPS.org not answering the
+// name check) says nothing was sent, and the form keeps what was typed and
+// its double-submit id, so submitting it again is safe.
+func TestCheckFailingBeforeTheCallSaysNothingWasSent(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := newForm(b, "12348")
+	form.Set("name", "after-a-failed-check")
+	ts.sim.SetFault(simulator.Fault{Match: "GET /api/v1/snapshots/", Status: 500})
+	r := b.post("/snapshots", form)
+	ts.sim.ClearFault()
+	text := strings.Join(strings.Fields(r.Doc.Text()), " ")
+	if !strings.Contains(text, "nothing was sent") || strings.Contains(text, "not known whether") {
+		t.Errorf("the answer reads %q", text)
+	}
+	if got := r.Doc.Find(`form.create input[name=form_id]`).AttrOr("value", ""); got != form.Get("form_id") {
+		t.Errorf("the form's double-submit id came back as %q, want %q", got, form.Get("form_id"))
+	}
+	if got := r.Doc.Find(`form.create input[name=name]`).AttrOr("value", ""); got != "after-a-failed-check" {
+		t.Errorf("what was typed came back as %q", got)
+	}
+	if n := ts.sim.Calls("POST /api/v1/snapshots/"); n != 0 {
+		t.Errorf("%d creates sent", n)
 	}
 }
