@@ -212,7 +212,8 @@ func TestLostCreateThatDidNotHappen(t *testing.T) {
 	if _, err := f.try(dashboard.Create); err == nil {
 		t.Fatal("the create went through")
 	}
-	time.Sleep(3 * time.Second) // a check or two within the window: nothing decided
+	calls := f.sim.Calls("GET /api/v1/snapshots/")
+	waitUntil(t, func() bool { return f.sim.Calls("GET /api/v1/snapshots/") >= calls+2 }) // two checks within the window: nothing decided
 	if recs, _ := f.st.Activity().Recent(context.Background(), 1); recs[0].Final != "" {
 		t.Fatalf("decided within the window: %+v", recs[0])
 	}

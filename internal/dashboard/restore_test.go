@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -163,7 +164,10 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2500 * time.Millisecond) // the safety snapshot is in progress
+	waitUntil(t, func() bool { // the safety snapshot is in progress
+		x, _ := f.st.Restores().Get(context.Background(), r.ID)
+		return x.Step == restores.StepSafety
+	})
 	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
 		t.Errorf("cancel naming another server: %v", err)
 	}
@@ -178,7 +182,8 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 	if end.State != restores.Cancelled || !strings.Contains(end.Detail, "stays") {
 		t.Errorf("restore ended %+v", end)
 	}
-	time.Sleep(4 * time.Second) // past the safety snapshot's completion
+	// The job has ended and erased its token: nothing more can be sent.
+	waitUntil(t, func() bool { return jobTokenCount(t, f) == 0 })
 	if _, n := f.first(restoreKey); n != 0 {
 		t.Errorf("%d restores sent after a cancel", n)
 	}
@@ -336,7 +341,10 @@ func TestSafeRestoreNotifies(t *testing.T) {
 	}
 	f.ended(t, r.ID, time.Minute)
 	waitUntil(t, func() bool { return len(received()) == 1 })
-	time.Sleep(time.Second)
+	// River holds every notice as delivered: nothing more comes.
+	waitUntil(t, func() bool {
+		return storetest.Jobs(t, f.st, "notify_webhook", "available", "scheduled", "running", "retryable") == 0
+	})
 	bodies := received()
 	if len(bodies) != 1 || !strings.Contains(bodies[0], `"action":"restore with a safety snapshot"`) || !strings.Contains(bodies[0], `"person":"alice"`) ||
 		!strings.Contains(bodies[0], `"outcome":"completed"`) || strings.Contains(bodies[0], aliceToken) {

@@ -136,6 +136,14 @@ func (s *scheduling) ended(t *testing.T, id int64, within time.Duration) schedul
 	}
 }
 
+// ticks waits until River has worked n more schedule ticks: each looked
+// for due schedules.
+func (s *scheduling) ticks(t *testing.T, n int) {
+	t.Helper()
+	from := storetest.Jobs(t, s.st, "schedule_tick", "completed")
+	waitUntil(t, func() bool { return storetest.Jobs(t, s.st, "schedule_tick", "completed") >= from+n })
+}
+
 func (s *scheduling) calls(key string) int {
 	n := 0
 	for _, r := range s.sim.Requests() {
@@ -183,7 +191,7 @@ func TestScheduledRunOnTimeKeepsOnlyItsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	time.Sleep(500 * time.Millisecond) // several ticks before 03:00
+	s.ticks(t, 3) // several ticks before 03:00
 	if n := s.calls(createKey); n != 0 {
 		t.Fatalf("%d creates before the run's time", n)
 	}
@@ -321,7 +329,7 @@ func TestMissedRunsCatchUpOnce(t *testing.T) {
 	}
 	s.clock.forward(3*24*time.Hour + 30*time.Minute) // 72 slots missed
 	s.ended(t, sc.ID, 30*time.Second)
-	time.Sleep(500 * time.Millisecond) // more ticks
+	s.ticks(t, 3) // more ticks
 	recent, _ := s.st.Schedules().Recent(ctx, []int64{sc.ID}, 10)
 	runs := recent[sc.ID]
 	if len(runs) != 1 || s.calls(createKey) != 1 {
@@ -341,7 +349,7 @@ func TestScheduledRunOnceAcrossReplicas(t *testing.T) {
 	sc := s.daily(t, s.servers[0], 2)
 	s.clock.forward(time.Minute)
 	s.ended(t, sc.ID, 30*time.Second)
-	time.Sleep(time.Second)
+	s.ticks(t, 4) // both replicas tick again
 	if n := s.calls(createKey); n != 1 {
 		t.Errorf("%d creates by two replicas, want 1", n)
 	}
@@ -425,7 +433,7 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * time.Second)
+	waitUntil(t, func() bool { return s.calls(createKey) == 2 }) // the lost create was sent
 	s.clock.forward(5 * time.Minute) // past the window in which a lost create may still show
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if run, _ = s.st.Schedules().Run(ctx, started.ID); run.State != schedules.Running || time.Now().After(deadline) {

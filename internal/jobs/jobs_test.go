@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -138,13 +137,13 @@ func final(t *testing.T, st *store.Store, job jobs.Follow, within time.Duration)
 
 // jobTokens counts the job tokens stored, expired or not.
 func jobTokens(t *testing.T, st *store.Store) int {
-	return count(t, st, "SELECT COUNT(*) FROM job_tokens")
+	return storetest.Count(t, st, "SELECT COUNT(*) FROM job_tokens")
 }
 
 // riverArgs is every job's arguments as River stored them.
 func riverArgs(t *testing.T, st *store.Store) string {
 	t.Helper()
-	db := rawDB(t, st)
+	db := storetest.RawDB(t, st)
 	rows, err := db.Query("SELECT args FROM river_job")
 	if err != nil {
 		t.Fatal(err)
@@ -159,30 +158,6 @@ func riverArgs(t *testing.T, st *store.Store) string {
 		all = append(all, string(a))
 	}
 	return strings.Join(all, "\n")
-}
-
-func count(t *testing.T, st *store.Store, query string) int {
-	t.Helper()
-	var n int
-	if err := rawDB(t, st).QueryRow(query).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// rawDB is a connection of the test's own to the store's database.
-func rawDB(t *testing.T, st *store.Store) *sql.DB {
-	t.Helper()
-	driver, dsn := "sqlite", store.SQLiteDSN(st.Path())
-	if st.Engine() == store.Postgres {
-		driver, dsn = "pgx", st.URL()
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
 }
 
 // A follow job checks until the action ends, past a failed check, with the
@@ -244,10 +219,13 @@ func TestSignOutStopsJobs(t *testing.T) {
 			if n := jobTokens(t, st); n != 0 {
 				t.Errorf("%d job tokens kept after the sign-out", n)
 			}
+			// River holds the job as ended: no check can follow.
+			waitFor(t, func() bool {
+				return storetest.Jobs(t, st, "follow_action", "cancelled", "completed", "discarded") == 1
+			})
 			checks := f.count()
-			time.Sleep(4 * time.Second)
-			if f.count() != checks {
-				t.Errorf("%d checks after the sign-out", f.count()-checks)
+			if n := storetest.Jobs(t, st, "follow_action", "available", "scheduled", "running", "retryable"); n != 0 || f.count() != checks {
+				t.Errorf("%d follow jobs still to run after the sign-out", n)
 			}
 			if n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut); n != 0 || err != nil {
 				t.Errorf("a second sign-out stopped %d, %v", n, err)
@@ -376,7 +354,11 @@ func TestWebhookGetsOneMessagePerOutcome(t *testing.T) {
 	}
 	final(t, st, job, 20*time.Second)
 	waitFor(t, func() bool { return delivered.Load() == 1 })
-	time.Sleep(2 * time.Second) // nothing more comes
+	// River holds every notice as delivered, and there was one: nothing more comes.
+	waitFor(t, func() bool { return storetest.Jobs(t, st, "notify_webhook", "completed") == 1 })
+	if n := storetest.Jobs(t, st, "notify_webhook"); n != 1 {
+		t.Errorf("%d notices queued, want 1", n)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(bodies) != 2 || bodies[0] != bodies[1] || failed.Load() != 1 {

@@ -4,6 +4,9 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,4 +47,49 @@ func SQLiteAt(t testing.TB, now func() time.Time) *store.Store {
 	s := SQLite(t)
 	s.SetClock(now)
 	return s
+}
+
+// RawDB is a connection of the test's own to the store's database, closed
+// when the test ends.
+func RawDB(t testing.TB, st *store.Store) *sql.DB {
+	t.Helper()
+	driver, dsn := "sqlite", store.SQLiteDSN(st.Path())
+	if st.Engine() == store.Postgres {
+		driver, dsn = "pgx", st.URL()
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Count runs a query counting rows (written with $1, $2 … placeholders on
+// both engines) in the store's database.
+func Count(t testing.TB, st *store.Store, query string, args ...any) int {
+	t.Helper()
+	if st.Engine() != store.Postgres {
+		for i := len(args); i >= 1; i-- {
+			query = strings.ReplaceAll(query, "$"+strconv.Itoa(i), "?")
+		}
+	}
+	var n int
+	if err := RawDB(t, st).QueryRow(query, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Jobs counts River's jobs of kind in one of states (any state when none).
+func Jobs(t testing.TB, st *store.Store, kind string, states ...string) int {
+	t.Helper()
+	if len(states) == 0 {
+		return Count(t, st, "SELECT COUNT(*) FROM river_job WHERE kind = $1", kind)
+	}
+	n := 0
+	for _, s := range states {
+		n += Count(t, st, "SELECT COUNT(*) FROM river_job WHERE kind = $1 AND state = $2", kind, s)
+	}
+	return n
 }
