@@ -434,7 +434,7 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, func() bool { return s.calls(createKey) == 2 }) // the lost create was sent
-	s.clock.forward(5 * time.Minute) // past the window in which a lost create may still show
+	s.clock.forward(5 * time.Minute)                             // past the window in which a lost create may still show
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if run, _ = s.st.Schedules().Run(ctx, started.ID); run.State != schedules.Running || time.Now().After(deadline) {
 			break
