@@ -57,6 +57,7 @@ type scheduling struct {
 	dashes  []*dashboard.Dashboard
 	st      *store.Store
 	servers []int64
+	api     *vpsapi.Client // a client of the simulator, for more dashboards
 }
 
 func newScheduling(t *testing.T, replicas int, databaseURL string, seeds ...simulator.ServerSeed) *scheduling {
@@ -99,7 +100,7 @@ func newSchedulingWith(t *testing.T, replicas int, databaseURL, webhook string, 
 		})
 		s.dashes = append(s.dashes, dash)
 		if s.st == nil {
-			s.st = st
+			s.st, s.api = st, api
 		}
 	}
 	return s
@@ -383,15 +384,20 @@ func TestScheduleChangesAreGuarded(t *testing.T) {
 	if _, err := d.RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "mallory", Token: "tok_someone_else", Schedule: schedules.Schedule{ID: sc.ID}}); !errors.Is(err, schedules.ErrNotFound) {
 		t.Errorf("run now by someone whose token cannot see the server: %v", err)
 	}
-	guarded := dashboard.New(dashboard.Options{API: nil, Schedules: s.st.Schedules(), Automation: automationToken,
+	// Refused before anything is asked of VPS.org.
+	guarded := dashboard.New(dashboard.Options{API: s.api, Schedules: s.st.Schedules(), Automation: automationToken,
 		Roles: dashboard.Roles{Schedule: []string{"ops"}}})
+	before := len(s.sim.Requests())
 	if _, err := guarded.PauseSchedule(ctx, dashboard.ScheduleChange{Actor: "bob", Groups: []string{"dev"}, Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, true); !errors.Is(err, schedules.ErrNotAllowed) {
 		t.Errorf("pause by a non-member: %v", err)
 	}
-	none := dashboard.New(dashboard.Options{API: nil, Schedules: s.st.Schedules()})
+	none := dashboard.New(dashboard.Options{API: s.api, Schedules: s.st.Schedules()})
 	if _, err := none.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
 		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Keep: 2}}); !errors.Is(err, schedules.ErrNoToken) {
 		t.Errorf("without an automation token: %v", err)
+	}
+	if n := len(s.sim.Requests()) - before; n != 0 {
+		t.Errorf("%d calls reached VPS.org before the refusals", n)
 	}
 	recs, _ := s.st.Activity().Recent(ctx, 5)
 	if len(recs) == 0 || recs[0].Action != activity.Schedule || !strings.Contains(recs[0].Detail, "created: every day at 03:00 UTC") {
