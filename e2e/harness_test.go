@@ -79,6 +79,7 @@ type appOptions struct {
 	jobs           bool           // run River jobs: follow actions, restores with a safety snapshot
 	restoreDelay   time.Duration  // default 4 s
 	restoreGroups  []string       // SSO groups whose members alone may restore
+	deleteGroups   []string       // SSO groups whose members alone may delete
 }
 
 func startApp(t *testing.T) *app { return startAppWith(t, appOptions{}) }
@@ -121,7 +122,7 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	h, err := web.New(web.Config{
 		SessionKeys: keys,
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
-		TrustedProxies: o.trustedProxies, BasePath: o.basePath, RestoreGroups: o.restoreGroups,
+		TrustedProxies: o.trustedProxies, BasePath: o.basePath, RestoreGroups: o.restoreGroups, DeleteGroups: o.deleteGroups,
 	}, deps)
 	if err != nil {
 		t.Fatal(err)

@@ -227,8 +227,9 @@ func TestRolesThroughOAuth2Proxy(t *testing.T) {
 	if status != "403" {
 		t.Errorf("a restore POST by a user outside ops: %s", status)
 	}
-	if n := a.sim.TotalCalls(); n != 0 {
-		t.Errorf("%d calls reached VPS.org", n)
+	// Recording the refusal reads the servers (whose is it?); nothing else is asked.
+	if n := a.sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls reached VPS.org", n)
 	}
 
 	// A member of ops, in a browser of their own.
@@ -244,4 +245,66 @@ func TestRolesThroughOAuth2Proxy(t *testing.T) {
 		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
 	)
 	ops.until(10*time.Second, `document.querySelector("#server-12345 [data-testid=server-status]").textContent === "restoring"`)
+}
+
+// TestMakingRoomNeedsTheDeleteRoleThroughOAuth2Proxy: a member of the
+// restore group outside the delete group, signed in through oauth2-proxy,
+// is offered no snapshot to delete to make room for a safety snapshot, is
+// told why, and a forged free_slot through the proxy is refused with
+// nothing changed at VPS.org.
+func TestMakingRoomNeedsTheDeleteRoleThroughOAuth2Proxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds oauth2-proxy")
+	}
+	a := startAppWith(t, appOptions{
+		snapshotDelay:  time.Minute,
+		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		restoreGroups:  []string{"ops"},
+		deleteGroups:   []string{"admins"},
+		jobs:           true,
+	})
+	idp, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Shutdown() })
+	addr := freeAddr(t)
+	startOAuth2Proxy(t, idp, addr,
+		"--upstream="+a.URL+"/",
+		"--redirect-url=http://"+addr+"/oauth2/callback",
+		"--pass-user-headers=true",
+		"--api-route=^/poll/",
+		"--scope=openid email profile groups",
+	)
+	proxy := "http://" + addr
+	idp.QueueUser(&mockoidc.MockUser{Subject: "olga", Email: "olga@example.com", EmailVerified: true, PreferredUsername: "olga", Groups: []string{"ops"}})
+	ops := newTab(t, a)
+	ops.app = &app{URL: proxy, sim: a.sim}
+	ops.do(chromedp.Navigate(proxy + "/"))
+	ops.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
+	ops.signIn()
+	ops.openConfirm("810", "restore") // staging-01 holds 5 of 5
+	if n := ops.count(`dialog[open] input[name=free_slot]:not([value=none])`); n != 0 {
+		t.Errorf("a member of ops outside admins is offered %d snapshots to delete first", n)
+	}
+	if hint := ops.text("dialog[open] #free-slot-hint"); !strings.Contains(hint, "Deletes and unpins are limited to the admins group.") {
+		t.Errorf("the dialog says %q", hint)
+	}
+	a.sim.ResetCalls()
+	ops.allow(`status of 403`)
+	status := ops.eval(`(() => {
+		const body = new URLSearchParams({_csrf: document.querySelector("input[name=_csrf]").value, confirm_name: "staging-01",
+			form_id: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", safety_offered: "1", free_slot: "811"});
+		const x = new XMLHttpRequest();
+		x.open("POST", "/snapshots/810/restore?server_id=12347", false);
+		x.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
+		x.send(body.toString());
+		return String(x.status);
+	})()`)
+	if status != "403" {
+		t.Errorf("a forged free_slot through the proxy: %s", status)
+	}
+	if n := a.sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls reached VPS.org", n)
+	}
 }
