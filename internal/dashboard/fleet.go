@@ -53,14 +53,9 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		return Fleet{}, err
 	}
 	names := map[int64]string{}
-	ids := make([]int64, 0, len(acc.Servers))
-	for _, s := range acc.Servers {
-		names[s.ID] = s.Name
-		ids = append(ids, s.ID)
-	}
 	statuses := make(map[int64]string, len(acc.Servers))
 	for _, s := range acc.Servers {
-		statuses[s.ID] = s.Status
+		names[s.ID], statuses[s.ID] = s.Name, s.Status
 	}
 	prot, protErr := d.Protection(ctx, token, statuses)
 	if protErr != nil {
