@@ -49,9 +49,12 @@ func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.Sched
 	for _, s := range o.Schedules {
 		has[s.ServerID] = true
 		row := views.ScheduleRow{ID: s.ID, ServerName: s.ServerName, When: dashboard.Summary(s),
-			Paused: s.Paused, PausedWhy: s.PausedWhy, NextRun: s.NextRun}
+			Paused: s.Paused, PausedWhy: s.PausedWhy, Alert: s.Alert, NextRun: s.NextRun}
 		if s.PausedWhy != "" {
 			d.Refused = s.PausedWhy
+		}
+		if s.Alert != "" {
+			d.Refused = s.ServerName + "'s schedule: " + s.Alert
 		}
 		for _, r := range o.Runs[s.ID] {
 			if r.State == schedules.Running {

@@ -79,7 +79,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		g.Notes[id] = views.Mark{Actor: n.Actor, Text: n.Text, At: n.At}
 	}
 	if sc := srv.Schedule; sc != nil {
-		g.Schedule = &views.ScheduleLine{ID: sc.ID, When: dashboard.Summary(*sc), Paused: sc.Paused, NextRun: sc.NextRun, LastOutcome: sc.LastOutcome}
+		g.Schedule = &views.ScheduleLine{ID: sc.ID, When: dashboard.Summary(*sc), Paused: sc.Paused, NextRun: sc.NextRun, LastOutcome: sc.LastOutcome, Alert: sc.Alert}
 	}
 	if a := srv.RestoredBy; a != nil {
 		g.RestoredBy = &views.Attribution{Actor: a.Actor, At: a.At}

@@ -29,6 +29,7 @@ type ScheduleRow struct {
 	When       string // "every day at 03:00 UTC, keeps its 3 newest, …"
 	Paused     bool
 	PausedWhy  string
+	Alert      string // its runs failed or were skipped in a row: shown in red
 	NextRun    time.Time
 	Running    string // the running run's step in words; "" when none
 	RunID      int64  // the running run's id
@@ -106,4 +107,5 @@ type ScheduleLine struct {
 	Paused      bool
 	NextRun     time.Time
 	LastOutcome string // "" before the first run
+	Alert       string // its runs failed or were skipped in a row: shown in red
 }

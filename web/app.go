@@ -41,13 +41,16 @@ type Config struct {
 	RestoreGroups   []string       // when set, only their members may restore
 	DeleteGroups    []string       // when set, only their members may delete or unpin
 	ScheduleGroups  []string       // when set, only their members may change schedules
-	SnapshotMaxAge  time.Duration  // older snapshots are marked in the table
-	PricePerGBMonth float64        // prices the table's snapshots; 0: no price shown
-	RequireIdentity bool           // refuse requests that carry no believed identity
-	Simulator       bool           // say so in a banner
-	DemoToken       string         // shown on the sign-in page
-	BodyLimit       string         // request body limit, e.g. "64K"
-	SignInPerMinute float64        // sign-in attempts per client address
+	// ScheduleMaxFailures: failed runs in a row before a schedule pauses
+	// itself; 0: dashboard.DefaultMaxFailures.
+	ScheduleMaxFailures int
+	SnapshotMaxAge      time.Duration // older snapshots are marked in the table
+	PricePerGBMonth     float64       // prices the table's snapshots; 0: no price shown
+	RequireIdentity     bool          // refuse requests that carry no believed identity
+	Simulator           bool          // say so in a banner
+	DemoToken           string        // shown on the sign-in page
+	BodyLimit           string        // request body limit, e.g. "64K"
+	SignInPerMinute     float64       // sign-in attempts per client address
 	// WritesPerSecond and WriteBurst limit each signed-in person's unsafe
 	// requests (creates, notes, pins, …): beyond them, 429 and nothing done.
 	WritesPerSecond float64
@@ -168,7 +171,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
 			Dash: dashboard.New(dashboard.Options{
 				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Bulk: deps.Bulk, Log: deps.Log,
-				Schedules: deps.Schedules, Automation: deps.Automation, ObserveRun: observeRun(deps.Metrics),
+				Schedules: deps.Schedules, Automation: deps.Automation, MaxFailures: cfg.ScheduleMaxFailures, ObserveRun: observeRun(deps.Metrics),
 				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups, Schedule: cfg.ScheduleGroups}, Now: deps.Now,
 			}),
 		},

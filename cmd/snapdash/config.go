@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/web"
 )
@@ -39,6 +40,7 @@ type config struct {
 	RestoreGroups   string
 	DeleteGroups    string
 	ScheduleGroups  string
+	MaxFailures     string
 	Automation      string
 	RequireIdentity bool
 	UpstreamTimeout time.Duration
@@ -59,13 +61,14 @@ type config struct {
 	PublicURL       string
 
 	// Parsed by validate.
-	retention  time.Duration
-	maxAge     time.Duration
-	price      float64
-	keyPairs   [][]byte
-	randomKeys bool
-	proxies    []netip.Prefix
-	level      slog.Level
+	retention   time.Duration
+	maxAge      time.Duration
+	price       float64
+	maxFailures int
+	keyPairs    [][]byte
+	randomKeys  bool
+	proxies     []netip.Prefix
+	level       slog.Level
 }
 
 // option ties a flag to its environment variable.
@@ -100,6 +103,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"restore-groups", "SNAPDASH_RESTORE_GROUPS", "comma-separated SSO groups whose members alone may restore; empty: everyone", false}, &c.RestoreGroups, ""},
 		{option{"delete-groups", "SNAPDASH_DELETE_GROUPS", "comma-separated SSO groups whose members alone may delete and unpin; empty: everyone", false}, &c.DeleteGroups, ""},
 		{option{"schedule-groups", "SNAPDASH_SCHEDULE_GROUPS", "comma-separated SSO groups whose members alone may create, change, run and delete schedules; empty: everyone", false}, &c.ScheduleGroups, ""},
+		{option{"schedule-max-failures", "SNAPDASH_SCHEDULE_MAX_FAILURES", "failed runs in a row after which a schedule pauses itself (and skipped runs in a row after which it says so)", false}, &c.MaxFailures, strconv.Itoa(dashboard.DefaultMaxFailures)},
 		{option{"automation-token", "SNAPDASH_AUTOMATION_TOKEN", "a VPS.org API token the operator issues for schedules, best given as a file; empty: nothing can be scheduled (the embedded simulator has its own)", true}, &c.Automation, ""},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
@@ -268,6 +272,11 @@ func (c *config) validate() error {
 	c.retention = r
 	if c.maxAge, err = parseDays(c.MaxAge); err != nil || c.maxAge < 24*time.Hour {
 		return fmt.Errorf("SNAPDASH_SNAPSHOT_MAX_AGE=%q must be a duration of a day or more, such as 30d", c.MaxAge)
+	}
+	if n, err := strconv.Atoi(c.MaxFailures); err != nil || n < 1 || n > 100 {
+		return fmt.Errorf("SNAPDASH_SCHEDULE_MAX_FAILURES=%q must be a whole number from 1 to 100, such as 3", c.MaxFailures)
+	} else {
+		c.maxFailures = n
 	}
 	if c.Price != "" {
 		p, err := strconv.ParseFloat(c.Price, 64)

@@ -28,6 +28,10 @@ type API interface {
 	DeleteSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) error
 }
 
+// DefaultMaxFailures is how many runs of a schedule may fail in a row
+// before it pauses itself.
+const DefaultMaxFailures = 3
+
 // Limit is the number of snapshots VPS.org allows per server.
 const Limit = 5
 
@@ -44,7 +48,10 @@ type Dashboard struct {
 	// schedules run with the operator's automation token, never a person's.
 	schedules  schedules.Store // nil: no schedules
 	automation vpsapi.Token    // "": schedules cannot run
-	observeRun func(outcome string, took time.Duration)
+	// maxFailures: runs failed (or skipped) in a row before a schedule
+	// pauses itself (or says so).
+	maxFailures int
+	observeRun  func(outcome string, took time.Duration)
 	guard      *Once
 	log        *slog.Logger
 	now        func() time.Time
@@ -65,6 +72,10 @@ type Options struct {
 	Schedules schedules.Store
 	// Automation is the operator's token that schedules run with; "": none run.
 	Automation vpsapi.Token
+	// MaxFailures is how many runs of a schedule may fail in a row before
+	// it pauses itself, and be skipped in a row before it says so; default
+	// DefaultMaxFailures.
+	MaxFailures int
 	// ObserveRun counts a scheduled run started ("started", 0) and ended
 	// (its state, how long it took); nil: not counted.
 	ObserveRun func(outcome string, took time.Duration)
@@ -80,12 +91,15 @@ func New(o Options) *Dashboard {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.MaxFailures <= 0 {
+		o.MaxFailures = DefaultMaxFailures
+	}
 	guard := NewOnce(15*time.Minute, 10000, o.Now)
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
 	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, bulk: o.Bulk,
-		schedules: o.Schedules, automation: o.Automation, observeRun: o.ObserveRun, guard: guard, log: o.Log, now: o.Now}
+		schedules: o.Schedules, automation: o.Automation, maxFailures: o.MaxFailures, observeRun: o.ObserveRun, guard: guard, log: o.Log, now: o.Now}
 }
 
 // Now is the dashboard's clock.

@@ -250,6 +250,9 @@ func (d *Dashboard) PauseSchedule(ctx context.Context, c ScheduleChange, pause b
 		}
 	}
 	s.Paused, s.PausedWhy, s.UpdatedBy = pause, "", c.Actor
+	if !pause {
+		s.Alert = "" // a person resumed it: what it said is seen
+	}
 	s.NextRun = s.Next(d.now())
 	if err := d.schedules.Update(ctx, s); err != nil {
 		return s, unavailable(err)
@@ -416,6 +419,9 @@ func (d *Dashboard) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		if err != nil {
 			return wait, err
 		}
+		if next, done, err := d.makeRoom(ctx, s, r, snaps); done || err != nil {
+			return next, err
+		}
 		if len(snaps) >= Limit {
 			d.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("the server has %d of %d snapshots; nothing was deleted to make room", len(snaps), Limit))
 			return jobs.Next{Done: true}, nil
@@ -429,6 +435,8 @@ func (d *Dashboard) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 			return jobs.Next{Wait: time.Second}, err
 		}
 		return d.sendCreate(ctx, s, r)
+	case schedules.StepPruneSending:
+		return d.resumePrune(ctx, s, r)
 	case schedules.StepCreateSending:
 		// Found here on a later run, the create may have been sent before a
 		// replica died or its answer was lost: the list tells; it is never
@@ -612,6 +620,12 @@ func (d *Dashboard) sendRetentionDelete(ctx context.Context, s schedules.Schedul
 
 // deleted records one of the schedule's snapshots deleted, and goes on rotating.
 func (d *Dashboard) deleted(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot) (jobs.Next, error) {
+	return d.deletedOwn(ctx, s, r, sn, schedules.StepDeleteSending, schedules.StepRotating, fmt.Sprintf("retention of the schedule (keeps %d)", s.Keep))
+}
+
+// deletedOwn records that one of the schedule's own snapshots was deleted
+// at step from, and moves the run on to step to.
+func (d *Dashboard) deletedOwn(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot, from, to, why string) (jobs.Next, error) {
 	ctx = context.WithoutCancel(ctx)
 	if err := d.schedules.Disown(ctx, sn.ID); err != nil {
 		return jobs.Next{Wait: time.Second}, err
@@ -622,9 +636,9 @@ func (d *Dashboard) deleted(ctx context.Context, s schedules.Schedule, r schedul
 	}
 	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: automationActor, Action: activity.Delete, ServerID: s.ServerID,
 		ServerName: s.ServerName, SnapshotID: sn.ID, SnapshotName: name, Outcome: activity.Started,
-		Detail: fmt.Sprintf("retention of the schedule (keeps %d)", s.Keep)})
-	return d.moveRun(ctx, r, schedules.StepDeleteSending, func(r *schedules.Run) {
-		r.Step, r.DeleteID = schedules.StepRotating, 0
+		Detail: why})
+	return d.moveRun(ctx, r, from, func(r *schedules.Run) {
+		r.Step, r.DeleteID = to, 0
 		if r.Deleted != "" {
 			r.Deleted += ", "
 		}
@@ -676,6 +690,8 @@ func (d *Dashboard) endRunAs(ctx context.Context, r schedules.Run, state, final,
 func (d *Dashboard) finishRun(ctx context.Context, r schedules.Run, final string) {
 	if err := d.schedules.Finished(ctx, r); err != nil {
 		d.log.ErrorContext(ctx, "run's end not stored on its schedule", "run_id", r.ID, "error", err)
+	} else if r.State == schedules.Failed || r.State == schedules.Skipped {
+		d.watchStreak(ctx, r)
 	}
 	if r.ActivityID != 0 && d.activity != nil {
 		if _, err := d.activity.Finish(ctx, r.ActivityID, final, r.Detail, r.Finished); err != nil {

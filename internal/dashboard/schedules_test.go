@@ -226,13 +226,14 @@ func TestScheduledRunOnTimeKeepsOnlyItsOwn(t *testing.T) {
 	}
 }
 
-// A snapshot that fails deletes nothing.
+// A snapshot that fails deletes nothing (with room for it within the keep
+// count, nothing was deleted before it either).
 func TestScheduledRunFailedSnapshotDeletesNothing(t *testing.T) {
 	t.Parallel()
 	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{ID: 601, Name: "old-auto"}}})
 	s.sim.FailSnapshotsNamed("auto-")
 	ctx := context.Background()
-	sc := s.daily(t, s.servers[0], 1)
+	sc := s.daily(t, s.servers[0], 2)
 	if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: 601, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "old-auto"}); err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +494,7 @@ func TestScheduleDeletedWhileItRuns(t *testing.T) {
 	t.Parallel()
 	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{{ID: 801, Name: "old-auto"}}})
 	ctx := context.Background()
-	sc := s.daily(t, s.servers[0], 1)
+	sc := s.daily(t, s.servers[0], 2) // room for its next snapshot: nothing deleted before it
 	if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: 801, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "old-auto"}); err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,10 @@ type Schedule struct {
 
 	UpdatedBy string
 	Updated   time.Time
+
+	// Alert: its runs failed (it then paused itself) or were skipped again
+	// and again; shown until a run completes or a person resumes or changes it.
+	Alert string
 }
 
 // Validate says what is wrong with a schedule a person entered, in their
@@ -180,6 +184,7 @@ func SnapshotName(server string, t time.Time, taken func(string) bool) string {
 // by listing, never by sending a create again.
 const (
 	StepCheck         = "check"          // deciding whether to run: server state, free slots
+	StepPruneSending  = "prune-sending"  // deleting one of its own to make room before creating
 	StepCreateSending = "create-sending" // creating the snapshot
 	StepWaiting       = "waiting"        // waiting for it to complete
 	StepRotating      = "rotating"       // choosing the next of its own old snapshots to delete
@@ -268,6 +273,9 @@ type Store interface {
 	Recent(ctx context.Context, scheduleIDs []int64, n int) (map[int64][]Run, error)
 	// Finished records a run's end on its schedule.
 	Finished(ctx context.Context, r Run) error
+	// Alert sets a schedule's alert unless it has one (pausing it with pause);
+	// true when this call set it.
+	Alert(ctx context.Context, id int64, why string, pause bool) (bool, error)
 
 	// Own records a snapshot the schedule created.
 	Own(ctx context.Context, o Owned) error

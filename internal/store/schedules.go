@@ -17,7 +17,7 @@ var _ schedules.Store = Schedules{}
 func (s *Store) Schedules() Schedules { return Schedules{s} }
 
 const scheduleColumns = `id, server_id, server_name, every, hours, minute, weekday, keep, skip_restoring, paused, paused_why,
-	next_run, last_run, last_outcome, last_detail, updated_by, updated_at`
+	next_run, last_run, last_outcome, last_detail, updated_by, updated_at, alert`
 
 func flag(b bool) int64 {
 	if b {
@@ -43,9 +43,9 @@ func (x Schedules) Add(ctx context.Context, s schedules.Schedule) (int64, error)
 // Update saves a schedule's settings, next run and pause.
 func (x Schedules) Update(ctx context.Context, s schedules.Schedule) error {
 	res, err := x.s.db.ExecContext(ctx, x.s.q(`UPDATE schedules SET server_name = ?, every = ?, hours = ?, minute = ?, weekday = ?, keep = ?,
-		skip_restoring = ?, paused = ?, paused_why = ?, next_run = ?, updated_by = ?, updated_at = ? WHERE id = ?`),
+		skip_restoring = ?, paused = ?, paused_why = ?, next_run = ?, updated_by = ?, updated_at = ?, alert = ? WHERE id = ?`),
 		s.ServerName, s.Every, s.Hours, s.Minute, int(s.Weekday), s.Keep, flag(s.SkipRestoring), flag(s.Paused), s.PausedWhy,
-		ms(s.NextRun), s.UpdatedBy, x.s.now().UnixMilli(), s.ID)
+		ms(s.NextRun), s.UpdatedBy, x.s.now().UnixMilli(), s.Alert, s.ID)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (x Schedules) list(ctx context.Context, query string, args ...any) ([]sched
 		var s schedules.Schedule
 		var weekday, skip, paused, next, last, updated int64
 		if err := rows.Scan(&s.ID, &s.ServerID, &s.ServerName, &s.Every, &s.Hours, &s.Minute, &weekday, &s.Keep, &skip, &paused, &s.PausedWhy,
-			&next, &last, &s.LastOutcome, &s.LastDetail, &s.UpdatedBy, &updated); err != nil {
+			&next, &last, &s.LastOutcome, &s.LastDetail, &s.UpdatedBy, &updated, &s.Alert); err != nil {
 			return nil, err
 		}
 		s.Weekday, s.SkipRestoring, s.Paused = time.Weekday(weekday), skip != 0, paused != 0
@@ -240,11 +240,27 @@ func (x Schedules) Recent(ctx context.Context, scheduleIDs []int64, n int) (map[
 	return out, err
 }
 
-// Finished records a run's end on its schedule.
+// Finished records a run's end on its schedule; a completed run clears
+// its alert.
 func (x Schedules) Finished(ctx context.Context, r schedules.Run) error {
-	_, err := x.s.db.ExecContext(ctx, x.s.q("UPDATE schedules SET last_run = ?, last_outcome = ?, last_detail = ? WHERE id = ?"),
-		ms(r.Finished), r.State, r.Detail, r.ScheduleID)
+	_, err := x.s.db.ExecContext(ctx, x.s.q(`UPDATE schedules SET last_run = ?, last_outcome = ?, last_detail = ?,
+		alert = CASE WHEN ? = 'completed' THEN '' ELSE alert END WHERE id = ?`),
+		ms(r.Finished), r.State, r.Detail, r.State, r.ScheduleID)
 	return err
+}
+
+// Alert sets a schedule's alert, and with pause pauses it for that reason,
+// unless it has an alert already: true when this call set it (once, across
+// replicas).
+func (x Schedules) Alert(ctx context.Context, id int64, why string, pause bool) (bool, error) {
+	res, err := x.s.db.ExecContext(ctx, x.s.q(`UPDATE schedules SET alert = ?,
+		paused = CASE WHEN ? = 1 THEN 1 ELSE paused END, paused_why = CASE WHEN ? = 1 THEN ? ELSE paused_why END
+		WHERE id = ? AND alert = ''`), why, flag(pause), flag(pause), why, id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (x Schedules) runs(ctx context.Context, query string, args ...any) ([]schedules.Run, error) {

@@ -7,3 +7,7 @@ CREATE INDEX bulk_deletes_owner ON bulk_deletes (owner, id);
 -- (comma-separated): a step that deletes or restores checks the roles again.
 ALTER TABLE restores ADD COLUMN groups_csv TEXT NOT NULL DEFAULT '';
 ALTER TABLE bulk_deletes ADD COLUMN groups_csv TEXT NOT NULL DEFAULT '';
+
+-- What a schedule's runs say in a row (failed or skipped again and again),
+-- shown in red until a run completes or a person resumes or changes it.
+ALTER TABLE schedules ADD COLUMN alert TEXT NOT NULL DEFAULT '';

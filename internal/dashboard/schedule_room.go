@@ -1,0 +1,141 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// A schedule never holds more than its keep count of snapshots, failed ones
+// included, so that with keep ≤ 4 a slot always stays free for people:
+// before a run creates anything it deletes its own failed snapshots, then
+// its oldest, until the new one fits within the keep count. Only its own
+// (by id), never a pinned one or one a restore uses: those are held by a
+// person or a restore, not by the schedule, and do not count. Each delete
+// is recorded before and after its call, as any step.
+
+// makeRoom starts deleting the next of the schedule's own snapshots that
+// stand in the new one's way; done is true when the run has moved on (a
+// delete sent, or the run ended because what is left may not be deleted).
+func (d *Dashboard) makeRoom(ctx context.Context, s schedules.Schedule, r schedules.Run, snaps []vpsapi.Snapshot) (jobs.Next, bool, error) {
+	victim, blocked, err := d.inTheWay(ctx, s, snaps)
+	switch {
+	case errors.Is(err, ErrUnprotected):
+		d.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
+		return jobs.Next{Done: true}, true, nil
+	case err != nil:
+		return jobs.Next{Wait: vpsapi.Pace(2)}, true, err
+	case victim.ID != 0:
+		r.Step, r.DeleteID = schedules.StepPruneSending, victim.ID
+		moved, err := d.schedules.Move(ctx, schedules.StepCheck, r)
+		if err != nil || !moved {
+			return jobs.Next{Wait: time.Second}, true, err
+		}
+		next, err := d.sendPrune(ctx, s, r, victim)
+		return next, true, err
+	case blocked:
+		d.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("its own snapshots still in progress fill its keep count (%d); nothing was created", s.Keep))
+		return jobs.Next{Done: true}, true, nil
+	}
+	return jobs.Next{}, false, nil
+}
+
+// inTheWay is the next of the schedule's own snapshots to delete before a
+// run creates one: a failed one first, else the oldest while the schedule
+// holds its keep count or more. blocked: it holds too many, and none of
+// them may be deleted.
+func (d *Dashboard) inTheWay(ctx context.Context, s schedules.Schedule, snaps []vpsapi.Snapshot) (vpsapi.Snapshot, bool, error) {
+	owned, err := d.schedules.Owned(ctx, s.ID)
+	if err != nil {
+		return vpsapi.Snapshot{}, false, err
+	}
+	var mine []vpsapi.Snapshot
+	for _, o := range owned {
+		i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == o.SnapshotID && sn.Server.ID == s.ServerID })
+		if i >= 0 {
+			mine = append(mine, snaps[i])
+		}
+	}
+	failed := slices.ContainsFunc(mine, vpsapi.Snapshot.Failed)
+	if !failed && len(mine) < s.Keep {
+		return vpsapi.Snapshot{}, false, nil
+	}
+	prot, err := d.Protection(ctx, d.automation, map[int64]string{s.ServerID: ""})
+	if err != nil {
+		return vpsapi.Snapshot{}, false, err
+	}
+	mine = slices.DeleteFunc(mine, func(sn vpsapi.Snapshot) bool { return prot.Why(sn.ID) != "" })
+	// Failed ones first, then the oldest.
+	slices.SortFunc(mine, func(a, b vpsapi.Snapshot) int {
+		if a.Failed() != b.Failed() {
+			if a.Failed() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	for _, sn := range mine {
+		if !sn.Done() {
+			continue // in progress: it stays, and counts
+		}
+		if sn.Failed() || len(mine) >= s.Keep {
+			return sn, false, nil
+		}
+	}
+	return vpsapi.Snapshot{}, len(mine) >= s.Keep, nil
+}
+
+// sendPrune deletes one of the schedule's own snapshots to make room,
+// recorded at StepPruneSending before.
+func (d *Dashboard) sendPrune(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
+	err := d.api.DeleteSnapshot(ctx, d.automation, victim.ID)
+	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+		var ve *vpsapi.Error
+		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
+			d.endRun(ctx, r, schedules.Failed, "VPS.org refused to delete "+victim.Name+" to make room: "+ve.Summary()+"; nothing was created")
+			return jobs.Next{Done: true}, nil
+		}
+		if errors.Is(err, vpsapi.ErrUnauthorized) {
+			return jobs.Next{}, err
+		}
+		return jobs.Next{Wait: time.Second}, nil // no answer: the next step lists first
+	}
+	why := fmt.Sprintf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep)
+	if victim.Failed() {
+		why = "the schedule's failed snapshot, deleted to free its slot"
+	}
+	return d.deletedOwn(ctx, s, r, victim, schedules.StepPruneSending, schedules.StepCheck, why)
+}
+
+// resumePrune finds a prune recorded as sending: gone means it was deleted;
+// otherwise the checks run again (pinned or put to use meanwhile) and it
+// is sent again, which is harmless.
+func (d *Dashboard) resumePrune(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
+	wait := jobs.Next{Wait: vpsapi.PaceAfter(d.now().Sub(r.Updated))}
+	snaps, err := d.api.ListSnapshots(ctx, d.automation, r.ServerID)
+	if err != nil {
+		return wait, err
+	}
+	i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.DeleteID })
+	if i < 0 {
+		return d.deletedOwn(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID}, schedules.StepPruneSending, schedules.StepCheck,
+			fmt.Sprintf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep))
+	}
+	prot, err := d.Protection(ctx, d.automation, map[int64]string{r.ServerID: ""})
+	if err != nil {
+		d.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
+		return jobs.Next{Done: true}, nil
+	}
+	if prot.Why(r.DeleteID) != "" {
+		return d.moveRun(ctx, r, schedules.StepPruneSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepCheck, 0 })
+	}
+	return d.sendPrune(ctx, s, r, snaps[i])
+}

@@ -1,0 +1,118 @@
+package dashboard_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// runNow runs a schedule now, as a person would, and waits for the run to end.
+func (s *scheduling) runNow(t *testing.T, id int64) schedules.Run {
+	t.Helper()
+	s.clock.forward(time.Minute) // a slot of its own
+	started, err := s.dashes[0].RunScheduleNow(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run schedules.Run
+	waitUntil(t, func() bool {
+		run, _ = s.st.Schedules().Run(context.Background(), started.ID)
+		return run.State != schedules.Running
+	})
+	return run
+}
+
+// own counts the schedule's own snapshots on VPS.org, and all of them.
+func (s *scheduling) own(t *testing.T, id int64) (own, all int) {
+	t.Helper()
+	owned, err := s.st.Schedules().Owned(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sn := range s.sim.Snapshots(aliceToken) {
+		all++
+		for _, o := range owned {
+			if o.SnapshotID == sn.ID {
+				own++
+			}
+		}
+	}
+	return own, all
+}
+
+// Five runs of a keep-3 schedule whose snapshots all fail never hold more
+// than 3 of its snapshots nor fill the server: each run deletes the failed
+// one before it creates. The third failure in a row pauses the schedule,
+// in red, on Activity and to the webhook, once; resuming clears it.
+func TestFailingScheduleNeverFillsTheServer(t *testing.T) {
+	t.Parallel()
+	hook, received := newHook(t)
+	s := newSchedulingWith(t, 1, "", hook, simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
+		{Name: "a-persons-snapshot"},
+	}})
+	sc := s.daily(t, s.servers[0], 3)
+	s.sim.FailSnapshotsNamed("auto-")
+	for i := 1; i <= 5; i++ {
+		run := s.runNow(t, sc.ID)
+		if run.State != schedules.Failed {
+			t.Fatalf("run %d: %+v", i, run)
+		}
+		own, all := s.own(t, sc.ID)
+		if own > 3 || all >= 5 {
+			t.Errorf("after run %d the schedule holds %d snapshots and the server %d", i, own, all)
+		}
+		got, _ := s.st.Schedules().Get(context.Background(), sc.ID)
+		if i < 3 && (got.Paused || got.Alert != "") {
+			t.Errorf("after %d failures: paused %v, alert %q", i, got.Paused, got.Alert)
+		}
+		if i >= 3 && (!got.Paused || !strings.Contains(got.Alert, "Its last 3 runs failed, so Snapdash paused it.")) {
+			t.Errorf("after %d failures: paused %v, alert %q", i, got.Paused, got.Alert)
+		}
+	}
+	if n := s.calls("DELETE /api/v1/snapshots/{id}/"); n != 4 {
+		t.Errorf("%d deletes, want the 4 failed snapshots of the runs before the last", n)
+	}
+	if !slices.Contains(s.names(), "a-persons-snapshot") {
+		t.Error("a person's snapshot was deleted")
+	}
+	waitUntil(t, func() bool {
+		n := 0
+		for _, b := range received() {
+			if strings.Contains(b, `"outcome":"paused"`) {
+				n++
+			}
+		}
+		return n == 1
+	})
+	if _, err := s.dashes[0].PauseSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.st.Schedules().Get(context.Background(), sc.ID); got.Paused || got.Alert != "" {
+		t.Errorf("resumed: paused %v, alert %q", got.Paused, got.Alert)
+	}
+}
+
+// Skipped runs are no failures: three in a row say so, in red, without
+// pausing the schedule.
+func TestSkippedRunsInARowSaySo(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
+		{Name: "p1"}, {Name: "p2"}, {Name: "p3"}, {Name: "p4"}, {Name: "p5"},
+	}})
+	sc := s.daily(t, s.servers[0], 2)
+	for i := 1; i <= 3; i++ {
+		if run := s.runNow(t, sc.ID); run.State != schedules.Skipped {
+			t.Fatalf("run %d: %+v", i, run)
+		}
+	}
+	got, _ := s.st.Schedules().Get(context.Background(), sc.ID)
+	if got.Paused || !strings.Contains(got.Alert, "Its last 3 runs were skipped") || !strings.Contains(got.Alert, "5 of 5 snapshots") {
+		t.Errorf("after 3 skips: paused %v, alert %q", got.Paused, got.Alert)
+	}
+}
