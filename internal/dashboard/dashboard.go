@@ -52,10 +52,10 @@ type Dashboard struct {
 	// pauses itself (or says so).
 	maxFailures int
 	observeRun  func(outcome string, took time.Duration)
-	guard      *Once
-	log        *slog.Logger
-	now        func() time.Time
-	recent     attributionCache
+	guard       *Once
+	log         *slog.Logger
+	now         func() time.Time
+	recent      attributionCache
 }
 
 // Options are a Dashboard's collaborators. API is required.
