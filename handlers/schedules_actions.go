@@ -43,8 +43,28 @@ func (h *Schedules) Resume(c echo.Context) error {
 	})
 }
 
-// Delete removes a schedule; the snapshots it made stay.
+// Delete removes a schedule once confirmed; the snapshots it made stay.
+// Unconfirmed, it asks first, saying so.
 func (h *Schedules) Delete(c echo.Context) error {
+	if c.FormValue("confirm") != "1" {
+		ctx := c.Request().Context()
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+		}
+		if err := h.allowed(c, id); err != nil {
+			return err
+		}
+		s, err := h.Site.Dash.ScheduleOf(ctx, session.From(ctx).Token(), id)
+		if errors.Is(err, schedules.ErrNotFound) {
+			return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+		}
+		if err != nil {
+			return err
+		}
+		return h.Site.Render(c, http.StatusOK, views.ScheduleDeletePage(views.ScheduleDelete{
+			Page: h.Site.Page(c, "Delete the schedule of "+s.ServerName), ID: s.ID, ServerName: s.ServerName}))
+	}
 	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
 		err := h.Site.Dash.DeleteSchedule(c.Request().Context(), ch)
 		return "The schedule is deleted. The snapshots it made stay, and no schedule will delete them.", err

@@ -67,9 +67,13 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 	f, s := readScheduleForm(c, id)
 	status := http.StatusUnprocessableEntity
 	if len(f.Errors) == 0 {
-		saved, err := h.Site.Dash.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s})
+		saved, err := h.Site.Dash.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s,
+			ConfirmRoom: c.FormValue("confirm_room") == "1"})
 		var invalid *schedules.InvalidError
+		var room *dashboard.RoomError
 		switch {
+		case errors.As(err, &room):
+			f.RoomWarning = room.Words()
 		case err == nil:
 			st.AddFlash(string(views.FlashOK), saved.ServerName+" is scheduled "+dashboard.Summary(saved)+". Next run "+views.UTC(saved.NextRun)+".")
 			return c.Redirect(http.StatusSeeOther, h.Site.URL("/schedules")+"#"+views.ScheduleRowID(saved.ID))

@@ -59,6 +59,9 @@ type ScheduleForm struct {
 	Keep          int
 	SkipRestoring bool
 	Errors        []string
+	// RoomWarning: the server has fewer free slots than the schedule keeps;
+	// the person saves anyway (confirm_room) or keeps fewer.
+	RoomWarning string
 }
 
 // Weekdays name the days of the week, Sunday first, as time.Weekday counts.

@@ -223,7 +223,7 @@ func TestSchedulesWhenTheDatabaseFails(t *testing.T) {
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
-	form := scheduleForm(t, b, "12347")
+	form := scheduleForm(t, b, "12348")
 	db, err := sql.Open("sqlite", store.SQLiteDSN(ts.db.Path()))
 	if err != nil {
 		t.Fatal(err)
@@ -317,5 +317,61 @@ func TestPauseResumeAndRunNowTwice(t *testing.T) {
 		if !strings.Contains(acts, want) {
 			t.Errorf("activity lacks %q", want)
 		}
+	}
+}
+
+// Saving a schedule on a server without a free slot for each snapshot it
+// keeps warns first, keeping what was typed; the person keeps fewer or
+// saves it anyway. Deleting a schedule asks first, saying its snapshots
+// stay, with focus on Cancel.
+func TestScheduleWarnsBeforeItHappens(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := scheduleForm(t, b, "12347") // staging-01 holds 5 of 5
+	form.Set("keep", "3")
+	form.Set("time", "04:30")
+	r := b.post("/schedules", form)
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Doc.Find("#schedule-room").Text(), "there is no free slot for it") {
+		t.Fatalf("a schedule on a full server: %d %q", r.StatusCode, r.Doc.Find("#schedule-room").Text())
+	}
+	if v := r.Doc.Find("#schedule-time").AttrOr("value", ""); v != "04:30" || r.Doc.Find(`#schedule-keep option[value="3"][selected]`).Length() != 1 {
+		t.Errorf("what was typed is gone: time %q", v)
+	}
+	if n := b.get("/schedules").Doc.Find("section.schedule").Length(); n != 0 {
+		t.Fatalf("%d schedules saved before the person confirmed", n)
+	}
+	web := scheduleForm(t, b, "12345") // web-server-01: 2 of 5, room for 3
+	web.Set("keep", "4")
+	if r := b.post("/schedules", web); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Doc.Find("#schedule-room").Text(), "has room for 3 of this schedule's snapshots, and it keeps 4") {
+		t.Errorf("keep 4 with room for 3: %d %q", r.StatusCode, r.Doc.Find("#schedule-room").Text())
+	}
+	web.Set("keep", "3")
+	if r := b.post("/schedules", web); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("keep 3 with room for 3: %d", r.StatusCode)
+	}
+	confirmed := formFields(r, "#schedule-form")
+	confirmed.Set("confirm_room", "1")
+	if r := b.post("/schedules", confirmed); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saved anyway: %d", r.StatusCode)
+	}
+	page := b.get("/schedules")
+	if n := page.Doc.Find("section.schedule").Length(); n != 2 {
+		t.Fatalf("%d schedules, want 2", n)
+	}
+	id := strings.TrimPrefix(page.Doc.Find("section.schedule").First().AttrOr("id", ""), "schedule-")
+	ask := b.post("/schedules/"+id+"/delete", formFields(page, `form[action$="/`+id+`/delete"]`))
+	if ask.StatusCode != http.StatusOK || !strings.Contains(ask.Doc.Find("main").Text(), "The snapshots it made stay, as ordinary snapshots") ||
+		ask.Doc.Find("a.button[autofocus]").Text() != "Cancel" {
+		t.Fatalf("deleting asks first: %d %q", ask.StatusCode, ask.Doc.Find("main").Text())
+	}
+	if n := b.get("/schedules").Doc.Find("section.schedule").Length(); n != 2 {
+		t.Errorf("the question deleted a schedule: %d left", n)
+	}
+	if r := b.post("/schedules/"+id+"/delete", formFields(ask, "main form")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed delete: %d", r.StatusCode)
+	}
+	if n := b.get("/schedules").Doc.Find("section.schedule").Length(); n != 1 {
+		t.Errorf("%d schedules after the confirmed delete, want 1", n)
 	}
 }

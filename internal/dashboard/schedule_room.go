@@ -139,3 +139,49 @@ func (d *Dashboard) resumePrune(ctx context.Context, s schedules.Schedule, r sch
 	}
 	return d.sendPrune(ctx, s, r, snaps[i])
 }
+
+// RoomError: a schedule would keep more snapshots than its server has free
+// slots for (those not already its own); nothing was saved.
+type RoomError struct {
+	Server string
+	Free   int // slots not taken by snapshots other than the schedule's
+	Keep   int
+}
+
+func (e *RoomError) Error() string {
+	return fmt.Sprintf("%s has %d free slots for a schedule keeping %d", e.Server, e.Free, e.Keep)
+}
+
+// Words say it in the person's words.
+func (e *RoomError) Words() string {
+	if e.Free <= 0 {
+		return fmt.Sprintf("%s has %d of %d snapshots that are not this schedule's: there is no free slot for it, so its runs would be skipped until people delete some.", e.Server, Limit, Limit)
+	}
+	return fmt.Sprintf("%s has room for %d of this schedule's snapshots, and it keeps %d: once it holds %d, its runs are skipped while the server is full.", e.Server, e.Free, e.Keep, e.Free)
+}
+
+// roomForSchedule checks that the server has a free slot for each snapshot
+// the schedule keeps (counting those it made already as its own): one
+// list call. Without room it says so (RoomError), before anything is saved.
+func (d *Dashboard) roomForSchedule(ctx context.Context, token vpsapi.Token, s schedules.Schedule, serverName string) error {
+	snaps, err := d.api.ListSnapshots(ctx, token, s.ServerID)
+	if err != nil {
+		return err
+	}
+	var owned []schedules.Owned
+	if s.ID != 0 {
+		if owned, err = d.schedules.Owned(ctx, s.ID); err != nil {
+			return unavailable(err)
+		}
+	}
+	others := 0
+	for _, sn := range snaps {
+		if !slices.ContainsFunc(owned, func(o schedules.Owned) bool { return o.SnapshotID == sn.ID }) {
+			others++
+		}
+	}
+	if free := Limit - others; free < s.Keep {
+		return &RoomError{Server: serverName, Free: free, Keep: s.Keep}
+	}
+	return nil
+}

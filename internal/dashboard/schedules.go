@@ -47,6 +47,9 @@ type ScheduleChange struct {
 	Groups   []string
 	Token    vpsapi.Token
 	Schedule schedules.Schedule // ServerID and the settings; ID for an edit
+	// ConfirmRoom: the person was warned the server has fewer free slots
+	// than the schedule keeps, and saves it anyway.
+	ConfirmRoom bool
 }
 
 // Automation reports whether schedules can run: the operator gave an
@@ -203,6 +206,11 @@ func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedul
 	old, srv, err := d.changeable(ctx, c)
 	if err != nil {
 		return c.Schedule, err
+	}
+	if !c.ConfirmRoom {
+		if err := d.roomForSchedule(ctx, c.Token, c.Schedule, srv.Name); err != nil {
+			return c.Schedule, err
+		}
 	}
 	s := c.Schedule
 	s.ServerName, s.UpdatedBy = srv.Name, c.Actor

@@ -109,7 +109,7 @@ func newSchedulingWith(t *testing.T, replicas int, databaseURL, webhook string, 
 // daily saves a daily schedule at 03:00 keeping keep, by alice.
 func (s *scheduling) daily(t *testing.T, server int64, keep int) schedules.Schedule {
 	t.Helper()
-	sc, err := s.dashes[0].SaveSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	sc, err := s.dashes[0].SaveSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, ConfirmRoom: true,
 		Schedule: schedules.Schedule{ServerID: server, Every: schedules.Daily, Minute: 3 * 60, Keep: keep, SkipRestoring: true}})
 	if err != nil {
 		t.Fatal(err)
