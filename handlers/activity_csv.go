@@ -30,13 +30,21 @@ func (h *Activity) CSV(c echo.Context) error {
 	_ = w.Write([]string{"time (UTC)", "person", "action", "server id", "server", "snapshot id", "snapshot", "outcome", "detail", "final outcome", "final detail", "duration (s)"})
 	for _, r := range res.Records {
 		_ = w.Write(spreadsheetSafe(
-			r.Time.UTC().Format(time.DateTime), r.Actor, r.Action, strconv.FormatInt(r.ServerID, 10), r.ServerName,
-			strconv.FormatInt(r.SnapshotID, 10), r.SnapshotName, r.Outcome, r.Detail,
+			r.Time.UTC().Format(time.DateTime), r.Actor, r.Action, id(r.ServerID), r.ServerName,
+			id(r.SnapshotID), r.SnapshotName, r.Shown(), r.Detail,
 			r.Final, r.FinalDetail, seconds(r),
 		))
 	}
 	w.Flush()
 	return w.Error()
+}
+
+// id is an id as a cell: empty when there is none, never a meaningless 0.
+func id(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // seconds is how long a followed action took, "" before it ended.

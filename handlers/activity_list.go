@@ -92,7 +92,7 @@ func activityRow(r activity.Record) views.ActivityRow {
 	}
 	row.What = actionWords(r)
 	switch {
-	case r.Outcome == activity.Started && (r.Action == activity.Delete || r.Action == activity.Schedule || r.Action == activity.LetFinish):
+	case r.Outcome == activity.Started && !activity.Followed(r.Action):
 		row.Outcome = views.OutcomeDone
 	case r.Outcome == activity.Started:
 		row.Outcome = views.OutcomeStarted

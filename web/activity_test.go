@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -136,5 +138,33 @@ func TestActivityCSV(t *testing.T) {
 	}
 	if r := ts.browser().get("/activity.csv"); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("the export without a session: %d", r.StatusCode)
+	}
+}
+
+// Every entry says how it went: a pin, a note, an unpin and a schedule
+// change are done, not "started" forever, on the page and in the CSV, which
+// leaves an id empty rather than writing a meaningless 0.
+func TestEveryActivityEntryEndsWithWhatHappened(t *testing.T) {
+	ts := newTestServer(t)
+	ts.record(t,
+		activity.Record{Actor: "alice", Action: activity.Pin, ServerID: 12345, ServerName: "web-server-01", SnapshotID: 801, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started, Detail: "keep"},
+		activity.Record{Actor: "alice", Action: activity.Note, ServerID: 12345, ServerName: "web-server-01", SnapshotID: 801, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started, Detail: "why"},
+		activity.Record{Actor: "alice", Action: activity.Schedule, ServerID: 12345, ServerName: "web-server-01", Outcome: activity.Started, Detail: "created: every day"},
+	)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	b.get("/activity").Doc.Find("tr.record").Each(func(_ int, row *goquery.Selection) {
+		if got := strings.TrimSpace(row.Find(`td[data-label="Outcome"] .badge`).Text()); got != "done" {
+			t.Errorf("%q reads %q", strings.Join(strings.Fields(row.Find("td.what").Text()), " "), got)
+		}
+	})
+	rows, err := csv.NewReader(strings.NewReader(b.get("/activity.csv").Body)).ReadAll()
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("rows %v, %v", rows, err)
+	}
+	for _, r := range rows[1:] {
+		if r[7] != "done" || r[5] == "0" {
+			t.Errorf("CSV row %q: outcome %q, snapshot id %q", r[2], r[7], r[5])
+		}
 	}
 }

@@ -52,7 +52,33 @@ const (
 	Cancelled       = "cancelled"     // by its person, before anything irreversible
 	Stopped         = "stopped"       // the job could not go on; the detail says why
 	Skipped         = "skipped"       // a scheduled run that sent nothing; the detail says why
+	// Deleted: a snapshot being taken was deleted meanwhile, by a person
+	// (the detail says who), before it completed.
+	Deleted = "deleted"
 )
+
+// Followed reports whether a job follows an action of this kind to its end
+// (and writes its final outcome); any other accepted action is done at once.
+func Followed(action string) bool {
+	return action == Create || action == Restore || action == Scheduled
+}
+
+// Shown is how an action went, as people read it before any final
+// outcome: "done" for what ends at once (a delete, a pin, a note, a
+// schedule change), "started" for what a job follows to its end,
+// "refused", or "no answer" (none came, or none was recorded).
+func (r Record) Shown() string {
+	switch r.Outcome {
+	case Started:
+		if Followed(r.Action) {
+			return "started"
+		}
+		return "done"
+	case Refused:
+		return "refused"
+	}
+	return "no answer"
+}
 
 // Record is one action.
 type Record struct {
@@ -106,6 +132,7 @@ type Store interface {
 type Query struct {
 	Servers       []int64
 	ServerID      int64
+	SnapshotID    int64
 	Actor, Action string
 	Offset, Limit int
 }

@@ -30,9 +30,9 @@ func (d *Dashboard) Check(ctx context.Context, f jobs.Follow, token vpsapi.Token
 		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == f.SnapshotID })
 		switch {
 		case i < 0:
-			return jobs.Progress{Done: true, Final: activity.Lost, Detail: "the snapshot is gone from VPS.org before it completed"}, nil
+			return d.gone(ctx, f), nil
 		case snaps[i].Failed():
-			return jobs.Progress{Done: true, Final: activity.Failed, Detail: "VPS.org reports the snapshot " + snaps[i].Status}, nil
+			return jobs.Progress{Done: true, Final: activity.Failed, Detail: failedWords(snaps[i].Status)}, nil
 		case snaps[i].Done():
 			return jobs.Progress{Done: true, Final: activity.Completed}, nil
 		}
@@ -58,6 +58,28 @@ func (d *Dashboard) Check(ctx context.Context, f jobs.Follow, token vpsapi.Token
 	return jobs.Progress{Done: true, Final: activity.Stopped, Detail: "nothing to follow for " + f.Action}, nil
 }
 
+// failedWords say what VPS.org said of a failed snapshot, and what to do.
+func failedWords(status string) string {
+	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(Limit) +
+		" slots: delete it to free the slot, then try again."
+}
+
+// gone says how a snapshot being taken went away: deleted through Snapdash
+// (the record says who), or lost.
+func (d *Dashboard) gone(ctx context.Context, f jobs.Follow) jobs.Progress {
+	if d.activity != nil {
+		recs, _, err := d.activity.Query(ctx, activity.Query{Servers: []int64{f.ServerID}, SnapshotID: f.SnapshotID, Action: Delete, Limit: 5})
+		if err == nil {
+			for _, r := range recs {
+				if r.Outcome == activity.Started || r.Outcome == activity.Sending {
+					return jobs.Progress{Done: true, Final: activity.Deleted, Detail: "deleted by " + r.Actor + " while it was being taken"}
+				}
+			}
+		}
+	}
+	return jobs.Progress{Done: true, Final: activity.Lost, Detail: "the snapshot is gone from VPS.org before it completed"}
+}
+
 // lostAnswerWindow is how long after a create whose answer was lost its
 // snapshot may take to appear in the list before the create is judged not to
 // have happened.
@@ -74,7 +96,7 @@ func (d *Dashboard) resolveCreate(f jobs.Follow, snaps []vpsapi.Snapshot) jobs.P
 		}
 		switch {
 		case s.Failed():
-			return jobs.Progress{Done: true, Final: activity.Failed, Detail: happened + "; it reports it " + s.Status}
+			return jobs.Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + failedWords(s.Status)}
 		case s.Done():
 			return jobs.Progress{Done: true, Final: activity.Completed, Detail: happened}
 		}

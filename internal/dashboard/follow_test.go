@@ -227,14 +227,44 @@ func TestLostCreateThatDidNotHappen(t *testing.T) {
 	}
 }
 
-// A snapshot VPS.org reports failed is recorded as failed, in its words.
+// A snapshot VPS.org reports failed is recorded as failed, in its words,
+// with what to do next (not "failed (failed)").
 func TestFailedSnapshotRecordedAsFailed(t *testing.T) {
 	t.Parallel()
 	f := newFollowing(t, 3*time.Second, time.Second)
 	f.sim.FailSnapshotsNamed("nightly")
 	f.act(t, dashboard.Create)
 	rec := f.final(t, 40*time.Second)
-	if rec.Final != activity.Failed || rec.FinalDetail != "VPS.org reports the snapshot failed" {
+	if rec.Final != activity.Failed || rec.FinalDetail != "VPS.org reports the snapshot as failed. It still takes one of the server's 5 slots: delete it to free the slot, then try again." {
 		t.Errorf("record %+v", rec)
+	}
+}
+
+// Deleting a snapshot while it is being taken is recorded as deleted, by
+// the person who deleted it, not as lost.
+func TestSnapshotDeletedWhileTakenIsRecordedAsDeleted(t *testing.T) {
+	t.Parallel()
+	f := newFollowing(t, time.Hour, time.Second)
+	f.act(t, dashboard.Create)
+	var id int64
+	for _, s := range f.sim.Snapshots(aliceToken) {
+		if s.Name == "nightly" {
+			id = s.ID
+		}
+	}
+	if _, err := f.dash.Act(context.Background(), dashboard.Action{Kind: dashboard.Delete, Actor: "bob", Token: aliceToken, FormID: dashboard.NewFormID(),
+		ServerID: f.server, ServerName: "web-server-01", SnapshotID: id, SnapshotName: "nightly"}); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, err := f.st.Activity().Query(context.Background(), activity.Query{Servers: []int64{f.server}, SnapshotID: id, Action: activity.Create, Limit: 1})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("the create's record: %v %v", recs, err)
+	}
+	waitUntil(t, func() bool {
+		recs, _, _ = f.st.Activity().Query(context.Background(), activity.Query{Servers: []int64{f.server}, SnapshotID: id, Action: activity.Create, Limit: 1})
+		return recs[0].Final != ""
+	})
+	if recs[0].Final != activity.Deleted || recs[0].FinalDetail != "deleted by bob while it was being taken" {
+		t.Errorf("the create ended %q: %q", recs[0].Final, recs[0].FinalDetail)
 	}
 }

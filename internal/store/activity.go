@@ -103,6 +103,10 @@ func (a Activity) where(q activity.Query) (string, []any) {
 		b.WriteString(" AND server_id = ?")
 		args = append(args, q.ServerID)
 	}
+	if q.SnapshotID != 0 {
+		b.WriteString(" AND snapshot_id = ?")
+		args = append(args, q.SnapshotID)
+	}
 	if q.Actor != "" {
 		b.WriteString(" AND actor = ?")
 		args = append(args, q.Actor)
