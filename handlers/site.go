@@ -66,6 +66,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Delete); !ok {
 		g.NoDelete = why
 	}
+	g.CanMakeRoom = g.NoDelete == "" && s.Dash.MakesRoom()
 	for id, p := range srv.Pins {
 		if g.Pins == nil {
 			g.Pins = map[int64]views.Mark{}

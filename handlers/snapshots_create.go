@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -63,6 +64,16 @@ func (h *Snapshots) Create(c echo.Context) error {
 		Filtered:    c.FormValue("back") == "filtered",
 	}
 	f.Errors = validateCreate(f.Name, f.Description)
+	// Deleting a snapshot to make room is a delete, whatever form asked it.
+	deleteFirst, _ := strconv.ParseInt(c.FormValue("delete_first"), 10, 64)
+	if deleteFirst != 0 {
+		if err := h.Site.allowed(c, dashboard.Delete, id, deleteFirst, ""); err != nil {
+			return err
+		}
+		f.Pick = deleteFirst
+	} else if c.FormValue("room_offered") == "1" {
+		f.Errors["delete_first"] = "Choose the snapshot to delete first: the server holds 5 of 5, so the new one cannot be taken before one goes. Nothing was changed."
+	}
 	if !dashboard.ValidFormID(f.FormID) {
 		f.FormID = dashboard.NewFormID()
 		if len(f.Errors) == 0 {
@@ -76,12 +87,16 @@ func (h *Snapshots) Create(c echo.Context) error {
 		Kind: dashboard.Create, Actor: actor(st), Token: st.Token(), FormID: f.FormID,
 		Session: st.ID(), Groups: st.Groups(),
 		ServerID: id, SnapshotName: f.Name, Description: f.Description,
-		AllowDuplicateName: c.FormValue("duplicate") == f.Name,
+		AllowDuplicateName: c.FormValue("duplicate") == f.Name, DeleteFirst: deleteFirst,
 	}
 	res, err := h.Site.Dash.Act(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
 	case dashboard.Done:
+		if r := res.SafeRestore; r.ID != 0 {
+			msg := fmt.Sprintf("%s is deleted to make room, then the snapshot %s is taken. Its progress shows on the card.", r.DeleteName, r.SafetyName)
+			return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRestoring)
+		}
 		msg := fmt.Sprintf("Snapshot %s of %s started. %s", res.Created.Name, res.Created.Server.Name, res.Created.Message)
 		return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRow(res.Created.ID))
 	case dashboard.Repeat:
@@ -112,6 +127,11 @@ func (h *Snapshots) showCreate(c echo.Context, f views.CreateForm, status int) e
 	switch {
 	case err == nil:
 		f.ServerName, f.ServerStatus = srv.Name, srv.Status
+		if g := h.Site.group(c, srv); g.Full() {
+			if err := h.offerRoom(c, g, &f); err != nil {
+				return err
+			}
+		}
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		return err
 	}

@@ -31,9 +31,41 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 		Filtered: c.QueryParam("back") == "filtered",
 	}
 	if g.Full() {
-		f.Errors[""] = fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows. Delete one before creating another.", g.Name, g.Limit)
+		if err := h.offerRoom(c, g, &f); err != nil {
+			return err
+		}
 	}
 	return h.renderCreate(c, http.StatusOK, f)
+}
+
+// offerRoom fills in, for a full server, what may be deleted to make room
+// for the new snapshot, or why nothing can be.
+func (h *Snapshots) offerRoom(c echo.Context, g views.ServerGroup, f *views.CreateForm) error {
+	say := func(msg string) {
+		if f.Errors[""] == "" { // a refusal's own words come first
+			f.Errors[""] = msg
+		}
+	}
+	if !g.CanMakeRoom {
+		if g.NoDelete != "" {
+			say(fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows, and making room means deleting one: %s", g.Name, g.Limit, g.NoDelete))
+		} else {
+			say(fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows. Delete one before creating another.", g.Name, g.Limit))
+		}
+		return nil
+	}
+	ctx := c.Request().Context()
+	room, err := h.Site.Dash.RoomChoices(ctx, session.From(ctx).Token(), g.ID)
+	if err != nil {
+		return err
+	}
+	for _, s := range room {
+		f.Room = append(f.Room, views.SnapshotChoice{ID: s.ID, Name: s.Name, Created: s.CreatedAt})
+	}
+	if len(f.Room) == 0 {
+		say(fmt.Sprintf("%s already has %d snapshots, and none of them may be deleted to make room: they are pinned, in progress or used by a restore.", g.Name, g.Limit))
+	}
+	return nil
 }
 
 func (h *Snapshots) renderCreate(c echo.Context, status int, f views.CreateForm) error {

@@ -44,8 +44,8 @@ type Action struct {
 	// Safety (restore): snapshot the server's current state first, and
 	// restore only once that snapshot completed; a job does it all.
 	Safety bool
-	// DeleteFirst (restore with Safety, at Limit snapshots): the snapshot
-	// the person chose to delete to free a slot.
+	// DeleteFirst (restore with Safety, or create, at Limit snapshots):
+	// the snapshot the person chose to delete to free a slot.
 	DeleteFirst int64
 }
 
@@ -92,8 +92,9 @@ func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
 		}
 		return res, fmt.Errorf("%w: %w", ErrNotSent, ns.error)
 	}
-	// A restore with a safety snapshot was recorded as its job started.
-	if !dup && !errors.Is(err, ErrClaimUnavailable) && !a.Safety {
+	// A restore with a safety snapshot, or a snapshot taken after making
+	// room, was recorded as its job started.
+	if !dup && !errors.Is(err, ErrClaimUnavailable) && res.SafeRestore.ID == 0 {
 		d.record(ctx, a, res, err)
 	}
 	if err != nil && !errors.Is(err, ErrAlreadySubmitted) && !errors.Is(err, ErrClaimUnavailable) && errors.Is(err, vpsapi.ErrUnavailable) {
@@ -108,6 +109,9 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 	var err error
 	switch a.Kind {
 	case Create:
+		if a.DeleteFirst != 0 {
+			return d.startMakeRoom(ctx, a)
+		}
 		// Inside the guard, so a double click gets this same answer.
 		if !a.AllowDuplicateName {
 			taken, err := d.HasSnapshotNamed(ctx, a.Token, a.ServerID, a.SnapshotName)

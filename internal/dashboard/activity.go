@@ -82,7 +82,7 @@ func (d *Dashboard) restoreSteps(ctx context.Context, recs []activity.Record) ma
 	}
 	var ids []int64
 	for _, r := range recs {
-		if r.Action == Restore {
+		if r.Action == Restore || r.Action == Create {
 			ids = append(ids, r.ID)
 		}
 	}

@@ -271,10 +271,14 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 		if s, ok := safetyIn(snaps, r); ok {
 			return d.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, s.ID })
 		}
-		created, err := d.api.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName,
-			Description: fmt.Sprintf("Safety snapshot before restoring %s from %s, by %s", r.ServerName, r.SnapshotName, r.Actor)})
+		desc := fmt.Sprintf("Safety snapshot before restoring %s from %s, by %s", r.ServerName, r.SnapshotName, r.Actor)
+		refused := "VPS.org refused the safety snapshot, so nothing was restored: "
+		if r.Creates() {
+			desc, refused = r.Description, "VPS.org refused the snapshot (after "+r.DeleteName+" was deleted to make room): "
+		}
+		created, err := d.api.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName, Description: desc})
 		if err != nil {
-			return d.refusedOr(ctx, r, err, jobs.Next{Wait: vpsapi.Pace(2)}, "VPS.org refused the safety snapshot, so nothing was restored: ")
+			return d.refusedOr(ctx, r, err, jobs.Next{Wait: vpsapi.Pace(2)}, refused)
 		}
 		return d.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, created.ID })
 	case restores.StepSafety:
@@ -284,8 +288,14 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 		}
 		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.SafetyID })
 		switch {
+		case i < 0 && r.Creates():
+			d.endRestore(ctx, r, restores.Failed, activity.Lost, r.SafetyName+" is gone from VPS.org before it completed")
+			return jobs.Next{Done: true}, nil
 		case i < 0:
 			d.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" is gone from VPS.org, so nothing was restored")
+			return jobs.Next{Done: true}, nil
+		case snaps[i].Failed() && r.Creates():
+			d.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+failedWords(snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
 			d.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" "+snaps[i].Status+", so nothing was restored")
@@ -297,6 +307,11 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
+		}
+		if r.Creates() {
+			r.SafetyDone = d.now().UTC()
+			d.endRestore(ctx, r, restores.Done, activity.Completed, r.DeleteName+" was deleted to make room, then "+r.SafetyName+" was taken")
+			return jobs.Next{Done: true}, nil
 		}
 		if ok, why := d.roles.Allows(r.Groups, Restore); !ok {
 			d.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before the restore: "+why+" The safety snapshot "+r.SafetyName+" stays; nothing was restored.")
@@ -428,8 +443,12 @@ func (d *Dashboard) endRestore(ctx context.Context, r restores.Restore, state, f
 		d.log.ErrorContext(ctx, "restore's outcome not stored", "restore_id", r.ID, "error", err)
 	}
 	if recorded && d.jobs != nil {
-		d.jobs.Notify(ctx, jobs.Notice{Action: "restore with a safety snapshot", Server: r.ServerName, ServerID: r.ServerID,
-			Snapshot: r.SnapshotName, Person: r.Actor, Outcome: final, Detail: detail, Duration: r.Finished.Sub(r.Started)})
+		n := jobs.Notice{Action: "restore with a safety snapshot", Server: r.ServerName, ServerID: r.ServerID,
+			Snapshot: r.SnapshotName, Person: r.Actor, Outcome: final, Detail: detail, Duration: r.Finished.Sub(r.Started)}
+		if r.Creates() {
+			n.Action, n.Snapshot = "create", r.SafetyName
+		}
+		d.jobs.Notify(ctx, n)
 	}
 	d.log.InfoContext(ctx, "restore ended", "restore_id", r.ID, "server_id", r.ServerID, "state", state, "detail", detail,
 		"duration", r.Finished.Sub(r.Started).Round(time.Second).String())

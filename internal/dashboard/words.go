@@ -69,6 +69,9 @@ func Explain(a Action, err error) Explanation {
 	case errors.Is(err, ErrNoFreeSlot):
 		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
 			Text: fmt.Sprintf("%s has %d of %d snapshots, so there is no room for a safety snapshot. Choose a snapshot to delete first, or restore without a safety snapshot. Nothing was sent.", a.ServerName, Limit, Limit)}
+	case errors.Is(err, ErrBadDeleteChoice) && a.Kind == Create:
+		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
+			Text: "That snapshot can no longer be deleted to make room: it was pinned, is in progress, is used by a restore, or is gone. Choose another. Nothing was sent."}
 	case errors.Is(err, ErrBadDeleteChoice):
 		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
 			Text: "That snapshot cannot be deleted to make room: it is the one being restored, still in progress, or gone. Choose another. Nothing was sent."}
@@ -160,6 +163,15 @@ func Problem(err error) (p PageProblem, ok bool) {
 
 // RestoreStepWords says where a restore with a safety snapshot stands.
 func RestoreStepWords(r restores.Restore) string {
+	if r.Creates() {
+		switch r.Step {
+		case restores.StepDeleteSending:
+			return fmt.Sprintf("Deleting %s to make room, then taking the snapshot %s.", r.DeleteName, r.SafetyName)
+		case restores.StepCreateSending:
+			return fmt.Sprintf("%s deleted to make room; taking the snapshot %s.", r.DeleteName, r.SafetyName)
+		}
+		return fmt.Sprintf("Snapshot %s in progress (%s was deleted to make room).", r.SafetyName, r.DeleteName)
+	}
 	switch r.Step {
 	case restores.StepDeleteSending:
 		return fmt.Sprintf("Deleting %s to make room, then a safety snapshot, then restore from %s.", r.DeleteName, r.SnapshotName)
@@ -176,6 +188,18 @@ func RestoreStepWords(r restores.Restore) string {
 // RestoreEndWords says how a restore with a safety snapshot ended, and
 // whether it went wrong.
 func RestoreEndWords(r restores.Restore) (text string, bad bool) {
+	if r.Creates() {
+		what := fmt.Sprintf("Snapshot %s of %s", r.SafetyName, r.ServerName)
+		switch r.State {
+		case restores.Done:
+			return what + " completed; " + r.DeleteName + " was deleted first to make room.", false
+		case restores.Cancelled:
+			return what + " cancelled: nothing was deleted or created.", false
+		case restores.Stopped:
+			return what + " stopped: its job ended with its person's session. " + r.Detail, true
+		}
+		return what + " did not complete: " + r.Detail + ".", true
+	}
 	what := fmt.Sprintf("Restore of %s from %s", r.ServerName, r.SnapshotName)
 	switch r.State {
 	case restores.Done:
@@ -203,7 +227,9 @@ func RestoreSteps(r restores.Restore) []string {
 	if r.DeleteName != "" && r.Step != restores.StepDeleteSending {
 		steps = append(steps, "deleted "+r.DeleteName+" to make room")
 	}
-	if !r.SafetyDone.IsZero() {
+	if !r.SafetyDone.IsZero() && r.Creates() {
+		steps = append(steps, "snapshot "+r.SafetyName+" created in "+minutes(r.SafetyDone.Sub(r.Started)))
+	} else if !r.SafetyDone.IsZero() {
 		steps = append(steps, "safety snapshot "+r.SafetyName+" created in "+minutes(r.SafetyDone.Sub(r.Started)))
 	}
 	if !r.RestoreSent.IsZero() {

@@ -47,6 +47,12 @@ type Restore struct {
 	// Groups are its person's SSO groups when it started: each step that
 	// deletes or restores checks the roles again.
 	Groups []string
+	// Kind is KindRestore, or KindCreate: a person's new snapshot taken
+	// once a snapshot was deleted to make room (at the limit), with the
+	// same steps but no restore: SafetyName is then the new snapshot's
+	// name, Description its description, SnapshotID 0.
+	Kind        string
+	Description string
 
 	Step            string
 	State           string
@@ -59,9 +65,22 @@ type Restore struct {
 	Finished         time.Time
 }
 
+// Kinds of job on a restore's steps.
+const (
+	KindRestore = "restore"
+	KindCreate  = "create"
+)
+
+// Creates reports a new snapshot taken after making room, not a restore.
+func (r Restore) Creates() bool { return r.Kind == KindCreate }
+
 // Cancellable reports whether the restore can still be cancelled: nothing
-// has been sent to restore the server yet.
+// has been sent to restore the server yet. A new snapshot's job can be
+// cancelled only before its snapshot was asked for.
 func (r Restore) Cancellable() bool {
+	if r.Creates() {
+		return r.State == Running && r.Step == StepDeleteSending
+	}
 	return r.State == Running && (r.Step == StepDeleteSending || r.Step == StepCreateSending || r.Step == StepSafety)
 }
 

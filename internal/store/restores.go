@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -22,7 +23,7 @@ var _ restores.Store = Restores{}
 func (s *Store) Restores() Restores { return Restores{s} }
 
 const restoreColumns = `id, activity_id, actor, server_id, server_name, snapshot_id, snapshot_name, safety_name, safety_id,
-	delete_id, delete_name, step, state, detail, cancel_requested, started_at, updated_at, safety_done_at, restore_sent_at, finished_at, groups_csv`
+	delete_id, delete_name, step, state, detail, cancel_requested, started_at, updated_at, safety_done_at, restore_sent_at, finished_at, groups_csv, kind, description`
 
 func ms(t time.Time) int64 {
 	if t.IsZero() {
@@ -43,10 +44,10 @@ func (x Restores) Add(ctx context.Context, r restores.Restore) (int64, error) {
 	now := x.s.now()
 	var id int64
 	err := x.s.db.QueryRowContext(ctx, x.s.q(`INSERT INTO restores
-		(activity_id, actor, server_id, server_name, snapshot_id, snapshot_name, safety_name, delete_id, delete_name, step, state, started_at, updated_at, groups_csv)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		(activity_id, actor, server_id, server_name, snapshot_id, snapshot_name, safety_name, delete_id, delete_name, step, state, started_at, updated_at, groups_csv, kind, description)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
 		r.ActivityID, r.Actor, r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName, r.SafetyName, r.DeleteID, r.DeleteName,
-		r.Step, restores.Running, ms(r.Started), now.UnixMilli(), joinGroups(r.Groups)).Scan(&id)
+		r.Step, restores.Running, ms(r.Started), now.UnixMilli(), joinGroups(r.Groups), cmp.Or(r.Kind, restores.KindRestore), r.Description).Scan(&id)
 	if err != nil && isUniqueViolation(err) {
 		return 0, restores.ErrAlreadyRunning
 	}
@@ -163,7 +164,7 @@ func (x Restores) list(ctx context.Context, query string, args ...any) ([]restor
 		var cancel, started, updated, safetyDone, sent, finished int64
 		var groups string
 		if err := rows.Scan(&r.ID, &r.ActivityID, &r.Actor, &r.ServerID, &r.ServerName, &r.SnapshotID, &r.SnapshotName, &r.SafetyName, &r.SafetyID,
-			&r.DeleteID, &r.DeleteName, &r.Step, &r.State, &r.Detail, &cancel, &started, &updated, &safetyDone, &sent, &finished, &groups); err != nil {
+			&r.DeleteID, &r.DeleteName, &r.Step, &r.State, &r.Detail, &cancel, &started, &updated, &safetyDone, &sent, &finished, &groups, &r.Kind, &r.Description); err != nil {
 			return nil, err
 		}
 		r.Groups = splitGroups(groups)

@@ -1,0 +1,110 @@
+package dashboard
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Room for a new snapshot at the limit: VPS.org refuses a sixth snapshot,
+// so one must be deleted before the new one can exist. A person allowed to
+// delete chooses which (never a pinned one, one in progress, or one a
+// restore uses), confirms that it is gone even if the new one fails, and a
+// job deletes it, then creates the new one (never resent on a lost
+// answer), then follows it: the steps of a restore with a safety snapshot,
+// without the restore (restores.KindCreate), on one activity record.
+
+// RoomChoices lists what may be deleted to make room for a new snapshot on a
+// full server, oldest first: one list call, and the rule of what must not
+// be deleted. Empty when the server has room or nothing may go.
+func (d *Dashboard) RoomChoices(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error) {
+	snaps, err := d.api.ListSnapshots(ctx, token, serverID)
+	if err != nil || len(snaps) < Limit {
+		return nil, err
+	}
+	return d.roomIn(ctx, token, serverID, snaps)
+}
+
+// MakesRoom reports whether new snapshots can make room at the limit: the
+// job engine runs.
+func (d *Dashboard) MakesRoom() bool { return d.jobs != nil && d.restores != nil && d.activity != nil }
+
+// roomIn is what of snaps may be deleted to make room, oldest first.
+func (d *Dashboard) roomIn(ctx context.Context, token vpsapi.Token, serverID int64, snaps []vpsapi.Snapshot) ([]vpsapi.Snapshot, error) {
+	prot, err := d.Protection(ctx, token, map[int64]string{serverID: ""})
+	if err != nil {
+		return nil, err
+	}
+	var out []vpsapi.Snapshot
+	for _, s := range snaps {
+		if s.Done() && prot.Why(s.ID) == "" {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b vpsapi.Snapshot) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
+// startMakeRoom checks the choice still holds, records the new snapshot and
+// starts the job that deletes the chosen one, then creates it. Nothing
+// reaches VPS.org here. A server that has room again meanwhile gets a
+// plain create: nothing is deleted that need not be.
+func (d *Dashboard) startMakeRoom(ctx context.Context, a Action) (Result, error) {
+	if !d.MakesRoom() {
+		return Result{}, notSent{ErrNoJobs}
+	}
+	if ok, why := d.roles.Allows(a.Groups, Delete); !ok {
+		return Result{}, notSent{fmt.Errorf("%w: %s", ErrBadDeleteChoice, why)}
+	}
+	snaps, err := d.api.ListSnapshots(ctx, a.Token, a.ServerID)
+	if err != nil {
+		return Result{}, notSent{err}
+	}
+	if len(snaps) < Limit {
+		a.DeleteFirst = 0
+		return d.send(ctx, a)
+	}
+	if !a.AllowDuplicateName && slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == a.SnapshotName }) {
+		return Result{}, notSent{ErrNameTaken}
+	}
+	free, err := d.roomIn(ctx, a.Token, a.ServerID, snaps)
+	if err != nil {
+		return Result{}, notSent{err}
+	}
+	j := slices.IndexFunc(free, func(s vpsapi.Snapshot) bool { return s.ID == a.DeleteFirst })
+	if j < 0 {
+		return Result{}, notSent{ErrBadDeleteChoice}
+	}
+	if running, err := d.restores.Running(ctx, []int64{a.ServerID}); err != nil {
+		return Result{}, notSent{err}
+	} else if len(running) > 0 {
+		return Result{}, notSent{restores.ErrAlreadyRunning}
+	}
+	r := restores.Restore{
+		Kind: restores.KindCreate, Actor: a.Actor, Groups: a.Groups, ServerID: a.ServerID, ServerName: cmp.Or(a.ServerName, free[j].Server.Name),
+		SafetyName: a.SnapshotName, Description: a.Description, DeleteID: a.DeleteFirst, DeleteName: free[j].Name,
+		Step: restores.StepDeleteSending, Started: d.now().UTC(),
+	}
+	rec := activity.Record{Time: r.Started, Actor: a.Actor, Action: Create, ServerID: a.ServerID, ServerName: r.ServerName,
+		SnapshotName: a.SnapshotName, Outcome: activity.Started, Detail: "deleting " + r.DeleteName + " first to make room"}
+	if r.ActivityID, err = d.activity.Add(ctx, rec); err != nil {
+		return Result{}, notSent{err}
+	}
+	d.forgetAttributions()
+	if r.ID, err = d.restores.Add(ctx, r); err != nil {
+		_, _ = d.activity.Finish(context.WithoutCancel(ctx), r.ActivityID, activity.Stopped, "a restore of this server started at the same time", d.now().UTC())
+		return Result{}, notSent{err}
+	}
+	if err := d.jobs.Restore(ctx, r.ID, r.ActivityID, a.Session, a.Token); err != nil {
+		d.endRestore(context.WithoutCancel(ctx), r, restores.Failed, activity.Stopped, "the job could not start: "+err.Error())
+		return Result{}, notSent{err}
+	}
+	d.log.InfoContext(ctx, "new snapshot after making room started", "actor", a.Actor, "server_id", a.ServerID,
+		"delete_first", r.DeleteID, "restore_id", r.ID)
+	return Result{SafeRestore: r}, nil
+}
