@@ -46,7 +46,9 @@ func (d *Dashboard) roomIn(ctx context.Context, token vpsapi.Token, serverID int
 			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(a, b vpsapi.Snapshot) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID)) })
+	slices.SortFunc(out, func(a, b vpsapi.Snapshot) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 
