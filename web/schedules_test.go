@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -373,5 +374,31 @@ func TestScheduleWarnsBeforeItHappens(t *testing.T) {
 	}
 	if n := b.get("/schedules").Doc.Find("section.schedule").Length(); n != 1 {
 		t.Errorf("%d schedules after the confirmed delete, want 1", n)
+	}
+}
+
+// A schedule that paused itself says why in red on the Schedules page (and
+// in its notice) and on the server's card.
+func TestScheduleAlertShowsInRed(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	if r := b.post("/schedules", scheduleForm(t, b, "12348")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	id, _ := strconv.ParseInt(strings.TrimPrefix(b.get("/schedules").Doc.Find("section.schedule").AttrOr("id", ""), "schedule-"), 10, 64)
+	const why = "Its last 3 runs failed, so Snapdash paused it. The last said: auto-x failed. Resume it once that is fixed."
+	if set, err := ts.db.Schedules().Alert(context.Background(), id, why, true); err != nil || !set {
+		t.Fatalf("alert: %v %v", set, err)
+	}
+	page := b.get("/schedules")
+	if got := page.Doc.Find(`section.schedule p.error[data-testid="schedule-alert"]`).Text(); got != why {
+		t.Errorf("the row says %q", got)
+	}
+	if got := page.Doc.Find(`[data-testid="schedules-refused"]`).Text(); !strings.Contains(got, "build-runner-01's schedule: "+why) {
+		t.Errorf("the notice says %q", got)
+	}
+	if got := b.get("/").Doc.Find(`#server-12348 p.error[data-testid="card-schedule-alert"]`).Text(); got != why {
+		t.Errorf("the card says %q", got)
 	}
 }
