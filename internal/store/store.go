@@ -266,13 +266,11 @@ func (s *Store) migrateOne(ctx context.Context, conn *sql.Conn, version int, bod
 		_, err := conn.ExecContext(ctx, "COMMIT")
 		return false, err
 	}
-	for _, stmt := range strings.Split(body, ";") {
-		if strings.TrimSpace(stmt) == "" {
-			continue
-		}
-		if _, err := conn.ExecContext(ctx, stmt); err != nil {
-			return rollback(err)
-		}
+	// The file as a whole, never split on ";" (which a string or a
+	// function body may hold): both drivers run several statements in one
+	// call without arguments (pgx with the simple protocol).
+	if _, err := conn.ExecContext(ctx, body); err != nil {
+		return rollback(err)
 	}
 	if _, err := conn.ExecContext(ctx, s.q("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"), version, s.now().Unix()); err != nil {
 		return rollback(err)

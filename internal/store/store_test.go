@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -301,5 +303,52 @@ func TestActivityQueryAndPrune(t *testing.T) {
 				t.Errorf("%d left, want 20", total)
 			}
 		})
+	}
+}
+
+// SQLite's and PostgreSQL's schemas stay alike: the same tables with the
+// same columns, whatever each engine calls their types.
+func TestSchemasAlike(t *testing.T) {
+	ctx := context.Background()
+	columns := func(st *store.Store) map[string][]string {
+		t.Helper()
+		db := storetest.RawDB(t, st)
+		query := `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()`
+		if st.Engine() == store.SQLite {
+			query = `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+		}
+		rows, err := db.QueryContext(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string][]string{}
+		for rows.Next() {
+			var table, column string
+			if err := rows.Scan(&table, &column); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(table, "river_") {
+				out[table] = append(out[table], column)
+			}
+		}
+		for _, cols := range out {
+			slices.Sort(cols)
+		}
+		return out
+	}
+	lite, pg := columns(storetest.SQLite(t)), columns(storetest.Open(t, pgtest.Start(t).URL))
+	if len(lite) < 10 {
+		t.Fatalf("only %d tables on SQLite: %v", len(lite), lite)
+	}
+	for table, cols := range lite {
+		if !slices.Equal(cols, pg[table]) {
+			t.Errorf("table %s: SQLite has %v, PostgreSQL %v", table, cols, pg[table])
+		}
+	}
+	for table := range pg {
+		if _, ok := lite[table]; !ok {
+			t.Errorf("table %s is on PostgreSQL only", table)
+		}
 	}
 }
