@@ -3,6 +3,7 @@ package layers_test
 import (
 	"encoding/json"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -104,6 +105,69 @@ func TestLayerRulesCatchUpwardImports(t *testing.T) {
 	} {
 		if !upward(layerOf(c.from), c.imp) {
 			t.Errorf("%s importing %s is not caught", c.from, c.imp)
+		}
+	}
+}
+
+// allowedImports lists, for every package under internal/, the packages of
+// this module it may import (outside tests). A new import, or a new
+// package, must be written here: an infrastructure package reaching into a
+// feature, or a feature into another's store, fails until someone decides it.
+var allowedImports = map[string][]string{
+	"internal/activity":        {},
+	"internal/bulk":            {},
+	"internal/marks":           {},
+	"internal/restores":        {},
+	"internal/schedules":       {},
+	"internal/htmx":            {},
+	"internal/metrics":         {},
+	"internal/render":          {},
+	"internal/pgtest":          {},
+	"internal/layers":          {},
+	"internal/session":         {"vpsapi"},
+	"internal/store":           {"internal/activity", "internal/bulk", "internal/marks", "internal/restores", "internal/schedules", "internal/session"},
+	"internal/store/storetest": {"internal/store"},
+	"internal/jobs":            {"internal/activity", "internal/session", "internal/store", "vpsapi"},
+	"internal/dashboard":       {"internal/activity", "internal/bulk", "internal/jobs", "internal/marks", "internal/restores", "internal/schedules", "internal/store", "vpsapi"},
+}
+
+// TestInternalImportsAreListed fails on an internal package importing a
+// package of this module that allowedImports does not list for it, and on
+// an internal package allowedImports does not know.
+func TestInternalImportsAreListed(t *testing.T) {
+	out, err := exec.Command("go", "list", "-json=ImportPath,Imports", "../../internal/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := map[string]bool{}
+	for dec.More() {
+		var p struct {
+			ImportPath string
+			Imports    []string
+		}
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		rel := strings.TrimPrefix(p.ImportPath, module)
+		seen[rel] = true
+		allowed, known := allowedImports[rel]
+		if !known {
+			t.Errorf("%s is not in allowedImports: list what it may import", rel)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, module) {
+				continue
+			}
+			if to := strings.TrimPrefix(imp, module); !slices.Contains(allowed, to) {
+				t.Errorf("%s imports %s, which allowedImports does not allow it", rel, to)
+			}
+		}
+	}
+	for pkg := range allowedImports {
+		if !seen[pkg] {
+			t.Errorf("allowedImports lists %s, which does not exist", pkg)
 		}
 	}
 }
