@@ -57,7 +57,7 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 	for _, s := range acc.Servers {
 		names[s.ID], statuses[s.ID] = s.Name, s.Status
 	}
-	prot, protErr := d.Protection(ctx, token, statuses)
+	prot, protErr := d.protection(ctx, token, statuses, false)
 	if protErr != nil {
 		d.log.WarnContext(ctx, "pins and running restores not read: no snapshot can be selected", "error", protErr)
 	}

@@ -56,6 +56,13 @@ func (p Protected) InUse(id int64) bool { return p.used[id] }
 // restore Snapdash sent and saw no end of). It fails closed: anything it
 // cannot read is ErrUnprotected, and the caller deletes nothing.
 func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers map[int64]string) (Protected, error) {
+	return d.protection(ctx, token, servers, true)
+}
+
+// protection is Protection; with fresh false the record of who restored
+// what may be the one read in the last two seconds, as pages show it: for
+// the table, whose every choice a delete checks again, fresh.
+func (d *Dashboard) protection(ctx context.Context, token vpsapi.Token, servers map[int64]string, fresh bool) (Protected, error) {
 	p := Protected{pins: map[int64]marks.Pin{}, used: map[int64]bool{}}
 	ids := slices.Sorted(maps.Keys(servers))
 	if d.marks != nil {
@@ -77,7 +84,9 @@ func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers 
 	if d.activity == nil {
 		return p, nil
 	}
-	d.forgetAttributions() // deciding a delete: the record as it is now
+	if fresh {
+		d.forgetAttributions() // deciding a delete: the record as it is now
+	}
 	att, ok := d.attributions(ctx)
 	if !ok {
 		return p, ErrUnprotected
