@@ -116,7 +116,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 	if ex.Why != dashboard.GuardDown && ex.Why != dashboard.NotSent {
 		f.FormID = dashboard.NewFormID() // a new, deliberate submit is the person's choice
 	}
-	return h.showCreate(c, f, ex.Status)
+	return h.showCreate(c, f, Status(ex.Reason))
 }
 
 // showCreate shows the form again with what was typed and why it was refused.

@@ -69,5 +69,5 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		return h.gone(c, err, ex.Text)
 	}
 	cf.Error = ex.Text
-	return h.renderDelete(c, ex.Status, cf)
+	return h.renderDelete(c, Status(ex.Reason), cf)
 }

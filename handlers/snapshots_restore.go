@@ -215,7 +215,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		return h.renderRestoreRefused(c, cf)
 	}
 	cf.Error = ex.Text
-	return h.renderRestore(c, ex.Status, cf)
+	return h.renderRestore(c, Status(ex.Reason), cf)
 }
 
 // gone answers an action on a snapshot that no longer exists: not an error

@@ -40,7 +40,7 @@ func (a *App) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	switch pp, upstream := dashboard.Problem(err); {
 	case upstream:
-		p.Status, p.Heading, p.Message = pp.Status, pp.Heading, pp.Message
+		p.Status, p.Heading, p.Message = handlers.Status(pp.Reason), pp.Heading, pp.Message
 	case errors.As(err, &he):
 		p.Status = he.Code
 		p.Heading = http.StatusText(he.Code)

@@ -53,7 +53,7 @@ func TestActionNotRecordableIsNotSent(t *testing.T) {
 	if n := f.sim.Calls("POST /api/v1/snapshots/"); n != 0 {
 		t.Errorf("%d creates sent without a record", n)
 	}
-	if ex := dashboard.Explain(a, err); ex.Why != dashboard.NotSent || ex.Status != 503 {
+	if ex := dashboard.Explain(a, err); ex.Why != dashboard.NotSent || ex.Reason != dashboard.ReasonUnavailable {
 		t.Errorf("explained as %+v", ex)
 	}
 }

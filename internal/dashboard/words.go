@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -34,8 +33,24 @@ type Explanation struct {
 	Why    Why
 	Text   string
 	Fields map[string]string // VPS.org's words about a create form's fields
-	Status int               // the HTTP status that fits it
+	Reason Reason            // what kind of outcome: the handler picks the HTTP status
 }
+
+// Reason is what kind of outcome an action or a page met, for whoever
+// answers it: the handlers choose the HTTP status, the use cases do not.
+type Reason int
+
+// Reasons.
+const (
+	ReasonOK           Reason = iota // done, or a repeat whose outcome stands
+	ReasonInvalid                    // it cannot be done as asked: say what to change
+	ReasonConflict                   // the state forbids it now (pinned, a restore running)
+	ReasonGone                       // VPS.org has no such item
+	ReasonUnavailable                // Snapdash's own store or job engine cannot answer
+	ReasonUpstream                   // VPS.org did not answer, or refused in its words
+	ReasonUpstreamSlow               // VPS.org took too long to answer
+	ReasonSignedOut                  // VPS.org refused the token
+)
 
 // Explain puts an action's error in the person's words. It is the one place
 // that maps VPS.org's and the guard's errors to what people read after an
@@ -46,37 +61,37 @@ func Explain(a Action, err error) Explanation {
 	var ve *vpsapi.Error
 	switch {
 	case err == nil:
-		return Explanation{Why: Done, Status: http.StatusOK}
+		return Explanation{Why: Done, Reason: ReasonOK}
 	case errors.Is(err, ErrAlreadySubmitted):
-		return Explanation{Why: Repeat, Status: http.StatusOK,
+		return Explanation{Why: Repeat, Reason: ReasonOK,
 			Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
 	case errors.Is(err, ErrClaimUnavailable):
-		return Explanation{Why: GuardDown, Status: http.StatusServiceUnavailable,
+		return Explanation{Why: GuardDown, Reason: ReasonUnavailable,
 			Text: "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment."}
 	case errors.Is(err, ErrNameTaken):
-		return Explanation{Why: NameTaken, Status: http.StatusUnprocessableEntity,
+		return Explanation{Why: NameTaken, Reason: ReasonInvalid,
 			Text: a.ServerName + " already has a snapshot named " + a.SnapshotName + ". Create snapshot again to make a second one with the same name, or choose another name."}
 	case errors.Is(err, vpsapi.ErrUnauthorized):
-		return Explanation{Why: SignedOut, Status: http.StatusUnauthorized}
+		return Explanation{Why: SignedOut, Reason: ReasonSignedOut}
 	case errors.As(err, new(PinnedError)):
 		var pe PinnedError
 		errors.As(err, &pe)
-		return Explanation{Why: NotSent, Status: http.StatusConflict,
+		return Explanation{Why: NotSent, Reason: ReasonConflict,
 			Text: a.SnapshotName + " is pinned by " + pe.Pin.Actor + " (" + pe.Pin.Reason + "), so it cannot be deleted. Unpin it first if it may go. Nothing was sent."}
 	case errors.Is(err, restores.ErrAlreadyRunning):
-		return Explanation{Why: NotSent, Status: http.StatusConflict,
+		return Explanation{Why: NotSent, Reason: ReasonConflict,
 			Text: "A restore of " + a.ServerName + " is already running, so nothing was sent. Its progress shows on the server's card."}
 	case errors.Is(err, ErrNoFreeSlot):
-		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
+		return Explanation{Why: NotSent, Reason: ReasonInvalid,
 			Text: fmt.Sprintf("%s has %d of %d snapshots, so there is no room for a safety snapshot. Choose a snapshot to delete first, or restore without a safety snapshot. Nothing was sent.", a.ServerName, Limit, Limit)}
 	case errors.Is(err, ErrBadDeleteChoice) && a.Kind == Create:
-		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
+		return Explanation{Why: NotSent, Reason: ReasonInvalid,
 			Text: "That snapshot can no longer be deleted to make room: it was pinned, is in progress, is used by a restore, or is gone. Choose another. Nothing was sent."}
 	case errors.Is(err, ErrBadDeleteChoice):
-		return Explanation{Why: NotSent, Status: http.StatusUnprocessableEntity,
+		return Explanation{Why: NotSent, Reason: ReasonInvalid,
 			Text: "That snapshot cannot be deleted to make room: it is the one being restored, still in progress, or gone. Choose another. Nothing was sent."}
 	case errors.Is(err, ErrNoJobs):
-		return Explanation{Why: NotSent, Status: http.StatusServiceUnavailable,
+		return Explanation{Why: NotSent, Reason: ReasonUnavailable,
 			Text: "Snapdash cannot take a safety snapshot right now (its job engine is not running), so nothing was sent. Restore without a safety snapshot, or try again later."}
 	case errors.Is(err, vpsapi.ErrNotFound):
 		text := map[string]string{
@@ -84,24 +99,24 @@ func Explain(a Action, err error) Explanation {
 			Restore: "The snapshot is no longer there, so nothing was restored.",
 			Delete:  "That snapshot was already deleted.",
 		}[a.Kind]
-		return Explanation{Why: Gone, Status: http.StatusNotFound, Text: text}
+		return Explanation{Why: Gone, Reason: ReasonGone, Text: text}
 	case errors.Is(err, ErrNoRecord):
-		return Explanation{Why: NotSent, Status: http.StatusServiceUnavailable,
+		return Explanation{Why: NotSent, Reason: ReasonUnavailable,
 			Text: "Snapdash cannot record this action right now (its database is not answering), so nothing was sent to VPS.org. Try again in a moment."}
 	case errors.Is(err, ErrNotSent):
-		return Explanation{Why: NotSent, Status: http.StatusBadGateway,
+		return Explanation{Why: NotSent, Reason: ReasonUpstream,
 			Text: "VPS.org did not answer, so nothing was sent. Try again in a moment."}
 	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
 		return refused(a, ve)
 	default:
-		return Explanation{Why: NotKnown, Status: http.StatusBadGateway,
+		return Explanation{Why: NotKnown, Reason: ReasonUpstream,
 			Text: "VPS.org did not answer, so it is not known whether " + noun + ". " + check}
 	}
 }
 
 // refused words VPS.org's own refusal; a create's field errors go to its fields.
 func refused(a Action, ve *vpsapi.Error) Explanation {
-	e := Explanation{Why: Refused, Status: http.StatusUnprocessableEntity}
+	e := Explanation{Why: Refused, Reason: ReasonInvalid}
 	switch a.Kind {
 	case Restore:
 		e.Text = "VPS.org refused the restore: " + ve.Summary()
@@ -130,7 +145,7 @@ func refused(a Action, ve *vpsapi.Error) Explanation {
 
 // PageProblem is what a page says when VPS.org's answer stopped it.
 type PageProblem struct {
-	Status           int
+	Reason           Reason
 	Heading, Message string
 }
 
@@ -138,7 +153,7 @@ type PageProblem struct {
 // words; ok is false for any other error.
 func Problem(err error) (p PageProblem, ok bool) {
 	if errors.Is(err, ErrUnprotected) {
-		return PageProblem{http.StatusServiceUnavailable, "Snapdash cannot check this now",
+		return PageProblem{ReasonUnavailable, "Snapdash cannot check this now",
 			"Snapdash could not read its pins and running restores, so it deletes nothing until it can. Your session is fine and nothing was changed; try again in a moment."}, true
 	}
 	var ve *vpsapi.Error
@@ -147,16 +162,16 @@ func Problem(err error) (p PageProblem, ok bool) {
 	}
 	switch {
 	case errors.Is(err, vpsapi.ErrUnavailable):
-		p = PageProblem{http.StatusBadGateway, "VPS.org is not answering",
+		p = PageProblem{ReasonUpstream, "VPS.org is not answering",
 			"Snapdash could not get an answer from the VPS.org API. Your session is fine and nothing was changed by this page; try again in a moment."}
 		if errors.Is(err, context.DeadlineExceeded) {
-			p.Status = http.StatusGatewayTimeout
+			p.Reason = ReasonUpstreamSlow
 			p.Message = "The VPS.org API took too long to answer. Your session is fine; try again in a moment."
 		}
 	case errors.Is(err, vpsapi.ErrNotFound):
-		p = PageProblem{http.StatusNotFound, "Not found", "VPS.org has no such item on your account. It may have been deleted."}
+		p = PageProblem{ReasonGone, "Not found", "VPS.org has no such item on your account. It may have been deleted."}
 	default:
-		p = PageProblem{http.StatusBadGateway, "VPS.org refused the request", ve.Summary()}
+		p = PageProblem{ReasonUpstream, "VPS.org refused the request", ve.Summary()}
 	}
 	return p, true
 }

@@ -131,6 +131,10 @@ var allowedImports = map[string][]string{
 	"internal/dashboard":       {"internal/activity", "internal/bulk", "internal/jobs", "internal/marks", "internal/restores", "internal/schedules", "internal/store", "vpsapi"},
 }
 
+// useCases are the packages of use cases and what they speak of: HTTP is
+// the handlers' business.
+var useCases = []string{"internal/dashboard", "internal/activity", "internal/bulk", "internal/marks", "internal/restores", "internal/schedules"}
+
 // TestInternalImportsAreListed fails on an internal package importing a
 // package of this module that allowedImports does not list for it, and on
 // an internal package allowedImports does not know.
@@ -157,6 +161,9 @@ func TestInternalImportsAreListed(t *testing.T) {
 			continue
 		}
 		for _, imp := range p.Imports {
+			if imp == "net/http" && slices.Contains(useCases, rel) {
+				t.Errorf("%s imports net/http: use cases return reasons, and the handlers choose HTTP statuses", rel)
+			}
 			if !strings.HasPrefix(imp, module) {
 				continue
 			}
