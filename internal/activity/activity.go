@@ -118,6 +118,9 @@ type Store interface {
 	// Complete writes the outcome of an action recorded as Sending before
 	// its call (and the server's name and the snapshot it made, when known).
 	Complete(ctx context.Context, id int64, outcome, detail, serverName string, snapshotID int64) error
+	// Explain sets the detail of a record's final outcome when it has none:
+	// what a job that was stopped had done, written once it knows.
+	Explain(ctx context.Context, id int64, detail string) error
 	// Get reads the records of ids, newest first.
 	Get(ctx context.Context, ids []int64) ([]Record, error)
 	// Query returns the records about servers that match q, newest first:

@@ -441,6 +441,12 @@ func (d *Dashboard) endRestore(ctx context.Context, r restores.Restore, state, f
 	recorded, err := d.activity.Finish(ctx, r.ActivityID, final, detail, r.Finished)
 	if err != nil {
 		d.log.ErrorContext(ctx, "restore's outcome not stored", "restore_id", r.ID, "error", err)
+	} else if !recorded && detail != "" {
+		// Stopped while its call was on its way: the record says why it
+		// stopped; this says what it had done.
+		if err := d.activity.Explain(ctx, r.ActivityID, detail); err != nil {
+			d.log.ErrorContext(ctx, "restore's end not explained", "restore_id", r.ID, "error", err)
+		}
 	}
 	if recorded && d.jobs != nil {
 		n := jobs.Notice{Action: "restore with a safety snapshot", Server: r.ServerName, ServerID: r.ServerID,

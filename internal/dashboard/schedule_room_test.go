@@ -23,7 +23,9 @@ func (s *scheduling) runNow(t *testing.T, id int64) schedules.Run {
 	var run schedules.Run
 	waitUntil(t, func() bool {
 		run, _ = s.st.Schedules().Run(context.Background(), started.ID)
-		return run.State != schedules.Running
+		sc, _ := s.st.Schedules().Get(context.Background(), id)
+		// Ended, and written everywhere: the schedule's line is last.
+		return run.State != schedules.Running && !sc.LastRun.Before(run.Finished.Truncate(time.Millisecond))
 	})
 	return run
 }

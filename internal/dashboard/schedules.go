@@ -695,16 +695,19 @@ func (d *Dashboard) endRunAs(ctx context.Context, r schedules.Run, state, final,
 
 // finishRun records a run's end on its schedule and its activity record,
 // and in the metrics, the log and the notifications.
+// The schedule's own line is written last: once it shows the run, the
+// record and any alert show it too.
 func (d *Dashboard) finishRun(ctx context.Context, r schedules.Run, final string) {
-	if err := d.schedules.Finished(ctx, r); err != nil {
-		d.log.ErrorContext(ctx, "run's end not stored on its schedule", "run_id", r.ID, "error", err)
-	} else if r.State == schedules.Failed || r.State == schedules.Skipped {
-		d.watchStreak(ctx, r)
-	}
 	if r.ActivityID != 0 && d.activity != nil {
 		if _, err := d.activity.Finish(ctx, r.ActivityID, final, r.Detail, r.Finished); err != nil {
 			d.log.ErrorContext(ctx, "run's outcome not stored", "run_id", r.ID, "error", err)
 		}
+	}
+	if r.State == schedules.Failed || r.State == schedules.Skipped {
+		d.watchStreak(ctx, r)
+	}
+	if err := d.schedules.Finished(ctx, r); err != nil {
+		d.log.ErrorContext(ctx, "run's end not stored on its schedule", "run_id", r.ID, "error", err)
 	}
 	took := r.Finished.Sub(r.Started)
 	d.observe(r.State, took)

@@ -298,19 +298,22 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 	}
 	for _, e := range erased {
 		_, isRestore := restoresOf[e.ActivityID]
-		if (isRestore || e.BulkID != 0) && e.JobID != 0 && r.inFlight(ctx, e.JobID) {
-			// A restore's or bulk delete's call may be on its way: cancelling
-			// would cut it short and leave its outcome unknown. The job
-			// records what VPS.org answered, then finds its token gone at
-			// its next step and records its own stop from what it saw. (A
-			// follow job only reads: it stops at once.)
-			stopped++
-			continue
-		}
+		// A restore's or bulk delete's call may be on its way: cancelling
+		// would cut it short and leave its outcome unknown. Its record says
+		// why it stops; the job records what VPS.org answered, then finds
+		// its token gone at its next step and says what it had done. (A
+		// follow job only reads: it stops at once.)
+		inFlight := (isRestore || e.BulkID != 0) && e.JobID != 0 && r.inFlight(ctx, e.JobID)
 		if ok, err := r.activity.Finish(ctx, e.ActivityID, final, "", r.now().UTC()); err != nil {
 			r.log.ErrorContext(ctx, "a stopped job's outcome not stored", "activity_id", e.ActivityID, "error", err)
 		} else if ok {
 			stopped++
+		}
+		if inFlight {
+			if e.BulkID != 0 {
+				stopped++
+			}
+			continue
 		}
 		if x, ok := restoresOf[e.ActivityID]; ok && r.work != nil {
 			r.work.StopRestore(ctx, x.ID, final)

@@ -35,6 +35,12 @@ func (a Activity) Complete(ctx context.Context, id int64, outcome, detail, serve
 	return err
 }
 
+// Explain sets the detail of record id's final outcome when it has none.
+func (a Activity) Explain(ctx context.Context, id int64, detail string) error {
+	_, err := a.s.db.ExecContext(ctx, a.s.q("UPDATE activity SET final_detail = ? WHERE id = ? AND final <> '' AND final_detail = ''"), detail, id)
+	return err
+}
+
 // Finish sets the final outcome of record id unless it has one: one
 // statement, so of two replicas or a job and a sign-out only one records it.
 func (a Activity) Finish(ctx context.Context, id int64, final, detail string, at time.Time) (bool, error) {
