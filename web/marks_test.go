@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -98,6 +99,7 @@ func TestWritesAreLimitedPerPerson(t *testing.T) {
 	a := signedInAs(t, ts, alice...)
 	form := formFields(a.get("/snapshots/801/marks?server_id=12345", alice...), `form[action*="/note"]`)
 	accepted, limited := 0, 0
+	start := time.Now()
 	for i := range 200 {
 		form.Set("note", fmt.Sprintf("note %d", i))
 		switch r := a.post("/snapshots/801/note?server_id=12345", form, alice...); r.StatusCode {
@@ -111,9 +113,13 @@ func TestWritesAreLimitedPerPerson(t *testing.T) {
 		default:
 			t.Fatalf("note %d: %d", i, r.StatusCode)
 		}
+		if limited == 3 {
+			break
+		}
 	}
-	if accepted < 20 || accepted > 40 || limited == 0 {
-		t.Errorf("%d notes accepted, %d limited; want the burst of 20 (and the few the clock allows) accepted", accepted, limited)
+	// The burst of 20, and one a second since: however slow the machine.
+	if most := 20 + int(time.Since(start)/time.Second) + 1; accepted < 20 || accepted > most || limited == 0 {
+		t.Errorf("%d notes accepted (at most %d), %d limited", accepted, most, limited)
 	}
 	if n := strings.Count(a.get("/activity?action=note", alice...).Body, "noted on snapshot"); n != accepted {
 		t.Errorf("%d notes recorded, %d accepted", n, accepted)
