@@ -1,7 +1,11 @@
 // Package dashboard holds Snapdash's use cases: loading a person's servers
-// and snapshots, and acting on them (guard the form, call VPS.org, record
-// who did it and the outcome). It knows VPS.org, the activity record and
-// the double-submit guard; it knows nothing of HTTP, sessions or views.
+// and snapshots and acting on them (guard the form, record the action,
+// call VPS.org, complete the record); the steps of the jobs that carry out
+// restores with a safety snapshot, new snapshots that make room, bulk
+// deletes, scheduled runs and following; the one rule of what must not be
+// deleted; pins and notes; roles; and the words for every outcome. Its
+// outcomes carry reasons, never HTTP statuses; it knows nothing of HTTP,
+// sessions or views.
 package dashboard
 
 import (
@@ -52,7 +56,7 @@ type Dashboard struct {
 	// pauses itself (or says so).
 	maxFailures int
 	observeRun  func(outcome string, took time.Duration)
-	guard       *Once
+	guard       *SubmitGuard
 	log         *slog.Logger
 	now         func() time.Time
 	recent      attributionCache
@@ -94,7 +98,7 @@ func New(o Options) *Dashboard {
 	if o.MaxFailures <= 0 {
 		o.MaxFailures = DefaultMaxFailures
 	}
-	guard := NewOnce(15*time.Minute, 10000, o.Now)
+	guard := NewSubmitGuard(15*time.Minute, 10000, o.Now)
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}

@@ -65,9 +65,9 @@ func TestAnnotateReadsTheRecordSparingly(t *testing.T) {
 	}
 }
 
-func TestOnceForgetsAfterTTL(t *testing.T) {
+func TestSubmitGuardForgetsAfterTTL(t *testing.T) {
 	now := time.Now()
-	o := NewOnce(time.Minute, 100, func() time.Time { return now })
+	o := NewSubmitGuard(time.Minute, 100, func() time.Time { return now })
 	ctx := context.Background()
 	calls := 0
 	run := func(context.Context) (any, error) { calls++; return calls, nil }
@@ -86,8 +86,8 @@ func TestOnceForgetsAfterTTL(t *testing.T) {
 
 // The guard's size limit forgets finished outcomes first and never a call
 // still running: a double click on a slow create must still wait for it.
-func TestOnceNeverEvictsARunningCall(t *testing.T) {
-	o := NewOnce(time.Minute, 2, nil)
+func TestSubmitGuardNeverEvictsARunningCall(t *testing.T) {
+	o := NewSubmitGuard(time.Minute, 2, nil)
 	ctx := context.Background()
 	release := make(chan struct{})
 	var calls sync.Map
@@ -120,8 +120,8 @@ func TestOnceNeverEvictsARunningCall(t *testing.T) {
 
 // A caller that goes away does not cut the call short: the call runs to its
 // end and a duplicate gets its real outcome.
-func TestOnceCallOutlivesItsCaller(t *testing.T) {
-	o := NewOnce(time.Minute, 10, nil)
+func TestSubmitGuardCallOutlivesItsCaller(t *testing.T) {
+	o := NewSubmitGuard(time.Minute, 10, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	var sawCancel atomic.Bool
 	done := make(chan struct{})

@@ -1,10 +1,14 @@
 // Package jobs runs Snapdash's background work on River, in the store's
 // database (riversqlite on SQLite, riverpgxv5 on PostgreSQL; the same
 // workers on both): following an accepted create or restore to its end,
-// pruning the activity record past its retention, and sweeping expired
-// sessions. A job that acts for a person carries a reference to their token,
-// never the token: the token is kept encrypted with the session keys, for the
-// job's life only, and erased when the job ends or the person signs out.
+// restores with a safety snapshot (and new snapshots that make room first),
+// bulk deletes, scheduled runs and their ticks, webhook notifications,
+// pruning the activity record and sweeping expired sessions. The steps of
+// each are the dashboard's (Work); the jobs hold when and how often. A job
+// that acts for a person carries a reference to their token, never the
+// token: the token is kept encrypted with the session keys, for the job's
+// life only, and erased when the job ends or the person signs out (unless
+// they let it finish).
 package jobs
 
 import (

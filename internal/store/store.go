@@ -1,8 +1,10 @@
 // Package store is Snapdash's one durable store: SQLite (a file, the default)
 // or PostgreSQL (when replicas share state), through database/sql with pure-Go
 // drivers. It holds sessions (already encrypted by the session package), the
-// activity record and the double-submit claims. Its schema comes from
-// embedded, forward-only migrations, applied under a lock.
+// activity record, the double-submit claims, jobs' sealed tokens, restores,
+// pins and notes, bulk deletes and schedules with their runs; River's tables
+// live beside them. Its schema comes from embedded, forward-only
+// migrations, each file applied whole, under a lock.
 package store
 
 import (

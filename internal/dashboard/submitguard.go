@@ -13,11 +13,11 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
-// Once makes a form submission reach the upstream at most once: a double
+// SubmitGuard makes a form submission reach the upstream at most once: a double
 // click or a browser retry of the same form (same form_id, same token) waits
 // for the first and gets its outcome instead of starting a second create or
 // restore. Outcomes are kept for a while, then forgotten.
-type Once struct {
+type SubmitGuard struct {
 	mu      sync.Mutex
 	entries map[string]*onceEntry
 	ttl     time.Duration
@@ -39,7 +39,7 @@ var ErrAlreadySubmitted = errors.New("this form was already submitted")
 var ErrClaimUnavailable = errors.New("the shared store for submitted forms is unavailable")
 
 // WithClaims makes o consult c, shared by every replica, before running a form.
-func (o *Once) WithClaims(c Claimer) *Once {
+func (o *SubmitGuard) WithClaims(c Claimer) *SubmitGuard {
 	o.claims = c
 	return o
 }
@@ -51,12 +51,12 @@ type onceEntry struct {
 	at   time.Time
 }
 
-// NewOnce keeps outcomes for ttl, and at most max of them.
-func NewOnce(ttl time.Duration, max int, now func() time.Time) *Once {
+// NewSubmitGuard keeps outcomes for ttl, and at most max of them.
+func NewSubmitGuard(ttl time.Duration, max int, now func() time.Time) *SubmitGuard {
 	if now == nil {
 		now = time.Now
 	}
-	return &Once{entries: map[string]*onceEntry{}, ttl: ttl, max: max, now: now}
+	return &SubmitGuard{entries: map[string]*onceEntry{}, ttl: ttl, max: max, now: now}
 }
 
 // Do runs fn unless the same key ran it already, and returns its outcome.
@@ -66,7 +66,7 @@ func NewOnce(ttl time.Duration, max int, now func() time.Time) *Once {
 // the request's values but not its cancellation (the API client's own
 // timeout bounds it), so a cancelled first submit still hands its real
 // outcome to the duplicates waiting on it.
-func (o *Once) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (val any, err error, dup bool) {
+func (o *SubmitGuard) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (val any, err error, dup bool) {
 	o.mu.Lock()
 	if e, ok := o.entries[key]; ok {
 		o.mu.Unlock()
@@ -100,7 +100,7 @@ func (o *Once) Do(ctx context.Context, key string, fn func(ctx context.Context) 
 	return e.val, e.err, false
 }
 
-func (o *Once) forget(key string) {
+func (o *SubmitGuard) forget(key string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.entries, key)
@@ -108,7 +108,7 @@ func (o *Once) forget(key string) {
 
 // sweepLocked forgets expired outcomes, and the oldest finished ones past
 // max. A call still running is never forgotten: its duplicates must find it.
-func (o *Once) sweepLocked() {
+func (o *SubmitGuard) sweepLocked() {
 	now := o.now()
 	for k, e := range o.entries {
 		if now.Sub(e.at) > o.ttl && finished(e) {
