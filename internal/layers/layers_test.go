@@ -1,8 +1,12 @@
 package layers_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -176,5 +180,64 @@ func TestInternalImportsAreListed(t *testing.T) {
 		if !seen[pkg] {
 			t.Errorf("allowedImports lists %s, which does not exist", pkg)
 		}
+	}
+}
+
+// oversized are the packages over packageMost lines, each with the most it
+// may hold until it is split: none may grow. internal/dashboard is to become
+// one package per feature, and handlers one per area (issue 27).
+var oversized = map[string]int{
+	"internal/dashboard": 4000,
+	"handlers":           2300,
+}
+
+const (
+	fileMost    = 450  // lines of one Go file not generated
+	packageMost = 1500 // lines of a package's Go files, neither tests nor generated
+)
+
+// TestFilesAndPackagesStaySmall fails on a Go file (not generated) over
+// fileMost lines, and a package over packageMost, or over its ceiling in
+// oversized.
+func TestFilesAndPackagesStaySmall(t *testing.T) {
+	sizes := map[string]int{}
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".git" || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_templ.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n := bytes.Count(b, []byte("\n"))
+		rel, _ := filepath.Rel("../..", path)
+		if n > fileMost {
+			t.Errorf("%s has %d lines; split it (at most %d)", rel, n, fileMost)
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			sizes[filepath.ToSlash(filepath.Dir(rel))] += n
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for pkg, n := range sizes {
+		most := packageMost
+		if ceiling, ok := oversized[pkg]; ok {
+			most = ceiling
+		}
+		if n > most {
+			t.Errorf("package %s has %d lines (at most %d)", pkg, n, most)
+		}
+	}
+	if sizes["internal/dashboard"] == 0 {
+		t.Fatal("the walk found no internal/dashboard")
 	}
 }
