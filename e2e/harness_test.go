@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -105,10 +106,11 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	}
 	db := storetest.SQLite(t)
 	keys := [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)}
-	deps := web.Deps{API: api, Sessions: db.Sessions(), Activity: db.Activity(), Claims: db.Claims(), Marks: db.Marks(), Log: log}
+	dopts := dashboard.Options{API: api, Activity: db.Activity(), Claims: db.Claims(), Marks: db.Marks(), Log: log,
+		Roles: dashboard.Roles{Restore: o.restoreGroups, Delete: o.deleteGroups}}
+	var runner *jobs.Runner
 	if o.jobs {
-		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: keys, Log: log})
-		if err != nil {
+		if runner, err = jobs.New(context.Background(), jobs.Options{Store: db, Keys: keys, Log: log}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() {
@@ -116,19 +118,20 @@ func startAppWith(t *testing.T, o appOptions) *app {
 			defer cancel()
 			_ = runner.Stop(ctx)
 		})
-		deps.Jobs, deps.Restores, deps.Bulk = runner, db.Restores(), db.Bulk()
-		deps.Schedules, deps.Automation = db.Schedules(), simulator.DemoAutomationToken
+		dopts.Jobs, dopts.Restores, dopts.Bulk = runner, db.Restores(), db.Bulk()
+		dopts.Schedules, dopts.Automation = db.Schedules(), simulator.DemoAutomationToken
 	}
+	dash := dashboard.New(dopts)
 	h, err := web.New(web.Config{
 		SessionKeys: keys,
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
-		TrustedProxies: o.trustedProxies, BasePath: o.basePath, RestoreGroups: o.restoreGroups, DeleteGroups: o.deleteGroups,
-	}, deps)
+		TrustedProxies: o.trustedProxies, BasePath: o.basePath,
+	}, web.Deps{API: api, Sessions: db.Sessions(), Dash: dash, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deps.Jobs != nil {
-		if err := deps.Jobs.Start(context.Background(), h.Work()); err != nil {
+	if runner != nil {
+		if err := runner.Start(context.Background(), dash); err != nil {
 			t.Fatal(err)
 		}
 	}

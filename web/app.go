@@ -15,17 +15,10 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/handlers"
-	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
-	"github.com/snapdash/snapdash/internal/jobs"
-	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/metrics"
-	"github.com/snapdash/snapdash/internal/restores"
-	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
-	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Config is what the web application needs to know.
@@ -38,19 +31,13 @@ type Config struct {
 	SecureCookies   bool           // cookies always Secure, for a proxy that sends no X-Forwarded-Proto
 	UserHeader      string         // header with the SSO identity
 	GroupsHeader    string         // header with the SSO groups, comma-separated
-	RestoreGroups   []string       // when set, only their members may restore
-	DeleteGroups    []string       // when set, only their members may delete or unpin
-	ScheduleGroups  []string       // when set, only their members may change schedules
-	// ScheduleMaxFailures: failed runs in a row before a schedule pauses
-	// itself; 0: dashboard.DefaultMaxFailures.
-	ScheduleMaxFailures int
-	SnapshotMaxAge      time.Duration // older snapshots are marked in the table
-	PricePerGBMonth     float64       // prices the table's snapshots; 0: no price shown
-	RequireIdentity     bool          // refuse requests that carry no believed identity
-	Simulator           bool          // say so in a banner
-	DemoToken           string        // shown on the sign-in page
-	BodyLimit           string        // request body limit, e.g. "64K"
-	SignInPerMinute     float64       // sign-in attempts per client address
+	SnapshotMaxAge  time.Duration  // older snapshots are marked in the table
+	PricePerGBMonth float64        // prices the table's snapshots; 0: no price shown
+	RequireIdentity bool           // refuse requests that carry no believed identity
+	Simulator       bool           // say so in a banner
+	DemoToken       string         // shown on the sign-in page
+	BodyLimit       string         // request body limit, e.g. "64K"
+	SignInPerMinute float64        // sign-in attempts per client address
 	// WritesPerSecond and WriteBurst limit each signed-in person's unsafe
 	// requests (creates, notes, pins, …): beyond them, 429 and nothing done.
 	WritesPerSecond float64
@@ -79,21 +66,15 @@ const (
 
 // Deps are the application's collaborators.
 type Deps struct {
-	API      API
+	API      API // for the readiness probe; the use cases have their own
 	Sessions session.Backend
-	Activity activity.Store    // nil: nothing recorded
-	Claims   dashboard.Claimer // shared double-submit guard across replicas; nil: this process only
-	Jobs     *jobs.Runner      // follows accepted actions to their end; nil: not followed
-	Restores restores.Store    // restores with a safety snapshot (with Jobs); nil: none
-	Marks    marks.Store       // pins and notes; nil: none
-	Bulk     bulk.Store        // bulk deletes (with Jobs); nil: none
-	// Schedules keeps schedules (with Jobs); nil: none.
-	Schedules schedules.Store
-	// Automation is the operator's token schedules run with; "": none run.
-	Automation vpsapi.Token
-	Metrics    *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
-	Log        *slog.Logger
-	Now        func() time.Time // default time.Now
+	// Dash runs the use cases; the composition root (cmd/snapdash) builds
+	// it, with the job engine and the stores, and hands the same one to the
+	// jobs.
+	Dash    *dashboard.Dashboard
+	Metrics *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
+	Log     *slog.Logger
+	Now     func() time.Time // default time.Now
 }
 
 // App is the running web application.
@@ -109,7 +90,7 @@ type App struct {
 
 // New builds the application.
 func New(cfg Config, deps Deps) (*App, error) {
-	if deps.API == nil || deps.Sessions == nil {
+	if deps.API == nil || deps.Sessions == nil || deps.Dash == nil {
 		return nil, errors.New("web: API and Sessions are required")
 	}
 	if len(cfg.SessionKeys) < 2 || len(cfg.SessionKeys)%2 != 0 {
@@ -169,11 +150,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
-			Dash: dashboard.New(dashboard.Options{
-				API: deps.API, Activity: deps.Activity, Claims: deps.Claims, Jobs: deps.Jobs, Restores: deps.Restores, Marks: deps.Marks, Bulk: deps.Bulk, Log: deps.Log,
-				Schedules: deps.Schedules, Automation: deps.Automation, MaxFailures: cfg.ScheduleMaxFailures, ObserveRun: observeRun(deps.Metrics),
-				Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups, Schedule: cfg.ScheduleGroups}, Now: deps.Now,
-			}),
+			Dash: deps.Dash,
 		},
 	}
 	if a.handler, err = compressed(a.routes(deps)); err != nil {
@@ -181,16 +158,6 @@ func New(cfg Config, deps Deps) (*App, error) {
 	}
 	return a, nil
 }
-
-func observeRun(m *metrics.Metrics) func(string, time.Duration) {
-	if m == nil {
-		return nil
-	}
-	return m.ObserveRun
-}
-
-// Work is what the jobs call on (the dashboard): give it to the job runner's Start.
-func (a *App) Work() jobs.Work { return a.site.Dash }
 
 // ServeHTTP serves one request.
 func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.handler.ServeHTTP(w, r) }

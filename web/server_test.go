@@ -18,6 +18,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/session"
@@ -80,7 +81,11 @@ type testServer struct {
 }
 
 type (
-	webConfig  = web.Config
+	// webConfig is web's configuration and the use cases' rules a test sets.
+	webConfig struct {
+		web.Config
+		RestoreGroups, DeleteGroups, ScheduleGroups []string
+	}
 	simOptions = simulator.Options
 	serverOpt  func(*webConfig, *simOptions)
 )
@@ -116,13 +121,13 @@ type testSetup struct {
 func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testServer {
 	t.Helper()
 	clk := &clock{now: time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)}
-	cfg := web.Config{
+	cfg := webConfig{Config: web.Config{
 		SessionKeys:     [][]byte{bytes.Repeat([]byte("h"), 32), bytes.Repeat([]byte("b"), 32)},
 		IdleTimeout:     30 * time.Minute,
 		SessionLifetime: 12 * time.Hour,
 		Simulator:       true,
 		SignInPerMinute: 600,
-	}
+	}}
 	simOpts := simulator.Options{Now: clk.Now, SnapshotDelay: 10 * time.Second, RestoreDelay: 20 * time.Second}
 	for _, o := range opts {
 		o(&cfg, &simOpts)
@@ -151,31 +156,34 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if setup.sessions != nil {
 		backend = setup.sessions
 	}
-	acts := db.Activity()
 	m.CountSessions(db.Sessions())
-	deps := web.Deps{API: api, Sessions: backend, Activity: acts, Claims: db.Claims(), Marks: db.Marks(), Metrics: m, Log: log, Now: clk.Now}
+	deps := web.Deps{API: api, Sessions: backend, Metrics: m, Log: log, Now: clk.Now}
 	if setup.shared {
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}
+	dopts := dashboard.Options{API: deps.API, Activity: db.Activity(), Claims: db.Claims(), Marks: db.Marks(), ObserveRun: m.ObserveRun, Log: log, Now: clk.Now,
+		Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups, Schedule: cfg.ScheduleGroups}}
+	var runner *jobs.Runner
 	if setup.jobs {
-		runner, err := jobs.New(context.Background(), jobs.Options{Store: db, Keys: cfg.SessionKeys, Log: log, Now: clk.Now, ScheduleTick: 100 * time.Millisecond})
+		runner, err = jobs.New(context.Background(), jobs.Options{Store: db, Keys: cfg.SessionKeys, Log: log, Now: clk.Now, ScheduleTick: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
-		deps.Jobs, deps.Restores, deps.Bulk = runner, db.Restores(), db.Bulk()
-		deps.Schedules, deps.Automation = db.Schedules(), simulator.DemoAutomationToken
+		dopts.Jobs, dopts.Restores, dopts.Bulk = runner, db.Restores(), db.Bulk()
+		dopts.Schedules, dopts.Automation = db.Schedules(), simulator.DemoAutomationToken
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			_ = runner.Stop(ctx)
 		})
 	}
-	app, err := web.New(cfg, deps)
+	deps.Dash = dashboard.New(dopts)
+	app, err := web.New(cfg.Config, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if deps.Jobs != nil {
-		if err := deps.Jobs.Start(context.Background(), app.Work()); err != nil {
+	if runner != nil {
+		if err := runner.Start(context.Background(), deps.Dash); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/store"
@@ -114,40 +115,40 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
-	deps, runner, closeStores, err := stores(ctx, cfg, log, m)
+	st, runner, err := stores(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}
-	defer closeStores()
-	if c, ok := deps.Sessions.(metrics.Counter); ok {
-		m.CountSessions(c)
-	}
-	deps.Metrics = m
-	deps.Log = log
-	deps.API = api
+	defer st.Close()
+	m.CountSessions(st.Sessions())
+	// The one composition root: the use cases, built once, serve the pages
+	// and carry out the jobs.
+	dash := dashboard.New(dashboard.Options{
+		API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk(),
+		Schedules: st.Schedules(), Automation: vpsapi.Token(cfg.Automation), MaxFailures: cfg.maxFailures, ObserveRun: m.ObserveRun,
+		Roles: dashboard.Roles{Restore: groupList(cfg.RestoreGroups), Delete: groupList(cfg.DeleteGroups), Schedule: groupList(cfg.ScheduleGroups)},
+		Log:   log,
+	})
+	deps := web.Deps{API: api, Sessions: st.Sessions(), Dash: dash, Metrics: m, Log: log}
 	app, err := web.New(web.Config{
-		BasePath:            cfg.BasePath,
-		SessionKeys:         cfg.keyPairs,
-		IdleTimeout:         cfg.IdleTimeout,
-		SessionLifetime:     cfg.SessionLifetime,
-		TrustedProxies:      cfg.proxies,
-		SecureCookies:       cfg.CookieSecure == "always",
-		UserHeader:          cfg.UserHeader,
-		GroupsHeader:        cfg.GroupsHeader,
-		SnapshotMaxAge:      cfg.maxAge,
-		PricePerGBMonth:     cfg.price,
-		ScheduleMaxFailures: cfg.maxFailures,
-		RestoreGroups:       groupList(cfg.RestoreGroups),
-		DeleteGroups:        groupList(cfg.DeleteGroups),
-		ScheduleGroups:      groupList(cfg.ScheduleGroups),
-		RequireIdentity:     cfg.RequireIdentity,
-		Simulator:           cfg.APIURL == "",
-		DemoToken:           demo,
+		BasePath:        cfg.BasePath,
+		SessionKeys:     cfg.keyPairs,
+		IdleTimeout:     cfg.IdleTimeout,
+		SessionLifetime: cfg.SessionLifetime,
+		TrustedProxies:  cfg.proxies,
+		SecureCookies:   cfg.CookieSecure == "always",
+		UserHeader:      cfg.UserHeader,
+		GroupsHeader:    cfg.GroupsHeader,
+		SnapshotMaxAge:  cfg.maxAge,
+		PricePerGBMonth: cfg.price,
+		RequireIdentity: cfg.RequireIdentity,
+		Simulator:       cfg.APIURL == "",
+		DemoToken:       demo,
 	}, deps)
 	if err != nil {
 		return err
 	}
-	if err := runner.Start(ctx, app.Work()); err != nil {
+	if err := runner.Start(ctx, dash); err != nil {
 		return err
 	}
 	defer func() {
@@ -284,10 +285,10 @@ func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer)
 // stores opens and migrates the database: sessions, the activity record,
 // the double-submit guard and the jobs all live there, shared by every
 // replica on PostgreSQL. The jobs are worked once start is called.
-func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metrics) (web.Deps, *jobs.Runner, func(), error) {
+func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metrics) (*store.Store, *jobs.Runner, error) {
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return web.Deps{}, nil, nil, err
+		return nil, nil, err
 	}
 	host, _ := os.Hostname()
 	runner, err := jobs.New(ctx, jobs.Options{
@@ -297,11 +298,9 @@ func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metri
 	})
 	if err != nil {
 		st.Close()
-		return web.Deps{}, nil, nil, err
+		return nil, nil, err
 	}
-	deps := web.Deps{Sessions: st.Sessions(), Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk(),
-		Schedules: st.Schedules(), Automation: vpsapi.Token(cfg.Automation)}
-	return deps, runner, func() { _ = st.Close() }, nil
+	return st, runner, nil
 }
 
 // openStore opens the configured database and brings its schema up to date.
