@@ -265,7 +265,8 @@ func TestKeyboardOnlyCreate(t *testing.T) {
 	tb := newTab(t, a)
 	tb.do(chromedp.Navigate(a.URL + "/signin"))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
-	tb.tabTo("#token", 10)
+	// The page starts in the token field.
+	tb.until(5*time.Second, `document.activeElement && document.activeElement.id === "token"`)
 	tb.do(chromedp.KeyEvent(simulator.DemoToken), chromedp.KeyEvent(kb.Enter))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))
 	tb.tabTo(`#server-12348 a[href*="/snapshots/new"]`, 40)

@@ -294,3 +294,11 @@ func TestSignInThroughARedirectingUpstreamFails(t *testing.T) {
 		t.Error("the log does not say VPS.org answered with a redirect")
 	}
 }
+
+// The sign-in page starts in the token field: there is nothing else to do.
+func TestSignInStartsInTheTokenField(t *testing.T) {
+	ts := newTestServer(t)
+	if ts.browser().get("/signin").Doc.Find("input#token[autofocus]").Length() != 1 {
+		t.Error("the token field does not take the focus")
+	}
+}
