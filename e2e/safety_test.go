@@ -75,6 +75,10 @@ func TestSafetyNetRestoreWithoutJavaScript(t *testing.T) {
 	if msg := tb.text("#flashes"); !strings.Contains(msg, "the restore is sent only once it is complete") {
 		t.Errorf("after confirming: %q", msg)
 	}
+	// "Notify me" needs JavaScript: without it, it is not shown.
+	if got := tb.eval(`(() => { const b = document.querySelector("#server-12345 [data-notify]"); return b ? getComputedStyle(b).display : "absent"; })()`); got != "none" {
+		t.Errorf("without JavaScript the Notify button shows (display %s)", got)
+	}
 	deadline := time.Now().Add(40 * time.Second)
 	for a.sim.ServerStatus(12345) != "running" || len(a.requestTimes("POST /api/v1/snapshots/{id}/restore/")) == 0 {
 		if time.Now().After(deadline) {
