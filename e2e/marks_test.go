@@ -55,12 +55,12 @@ func TestFleetTable(t *testing.T) {
 	tb.checkA11y("the table of every snapshot")
 	tb.eval(`window.notReloaded = "yes"`)
 	tb.do(chromedp.Click(chromedp.CSS(`th a[href*="sort=size"]`)))
-	tb.until(10*time.Second, `location.search === "?sort=size" && document.querySelector("th[aria-sort=ascending]").textContent.includes("Size")`)
+	tb.until(10*time.Second, `location.search === "?dir=desc&sort=size" && document.querySelector("th[aria-sort=descending]").textContent.includes("Size")`)
 	if tb.eval(`window.notReloaded`) != "yes" {
 		t.Error("sorting reloaded the page")
 	}
-	if first := tb.text("table.fleet tbody tr .snap-name"); first != "release-1-4" {
-		t.Errorf("smallest first: %q", first)
+	if first := tb.text("table.fleet tbody tr .snap-name"); first != "before-postgres-16" {
+		t.Errorf("largest first: %q", first)
 	}
 	phone(tb)
 	tb.do(chromedp.Navigate(a.URL + "/fleet?sort=name"))

@@ -199,3 +199,26 @@ func TestLastBulkDeleteIsTheSessionsOwn(t *testing.T) {
 		}
 	}
 }
+
+// The table says its order truly: newest first is Created, descending; and
+// the first click on Size shows the largest first.
+func TestFleetSortIsLabelledTruly(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	page := b.get("/fleet")
+	created := page.Doc.Find(`th[aria-sort]`).FilterFunction(func(_ int, s *goquery.Selection) bool {
+		return strings.HasPrefix(strings.TrimSpace(s.Text()), "Created")
+	})
+	if got := created.AttrOr("aria-sort", ""); got != "descending" {
+		t.Errorf("newest first reads Created %q", got)
+	}
+	size := page.Doc.Find(`th a[href*="sort=size"]`).AttrOr("href", "")
+	if !strings.Contains(size, "dir=desc") {
+		t.Errorf("the first click on Size goes to %q, not the largest first", size)
+	}
+	names := fleetNames(b.get(size))
+	if len(names) == 0 || names[0] != "before-postgres-16" {
+		t.Errorf("largest first reads %v", names)
+	}
+}
