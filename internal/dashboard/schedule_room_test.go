@@ -12,6 +12,18 @@ import (
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
+// noon saves a daily schedule at noon keeping keep: the tests' clock never
+// gets there, so only runs started now run.
+func (s *scheduling) noon(t *testing.T, server int64, keep int) schedules.Schedule {
+	t.Helper()
+	sc, err := s.dashes[0].SaveSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, ConfirmRoom: true,
+		Schedule: schedules.Schedule{ServerID: server, Every: schedules.Daily, Minute: 12 * 60, Keep: keep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
 // runNow runs a schedule now, as a person would, and waits for the run to end.
 func (s *scheduling) runNow(t *testing.T, id int64) schedules.Run {
 	t.Helper()
@@ -58,7 +70,7 @@ func TestFailingScheduleNeverFillsTheServer(t *testing.T) {
 	s := newSchedulingWith(t, 1, "", hook, simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
 		{Name: "a-persons-snapshot"},
 	}})
-	sc := s.daily(t, s.servers[0], 3)
+	sc := s.noon(t, s.servers[0], 3)
 	s.sim.FailSnapshotsNamed("auto-")
 	for i := 1; i <= 5; i++ {
 		run := s.runNow(t, sc.ID)
@@ -107,7 +119,7 @@ func TestSkippedRunsInARowSaySo(t *testing.T) {
 	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
 		{Name: "p1"}, {Name: "p2"}, {Name: "p3"}, {Name: "p4"}, {Name: "p5"},
 	}})
-	sc := s.daily(t, s.servers[0], 2)
+	sc := s.noon(t, s.servers[0], 2)
 	for i := 1; i <= 3; i++ {
 		if run := s.runNow(t, sc.ID); run.State != schedules.Skipped {
 			t.Fatalf("run %d: %+v", i, run)
