@@ -20,11 +20,16 @@ func TestPinAndNote(t *testing.T) {
 		t.Error("the dialog does not open on Cancel")
 	}
 	tb.checkA11y("pin and note dialog")
+	// A reason and a note, then Pin: both are saved, in one submit.
 	tb.do(
 		chromedp.SendKeys(chromedp.CSS("dialog[open] #pin-reason"), "golden image"),
-		chromedp.Click(chromedp.CSS(`dialog[open] form[action*="/pin"] button[type=submit]`)),
+		chromedp.SendKeys(chromedp.CSS("dialog[open] #note-text"), "base of the web tier"),
+		chromedp.Click(chromedp.CSS(`dialog[open] button[name=do][value=pin]`)),
 	)
 	tb.until(10*time.Second, `(document.querySelector("#snapshot-798 .pin") || {textContent: ""}).textContent.includes("golden image")`)
+	if note := tb.text("#snapshot-798 .note"); !strings.Contains(note, "base of the web tier") {
+		t.Errorf("the note typed with the pin reads %q", note)
+	}
 	if tb.count("dialog[open]") != 0 {
 		t.Error("the dialog stayed open")
 	}
@@ -35,7 +40,7 @@ func TestPinAndNote(t *testing.T) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #note-text")))
 	tb.do(
 		chromedp.SendKeys(chromedp.CSS("dialog[open] #note-text"), `<b>bold?</b> keep until Q3`),
-		chromedp.Click(chromedp.CSS(`dialog[open] form[action*="/note"] button[type=submit]`)),
+		chromedp.Click(chromedp.CSS(`dialog[open] button[name=do][value=note]`)),
 	)
 	tb.until(10*time.Second, `(document.querySelector("#snapshot-801 .note") || {textContent: ""}).textContent.includes("keep until Q3")`)
 	if !strings.Contains(tb.text("#snapshot-801 .note"), "<b>bold?</b>") || tb.count("#snapshot-801 .note b") != 0 {

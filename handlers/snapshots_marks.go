@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -103,4 +104,56 @@ func (h *Snapshots) mark(c echo.Context, kind string) error {
 		activity.Note:  "The note on " + f.SnapshotName + " is saved.",
 	}[kind]
 	return h.done(c, f.ServerID, views.Flash{Kind: views.FlashOK, Text: text}, true, false, focusRow(f.SnapshotID))
+}
+
+// SaveMarks is the pin and note dialog's one form: pin (with its reason) or
+// unpin, and the note, in one submit; nothing typed is dropped. The note is
+// saved when it changed, whichever button was pressed.
+func (h *Snapshots) SaveMarks(c echo.Context) error {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
+	do := c.FormValue("do")
+	if do == "unpin" {
+		if err := h.allowed(c, activity.Unpin); err != nil {
+			return err
+		}
+	}
+	f, err := h.marksFor(c)
+	if err != nil {
+		return h.gone(c, err, "That snapshot is no longer there.")
+	}
+	before := f.Note
+	f.Reason, f.Note = c.FormValue("reason"), c.FormValue("note")
+	mark := func(kind, text string) error {
+		_, err := h.Site.Dash.MarkSnapshot(ctx, dashboard.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID, Text: text})
+		return err
+	}
+	var said []string
+	switch do {
+	case "pin":
+		if f.Reason == "" {
+			f.Error = "Say why the snapshot must be kept: the reason shows to everyone who would delete it. Nothing was changed."
+			return h.renderMarks(c, http.StatusUnprocessableEntity, f)
+		}
+		err = mark(activity.Pin, f.Reason)
+		said = append(said, f.SnapshotName+" is pinned: nobody can delete it through Snapdash until it is unpinned.")
+	case "unpin":
+		err = mark(activity.Unpin, "")
+		said = append(said, f.SnapshotName+" is no longer pinned.")
+	}
+	if err == nil && f.Note != before {
+		err = mark(activity.Note, f.Note)
+		said = append(said, "The note on "+f.SnapshotName+" is saved.")
+	}
+	switch {
+	case errors.Is(err, dashboard.ErrTooLong):
+		f.Error = "That is too long (" + err.Error() + "). Nothing more was changed."
+		return h.renderMarks(c, http.StatusUnprocessableEntity, f)
+	case err != nil:
+		return h.gone(c, err, "That snapshot is no longer there.")
+	}
+	if len(said) == 0 {
+		said = append(said, "Nothing changed on "+f.SnapshotName+".")
+	}
+	return h.done(c, f.ServerID, views.Flash{Kind: views.FlashOK, Text: strings.Join(said, " ")}, true, false, focusRow(f.SnapshotID))
 }

@@ -90,7 +90,7 @@ func TestBulkDelete(t *testing.T) {
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
 	dlg := b.get("/snapshots/798/marks?server_id=12345")
-	pin := formFields(dlg, `form[action*="/pin"]`)
+	pin := formFields(dlg, `form[action*="/marks"]`)
 	pin.Set("reason", "keep")
 	b.post("/snapshots/798/pin?server_id=12345", pin)
 

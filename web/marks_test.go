@@ -22,10 +22,10 @@ func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
 	if dlg.StatusCode != http.StatusOK {
 		t.Fatalf("pin dialog: %d", dlg.StatusCode)
 	}
-	if r := b.post("/snapshots/798/pin?server_id=12345", formFields(dlg, `form[action*="/pin"]`)); r.StatusCode != http.StatusUnprocessableEntity {
+	if r := b.post("/snapshots/798/pin?server_id=12345", formFields(dlg, `form[action*="/marks"]`)); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("a pin without a reason: %d", r.StatusCode)
 	}
-	form := formFields(dlg, `form[action*="/pin"]`)
+	form := formFields(dlg, `form[action*="/marks"]`)
 	form.Set("reason", "golden image")
 	if r := b.post("/snapshots/798/pin?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("pin: %d %s", r.StatusCode, r.Body)
@@ -47,7 +47,7 @@ func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
 		t.Errorf("%d deletes reached VPS.org", n)
 	}
 	dlg = b.get("/snapshots/798/marks?server_id=12345")
-	if r := b.post("/snapshots/798/unpin?server_id=12345", formFields(dlg, `form[action*="/unpin"]`)); r.StatusCode != http.StatusSeeOther {
+	if r := b.post("/snapshots/798/unpin?server_id=12345", formFields(dlg, `form[action*="/marks"]`)); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("unpin: %d", r.StatusCode)
 	}
 	if r := b.post("/snapshots/798/delete?server_id=12345", formFields(b.get("/snapshots/798/delete?server_id=12345"), "form.confirm")); r.StatusCode != http.StatusSeeOther {
@@ -71,7 +71,7 @@ func TestNotesRenderAsText(t *testing.T) {
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
 	dlg := b.get("/snapshots/801/marks?server_id=12345")
-	form := formFields(dlg, `form[action*="/note"]`)
+	form := formFields(dlg, `form[action*="/marks"]`)
 	form.Set("note", `<img src=x onerror=alert(1)> keep until "Q3"`)
 	if r := b.post("/snapshots/801/note?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("note: %d", r.StatusCode)
@@ -97,7 +97,7 @@ func TestWritesAreLimitedPerPerson(t *testing.T) {
 	ts := newTestServer(t, trustLoopback)
 	alice := asIn("alice@example.com", "")
 	a := signedInAs(t, ts, alice...)
-	form := formFields(a.get("/snapshots/801/marks?server_id=12345", alice...), `form[action*="/note"]`)
+	form := formFields(a.get("/snapshots/801/marks?server_id=12345", alice...), `form[action*="/marks"]`)
 	accepted, limited := 0, 0
 	start := time.Now()
 	for i := range 200 {
@@ -126,12 +126,45 @@ func TestWritesAreLimitedPerPerson(t *testing.T) {
 	}
 	bob := asIn("bob@example.com", "")
 	b := signedInAs(t, ts, bob...)
-	form = formFields(b.get("/snapshots/801/marks?server_id=12345", bob...), `form[action*="/note"]`)
+	form = formFields(b.get("/snapshots/801/marks?server_id=12345", bob...), `form[action*="/marks"]`)
 	form.Set("note", "bob's")
 	if r := b.post("/snapshots/801/note?server_id=12345", form, bob...); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("another person's note: %d", r.StatusCode)
 	}
 	if r := a.get("/", alice...); r.StatusCode != http.StatusOK {
 		t.Errorf("after the limit the page answers %d: the session did not survive", r.StatusCode)
+	}
+}
+
+// The pin and note dialog is one form: a reason and a note typed together
+// are both saved by Pin, and a note typed before Unpin is kept too.
+func TestPinAndNoteInOneSubmit(t *testing.T) {
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	dlg := b.get("/snapshots/801/marks?server_id=12345")
+	if n := dlg.Doc.Find(".marks form").Length(); n != 1 {
+		t.Fatalf("the dialog has %d forms, want 1", n)
+	}
+	form := formFields(dlg, `form[action*="/marks"]`)
+	form.Set("reason", "golden image")
+	form.Set("note", "base of the web tier")
+	form.Set("do", "pin")
+	if r := b.post("/snapshots/801/marks?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pin and note: %d", r.StatusCode)
+	}
+	page := b.get("/")
+	if !strings.Contains(page.Doc.Find("#snapshot-801 .pin").Text(), "golden image") || !strings.Contains(page.Doc.Find("#snapshot-801 .note").Text(), "base of the web tier") {
+		t.Errorf("the row reads pin %q, note %q", page.Doc.Find("#snapshot-801 .pin").Text(), page.Doc.Find("#snapshot-801 .note").Text())
+	}
+	form = formFields(b.get("/snapshots/801/marks?server_id=12345"), `form[action*="/marks"]`)
+	form.Set("note", "no longer golden")
+	form.Set("do", "unpin")
+	if r := b.post("/snapshots/801/marks?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unpin: %d", r.StatusCode)
+	}
+	page = b.get("/")
+	if page.Doc.Find("#snapshot-801 .pin").Length() != 0 || !strings.Contains(page.Doc.Find("#snapshot-801 .note").Text(), "no longer golden") {
+		t.Errorf("after unpin the row reads pin %q, note %q", page.Doc.Find("#snapshot-801 .pin").Text(), page.Doc.Find("#snapshot-801 .note").Text())
 	}
 }

@@ -89,6 +89,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.POST("/snapshots/:id/pin", snaps.Pin)
 	app.POST("/snapshots/:id/unpin", snaps.Unpin)
 	app.POST("/snapshots/:id/note", snaps.Note)
+	app.POST("/snapshots/:id/marks", snaps.SaveMarks)
 	app.GET("/snapshots/:id/delete", snaps.ConfirmDelete)
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)
