@@ -214,3 +214,15 @@ func TestCancelRestoreFromTheCard(t *testing.T) {
 		t.Errorf("a second cancel: %d", r.StatusCode)
 	}
 }
+
+// The restore dialog does not contradict itself: with a safety snapshot on
+// offer, it does not say the restore cannot be undone.
+func TestRestoreDialogSaysWhatUndoesIt(t *testing.T) {
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	text := strings.Join(strings.Fields(b.get("/snapshots/801/restore?server_id=12345").Doc.Find("form.confirm p.warning").First().Text()), " ")
+	if strings.Contains(text, "This cannot be undone.") || !strings.Contains(text, "Without a safety snapshot, this cannot be undone.") {
+		t.Errorf("the warning reads %q", text)
+	}
+}
