@@ -59,60 +59,22 @@ func (h *Snapshots) ShowMarks(c echo.Context) error {
 }
 
 // Pin keeps a snapshot from being deleted through Snapdash.
-func (h *Snapshots) Pin(c echo.Context) error { return h.mark(c, activity.Pin) }
+func (h *Snapshots) Pin(c echo.Context) error { return h.saveMarks(c, "pin") }
 
 // Unpin lets a snapshot be deleted again.
-func (h *Snapshots) Unpin(c echo.Context) error { return h.mark(c, activity.Unpin) }
+func (h *Snapshots) Unpin(c echo.Context) error { return h.saveMarks(c, "unpin") }
 
 // Note sets a snapshot's note.
-func (h *Snapshots) Note(c echo.Context) error { return h.mark(c, activity.Note) }
-
-func (h *Snapshots) mark(c echo.Context, kind string) error {
-	ctx := c.Request().Context()
-	st := session.From(ctx)
-	if kind == activity.Unpin {
-		if err := h.allowed(c, activity.Unpin); err != nil {
-			return err
-		}
-	}
-	f, err := h.marksFor(c)
-	if err != nil {
-		return h.gone(c, err, "That snapshot is no longer there.")
-	}
-	m := dashboard.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID}
-	switch kind {
-	case activity.Pin:
-		m.Text, f.Reason = c.FormValue("reason"), c.FormValue("reason")
-		if m.Text == "" {
-			f.Error = "Say why the snapshot must be kept: the reason shows to everyone who would delete it. Nothing was changed."
-			return h.renderMarks(c, http.StatusUnprocessableEntity, f)
-		}
-	case activity.Note:
-		m.Text, f.Note = c.FormValue("note"), c.FormValue("note")
-	}
-	_, err = h.Site.Dash.MarkSnapshot(ctx, m)
-	switch {
-	case errors.Is(err, dashboard.ErrTooLong):
-		f.Error = "That is too long (" + err.Error() + "). Nothing was changed."
-		return h.renderMarks(c, http.StatusUnprocessableEntity, f)
-	case err != nil:
-		return h.gone(c, err, "That snapshot is no longer there.")
-	}
-	text := map[string]string{
-		activity.Pin:   f.SnapshotName + " is pinned: nobody can delete it through Snapdash until it is unpinned.",
-		activity.Unpin: f.SnapshotName + " is no longer pinned.",
-		activity.Note:  "The note on " + f.SnapshotName + " is saved.",
-	}[kind]
-	return h.done(c, f.ServerID, views.Flash{Kind: views.FlashOK, Text: text}, true, false, focusRow(f.SnapshotID))
-}
+func (h *Snapshots) Note(c echo.Context) error { return h.saveMarks(c, "note") }
 
 // SaveMarks is the pin and note dialog's one form: pin (with its reason) or
 // unpin, and the note, in one submit; nothing typed is dropped. The note is
 // saved when it changed, whichever button was pressed.
-func (h *Snapshots) SaveMarks(c echo.Context) error {
+func (h *Snapshots) SaveMarks(c echo.Context) error { return h.saveMarks(c, c.FormValue("do")) }
+
+func (h *Snapshots) saveMarks(c echo.Context, do string) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	do := c.FormValue("do")
 	if do == "unpin" {
 		if err := h.allowed(c, activity.Unpin); err != nil {
 			return err
@@ -123,7 +85,11 @@ func (h *Snapshots) SaveMarks(c echo.Context) error {
 		return h.gone(c, err, "That snapshot is no longer there.")
 	}
 	before := f.Note
-	f.Reason, f.Note = c.FormValue("reason"), c.FormValue("note")
+	_, noted := c.Request().PostForm["note"] // a form without the field leaves the note alone
+	f.Reason = c.FormValue("reason")
+	if noted {
+		f.Note = c.FormValue("note")
+	}
 	mark := func(kind, text string) error {
 		_, err := h.Site.Dash.MarkSnapshot(ctx, dashboard.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID, Text: text})
 		return err
