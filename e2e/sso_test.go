@@ -170,19 +170,14 @@ func TestBehindOAuth2Proxy(t *testing.T) {
 	}
 }
 
-// TestRolesThroughOAuth2Proxy: the groups of the OIDC users reach Snapdash in
-// oauth2-proxy's X-Forwarded-Groups. A member of the restore group restores;
-// a user of other groups sees no Restore, and a restore POST through the
-// proxy is refused (403) with nothing sent to VPS.org.
-func TestRolesThroughOAuth2Proxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds oauth2-proxy")
-	}
-	a := startAppWith(t, appOptions{
-		snapshotDelay:  time.Minute,
-		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		restoreGroups:  []string{"ops"},
-	})
+// behindGroupsProxy runs Snapdash with o (trusting loopback, snapshots
+// taking a minute) behind oauth2-proxy, which passes the mock OIDC
+// provider's groups as X-Forwarded-Groups; it returns the proxy's address.
+func behindGroupsProxy(t *testing.T, o appOptions) (*app, *mockoidc.MockOIDC, string) {
+	t.Helper()
+	o.snapshotDelay = time.Minute
+	o.trustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	a := startAppWith(t, o)
 	idp, err := mockoidc.Run()
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +191,18 @@ func TestRolesThroughOAuth2Proxy(t *testing.T) {
 		"--api-route=^/poll/",
 		"--scope=openid email profile groups", // the provider's groups claim, passed as X-Forwarded-Groups
 	)
-	proxy := "http://" + addr
+	return a, idp, "http://" + addr
+}
+
+// TestRolesThroughOAuth2Proxy: the groups of the OIDC users reach Snapdash in
+// oauth2-proxy's X-Forwarded-Groups. A member of the restore group restores;
+// a user of other groups sees no Restore, and a restore POST through the
+// proxy is refused (403) with nothing sent to VPS.org.
+func TestRolesThroughOAuth2Proxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds oauth2-proxy")
+	}
+	a, idp, proxy := behindGroupsProxy(t, appOptions{restoreGroups: []string{"ops"}})
 
 	// The default user is in engineering and design.
 	tb := newTab(t, a)
@@ -256,27 +262,7 @@ func TestMakingRoomNeedsTheDeleteRoleThroughOAuth2Proxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy")
 	}
-	a := startAppWith(t, appOptions{
-		snapshotDelay:  time.Minute,
-		trustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		restoreGroups:  []string{"ops"},
-		deleteGroups:   []string{"admins"},
-		jobs:           true,
-	})
-	idp, err := mockoidc.Run()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idp.Shutdown() })
-	addr := freeAddr(t)
-	startOAuth2Proxy(t, idp, addr,
-		"--upstream="+a.URL+"/",
-		"--redirect-url=http://"+addr+"/oauth2/callback",
-		"--pass-user-headers=true",
-		"--api-route=^/poll/",
-		"--scope=openid email profile groups",
-	)
-	proxy := "http://" + addr
+	a, idp, proxy := behindGroupsProxy(t, appOptions{restoreGroups: []string{"ops"}, deleteGroups: []string{"admins"}, jobs: true})
 	idp.QueueUser(&mockoidc.MockUser{Subject: "olga", Email: "olga@example.com", EmailVerified: true, PreferredUsername: "olga", Groups: []string{"ops"}})
 	ops := newTab(t, a)
 	ops.app = &app{URL: proxy, sim: a.sim}

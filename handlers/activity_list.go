@@ -91,12 +91,13 @@ func activityRow(r activity.Record) views.ActivityRow {
 		ServerID: r.ServerID, ServerName: r.ServerName, Outcome: views.OutcomeUnknown, Detail: r.Detail,
 	}
 	row.What = actionWords(r)
-	switch {
-	case r.Outcome == activity.Started && !activity.Followed(r.Action):
+	// The page's words are the CSV's: one reading of how an action went.
+	switch r.Shown() {
+	case "done":
 		row.Outcome = views.OutcomeDone
-	case r.Outcome == activity.Started:
+	case "started":
 		row.Outcome = views.OutcomeStarted
-	case r.Outcome == activity.Refused:
+	case "refused":
 		row.Outcome = views.OutcomeRefused
 	}
 	if r.Final != "" {

@@ -54,29 +54,31 @@ func signInNotice(reason SignInReason) string {
 	return ""
 }
 
-// stoppedNotice says how many jobs a sign-out stopped, from ?stopped=;
-// anything but a small positive number says nothing.
+// stoppedNotice says how many jobs a sign-out stopped, from ?stopped=.
 func stoppedNotice(reason, stopped string) string {
-	n, err := strconv.Atoi(stopped)
-	if SignInReason(reason) != SignedOut || err != nil || n < 1 || n > 1000 {
-		return ""
-	}
-	if n == 1 {
-		return " 1 job following one of your actions was stopped; the activity page shows it as “stopped: signed out”."
-	}
-	return fmt.Sprintf(" %d jobs following your actions were stopped; the activity page shows them as “stopped: signed out”.", n)
+	return jobsNotice(reason, stopped,
+		" 1 job following one of your actions was stopped; the activity page shows it as “stopped: signed out”.",
+		" %d jobs following your actions were stopped; the activity page shows them as “stopped: signed out”.")
 }
 
 // keptNotice says how many jobs a sign-out let finish, from ?kept=.
 func keptNotice(reason, kept string) string {
-	n, err := strconv.Atoi(kept)
+	return jobsNotice(reason, kept,
+		" 1 job of yours goes on until it ends; your token is kept, sealed, until then and erased after.",
+		" %d jobs of yours go on until they end; your token is kept, sealed, until then and erased after.")
+}
+
+// jobsNotice words a count of jobs from the address after a sign-out: one,
+// or many (a %d); anything but a small positive number says nothing.
+func jobsNotice(reason, count, one, many string) string {
+	n, err := strconv.Atoi(count)
 	if SignInReason(reason) != SignedOut || err != nil || n < 1 || n > 1000 {
 		return ""
 	}
 	if n == 1 {
-		return " 1 job of yours goes on until it ends; your token is kept, sealed, until then and erased after."
+		return one
 	}
-	return fmt.Sprintf(" %d jobs of yours go on until they end; your token is kept, sealed, until then and erased after.", n)
+	return fmt.Sprintf(many, n)
 }
 
 // SignInURL is the sign-in page with a reason and the page to come back to.

@@ -82,31 +82,11 @@ func (d *Dashboard) startMakeRoom(ctx context.Context, a Action) (Result, error)
 	if j < 0 {
 		return Result{}, notSent{ErrBadDeleteChoice}
 	}
-	if running, err := d.restores.Running(ctx, []int64{a.ServerID}); err != nil {
-		return Result{}, notSent{err}
-	} else if len(running) > 0 {
-		return Result{}, notSent{restores.ErrAlreadyRunning}
-	}
 	r := restores.Restore{
 		Kind: restores.KindCreate, Actor: a.Actor, Groups: a.Groups, ServerID: a.ServerID, ServerName: cmp.Or(a.ServerName, free[j].Server.Name),
 		SafetyName: a.SnapshotName, Description: a.Description, DeleteID: a.DeleteFirst, DeleteName: free[j].Name,
 		Step: restores.StepDeleteSending, Started: d.now().UTC(),
 	}
-	rec := activity.Record{Time: r.Started, Actor: a.Actor, Action: Create, ServerID: a.ServerID, ServerName: r.ServerName,
-		SnapshotName: a.SnapshotName, Outcome: activity.Started, Detail: "deleting " + r.DeleteName + " first to make room"}
-	if r.ActivityID, err = d.activity.Add(ctx, rec); err != nil {
-		return Result{}, notSent{err}
-	}
-	d.forgetAttributions()
-	if r.ID, err = d.restores.Add(ctx, r); err != nil {
-		_, _ = d.activity.Finish(context.WithoutCancel(ctx), r.ActivityID, activity.Stopped, "a restore of this server started at the same time", d.now().UTC())
-		return Result{}, notSent{err}
-	}
-	if err := d.jobs.Restore(ctx, r.ID, r.ActivityID, a.Session, a.Token); err != nil {
-		d.endRestore(context.WithoutCancel(ctx), r, restores.Failed, activity.Stopped, "the job could not start: "+err.Error())
-		return Result{}, notSent{err}
-	}
-	d.log.InfoContext(ctx, "new snapshot after making room started", "actor", a.Actor, "server_id", a.ServerID,
-		"delete_first", r.DeleteID, "restore_id", r.ID)
-	return Result{SafeRestore: r}, nil
+	return d.startRestoreJob(ctx, a, r, activity.Record{Time: r.Started, Actor: a.Actor, Action: Create, ServerID: a.ServerID, ServerName: r.ServerName,
+		SnapshotName: a.SnapshotName, Outcome: activity.Started, Detail: "deleting " + r.DeleteName + " first to make room"})
 }

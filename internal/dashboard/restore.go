@@ -1,6 +1,7 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -124,17 +125,24 @@ func (d *Dashboard) startSafeRestore(ctx context.Context, a Action) (Result, err
 	} else if len(snaps) >= Limit {
 		return Result{}, notSent{ErrNoFreeSlot}
 	}
+	detail := "safety snapshot " + r.SafetyName + " first"
+	if r.DeleteName != "" {
+		detail = "deleting " + r.DeleteName + ", then safety snapshot " + r.SafetyName + " first"
+	}
+	return d.startRestoreJob(ctx, a, r, activity.Record{Time: r.Started, Actor: a.Actor, Action: Restore, ServerID: a.ServerID, ServerName: a.ServerName,
+		SnapshotID: a.SnapshotID, SnapshotName: r.SnapshotName, Outcome: activity.Started, Detail: detail})
+}
+
+// startRestoreJob records a job on the restores' steps (rec, then its row,
+// one running per server) and starts it with the person's token. Nothing
+// reaches VPS.org here: the job sends every call.
+func (d *Dashboard) startRestoreJob(ctx context.Context, a Action, r restores.Restore, rec activity.Record) (Result, error) {
 	if running, err := d.restores.Running(ctx, []int64{a.ServerID}); err != nil {
 		return Result{}, notSent{err}
 	} else if len(running) > 0 {
 		return Result{}, notSent{restores.ErrAlreadyRunning}
 	}
-	detail := "safety snapshot " + r.SafetyName + " first"
-	if r.DeleteName != "" {
-		detail = "deleting " + r.DeleteName + ", then safety snapshot " + r.SafetyName + " first"
-	}
-	rec := activity.Record{Time: r.Started, Actor: a.Actor, Action: Restore, ServerID: a.ServerID, ServerName: a.ServerName,
-		SnapshotID: a.SnapshotID, SnapshotName: r.SnapshotName, Outcome: activity.Started, Detail: detail}
+	var err error
 	if r.ActivityID, err = d.activity.Add(ctx, rec); err != nil {
 		return Result{}, notSent{err}
 	}
@@ -148,7 +156,7 @@ func (d *Dashboard) startSafeRestore(ctx context.Context, a Action) (Result, err
 		d.endRestore(context.WithoutCancel(ctx), r, restores.Failed, activity.Stopped, "the job could not start: "+err.Error())
 		return Result{}, notSent{err}
 	}
-	d.log.InfoContext(ctx, "restore with a safety snapshot started", "actor", a.Actor, "server_id", a.ServerID,
+	d.log.InfoContext(ctx, "job on a restore's steps started", "kind", cmp.Or(r.Kind, restores.KindRestore), "actor", a.Actor, "server_id", a.ServerID,
 		"snapshot_id", a.SnapshotID, "safety", r.SafetyName, "delete_first", r.DeleteID, "restore_id", r.ID)
 	return Result{SafeRestore: r}, nil
 }
