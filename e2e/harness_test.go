@@ -23,7 +23,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
-	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
@@ -106,34 +106,19 @@ func startAppWith(t *testing.T, o appOptions) *app {
 	}
 	db := storetest.SQLite(t)
 	keys := [][]byte{bytes.Repeat([]byte("k"), 32), bytes.Repeat([]byte("e"), 32)}
-	dopts := dashboard.Options{API: api, Activity: db.Activity(), Claims: db.Claims(), Marks: db.Marks(), Log: log,
-		Roles: dashboard.Roles{Restore: o.restoreGroups, Delete: o.deleteGroups}}
-	var runner *jobs.Runner
+	so := servicestest.Options{Keys: keys, Log: log, Work: o.jobs, Roles: dashboard.Roles{Restore: o.restoreGroups, Delete: o.deleteGroups}}
 	if o.jobs {
-		if runner, err = jobs.New(context.Background(), jobs.Options{Store: db, Keys: keys, Log: log}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = runner.Stop(ctx)
-		})
-		dopts.Jobs, dopts.Restores, dopts.Bulk = runner, db.Restores(), db.Bulk()
-		dopts.Schedules, dopts.Automation = db.Schedules(), simulator.DemoAutomationToken
+		so.Schedule.Automation = simulator.DemoAutomationToken
+		so.Schedule.Tick = time.Minute
 	}
-	dash := dashboard.New(dopts)
+	svc := servicestest.New(t, db, api, so)
 	h, err := web.New(web.Config{
 		SessionKeys: keys,
 		Simulator:   true, DemoToken: simulator.DemoToken, SignInPerMinute: 600,
 		TrustedProxies: o.trustedProxies, BasePath: o.basePath,
-	}, web.Deps{API: api, Sessions: db.Sessions(), Dash: dash, Log: log})
+	}, web.Deps{API: api, Sessions: db.Sessions(), Services: svc, Log: log})
 	if err != nil {
 		t.Fatal(err)
-	}
-	if runner != nil {
-		if err := runner.Start(context.Background(), dash); err != nil {
-			t.Fatal(err)
-		}
 	}
 	a := &app{sim: sim}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -23,14 +23,14 @@ func (h *Auth) SignOut(c echo.Context) error {
 	kept := 0
 	switch c.FormValue("jobs") {
 	case "finish":
-		n, err := h.Site.Dash.LetJobsFinish(ctx, id, actor(st))
+		n, err := h.Site.SignOut.LetJobsFinish(ctx, id, actor(st))
 		if err != nil {
 			return unavailable(err)
 		}
 		kept = n
 	case "stop":
 	default:
-		underway, err := h.Site.Dash.JobsUnderway(ctx, id)
+		underway, err := h.Site.SignOut.JobsUnderway(ctx, id)
 		if err != nil {
 			return unavailable(err)
 		}
@@ -42,7 +42,7 @@ func (h *Auth) SignOut(c echo.Context) error {
 			return h.Site.Render(c, http.StatusOK, views.SignOutPage(d))
 		}
 	}
-	stopped, err := h.Site.Dash.StopJobs(ctx, id)
+	stopped, err := h.Site.SignOut.StopJobs(ctx, id)
 	if err != nil {
 		return unavailable(err)
 	}
@@ -50,7 +50,7 @@ func (h *Auth) SignOut(c echo.Context) error {
 		return unavailable(err)
 	}
 	// A job started by a request that was still running is stopped too.
-	if more, err := h.Site.Dash.StopJobs(ctx, id); err != nil {
+	if more, err := h.Site.SignOut.StopJobs(ctx, id); err != nil {
 		h.Site.Log.ErrorContext(ctx, "jobs started during the sign-out were not stopped", "error", err)
 	} else {
 		stopped += more

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -30,7 +31,6 @@ func (h *Snapshots) Fleet(c echo.Context) error {
 	d := views.FleetPage{
 		Page: h.Site.Page(c, "All snapshots"), Now: h.Site.Now(), Servers: options(res.Servers), Query: q,
 		Total: res.Total, SizeGB: res.SizeGB, MaxAge: int(maxAge / (24 * time.Hour)), More: res.More, Note: note,
-		CanBulk: h.Site.Dash.BulkDeletes(),
 	}
 	switch sel := c.QueryParam("select"); sel {
 	case "failed", "old":
@@ -39,7 +39,7 @@ func (h *Snapshots) Fleet(c echo.Context) error {
 	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.Delete); !ok {
 		d.NoDelete = why
 	}
-	if b, ok := h.Site.Dash.LatestBulk(ctx, dashboard.BulkOwner(st.Identity(), st.Token()), res.Servers); ok {
+	if b, ok := h.Site.Bulk.Latest(ctx, bulkdelete.Owner(st.Identity(), st.Token()), res.Servers); ok {
 		d.Bulk = bulkStatus(b)
 	}
 	if p := h.Site.PricePerGBMonth; p > 0 {

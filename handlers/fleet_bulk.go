@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
@@ -69,7 +70,7 @@ func (h *Snapshots) renderBulk(c echo.Context, status int, problem, typed, formI
 		session.From(ctx).AddFlash(string(views.FlashInfo), "Select the snapshots to delete first.")
 		return c.Redirect(http.StatusSeeOther, h.Site.URL("/fleet"))
 	}
-	choice, err := h.Site.Dash.PlanBulkDelete(ctx, session.From(ctx).Token(), ids)
+	choice, err := h.Site.Bulk.Plan(ctx, session.From(ctx).Token(), ids)
 	if err != nil {
 		return err
 	}
@@ -104,9 +105,9 @@ func (h *Snapshots) BulkDelete(c echo.Context) error {
 	if typed != strconv.Itoa(len(ids)) {
 		return h.renderBulk(c, http.StatusUnprocessableEntity, "Type the number of snapshots to delete, "+strconv.Itoa(len(ids))+", to confirm; nothing was deleted.", typed, formID)
 	}
-	_, err := h.Site.Dash.StartBulkDelete(ctx, dashboard.BulkAction{Actor: actor(st), Owner: dashboard.BulkOwner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), Groups: st.Groups(), FormID: formID, IDs: ids})
+	_, err := h.Site.Bulk.Start(ctx, bulkdelete.Action{Actor: actor(st), Owner: bulkdelete.Owner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), Groups: st.Groups(), FormID: formID, IDs: ids})
 	switch {
-	case errors.Is(err, dashboard.ErrBulkChanged):
+	case errors.Is(err, bulkdelete.ErrBulkChanged):
 		return h.renderBulk(c, http.StatusConflict, "Some of these snapshots changed since you chose them (pinned, in use or gone), so nothing was deleted. Check the list again.", "", dashboard.NewFormID())
 	case errors.Is(err, dashboard.ErrAlreadySubmitted):
 	case err != nil:

@@ -11,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -61,8 +60,8 @@ func (h *Fragments) Poll(c echo.Context) error {
 	}
 	jobEnded := before.Job != 0 && (g.Job == nil || g.Job.ID != before.Job)
 	if jobEnded {
-		if r, err := h.Site.Dash.RestoreOf(ctx, id, before.Job); err == nil {
-			text, bad := dashboard.RestoreEndWords(r)
+		if r, err := h.Site.Restores.Get(ctx, id, before.Job); err == nil {
+			text, bad := r.EndWords()
 			kind := views.FlashOK
 			if bad {
 				kind = views.FlashError // stays until dismissed

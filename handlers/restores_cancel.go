@@ -22,7 +22,7 @@ func (h *Snapshots) CancelRestore(c echo.Context) error {
 	if err != nil || id <= 0 || !ok || serverID == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
 	}
-	err = h.Site.Dash.CancelRestore(ctx, session.From(ctx).Token(), serverID, id)
+	err = h.Site.Restores.Cancel(ctx, session.From(ctx).Token(), serverID, id)
 	var msg views.Flash
 	switch {
 	case err == nil:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
@@ -26,17 +27,17 @@ func (h *Schedules) page(c echo.Context, form views.ScheduleForm) (views.Schedul
 }
 
 // pageOf is page with what the dashboard loaded.
-func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, dashboard.ScheduleOverview, error) {
+func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, schedule.Overview, error) {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	o, err := h.Site.Dash.Schedules(ctx, st.Token())
-	unavailable := errors.Is(err, dashboard.ErrNoSchedules)
+	o, err := h.Site.Schedules.Overview(ctx, st.Token())
+	unavailable := errors.Is(err, schedule.ErrNoSchedules)
 	if err != nil && !unavailable {
 		return views.SchedulesPage{}, o, err
 	}
 	d := views.SchedulesPage{
 		Page:       h.Site.Page(c, "Schedules"),
-		Automation: h.Site.Dash.Automation(), Stored: h.Site.Dash.SchedulesKept(),
+		Automation: h.Site.Schedules.Automation(),
 	}
 	if unavailable {
 		h.Site.Log.ErrorContext(ctx, "schedules not read", "error", err)
@@ -48,7 +49,7 @@ func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.Sched
 	has := map[int64]bool{}
 	for _, s := range o.Schedules {
 		has[s.ServerID] = true
-		row := views.ScheduleRow{ID: s.ID, ServerName: s.ServerName, When: dashboard.Summary(s),
+		row := views.ScheduleRow{ID: s.ID, ServerName: s.ServerName, When: schedule.Summary(s),
 			Paused: s.Paused, PausedWhy: s.PausedWhy, Alert: s.Alert, NextRun: s.NextRun}
 		if s.PausedWhy != "" {
 			d.Refused = s.PausedWhy
@@ -58,7 +59,7 @@ func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.Sched
 		}
 		for _, r := range o.Runs[s.ID] {
 			if r.State == schedules.Running {
-				row.Running, row.RunID = dashboard.RunStepWords(r), r.ID
+				row.Running, row.RunID = r.StepWords(), r.ID
 				d.Polling = true
 			}
 			by := "automation"
@@ -96,10 +97,10 @@ func (h *Schedules) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := newForm()
 	if id, err := strconv.ParseInt(c.QueryParam("edit"), 10, 64); err == nil && id > 0 {
-		s, err := h.Site.Dash.ScheduleOf(ctx, session.From(ctx).Token(), id)
+		s, err := h.Site.Schedules.Get(ctx, session.From(ctx).Token(), id)
 		if err == nil {
 			form = formOf(s)
-		} else if !errors.Is(err, schedules.ErrNotFound) && !errors.Is(err, dashboard.ErrNoSchedules) {
+		} else if !errors.Is(err, schedules.ErrNotFound) && !errors.Is(err, schedule.ErrNoSchedules) {
 			return err
 		}
 	}
@@ -132,7 +133,7 @@ func (h *Schedules) Poll(c echo.Context) error {
 		for _, runs := range o.Runs {
 			for _, r := range runs {
 				if r.ID == watch && r.State != schedules.Running {
-					d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: dashboard.RunEndWords(r)}
+					d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: r.EndWords()}
 				}
 			}
 		}

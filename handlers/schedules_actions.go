@@ -7,16 +7,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
 
 // Run starts a run of a schedule now.
 func (h *Schedules) Run(c echo.Context) error {
-	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
-		run, err := h.Site.Dash.RunScheduleNow(c.Request().Context(), ch)
+	return h.act(c, func(ch schedule.Change) (string, error) {
+		run, err := h.Site.Schedules.RunNow(c.Request().Context(), ch)
 		if err != nil {
 			return "", err
 		}
@@ -29,16 +29,16 @@ func (h *Schedules) Run(c echo.Context) error {
 
 // Pause stops a schedule's runs until it is resumed.
 func (h *Schedules) Pause(c echo.Context) error {
-	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
-		s, err := h.Site.Dash.PauseSchedule(c.Request().Context(), ch, true)
+	return h.act(c, func(ch schedule.Change) (string, error) {
+		s, err := h.Site.Schedules.Pause(c.Request().Context(), ch, true)
 		return "The schedule of " + s.ServerName + " is paused.", err
 	})
 }
 
 // Resume runs a paused schedule again, from its next time.
 func (h *Schedules) Resume(c echo.Context) error {
-	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
-		s, err := h.Site.Dash.PauseSchedule(c.Request().Context(), ch, false)
+	return h.act(c, func(ch schedule.Change) (string, error) {
+		s, err := h.Site.Schedules.Pause(c.Request().Context(), ch, false)
 		return "The schedule of " + s.ServerName + " runs again; next run " + views.UTC(s.NextRun) + ".", err
 	})
 }
@@ -55,7 +55,7 @@ func (h *Schedules) Delete(c echo.Context) error {
 		if err := h.allowed(c, id); err != nil {
 			return err
 		}
-		s, err := h.Site.Dash.ScheduleOf(ctx, session.From(ctx).Token(), id)
+		s, err := h.Site.Schedules.Get(ctx, session.From(ctx).Token(), id)
 		if errors.Is(err, schedules.ErrNotFound) {
 			return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
 		}
@@ -65,15 +65,15 @@ func (h *Schedules) Delete(c echo.Context) error {
 		return h.Site.Render(c, http.StatusOK, views.ScheduleDeletePage(views.ScheduleDelete{
 			Page: h.Site.Page(c, "Delete the schedule of "+s.ServerName), ID: s.ID, ServerName: s.ServerName}))
 	}
-	return h.act(c, func(ch dashboard.ScheduleChange) (string, error) {
-		err := h.Site.Dash.DeleteSchedule(c.Request().Context(), ch)
+	return h.act(c, func(ch schedule.Change) (string, error) {
+		err := h.Site.Schedules.Delete(c.Request().Context(), ch)
 		return "The schedule is deleted. The snapshots it made stay, and no schedule will delete them.", err
 	})
 }
 
 // act runs one change of the addressed schedule and goes back to the page
 // with what happened.
-func (h *Schedules) act(c echo.Context, change func(dashboard.ScheduleChange) (string, error)) error {
+func (h *Schedules) act(c echo.Context, change func(schedule.Change) (string, error)) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -83,7 +83,7 @@ func (h *Schedules) act(c echo.Context, change func(dashboard.ScheduleChange) (s
 	if err := h.allowed(c, id); err != nil {
 		return err
 	}
-	words, err := change(dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: schedules.Schedule{ID: id}})
+	words, err := change(schedule.Change{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: schedules.Schedule{ID: id}})
 	kind := views.FlashOK
 	switch {
 	case err == nil:
@@ -93,7 +93,7 @@ func (h *Schedules) act(c echo.Context, change func(dashboard.ScheduleChange) (s
 		kind, words = views.FlashInfo, "A run of that schedule is under way already; nothing more was started."
 	case errors.Is(err, schedules.ErrNoToken):
 		kind, words = views.FlashError, "No automation token is configured, so schedules cannot run."
-	case errors.Is(err, dashboard.ErrNoSchedules):
+	case errors.Is(err, schedule.ErrNoSchedules):
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash's database is not answering, so nothing was changed. Try again in a moment.").SetInternal(err)
 	default:
 		return err

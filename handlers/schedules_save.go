@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -67,15 +68,15 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 	f, s := readScheduleForm(c, id)
 	status := http.StatusUnprocessableEntity
 	if len(f.Errors) == 0 {
-		saved, err := h.Site.Dash.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s,
+		saved, err := h.Site.Schedules.Save(ctx, schedule.Change{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s,
 			ConfirmRoom: c.FormValue("confirm_room") == "1"})
 		var invalid *schedules.InvalidError
-		var room *dashboard.RoomError
+		var room *schedule.RoomError
 		switch {
 		case errors.As(err, &room):
 			f.RoomWarning = room.Words()
 		case err == nil:
-			st.AddFlash(string(views.FlashOK), saved.ServerName+" is scheduled "+dashboard.Summary(saved)+". Next run "+views.UTC(saved.NextRun)+".")
+			st.AddFlash(string(views.FlashOK), saved.ServerName+" is scheduled "+schedule.Summary(saved)+". Next run "+views.UTC(saved.NextRun)+".")
 			return c.Redirect(http.StatusSeeOther, h.Site.URL("/schedules")+"#"+views.ScheduleRowID(saved.ID))
 		case errors.As(err, &invalid):
 			f.Errors = invalid.Problems
@@ -83,7 +84,7 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 			f.Errors = []string{"that server has a schedule already: change it in its row"}
 		case errors.Is(err, vpsapi.ErrNotFound), errors.Is(err, schedules.ErrNotFound):
 			f.Errors = []string{"your API token cannot see that server"}
-		case errors.Is(err, dashboard.ErrNoSchedules):
+		case errors.Is(err, schedule.ErrNoSchedules):
 			h.Site.Log.ErrorContext(ctx, "schedule not saved", "error", err)
 			status = http.StatusServiceUnavailable
 			f.Errors = []string{"Snapdash's database is not answering, so nothing was saved; what you entered is still here: try again in a moment"}
@@ -94,7 +95,7 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 		}
 	}
 	if id != 0 {
-		if old, err := h.Site.Dash.ScheduleOf(ctx, st.Token(), id); err == nil {
+		if old, err := h.Site.Schedules.Get(ctx, st.Token(), id); err == nil {
 			f.ServerName, f.ServerID = old.ServerName, old.ServerID
 		}
 	}
@@ -117,7 +118,7 @@ func (h *Schedules) allowed(c echo.Context, id int64) error {
 	}
 	server, _ := parseServerID(c.FormValue("server_id"))
 	if id != 0 {
-		server = h.Site.Dash.ScheduleServer(c.Request().Context(), id)
+		server = h.Site.Schedules.ServerOf(c.Request().Context(), id)
 	}
 	return h.Site.allowed(c, dashboard.ScheduleAction, server, 0, "")
 }

@@ -14,6 +14,10 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/render"
+	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/restore"
+	"github.com/snapdash/snapdash/internal/services/schedule"
+	"github.com/snapdash/snapdash/internal/services/signout"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
 	"github.com/snapdash/snapdash/views"
@@ -29,7 +33,11 @@ type Site struct {
 	Simulator bool
 	DemoToken string // shown on the sign-in page in simulator mode
 	Log       *slog.Logger
-	Dash      *dashboard.Dashboard // the use cases
+	Dash      *dashboard.Dashboard // the shared use cases: reading, acting, marking
+	Restores  *restore.Service     // restores with a safety snapshot, new snapshots that make room
+	Bulk      *bulkdelete.Service
+	Schedules *schedule.Service
+	SignOut   *signout.Service // what a session's end does to its jobs
 	// SnapshotMaxAge marks older snapshots in the table; PricePerGBMonth
 	// (0: none) prices what the table shows.
 	SnapshotMaxAge  time.Duration
@@ -49,7 +57,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom, CSRF: csrf,
 	}
 	if r := srv.Job; r != nil {
-		g.Job = &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: dashboard.RestoreStepWords(*r), Actor: r.Actor, Started: r.Started,
+		g.Job = &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: r.StepWords(), Actor: r.Actor, Started: r.Started,
 			Cancellable: r.Cancellable() && !r.CancelRequested, Cancelling: r.CancelRequested}
 	}
 	for id, a := range srv.CreatedBy {
@@ -66,7 +74,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Delete); !ok {
 		g.NoDelete = why
 	}
-	g.CanMakeRoom = g.NoDelete == "" && s.Dash.MakesRoom()
+	g.CanMakeRoom = g.NoDelete == ""
 	for id, p := range srv.Pins {
 		if g.Pins == nil {
 			g.Pins = map[int64]views.Mark{}
@@ -80,7 +88,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		g.Notes[id] = views.Mark{Actor: n.Actor, Text: n.Text, At: n.At}
 	}
 	if sc := srv.Schedule; sc != nil {
-		g.Schedule = &views.ScheduleLine{ID: sc.ID, When: dashboard.Summary(*sc), Paused: sc.Paused, NextRun: sc.NextRun, LastOutcome: sc.LastOutcome, Alert: sc.Alert}
+		g.Schedule = &views.ScheduleLine{ID: sc.ID, When: schedule.Summary(*sc), Paused: sc.Paused, NextRun: sc.NextRun, LastOutcome: sc.LastOutcome, Alert: sc.Alert}
 	}
 	if a := srv.RestoredBy; a != nil {
 		g.RestoredBy = &views.Attribution{Actor: a.Actor, At: a.At}

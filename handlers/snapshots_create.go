@@ -89,7 +89,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		ServerID: id, SnapshotName: f.Name, Description: f.Description,
 		AllowDuplicateName: c.FormValue("duplicate") == f.Name, DeleteFirst: deleteFirst,
 	}
-	res, err := h.Site.Dash.Act(ctx, a)
+	res, err := h.Site.Restores.Create(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
 	case dashboard.Done:

@@ -55,7 +55,7 @@ func (h *Snapshots) offerRoom(c echo.Context, g views.ServerGroup, f *views.Crea
 		return nil
 	}
 	ctx := c.Request().Context()
-	room, err := h.Site.Dash.RoomChoices(ctx, session.From(ctx).Token(), g.ID)
+	room, err := h.Site.Restores.RoomChoices(ctx, session.From(ctx).Token(), g.ID)
 	if err != nil {
 		return err
 	}

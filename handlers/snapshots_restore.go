@@ -75,16 +75,16 @@ func (h *Snapshots) ConfirmRestore(c echo.Context) error {
 // offerSafety fills in the safety snapshot the dialog offers.
 func (h *Snapshots) offerSafety(c echo.Context, cf *views.Confirm) error {
 	ctx := c.Request().Context()
-	plan, err := h.Site.Dash.PlanRestore(ctx, session.From(ctx).Token(), cf.ServerID, cf.SnapshotID)
+	plan, err := h.Site.Restores.Plan(ctx, session.From(ctx).Token(), cf.ServerID, cf.SnapshotID)
 	if err != nil {
 		return err
 	}
 	if plan.Running != nil {
-		cf.Safety.Running = "A restore of " + cf.ServerName + " is already running: " + dashboard.RestoreStepWords(*plan.Running) +
+		cf.Safety.Running = "A restore of " + cf.ServerName + " is already running: " + plan.Running.StepWords() +
 			" Wait for it to finish, or cancel it on the server's card, before starting another."
 		return nil
 	}
-	cf.Safety.Offered, cf.Safety.Name, cf.Safety.FreeSlot = plan.Jobs, plan.SafetyName, plan.FreeSlot
+	cf.Safety.Offered, cf.Safety.Name, cf.Safety.FreeSlot = true, plan.SafetyName, plan.FreeSlot
 	// Making room is a delete: offered only to those who may delete.
 	if ok, why := h.Site.Dash.Roles().Allows(session.From(ctx).Groups(), dashboard.Delete); !ok {
 		cf.Safety.NoDelete = why
@@ -192,7 +192,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 		Safety: safety, DeleteFirst: deleteFirst,
 	}
-	res, err := h.Site.Dash.Act(ctx, a)
+	res, err := h.Site.Restores.Restore(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
 	case dashboard.Done:

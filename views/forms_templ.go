@@ -987,7 +987,7 @@ type Confirm struct {
 
 // SafetyChoice is the restore dialog's offer of a safety snapshot.
 type SafetyChoice struct {
-	Offered   bool   // a safety snapshot can be taken (the job engine runs)
+	Offered   bool   // a safety snapshot is offered (a restore's dialog)
 	Name      string // the safety snapshot's name
 	FreeSlot  bool   // it fits without deleting a snapshot
 	Deletable []SnapshotChoice

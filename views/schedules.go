@@ -10,7 +10,6 @@ import (
 type SchedulesPage struct {
 	Page
 	Automation bool   // an automation token is configured: schedules run
-	Stored     bool   // schedules are kept here (the job engine runs)
 	NoChange   string // why the person may not change schedules; "" when they may
 	Refused    string // why schedules were paused by Snapdash (the token refused); "" when none
 	// Unavailable says the schedules could not be read; the form still works.

@@ -21,6 +21,10 @@ func (t Token) String() string {
 // LogValue keeps the token out of structured logs.
 func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 
+// SnapshotLimit is how many snapshots VPS.org keeps per server: it refuses
+// one more.
+const SnapshotLimit = 5
+
 // Snapshot statuses documented by the API. Others are possible: see Snapshot.InProgress.
 const (
 	StatusInProgress = "in_progress"

@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/services"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
 )
@@ -68,13 +69,12 @@ const (
 type Deps struct {
 	API      API // for the readiness probe; the use cases have their own
 	Sessions session.Backend
-	// Dash runs the use cases; the composition root (cmd/snapdash) builds
-	// it, with the job engine and the stores, and hands the same one to the
-	// jobs.
-	Dash    *dashboard.Dashboard
-	Metrics *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
-	Log     *slog.Logger
-	Now     func() time.Time // default time.Now
+	// Services are the use cases, built by the composition root
+	// (cmd/snapdash) on the store and the job engine that carries them out.
+	Services *services.Services
+	Metrics  *metrics.Metrics // nil: nothing measured; served on its own listener by cmd
+	Log      *slog.Logger
+	Now      func() time.Time // default time.Now
 }
 
 // App is the running web application.
@@ -90,8 +90,8 @@ type App struct {
 
 // New builds the application.
 func New(cfg Config, deps Deps) (*App, error) {
-	if deps.API == nil || deps.Sessions == nil || deps.Dash == nil {
-		return nil, errors.New("web: API and Sessions are required")
+	if deps.API == nil || deps.Sessions == nil || deps.Services == nil {
+		return nil, errors.New("web: API, Sessions and Services are required")
 	}
 	if len(cfg.SessionKeys) < 2 || len(cfg.SessionKeys)%2 != 0 {
 		return nil, errors.New("web: session keys come in hash/block pairs")
@@ -150,7 +150,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
-			Dash: deps.Dash,
+			Dash: deps.Services.Dash, Restores: deps.Services.Restores, Bulk: deps.Services.Bulk, Schedules: deps.Services.Schedules, SignOut: deps.Services.SignOut,
 		},
 	}
 	if a.handler, err = compressed(a.routes(deps)); err != nil {

@@ -25,6 +25,7 @@ func TestWithoutServersAPI(t *testing.T) {
 		t.Errorf("an unknown server filter shows %q, note %q: want every server and a note", got, unknown.Doc.Find(".flash.info").Text())
 	}
 	conf := formFields(b.get("/snapshots/801/restore?server_id=12345"), "form.confirm")
+	conf.Del("safety") // a plain restore
 	conf.Set("confirm_name", "web-server-01")
 	if r := b.post("/snapshots/801/restore?server_id=12345", conf); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("restore: %d", r.StatusCode)

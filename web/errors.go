@@ -106,7 +106,7 @@ func (a *App) tokenRefused(c echo.Context) {
 	if err := st.SignOut(); err != nil {
 		a.log.ErrorContext(ctx, "sign-out after refused token failed", "error", err)
 	}
-	if err := a.site.Dash.EndJobsOfRefusedToken(ctx, id); err != nil {
+	if err := a.site.SignOut.EndJobsOfRefusedToken(ctx, id); err != nil {
 		a.log.ErrorContext(ctx, "jobs of a refused token were not stopped", "error", err)
 	}
 	_ = navigate(c, a.site.SignInURL(handlers.TokenRefused, ""))

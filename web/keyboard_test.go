@@ -18,6 +18,7 @@ func TestDeleteRefusedWhileARestoreUsesTheSnapshot(t *testing.T) {
 	b.signIn(simulator.DemoToken)
 	confirm := b.get("/snapshots/801/restore?server_id=12345")
 	form := formFields(confirm, "form.confirm")
+	form.Del("safety") // a plain restore
 	form.Set("confirm_name", "web-server-01")
 	if r := b.post("/snapshots/801/restore?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("restore: %d", r.StatusCode)
@@ -100,6 +101,7 @@ func TestRestoreWordingForAStoppedServerAndAnEmptyName(t *testing.T) {
 		t.Errorf("warning for a stopped server: %q", strings.Join(strings.Fields(w), " "))
 	}
 	form := formFields(dlg, "form.confirm")
+	form.Del("safety") // a plain restore
 	form.Set("confirm_name", "  ")
 	r := b.post("/snapshots/9161/restore?server_id=6161", form)
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Doc.Find("#confirm-error").Text(), "Type the server's name") {
@@ -116,7 +118,9 @@ func TestRefusedRestoreRefreshesTheCard(t *testing.T) {
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
 	first := formFields(b.hx(http.MethodGet, "/snapshots/801/restore?server_id=12345", nil), "form.confirm")
+	first.Del("safety") // a plain restore
 	second := formFields(b.hx(http.MethodGet, "/snapshots/798/restore?server_id=12345", nil), "form.confirm")
+	second.Del("safety") // a plain restore
 	first.Set("confirm_name", "web-server-01")
 	second.Set("confirm_name", "web-server-01")
 	b.hx(http.MethodPost, "/snapshots/801/restore?server_id=12345", first)

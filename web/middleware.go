@@ -126,7 +126,7 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if st.Ended() == session.EndedIdentity {
 			// Another person or other groups: the session's jobs must not
 			// go on with the token it held.
-			if n, err := a.site.Dash.EndJobsOfChangedIdentity(r.Context(), st.ID()); err != nil {
+			if n, err := a.site.SignOut.EndJobsOfChangedIdentity(r.Context(), st.ID()); err != nil {
 				a.log.ErrorContext(r.Context(), "the jobs of a session ended by a change of identity were not stopped", "error", err)
 			} else if n > 0 {
 				a.log.InfoContext(r.Context(), "jobs stopped: identity or groups changed", "jobs", n)

@@ -121,6 +121,7 @@ func TestPollingFollowsRestore(t *testing.T) {
 	b.signIn(simulator.DemoToken)
 	dlg := b.hx(http.MethodGet, "/snapshots/801/restore?server_id=12345", nil)
 	form := formFields(dlg, "form.confirm")
+	form.Del("safety") // a plain restore
 	form.Set("confirm_name", "web-server-01")
 	r := b.hx(http.MethodPost, "/snapshots/801/restore?server_id=12345", form)
 	live := r.Doc.Find("#server-12345-live")

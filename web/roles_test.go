@@ -73,6 +73,7 @@ func TestRolesLimitRestoreAndDelete(t *testing.T) {
 	ops := asIn("olga@example.com", "ops,dev")
 	o := signedInAs(t, ts, ops...)
 	form := formFields(o.get("/snapshots/801/restore?server_id=12345", ops...), "form.confirm")
+	form.Del("safety") // a plain restore
 	form.Set("confirm_name", "web-server-01")
 	if r := o.post("/snapshots/801/restore?server_id=12345", form, ops...); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("a member of ops restores: %d", r.StatusCode)
@@ -123,6 +124,7 @@ func TestMakingRoomForASafetySnapshotNeedsTheDeleteRole(t *testing.T) {
 		t.Errorf("the dialog does not say why no snapshot is offered: %q", hint)
 	}
 	form := formFields(dlg, "form.confirm")
+	form.Del("safety") // a plain restore
 	form.Set("confirm_name", "staging-01")
 	form.Set("free_slot", "811")
 	ts.sim.ResetCalls()
@@ -190,6 +192,7 @@ func TestChangedGroupsStopTheSessionsJobs(t *testing.T) {
 	ops := asIn("olga@example.com", "ops")
 	o := signedInAs(t, ts, ops...)
 	form := formFields(o.get("/snapshots/801/restore?server_id=12345", ops...), "form.confirm")
+	form.Del("safety") // a plain restore
 	form.Set("confirm_name", "web-server-01")
 	if r := o.post("/snapshots/801/restore?server_id=12345", form, ops...); r.StatusCode != http.StatusSeeOther {
 		t.Fatalf("restore with a safety snapshot: %d", r.StatusCode)

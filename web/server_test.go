@@ -3,7 +3,6 @@ package web_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,8 +18,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
-	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
@@ -161,31 +160,16 @@ func newTestServerWith(t testing.TB, setup testSetup, opts ...serverOpt) *testSe
 	if setup.shared {
 		deps.API = vpsapi.NewShared(api, time.Second, clk.Now)
 	}
-	dopts := dashboard.Options{API: deps.API, Activity: db.Activity(), Claims: db.Claims(), Marks: db.Marks(), ObserveRun: m.ObserveRun, Log: log, Now: clk.Now,
+	so := servicestest.Options{Keys: cfg.SessionKeys, Log: log, Now: clk.Now, Work: setup.jobs,
 		Roles: dashboard.Roles{Restore: cfg.RestoreGroups, Delete: cfg.DeleteGroups, Schedule: cfg.ScheduleGroups}}
-	var runner *jobs.Runner
+	so.Schedule.ObserveRun = m.ObserveRun
 	if setup.jobs {
-		runner, err = jobs.New(context.Background(), jobs.Options{Store: db, Keys: cfg.SessionKeys, Log: log, Now: clk.Now, ScheduleTick: 100 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dopts.Jobs, dopts.Restores, dopts.Bulk = runner, db.Restores(), db.Bulk()
-		dopts.Schedules, dopts.Automation = db.Schedules(), simulator.DemoAutomationToken
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = runner.Stop(ctx)
-		})
+		so.Schedule.Automation = simulator.DemoAutomationToken
 	}
-	deps.Dash = dashboard.New(dopts)
+	deps.Services = servicestest.New(t, db, deps.API, so)
 	app, err := web.New(cfg.Config, deps)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if runner != nil {
-		if err := runner.Start(context.Background(), deps.Dash); err != nil {
-			t.Fatal(err)
-		}
 	}
 	ts := &testServer{t: t, sim: sim, clock: clk, logs: logs, db: db, captured: &syncBuffer{}, base: strings.TrimSuffix(cfg.BasePath, "/"), metrics: m}
 	if cfg.DemoToken == "" {

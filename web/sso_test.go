@@ -70,7 +70,7 @@ func TestActivityWithoutSSONamesTheToken(t *testing.T) {
 }
 
 func TestActivityOnlyForServersTheTokenSees(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newTestServer(t, func(cfg *webConfig, _ *simOptions) { cfg.DeleteGroups = []string{"admins"} })
 	demo := ts.browser()
 	demo.signIn(simulator.DemoToken)
 	form := newForm(demo, "12348")
@@ -201,7 +201,7 @@ func TestBasePath(t *testing.T) {
 	if !strings.HasPrefix(poll, "/snapdash/poll/") || b.hx(http.MethodGet, poll, nil).StatusCode != http.StatusOK {
 		t.Errorf("poll URL %q", poll)
 	}
-	if out := b.post("/snapdash/signout", nil); !strings.HasPrefix(out.Header.Get("Location"), "/snapdash/signin") {
+	if out := b.post("/snapdash/signout", url.Values{"jobs": {"stop"}}); !strings.HasPrefix(out.Header.Get("Location"), "/snapdash/signin") {
 		t.Errorf("sign-out redirects to %q", out.Header.Get("Location"))
 	}
 }

@@ -18,8 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/snapdash/snapdash/internal/dashboard"
-	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/services/follow"
+	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/web"
 )
 
@@ -103,7 +103,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"restore-groups", "SNAPDASH_RESTORE_GROUPS", "comma-separated SSO groups whose members alone may restore; empty: everyone", false}, &c.RestoreGroups, ""},
 		{option{"delete-groups", "SNAPDASH_DELETE_GROUPS", "comma-separated SSO groups whose members alone may delete and unpin; empty: everyone", false}, &c.DeleteGroups, ""},
 		{option{"schedule-groups", "SNAPDASH_SCHEDULE_GROUPS", "comma-separated SSO groups whose members alone may create, change, run and delete schedules; empty: everyone", false}, &c.ScheduleGroups, ""},
-		{option{"schedule-max-failures", "SNAPDASH_SCHEDULE_MAX_FAILURES", "failed runs in a row after which a schedule pauses itself (and skipped runs in a row after which it says so)", false}, &c.MaxFailures, strconv.Itoa(dashboard.DefaultMaxFailures)},
+		{option{"schedule-max-failures", "SNAPDASH_SCHEDULE_MAX_FAILURES", "failed runs in a row after which a schedule pauses itself (and skipped runs in a row after which it says so)", false}, &c.MaxFailures, strconv.Itoa(schedule.DefaultMaxFailures)},
 		{option{"automation-token", "SNAPDASH_AUTOMATION_TOKEN", "a VPS.org API token the operator issues for schedules, best given as a file; empty: nothing can be scheduled (the embedded simulator has its own)", true}, &c.Automation, ""},
 		{option{"log-format", "SNAPDASH_LOG_FORMAT", "json or text (default: text on a terminal, else json)", false}, &c.LogFormat, ""},
 		{option{"log-level", "SNAPDASH_LOG_LEVEL", "debug, info, warn or error", false}, &c.LogLevel, "info"},
@@ -125,7 +125,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"sim-snapshot-delay", "SNAPDASH_SIM_SNAPSHOT_DELAY", "simulator: time for a snapshot to complete", false}, &c.SimSnapshot, 20 * time.Second},
 		{option{"sim-restore-delay", "SNAPDASH_SIM_RESTORE_DELAY", "simulator: time for a restore to finish", false}, &c.SimRestore, 30 * time.Second},
 		{option{"sim-latency", "SNAPDASH_SIM_LATENCY", "simulator: delay added to every answer", false}, &c.SimLatency, 0},
-		{option{"follow-limit", "SNAPDASH_FOLLOW_LIMIT", "how long a job follows a create or restore before recording it as still running", false}, &c.FollowLimit, jobs.DefaultFollowLimit},
+		{option{"follow-limit", "SNAPDASH_FOLLOW_LIMIT", "how long a job follows a create or restore before recording it as still running", false}, &c.FollowLimit, follow.DefaultLimit},
 		{option{"coalesce-window", "SNAPDASH_COALESCE_WINDOW", "how long one person's identical reads share an upstream answer; 0 turns sharing off", false}, &c.CoalesceWindow, time.Second},
 	}
 	var errs []error

@@ -24,6 +24,8 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/metrics"
+	"github.com/snapdash/snapdash/internal/services"
+	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
@@ -115,21 +117,26 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if cfg.randomKeys {
 		log.Warn("SNAPDASH_SESSION_KEYS is not set: using random keys, so every session ends when Snapdash restarts")
 	}
-	st, runner, err := stores(ctx, cfg, log, m)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	m.CountSessions(st.Sessions())
-	// The one composition root: the use cases, built once, serve the pages
-	// and carry out the jobs.
-	dash := dashboard.New(dashboard.Options{
-		API: api, Activity: st.Activity(), Claims: st.Claims(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(), Bulk: st.Bulk(),
-		Schedules: st.Schedules(), Automation: vpsapi.Token(cfg.Automation), MaxFailures: cfg.maxFailures, ObserveRun: m.ObserveRun,
-		Roles: dashboard.Roles{Restore: groupList(cfg.RestoreGroups), Delete: groupList(cfg.DeleteGroups), Schedule: groupList(cfg.ScheduleGroups)},
-		Log:   log,
+	// The one composition root: the use cases, built once on the store and
+	// the job engine, serve the pages and carry out the jobs.
+	host, _ := os.Hostname()
+	svc, err := services.New(ctx, services.Options{
+		Store: st, API: api, Keys: cfg.keyPairs, WorkerID: fmt.Sprintf("snapdash-%s-%d", host, os.Getpid()),
+		FollowLimit: cfg.FollowLimit, Retention: cfg.retention, Webhook: cfg.NotifyWebhook, PublicURL: cfg.PublicURL,
+		Roles:         dashboard.Roles{Restore: groupList(cfg.RestoreGroups), Delete: groupList(cfg.DeleteGroups), Schedule: groupList(cfg.ScheduleGroups)},
+		Schedule:      schedule.Options{Automation: vpsapi.Token(cfg.Automation), MaxFailures: cfg.maxFailures, ObserveRun: m.ObserveRun},
+		ObserveNotify: m.ObserveNotify, Log: log,
 	})
-	deps := web.Deps{API: api, Sessions: st.Sessions(), Dash: dash, Metrics: m, Log: log}
+	if err != nil {
+		return err
+	}
+	deps := web.Deps{API: api, Sessions: st.Sessions(), Services: svc, Metrics: m, Log: log}
 	app, err := web.New(web.Config{
 		BasePath:        cfg.BasePath,
 		SessionKeys:     cfg.keyPairs,
@@ -148,7 +155,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	if err != nil {
 		return err
 	}
-	if err := runner.Start(ctx, dash); err != nil {
+	if err := svc.Start(ctx); err != nil {
 		return err
 	}
 	defer func() {
@@ -156,7 +163,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		// database for another replica or the next start.
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if err := runner.Stop(stopCtx); err != nil {
+		if err := svc.Stop(stopCtx); err != nil {
 			log.Warn("jobs stopped before they finished; they resume from the database", "error", err)
 		}
 	}()
@@ -280,27 +287,6 @@ func runHealthcheck(args []string, getenv func(string) string, stderr io.Writer)
 		return 1
 	}
 	return 0
-}
-
-// stores opens and migrates the database: sessions, the activity record,
-// the double-submit guard and the jobs all live there, shared by every
-// replica on PostgreSQL. The jobs are worked once start is called.
-func stores(ctx context.Context, cfg *config, log *slog.Logger, m *metrics.Metrics) (*store.Store, *jobs.Runner, error) {
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	host, _ := os.Hostname()
-	runner, err := jobs.New(ctx, jobs.Options{
-		Store: st, Keys: cfg.keyPairs, FollowLimit: cfg.FollowLimit, Retention: cfg.retention, Log: log,
-		ID:      fmt.Sprintf("snapdash-%s-%d", host, os.Getpid()),
-		Webhook: cfg.NotifyWebhook, PublicURL: cfg.PublicURL, ObserveNotify: m.ObserveNotify,
-	})
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, runner, nil
 }
 
 // openStore opens the configured database and brings its schema up to date.

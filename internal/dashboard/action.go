@@ -69,10 +69,27 @@ var ErrNameTaken = errors.New("the server already has a snapshot of that name")
 // ErrNotSent: a check before the call failed, so nothing reached VPS.org.
 var ErrNotSent = errors.New("nothing was sent to VPS.org")
 
+// Errors of an action that needs a job (a restore with a safety snapshot, a
+// new snapshot that makes room), found before anything is sent.
+var (
+	// ErrNoFreeSlot: the server has Limit snapshots, so a safety snapshot
+	// needs one deleted first (or the restore made without one).
+	ErrNoFreeSlot = errors.New("the server has no free snapshot slot")
+	// ErrBadDeleteChoice: the snapshot chosen to free a slot cannot be
+	// deleted: it is the one being restored, in progress, or gone.
+	ErrBadDeleteChoice = errors.New("that snapshot cannot be deleted to free a slot")
+	// ErrNoJobs: the action needs the job engine, which is not running.
+	ErrNoJobs = errors.New("this action needs the job engine")
+)
+
 // notSent wraps why an action stopped before anything was sent to VPS.org.
 type notSent struct{ error }
 
 func (e notSent) Unwrap() error { return e.error }
+
+// BeforeSending marks why an action's start stopped before anything
+// reached VPS.org, for ActWith.
+func BeforeSending(err error) error { return notSent{err} }
 
 // Act runs an action: the double-submit guard first (a repeat of the form
 // waits for and gets the first one's outcome), then the call to VPS.org,
@@ -81,8 +98,15 @@ func (e notSent) Unwrap() error { return e.error }
 // (ErrAlreadySubmitted, ErrClaimUnavailable) or ErrNameTaken; Explain puts
 // any of them in the person's words.
 func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
-	v, err, dup := d.guard.Do(ctx, onceKey(a.Kind, a.Token, a.FormID), func(ctx context.Context) (any, error) {
-		return d.send(ctx, a)
+	return d.ActWith(ctx, a, d.Send)
+}
+
+// ActWith is Act with a feature's own start in place of the one call
+// (a restore with a safety snapshot starts a job that records itself). A
+// start's errors from before anything was sent are wrapped in NotSent.
+func (d *Dashboard) ActWith(ctx context.Context, a Action, start func(context.Context, Action) (Result, error)) (Result, error) {
+	v, err, dup := d.guard.Do(ctx, FormKey(a.Kind, a.Token, a.FormID), func(ctx context.Context) (any, error) {
+		return start(ctx, a)
 	})
 	res, _ := v.(Result)
 	var ns notSent
@@ -103,15 +127,16 @@ func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
 	return res, err
 }
 
-// send makes the one call to VPS.org an action needs.
-func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
+// Send makes the one call to VPS.org an action needs, recorded before it
+// (Act's start, inside the guard).
+func (d *Dashboard) Send(ctx context.Context, a Action) (Result, error) {
 	var res Result
 	var err error
+	if a.Safety || a.DeleteFirst != 0 {
+		return res, notSent{ErrNoJobs} // the restore service's: it starts a job
+	}
 	switch a.Kind {
 	case Create:
-		if a.DeleteFirst != 0 {
-			return d.startMakeRoom(ctx, a)
-		}
 		// Inside the guard, so a double click gets this same answer.
 		if !a.AllowDuplicateName {
 			taken, err := d.HasSnapshotNamed(ctx, a.Token, a.ServerID, a.SnapshotName)
@@ -124,21 +149,18 @@ func (d *Dashboard) send(ctx context.Context, a Action) (Result, error) {
 		}
 		res.Created, err = d.api.CreateSnapshot(ctx, a.Token, vpsapi.CreateRequest{ServerID: a.ServerID, Name: a.SnapshotName, Description: a.Description})
 	case Restore:
-		if a.Safety {
-			return d.startSafeRestore(ctx, a)
-		}
 		if res.recordID, err = d.intend(ctx, a); err != nil {
 			return res, notSent{err}
 		}
 		res.Restored, err = d.api.RestoreSnapshot(ctx, a.Token, a.SnapshotID)
 	case Delete:
 		// A pinned snapshot is never deleted through Snapdash, whoever asks.
-		p, pinned, perr := d.pinOf(ctx, a.ServerID, a.SnapshotID)
+		p, pinned, perr := d.Pin(ctx, a.ServerID, a.SnapshotID)
 		if perr != nil {
 			return res, notSent{perr}
 		}
 		if pinned {
-			d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: a.Actor, Action: Delete, ServerID: a.ServerID, ServerName: a.ServerName,
+			d.RecordDecision(ctx, activity.Record{Time: d.now().UTC(), Actor: a.Actor, Action: Delete, ServerID: a.ServerID, ServerName: a.ServerName,
 				SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: "refused by Snapdash: pinned by " + p.Actor + ": " + p.Reason})
 			return res, notSent{PinnedError{p}}
 		}
@@ -201,8 +223,26 @@ func (d *Dashboard) complete(ctx context.Context, a Action, r activity.Record) e
 	if err := d.activity.Complete(ctx, r.ID, r.Outcome, r.Detail, r.ServerName, r.SnapshotID); err != nil {
 		return err
 	}
-	d.forgetAttributions()
-	return d.follow(ctx, a, r)
+	d.ForgetAttributions()
+	return d.startFollow(ctx, a, r)
+}
+
+// startFollow has a job follow an accepted create or restore to its end
+// (or a create whose answer was lost, to learn whether it happened), with
+// the token of the person who started it. When inserting the job fails,
+// the error says so (the caller tries again).
+func (d *Dashboard) startFollow(ctx context.Context, a Action, r activity.Record) error {
+	accepted := r.Outcome == activity.Started && (a.Kind == Create || a.Kind == Restore)
+	// A create whose answer was lost is resolved by listing, never by
+	// sending it again.
+	unknown := r.Outcome == activity.Unknown && a.Kind == Create
+	if d.follow == nil || r.ID == 0 || !(accepted || unknown) {
+		return nil
+	}
+	if err := d.follow.Start(ctx, r, a.Session, a.Token); err != nil {
+		return fmt.Errorf("the action's follow job was not started: %w", err)
+	}
+	return nil
 }
 
 // recordLater tries an outcome again until the database takes it (at

@@ -96,7 +96,7 @@ func (d *Dashboard) restoreSteps(ctx context.Context, recs []activity.Record) ma
 	}
 	out := make(map[int64][]string, len(of))
 	for id, r := range of {
-		out[id] = RestoreSteps(r)
+		out[id] = r.Steps()
 	}
 	return out
 }

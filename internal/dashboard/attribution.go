@@ -70,9 +70,9 @@ func (d *Dashboard) attributions(ctx context.Context) (attributions, bool) {
 	return c.last, true
 }
 
-// forgetAttributions makes the next page read the record again: after an
+// ForgetAttributions makes the next page read the record again: after an
 // action, its own line must show at once.
-func (d *Dashboard) forgetAttributions() {
+func (d *Dashboard) ForgetAttributions() {
 	d.recent.mu.Lock()
 	defer d.recent.mu.Unlock()
 	d.recent.last = attributions{}

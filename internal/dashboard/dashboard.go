@@ -1,9 +1,9 @@
-// Package dashboard holds Snapdash's use cases: loading a person's servers
-// and snapshots and acting on them (guard the form, record the action,
-// call VPS.org, complete the record); the steps of the jobs that carry out
-// restores with a safety snapshot, new snapshots that make room, bulk
-// deletes, scheduled runs and following; the one rule of what must not be
-// deleted; pins and notes; roles; and the words for every outcome. Its
+// Package dashboard holds what Snapdash's features share: reading a
+// person's servers and snapshots (the cards, the table, Activity), the one
+// action path (guard the form, record the action before its call, call
+// VPS.org, complete the record, have it followed), the one rule of what
+// must not be deleted, pins and notes, roles, and the words for every
+// action's outcome. The features (internal/services/...) build on it. Its
 // outcomes carry reasons, never HTTP statuses; it knows nothing of HTTP,
 // sessions or views.
 package dashboard
@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/bulk"
-	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/schedules"
@@ -32,59 +30,44 @@ type API interface {
 	DeleteSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) error
 }
 
-// DefaultMaxFailures is how many runs of a schedule may fail in a row
-// before it pauses itself.
-const DefaultMaxFailures = 3
-
 // Limit is the number of snapshots VPS.org allows per server.
-const Limit = 5
+const Limit = vpsapi.SnapshotLimit
 
-// Dashboard runs the use cases for every signed-in person; each call
-// carries the person's token.
-type Dashboard struct {
-	api      API
-	activity activity.Store // nil: nothing recorded
-	jobs     *jobs.Runner   // nil: actions are not followed
-	restores restores.Store // nil: no restores with a safety snapshot
-	marks    marks.Store    // nil: no pins or notes
-	roles    Roles
-	bulk     bulk.Store // nil: no bulk deletes
-	// schedules run with the operator's automation token, never a person's.
-	schedules  schedules.Store // nil: no schedules
-	automation vpsapi.Token    // "": schedules cannot run
-	// maxFailures: runs failed (or skipped) in a row before a schedule
-	// pauses itself (or says so).
-	maxFailures int
-	observeRun  func(outcome string, took time.Duration)
-	guard       *SubmitGuard
-	log         *slog.Logger
-	now         func() time.Time
-	recent      attributionCache
+// Follower has a job follow an accepted create or restore, recorded as r,
+// with the token of the person who started it (internal/services/follow).
+type Follower interface {
+	Start(ctx context.Context, r activity.Record, session string, token vpsapi.Token) error
 }
 
-// Options are a Dashboard's collaborators. API is required.
+// Dashboard runs the shared use cases for every signed-in person; each call
+// carries the person's token.
+type Dashboard struct {
+	api       API
+	activity  activity.Store
+	follow    Follower
+	restores  restores.Store  // read: the cards' running restores, what is in use
+	schedules schedules.Store // read: the cards' schedules
+	marks     marks.Store
+	roles     Roles
+	guard     *SubmitGuard
+	log       *slog.Logger
+	now       func() time.Time
+	recent    attributionCache
+}
+
+// Options are a Dashboard's collaborators; all but Roles, Log and Now are
+// required.
 type Options struct {
-	API      API
-	Activity activity.Store // nil: nothing recorded
-	Claims   Claimer        // the double-submit guard shared by replicas; nil: this process only
-	Jobs     *jobs.Runner   // follows accepted actions to their end; nil: not followed
-	Restores restores.Store // restores with a safety snapshot (with Jobs); nil: none
-	Marks    marks.Store    // pins and notes; nil: none
-	Roles    Roles          // who may restore and delete; zero: everyone
-	Bulk     bulk.Store     // bulk deletes (with Jobs); nil: none
-	// Schedules keeps schedules (with Jobs); nil: none.
+	API       API
+	Activity  activity.Store
+	Claims    Claimer // the double-submit guard shared by replicas
+	Follow    Follower
+	Restores  restores.Store
 	Schedules schedules.Store
-	// Automation is the operator's token that schedules run with; "": none run.
-	Automation vpsapi.Token
-	// MaxFailures is how many runs of a schedule may fail in a row before
-	// it pauses itself, and be skipped in a row before it says so; default
-	// DefaultMaxFailures.
-	MaxFailures int
-	// ObserveRun counts a scheduled run started ("started", 0) and ended
-	// (its state, how long it took); nil: not counted.
-	ObserveRun func(outcome string, took time.Duration)
-	Log        *slog.Logger     // default: discard
-	Now        func() time.Time // default: time.Now
+	Marks     marks.Store
+	Roles     Roles            // who may restore and delete; zero: everyone
+	Log       *slog.Logger     // default: discard
+	Now       func() time.Time // default: time.Now
 }
 
 // New returns a Dashboard.
@@ -95,16 +78,22 @@ func New(o Options) *Dashboard {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.MaxFailures <= 0 {
-		o.MaxFailures = DefaultMaxFailures
-	}
 	guard := NewSubmitGuard(15*time.Minute, 10000, o.Now)
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
-	return &Dashboard{api: o.API, activity: o.Activity, jobs: o.Jobs, restores: o.Restores, marks: o.Marks, roles: o.Roles, bulk: o.Bulk,
-		schedules: o.Schedules, automation: o.Automation, maxFailures: o.MaxFailures, observeRun: o.ObserveRun, guard: guard, log: o.Log, now: o.Now}
+	return &Dashboard{api: o.API, activity: o.Activity, follow: o.Follow, restores: o.Restores, schedules: o.Schedules, marks: o.Marks,
+		roles: o.Roles, guard: guard, log: o.Log, now: o.Now}
 }
+
+// API is VPS.org, for the features.
+func (d *Dashboard) API() API { return d.api }
+
+// Log is where the features log.
+func (d *Dashboard) Log() *slog.Logger { return d.log }
+
+// Guard is the double-submit guard every form shares.
+func (d *Dashboard) Guard() *SubmitGuard { return d.guard }
 
 // Now is the dashboard's clock.
 func (d *Dashboard) Now() time.Time { return d.now() }

@@ -18,7 +18,7 @@ type FleetQuery struct {
 	Status    string        // a snapshot status; "": any
 	OlderThan time.Duration // 0: any age
 	Page      int           // 1-based
-	all       bool          // every row, unpaged (a bulk delete's check)
+	All       bool          // every row, unpaged (a bulk delete's check)
 }
 
 // FleetPerPage is how many rows a page of the table shows.
@@ -100,7 +100,7 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		return c
 	})
 	out.Total = len(rows)
-	if q.all {
+	if q.All {
 		out.Rows = rows
 		return out, nil
 	}
@@ -116,4 +116,19 @@ func size(mb *int64) int64 {
 		return -1
 	}
 	return *mb
+}
+
+// LockedWhy says why a snapshot of the table cannot be deleted; "" when it can.
+func LockedWhy(r FleetRow) string {
+	switch {
+	case r.Pinned:
+		return "pinned"
+	case r.Unchecked:
+		return "cannot be checked now"
+	case r.InUse:
+		return whyInUse
+	case !r.Done():
+		return "still in progress"
+	}
+	return ""
 }

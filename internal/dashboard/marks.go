@@ -70,9 +70,9 @@ func (d *Dashboard) markServers(ctx context.Context, servers []Server, ids []int
 	}
 }
 
-// pinOf is a snapshot's pin, if it has one.
-func (d *Dashboard) pinOf(ctx context.Context, serverID, snapshotID int64) (marks.Pin, bool, error) {
-	pins, err := d.pins(ctx, serverID)
+// Pin is a snapshot's pin, if it has one; an error when pins cannot be read.
+func (d *Dashboard) Pin(ctx context.Context, serverID, snapshotID int64) (marks.Pin, bool, error) {
+	pins, err := d.Pins(ctx, serverID)
 	p, ok := pins[snapshotID]
 	return p, ok, err
 }
@@ -83,12 +83,12 @@ func (d *Dashboard) MarksKept() bool { return d.marks != nil }
 // PinOf is a snapshot's pin, for a dialog to say why it cannot be deleted;
 // the delete itself checks again.
 func (d *Dashboard) PinOf(ctx context.Context, serverID, snapshotID int64) (marks.Pin, bool) {
-	p, ok, err := d.pinOf(ctx, serverID, snapshotID)
+	p, ok, err := d.Pin(ctx, serverID, snapshotID)
 	return p, ok && err == nil
 }
 
-// pins are the pins of a server's snapshots.
-func (d *Dashboard) pins(ctx context.Context, serverID int64) (map[int64]marks.Pin, error) {
+// Pins are the pins of a server's snapshots.
+func (d *Dashboard) Pins(ctx context.Context, serverID int64) (map[int64]marks.Pin, error) {
 	if d.marks == nil {
 		return nil, nil
 	}
@@ -150,7 +150,7 @@ func (d *Dashboard) MarkSnapshot(ctx context.Context, m Mark) (vpsapi.Snapshot, 
 	if err != nil {
 		return sn, err
 	}
-	d.recordRule(ctx, activity.Record{Time: now, Actor: m.Actor, Action: m.Kind, ServerID: m.ServerID, ServerName: sn.Server.Name,
+	d.RecordDecision(ctx, activity.Record{Time: now, Actor: m.Actor, Action: m.Kind, ServerID: m.ServerID, ServerName: sn.Server.Name,
 		SnapshotID: sn.ID, SnapshotName: sn.Name, Outcome: activity.Started, Detail: detail})
 	return sn, nil
 }
@@ -164,16 +164,17 @@ func (d *Dashboard) RefusedByRole(ctx context.Context, token vpsapi.Token, actor
 	r := activity.Record{Time: d.now().UTC(), Actor: actor, Action: action,
 		Outcome: activity.Refused, Detail: "refused by Snapdash: " + reason}
 	if serverID != 0 {
-		if srv, err := d.visibleServer(ctx, token, serverID); err == nil {
+		if srv, err := d.VisibleServer(ctx, token, serverID); err == nil {
 			r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName = srv.ID, srv.Name, snapshotID, snapshotName
 		}
 	}
-	d.recordRule(ctx, r)
+	d.RecordDecision(ctx, r)
 }
 
-// recordRule writes a rule's decision (a pin, a note, a refusal by pin) to
+// RecordDecision writes what Snapdash decided or a person changed without a
+// call to VPS.org (a pin, a note, a schedule, a refusal by a rule) to
 // the log and the activity record.
-func (d *Dashboard) recordRule(ctx context.Context, r activity.Record) {
+func (d *Dashboard) RecordDecision(ctx context.Context, r activity.Record) {
 	ctx = context.WithoutCancel(ctx)
 	d.log.InfoContext(ctx, "activity", "actor", r.Actor, "action", r.Action, "outcome", r.Outcome,
 		"server_id", r.ServerID, "snapshot_id", r.SnapshotID, "snapshot", r.SnapshotName, "detail", r.Detail)

@@ -85,7 +85,7 @@ func (d *Dashboard) protection(ctx context.Context, token vpsapi.Token, servers 
 		return p, nil
 	}
 	if fresh {
-		d.forgetAttributions() // deciding a delete: the record as it is now
+		d.ForgetAttributions() // deciding a delete: the record as it is now
 	}
 	att, ok := d.attributions(ctx)
 	if !ok {

@@ -140,7 +140,7 @@ func finished(e *onceEntry) bool {
 }
 
 // onceKey ties a form to the person's token without keeping the token.
-func onceKey(action string, token vpsapi.Token, formID string) string {
+func FormKey(action string, token vpsapi.Token, formID string) string {
 	h := sha256.Sum256([]byte(action + "\x00" + string(token) + "\x00" + formID))
 	return hex.EncodeToString(h[:])
 }

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/snapdash/snapdash/internal/restores"
-	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -174,114 +172,4 @@ func Problem(err error) (p PageProblem, ok bool) {
 		p = PageProblem{ReasonUpstream, "VPS.org refused the request", ve.Summary()}
 	}
 	return p, true
-}
-
-// RestoreStepWords says where a restore with a safety snapshot stands.
-func RestoreStepWords(r restores.Restore) string {
-	if r.Creates() {
-		switch r.Step {
-		case restores.StepDeleteSending:
-			return fmt.Sprintf("Deleting %s to make room, then taking the snapshot %s.", r.DeleteName, r.SafetyName)
-		case restores.StepCreateSending:
-			return fmt.Sprintf("%s deleted to make room; taking the snapshot %s.", r.DeleteName, r.SafetyName)
-		}
-		return fmt.Sprintf("Snapshot %s in progress (%s was deleted to make room).", r.SafetyName, r.DeleteName)
-	}
-	switch r.Step {
-	case restores.StepDeleteSending:
-		return fmt.Sprintf("Deleting %s to make room, then a safety snapshot, then restore from %s.", r.DeleteName, r.SnapshotName)
-	case restores.StepCreateSending:
-		return fmt.Sprintf("Taking the safety snapshot %s, then restore from %s.", r.SafetyName, r.SnapshotName)
-	case restores.StepSafety:
-		return fmt.Sprintf("Safety snapshot %s in progress, then restore from %s.", r.SafetyName, r.SnapshotName)
-	case restores.StepRestoreSending:
-		return fmt.Sprintf("Safety snapshot %s complete; sending the restore from %s.", r.SafetyName, r.SnapshotName)
-	}
-	return fmt.Sprintf("Restoring from %s; the server is stopped until it finishes. Safety snapshot %s kept.", r.SnapshotName, r.SafetyName)
-}
-
-// RestoreEndWords says how a restore with a safety snapshot ended, and
-// whether it went wrong.
-func RestoreEndWords(r restores.Restore) (text string, bad bool) {
-	if r.Creates() {
-		what := fmt.Sprintf("Snapshot %s of %s", r.SafetyName, r.ServerName)
-		switch r.State {
-		case restores.Done:
-			return what + " completed; " + r.DeleteName + " was deleted first to make room.", false
-		case restores.Cancelled:
-			return what + " cancelled: nothing was deleted or created.", false
-		case restores.Stopped:
-			return what + " stopped: its job ended with its person's session. " + r.Detail, true
-		}
-		return what + " did not complete: " + r.Detail + ".", true
-	}
-	what := fmt.Sprintf("Restore of %s from %s", r.ServerName, r.SnapshotName)
-	switch r.State {
-	case restores.Done:
-		text = what + " finished: the server runs again. The safety snapshot " + r.SafetyName + " is kept."
-		if r.Detail != "" {
-			text = what + " sent: " + r.Detail + ". The safety snapshot " + r.SafetyName + " is kept."
-		}
-		return text, false
-	case restores.Cancelled:
-		return what + " " + r.Detail + ".", false
-	case restores.Stopped:
-		return what + " stopped: its job ended with its person's session, so nothing more was sent.", true
-	}
-	if r.RestoreSent.IsZero() {
-		return what + " did not happen: " + r.Detail + ".", true
-	}
-	return what + " failed: " + r.Detail + ".", true
-}
-
-// RestoreSteps lists what a restore with a safety snapshot did, in words:
-// "safety snapshot … created in 4 min", "restore sent by alice", "server
-// running again after 6 min".
-func RestoreSteps(r restores.Restore) []string {
-	var steps []string
-	if r.DeleteName != "" && r.Step != restores.StepDeleteSending {
-		steps = append(steps, "deleted "+r.DeleteName+" to make room")
-	}
-	if !r.SafetyDone.IsZero() && r.Creates() {
-		steps = append(steps, "snapshot "+r.SafetyName+" created in "+minutes(r.SafetyDone.Sub(r.Started)))
-	} else if !r.SafetyDone.IsZero() {
-		steps = append(steps, "safety snapshot "+r.SafetyName+" created in "+minutes(r.SafetyDone.Sub(r.Started)))
-	}
-	if !r.RestoreSent.IsZero() {
-		steps = append(steps, "restore sent by "+r.Actor)
-	}
-	if r.State == restores.Done && !r.RestoreSent.IsZero() && r.Detail == "" {
-		steps = append(steps, "server running again after "+minutes(r.Finished.Sub(r.RestoreSent)))
-	}
-	return steps
-}
-
-// minutes says a duration the way the steps do: "40 s", "4 min".
-func minutes(d time.Duration) string {
-	if d < time.Minute {
-		return fmt.Sprintf("%d s", int(d.Round(time.Second)/time.Second))
-	}
-	return fmt.Sprintf("%d min", int(d.Round(time.Minute)/time.Minute))
-}
-
-// RunStepWords says what a scheduled run is doing.
-func RunStepWords(r schedules.Run) string {
-	switch r.Step {
-	case schedules.StepCreateSending:
-		return "creating " + r.SnapshotName
-	case schedules.StepWaiting:
-		return "waiting for " + r.SnapshotName + " to complete"
-	case schedules.StepRotating, schedules.StepDeleteSending:
-		return r.SnapshotName + " completed; deleting the schedule's snapshots beyond its keep count"
-	}
-	return "checking the server"
-}
-
-// RunEndWords says how a scheduled run ended.
-func RunEndWords(r schedules.Run) string {
-	words := "The scheduled snapshot of " + r.ServerName + " " + r.State
-	if r.Detail != "" {
-		words += ": " + r.Detail
-	}
-	return words + "."
 }

@@ -1,19 +1,18 @@
-// Package jobs runs Snapdash's background work on River, in the store's
-// database (riversqlite on SQLite, riverpgxv5 on PostgreSQL; the same
-// workers on both): following an accepted create or restore to its end,
-// restores with a safety snapshot (and new snapshots that make room first),
-// bulk deletes, scheduled runs and their ticks, webhook notifications,
-// pruning the activity record and sweeping expired sessions. The steps of
-// each are the dashboard's (Work); the jobs hold when and how often. A job
-// that acts for a person carries a reference to their token, never the
-// token: the token is kept encrypted with the session keys, for the job's
-// life only, and erased when the job ends or the person signs out (unless
-// they let it finish).
+// Package jobs is Snapdash's job engine: River in the store's database
+// (riversqlite on SQLite, riverpgxv5 on PostgreSQL), the sealed vault of
+// the tokens jobs act with, the periodic upkeep (pruning the activity
+// record, sweeping expired sessions) and webhook notifications. It knows
+// no feature: each feature package adds its own River worker (AddWorker)
+// and periodic jobs before Start. A job that acts for a person carries a
+// reference to their token, never the token: the token is kept encrypted
+// with the session keys, for the job's life only, and erased when the job
+// ends or the person signs out (unless they let it finish).
 package jobs
 
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,9 +36,9 @@ type Options struct {
 	Keys  [][]byte // the session keys' hash/block pairs, newest first
 	// ID names this process's worker in River's records; default: River's.
 	ID string
-	// FollowLimit is how long a followed action may run before its record
-	// says "still running after N min"; default DefaultFollowLimit.
-	FollowLimit time.Duration
+	// TokenLife is the longest any job's sealed token opens: the longest a
+	// job may take, and some; default DefaultTokenLife.
+	TokenLife time.Duration
 	// Retention is how long activity records are kept; 0 keeps them all.
 	Retention time.Duration
 	// Webhook receives a JSON POST for every job that ends; "" sends none.
@@ -49,15 +48,9 @@ type Options struct {
 	PublicURL string
 	// ObserveNotify counts notifications delivered (true) and failed.
 	ObserveNotify func(delivered bool)
-	// ScheduleTick is how often due schedules are looked for; default
-	// DefaultScheduleTick.
-	ScheduleTick time.Duration
-	Log          *slog.Logger
-	Now          func() time.Time
+	Log           *slog.Logger
+	Now           func() time.Time
 }
-
-// DefaultFollowLimit is how long a followed action may take by default.
-const DefaultFollowLimit = time.Hour
 
 // engine is what the Runner uses of a River client, whatever its driver.
 type engine interface {
@@ -66,20 +59,24 @@ type engine interface {
 	Insert(context.Context, river.JobArgs, *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobCancel(context.Context, int64) (*rivertype.JobRow, error)
 	JobGet(context.Context, int64) (*rivertype.JobRow, error)
+	PeriodicJobs() *river.PeriodicJobBundle
 }
 
 // Runner inserts and works Snapdash's jobs.
 type Runner struct {
 	client   engine
+	started  bool
 	closeDB  func()
 	store    *store.Store
 	tokens   store.JobTokens
 	activity store.Activity
 	vault    vault
-	limit    time.Duration
 	log      *slog.Logger
 	now      func() time.Time
-	work     Work // set by Start, before any job is worked
+	workers  *river.Workers
+	// stoppers say, by job kind, how a job that acts with a person's token
+	// ends when its person signs out (see Stopper).
+	stoppers map[string]func(ctx context.Context, args []byte, final string)
 
 	webhook       string
 	publicURL     string
@@ -100,35 +97,26 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.FollowLimit <= 0 {
-		o.FollowLimit = DefaultFollowLimit
-	}
-	if o.ScheduleTick <= 0 {
-		o.ScheduleTick = DefaultScheduleTick
-	}
 	r := &Runner{
 		store: o.Store, tokens: o.Store.JobTokens(), activity: o.Store.Activity(),
-		limit: o.FollowLimit, log: o.Log, now: o.Now,
+		log: o.Log, now: o.Now, workers: river.NewWorkers(), stoppers: map[string]func(context.Context, []byte, string){},
 		webhook: o.Webhook, publicURL: o.PublicURL, observeNotify: o.ObserveNotify,
 		webhookClient: &http.Client{Timeout: 10 * time.Second,
 			// A webhook that redirects is failing: a redirect could carry
 			// the notice somewhere else.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 	}
-	r.vault = newVault(tokenLife(o.FollowLimit), o.Keys...)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &followWorker{r: r})
-	river.AddWorker(workers, &restoreWorker{r: r})
-	river.AddWorker(workers, &notifyWorker{r: r})
-	river.AddWorker(workers, &bulkWorker{r: r})
-	river.AddWorker(workers, &pruneWorker{r: r, keep: o.Retention})
-	river.AddWorker(workers, &sweepWorker{r: r})
-	river.AddWorker(workers, &tickWorker{r: r})
-	river.AddWorker(workers, &runWorker{r: r})
+	if o.TokenLife <= 0 {
+		o.TokenLife = DefaultTokenLife
+	}
+	r.vault = newVault(o.TokenLife, o.Keys...)
+	river.AddWorker(r.workers, &notifyWorker{r: r})
+	river.AddWorker(r.workers, &pruneWorker{r: r, keep: o.Retention})
+	river.AddWorker(r.workers, &sweepWorker{r: r})
 	cfg := &river.Config{
 		ID:      o.ID,
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
-		Workers: workers,
+		Workers: r.workers,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return Prune{}, nil
@@ -136,9 +124,6 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
 				return Sweep{}, nil
 			}, &river.PeriodicJobOpts{ID: "sweep"}),
-			river.NewPeriodicJob(river.PeriodicInterval(o.ScheduleTick), func() (river.JobArgs, *river.InsertOpts) {
-				return ScheduleTick{}, nil
-			}, &river.PeriodicJobOpts{RunOnStart: true, ID: "schedule_tick"}),
 		},
 		// A check is one call to VPS.org (or one list); a job held longer
 		// than this by a replica that died is given to another.
@@ -238,13 +223,56 @@ func migrate[TTx any](ctx context.Context, driver riverdriver.Driver[TTx]) error
 	return nil
 }
 
-// Start works jobs until ctx ends or Stop is called; work (the dashboard)
-// checks on followed actions and moves restores on.
-func (r *Runner) Start(ctx context.Context, work Work) error {
-	r.work = work
+// AddWorker adds a feature's worker, before Start. A worker whose jobs act
+// with a person's token and must say how they ended when that person signs
+// out implements Stopper for its arguments.
+func AddWorker[T river.JobArgs](r *Runner, w river.Worker[T]) {
+	river.AddWorker(r.workers, w)
+	if s, ok := w.(Stopper[T]); ok {
+		var zero T
+		r.stoppers[zero.Kind()] = func(ctx context.Context, raw []byte, final string) {
+			var args T
+			if err := json.Unmarshal(raw, &args); err != nil {
+				r.log.ErrorContext(ctx, "a stopped job's arguments not read", "kind", zero.Kind(), "error", err)
+				return
+			}
+			s.Stop(ctx, args, final)
+		}
+	}
+}
+
+// Stopper ends a job's work when its person signs out (its token erased)
+// while the job waits between steps: it records what the job had done.
+// final is the activity outcome the sign-out recorded.
+type Stopper[T river.JobArgs] interface {
+	Stop(ctx context.Context, args T, final string)
+}
+
+// AddPeriodic has River's leader insert a job every interval (and at
+// start, with runOnStart), so one replica works each; before Start.
+func (r *Runner) AddPeriodic(id string, every time.Duration, runOnStart bool, args func() river.JobArgs) {
+	r.client.PeriodicJobs().Add(river.NewPeriodicJob(river.PeriodicInterval(every), func() (river.JobArgs, *river.InsertOpts) {
+		return args(), nil
+	}, &river.PeriodicJobOpts{RunOnStart: runOnStart, ID: id}))
+}
+
+// Insert inserts a job; one already there with the same unique options
+// is not inserted twice.
+func (r *Runner) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
+	_, err := r.client.Insert(ctx, args, opts)
+	return err
+}
+
+// Now is the engine's clock.
+func (r *Runner) Now() time.Time { return r.now() }
+
+// Start works jobs until ctx ends or Stop is called, with the workers
+// added so far.
+func (r *Runner) Start(ctx context.Context) error {
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
+	r.started = true
 	return nil
 }
 
@@ -252,98 +280,12 @@ func (r *Runner) Start(ctx context.Context, work Work) error {
 // connections. Jobs not finished are worked by another replica or after a
 // restart.
 func (r *Runner) Stop(ctx context.Context) error {
-	err := r.client.Stop(ctx)
+	var err error
+	if r.started {
+		err = r.client.Stop(ctx)
+	}
 	r.closeDB()
 	return err
-}
-
-// finish records a followed action's final outcome, once, and erases its
-// token.
-func (r *Runner) finish(ctx context.Context, f Follow, final, detail string) {
-	ctx = context.WithoutCancel(ctx)
-	recorded, err := r.activity.Finish(ctx, f.ActivityID, final, detail, r.now().UTC())
-	if err != nil {
-		r.log.ErrorContext(ctx, "followed action's outcome not stored", "activity_id", f.ActivityID, "error", err)
-	} else if recorded {
-		took := r.now().Sub(f.Started)
-		r.log.InfoContext(ctx, "followed action ended", "activity_id", f.ActivityID, "action", f.Action,
-			"server_id", f.ServerID, "snapshot_id", f.SnapshotID, "outcome", final, "detail", detail,
-			"duration", took.Round(time.Second).String())
-		r.Notify(ctx, Notice{Action: f.Action, Server: f.ServerName, ServerID: f.ServerID, Snapshot: f.SnapshotName,
-			Person: f.Actor, Outcome: final, Detail: detail, Duration: took})
-	}
-	if err := r.tokens.Delete(ctx, f.TokenKey); err != nil {
-		r.log.ErrorContext(ctx, "a finished job's token was not erased; it expires on its own", "activity_id", f.ActivityID, "error", err)
-	}
-}
-
-// StopFor erases the tokens of the jobs a session started, records final
-// (activity.SignedOut, or activity.TokenRefused when VPS.org's refusal ended
-// the session) as their outcome, and cancels them. It returns how many it
-// stopped.
-func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, error) {
-	if sessionID == "" {
-		return 0, nil
-	}
-	erased, err := r.tokens.DeleteSession(ctx, sessionID)
-	if err != nil {
-		return 0, fmt.Errorf("jobs: %w", err)
-	}
-	stopped := 0
-	ids := make([]int64, 0, len(erased))
-	for _, e := range erased {
-		ids = append(ids, e.ActivityID)
-	}
-	// A restore's job stops with its token: its record must say so too, or
-	// the server would keep a restore "running" that nothing moves on.
-	restoresOf, err := r.store.Restores().Of(ctx, ids)
-	if err != nil {
-		r.log.ErrorContext(ctx, "restores of a sign-out not read", "error", err)
-	}
-	for _, e := range erased {
-		_, isRestore := restoresOf[e.ActivityID]
-		// A restore's or bulk delete's call may be on its way: cancelling
-		// would cut it short and leave its outcome unknown. Its record says
-		// why it stops; the job records what VPS.org answered, then finds
-		// its token gone at its next step and says what it had done. (A
-		// follow job only reads: it stops at once.)
-		inFlight := (isRestore || e.BulkID != 0) && e.JobID != 0 && r.inFlight(ctx, e.JobID)
-		if ok, err := r.activity.Finish(ctx, e.ActivityID, final, "", r.now().UTC()); err != nil {
-			r.log.ErrorContext(ctx, "a stopped job's outcome not stored", "activity_id", e.ActivityID, "error", err)
-		} else if ok {
-			stopped++
-		}
-		if inFlight {
-			if e.BulkID != 0 {
-				stopped++
-			}
-			continue
-		}
-		if x, ok := restoresOf[e.ActivityID]; ok && r.work != nil {
-			r.work.StopRestore(ctx, x.ID, final)
-		}
-		if e.BulkID != 0 && r.work != nil {
-			r.work.StopBulk(ctx, e.BulkID)
-			stopped++
-		}
-		if e.JobID != 0 {
-			// A job being worked right now finds its token gone and stops itself.
-			if _, err := r.client.JobCancel(ctx, e.JobID); err != nil && !errors.Is(err, river.ErrNotFound) {
-				r.log.WarnContext(ctx, "a job was not cancelled; it stops at its next check", "job_id", e.JobID, "error", err)
-			}
-		}
-	}
-	return stopped, nil
-}
-
-// inFlight reports whether a job is being worked right now (or cannot be
-// told otherwise): one of its calls to VPS.org may be on its way.
-func (r *Runner) inFlight(ctx context.Context, jobID int64) bool {
-	row, err := r.client.JobGet(ctx, jobID)
-	if errors.Is(err, river.ErrNotFound) {
-		return false
-	}
-	return err != nil || row.State == rivertype.JobStateRunning
 }
 
 // quiet is River's logger: warnings and errors only, River being chatty.
@@ -366,23 +308,4 @@ func (h levelAtLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h levelAtLeast) WithGroup(name string) slog.Handler {
 	return levelAtLeast{h.Handler.WithGroup(name), h.min}
-}
-
-// Underway says which jobs a session started are still under way (they
-// hold its person's token).
-func (r *Runner) Underway(ctx context.Context, sessionID string) ([]store.Erased, error) {
-	if sessionID == "" {
-		return nil, nil
-	}
-	return r.tokens.OfSession(ctx, sessionID)
-}
-
-// Release lets a session's jobs outlive it, at its person's choice: their
-// tokens stay sealed, each until its job ends, and a sign-out no longer
-// erases them.
-func (r *Runner) Release(ctx context.Context, sessionID string) ([]store.Erased, error) {
-	if sessionID == "" {
-		return nil, nil
-	}
-	return r.tokens.Release(ctx, sessionID)
 }

@@ -1,4 +1,4 @@
-package dashboard
+package restore
 
 import (
 	"cmp"
@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -22,21 +23,17 @@ import (
 // RoomChoices lists what may be deleted to make room for a new snapshot on a
 // full server, oldest first: one list call, and the rule of what must not
 // be deleted. Empty when the server has room or nothing may go.
-func (d *Dashboard) RoomChoices(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error) {
-	snaps, err := d.api.ListSnapshots(ctx, token, serverID)
-	if err != nil || len(snaps) < Limit {
+func (s *Service) RoomChoices(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error) {
+	snaps, err := s.api.ListSnapshots(ctx, token, serverID)
+	if err != nil || len(snaps) < dashboard.Limit {
 		return nil, err
 	}
-	return d.roomIn(ctx, token, serverID, snaps)
+	return s.roomIn(ctx, token, serverID, snaps)
 }
 
-// MakesRoom reports whether new snapshots can make room at the limit: the
-// job engine runs.
-func (d *Dashboard) MakesRoom() bool { return d.jobs != nil && d.restores != nil && d.activity != nil }
-
 // roomIn is what of snaps may be deleted to make room, oldest first.
-func (d *Dashboard) roomIn(ctx context.Context, token vpsapi.Token, serverID int64, snaps []vpsapi.Snapshot) ([]vpsapi.Snapshot, error) {
-	prot, err := d.Protection(ctx, token, map[int64]string{serverID: ""})
+func (s *Service) roomIn(ctx context.Context, token vpsapi.Token, serverID int64, snaps []vpsapi.Snapshot) ([]vpsapi.Snapshot, error) {
+	prot, err := s.dash.Protection(ctx, token, map[int64]string{serverID: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -56,37 +53,34 @@ func (d *Dashboard) roomIn(ctx context.Context, token vpsapi.Token, serverID int
 // starts the job that deletes the chosen one, then creates it. Nothing
 // reaches VPS.org here. A server that has room again meanwhile gets a
 // plain create: nothing is deleted that need not be.
-func (d *Dashboard) startMakeRoom(ctx context.Context, a Action) (Result, error) {
-	if !d.MakesRoom() {
-		return Result{}, notSent{ErrNoJobs}
+func (s *Service) startMakeRoom(ctx context.Context, a dashboard.Action) (dashboard.Result, error) {
+	if ok, why := s.roles.Allows(a.Groups, dashboard.Delete); !ok {
+		return dashboard.Result{}, dashboard.BeforeSending(fmt.Errorf("%w: %s", dashboard.ErrBadDeleteChoice, why))
 	}
-	if ok, why := d.roles.Allows(a.Groups, Delete); !ok {
-		return Result{}, notSent{fmt.Errorf("%w: %s", ErrBadDeleteChoice, why)}
-	}
-	snaps, err := d.api.ListSnapshots(ctx, a.Token, a.ServerID)
+	snaps, err := s.api.ListSnapshots(ctx, a.Token, a.ServerID)
 	if err != nil {
-		return Result{}, notSent{err}
+		return dashboard.Result{}, dashboard.BeforeSending(err)
 	}
-	if len(snaps) < Limit {
+	if len(snaps) < dashboard.Limit {
 		a.DeleteFirst = 0
-		return d.send(ctx, a)
+		return s.dash.Send(ctx, a)
 	}
 	if !a.AllowDuplicateName && slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == a.SnapshotName }) {
-		return Result{}, notSent{ErrNameTaken}
+		return dashboard.Result{}, dashboard.BeforeSending(dashboard.ErrNameTaken)
 	}
-	free, err := d.roomIn(ctx, a.Token, a.ServerID, snaps)
+	free, err := s.roomIn(ctx, a.Token, a.ServerID, snaps)
 	if err != nil {
-		return Result{}, notSent{err}
+		return dashboard.Result{}, dashboard.BeforeSending(err)
 	}
 	j := slices.IndexFunc(free, func(s vpsapi.Snapshot) bool { return s.ID == a.DeleteFirst })
 	if j < 0 {
-		return Result{}, notSent{ErrBadDeleteChoice}
+		return dashboard.Result{}, dashboard.BeforeSending(dashboard.ErrBadDeleteChoice)
 	}
 	r := restores.Restore{
 		Kind: restores.KindCreate, Actor: a.Actor, Groups: a.Groups, ServerID: a.ServerID, ServerName: cmp.Or(a.ServerName, free[j].Server.Name),
 		SafetyName: a.SnapshotName, Description: a.Description, DeleteID: a.DeleteFirst, DeleteName: free[j].Name,
-		Step: restores.StepDeleteSending, Started: d.now().UTC(),
+		Step: restores.StepDeleteSending, Started: s.now().UTC(),
 	}
-	return d.startRestoreJob(ctx, a, r, activity.Record{Time: r.Started, Actor: a.Actor, Action: Create, ServerID: a.ServerID, ServerName: r.ServerName,
+	return s.startRestoreJob(ctx, a, r, activity.Record{Time: r.Started, Actor: a.Actor, Action: dashboard.Create, ServerID: a.ServerID, ServerName: r.ServerName,
 		SnapshotName: a.SnapshotName, Outcome: activity.Started, Detail: "deleting " + r.DeleteName + " first to make room"})
 }

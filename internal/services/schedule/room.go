@@ -1,4 +1,4 @@
-package dashboard
+package schedule
 
 import (
 	"cmp"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -24,24 +25,24 @@ import (
 // makeRoom starts deleting the next of the schedule's own snapshots that
 // stand in the new one's way; done is true when the run has moved on (a
 // delete sent, or the run ended because what is left may not be deleted).
-func (d *Dashboard) makeRoom(ctx context.Context, s schedules.Schedule, r schedules.Run, snaps []vpsapi.Snapshot) (jobs.Next, bool, error) {
-	victim, blocked, err := d.inTheWay(ctx, s, snaps)
+func (svc *Service) makeRoom(ctx context.Context, s schedules.Schedule, r schedules.Run, snaps []vpsapi.Snapshot) (jobs.Next, bool, error) {
+	victim, blocked, err := svc.inTheWay(ctx, s, snaps)
 	switch {
-	case errors.Is(err, ErrUnprotected):
-		d.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
+	case errors.Is(err, dashboard.ErrUnprotected):
+		svc.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
 		return jobs.Next{Done: true}, true, nil
 	case err != nil:
 		return jobs.Next{Wait: vpsapi.Pace(2)}, true, err
 	case victim.ID != 0:
 		r.Step, r.DeleteID = schedules.StepPruneSending, victim.ID
-		moved, err := d.schedules.Move(ctx, schedules.StepCheck, r)
+		moved, err := svc.schedules.Move(ctx, schedules.StepCheck, r)
 		if err != nil || !moved {
 			return jobs.Next{Wait: time.Second}, true, err
 		}
-		next, err := d.sendPrune(ctx, s, r, victim)
+		next, err := svc.sendPrune(ctx, s, r, victim)
 		return next, true, err
 	case blocked:
-		d.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("its own snapshots still in progress fill its keep count (%d); nothing was created", s.Keep))
+		svc.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("its own snapshots still in progress fill its keep count (%d); nothing was created", s.Keep))
 		return jobs.Next{Done: true}, true, nil
 	}
 	return jobs.Next{}, false, nil
@@ -51,8 +52,8 @@ func (d *Dashboard) makeRoom(ctx context.Context, s schedules.Schedule, r schedu
 // run creates one: a failed one first, else the oldest while the schedule
 // holds its keep count or more. blocked: it holds too many, and none of
 // them may be deleted.
-func (d *Dashboard) inTheWay(ctx context.Context, s schedules.Schedule, snaps []vpsapi.Snapshot) (vpsapi.Snapshot, bool, error) {
-	owned, err := d.schedules.Owned(ctx, s.ID)
+func (svc *Service) inTheWay(ctx context.Context, s schedules.Schedule, snaps []vpsapi.Snapshot) (vpsapi.Snapshot, bool, error) {
+	owned, err := svc.schedules.Owned(ctx, s.ID)
 	if err != nil {
 		return vpsapi.Snapshot{}, false, err
 	}
@@ -67,7 +68,7 @@ func (d *Dashboard) inTheWay(ctx context.Context, s schedules.Schedule, snaps []
 	if !failed && len(mine) < s.Keep {
 		return vpsapi.Snapshot{}, false, nil
 	}
-	prot, err := d.Protection(ctx, d.automation, map[int64]string{s.ServerID: ""})
+	prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{s.ServerID: ""})
 	if err != nil {
 		return vpsapi.Snapshot{}, false, err
 	}
@@ -95,12 +96,12 @@ func (d *Dashboard) inTheWay(ctx context.Context, s schedules.Schedule, snaps []
 
 // sendPrune deletes one of the schedule's own snapshots to make room,
 // recorded at StepPruneSending before.
-func (d *Dashboard) sendPrune(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
-	err := d.api.DeleteSnapshot(ctx, d.automation, victim.ID)
+func (svc *Service) sendPrune(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
+	err := svc.api.DeleteSnapshot(ctx, svc.automation, victim.ID)
 	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
-			d.endRun(ctx, r, schedules.Failed, "VPS.org refused to delete "+victim.Name+" to make room: "+ve.Summary()+"; nothing was created")
+			svc.endRun(ctx, r, schedules.Failed, "VPS.org refused to delete "+victim.Name+" to make room: "+ve.Summary()+"; nothing was created")
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -112,32 +113,32 @@ func (d *Dashboard) sendPrune(ctx context.Context, s schedules.Schedule, r sched
 	if victim.Failed() {
 		why = "the schedule's failed snapshot, deleted to free its slot"
 	}
-	return d.deletedOwn(ctx, s, r, victim, schedules.StepPruneSending, schedules.StepCheck, why)
+	return svc.deletedOwn(ctx, s, r, victim, schedules.StepPruneSending, schedules.StepCheck, why)
 }
 
 // resumePrune finds a prune recorded as sending: gone means it was deleted;
 // otherwise the checks run again (pinned or put to use meanwhile) and it
 // is sent again, which is harmless.
-func (d *Dashboard) resumePrune(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
-	wait := jobs.Next{Wait: vpsapi.PaceAfter(d.now().Sub(r.Updated))}
-	snaps, err := d.api.ListSnapshots(ctx, d.automation, r.ServerID)
+func (svc *Service) resumePrune(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
+	wait := jobs.Next{Wait: vpsapi.PaceAfter(svc.now().Sub(r.Updated))}
+	snaps, err := svc.api.ListSnapshots(ctx, svc.automation, r.ServerID)
 	if err != nil {
 		return wait, err
 	}
 	i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.DeleteID })
 	if i < 0 {
-		return d.deletedOwn(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID}, schedules.StepPruneSending, schedules.StepCheck,
+		return svc.deletedOwn(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID}, schedules.StepPruneSending, schedules.StepCheck,
 			fmt.Sprintf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep))
 	}
-	prot, err := d.Protection(ctx, d.automation, map[int64]string{r.ServerID: ""})
+	prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{r.ServerID: ""})
 	if err != nil {
-		d.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
+		svc.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
 		return jobs.Next{Done: true}, nil
 	}
 	if prot.Why(r.DeleteID) != "" {
-		return d.moveRun(ctx, r, schedules.StepPruneSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepCheck, 0 })
+		return svc.moveRun(ctx, r, schedules.StepPruneSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepCheck, 0 })
 	}
-	return d.sendPrune(ctx, s, r, snaps[i])
+	return svc.sendPrune(ctx, s, r, snaps[i])
 }
 
 // RoomError: a schedule would keep more snapshots than its server has free
@@ -155,7 +156,7 @@ func (e *RoomError) Error() string {
 // Words say it in the person's words.
 func (e *RoomError) Words() string {
 	if e.Free <= 0 {
-		return fmt.Sprintf("%s has %d of %d snapshots that are not this schedule's: there is no free slot for it, so its runs would be skipped until people delete some.", e.Server, Limit, Limit)
+		return fmt.Sprintf("%s has %d of %d snapshots that are not this schedule's: there is no free slot for it, so its runs would be skipped until people delete some.", e.Server, dashboard.Limit, dashboard.Limit)
 	}
 	return fmt.Sprintf("%s has room for %d of this schedule's snapshots, and it keeps %d: once it holds %d, its runs are skipped while the server is full.", e.Server, e.Free, e.Keep, e.Free)
 }
@@ -163,14 +164,14 @@ func (e *RoomError) Words() string {
 // roomForSchedule checks that the server has a free slot for each snapshot
 // the schedule keeps (counting those it made already as its own): one
 // list call. Without room it says so (RoomError), before anything is saved.
-func (d *Dashboard) roomForSchedule(ctx context.Context, token vpsapi.Token, s schedules.Schedule, serverName string) error {
-	snaps, err := d.api.ListSnapshots(ctx, token, s.ServerID)
+func (svc *Service) roomForSchedule(ctx context.Context, token vpsapi.Token, s schedules.Schedule, serverName string) error {
+	snaps, err := svc.api.ListSnapshots(ctx, token, s.ServerID)
 	if err != nil {
 		return err
 	}
 	var owned []schedules.Owned
 	if s.ID != 0 {
-		if owned, err = d.schedules.Owned(ctx, s.ID); err != nil {
+		if owned, err = svc.schedules.Owned(ctx, s.ID); err != nil {
 			return unavailable(err)
 		}
 	}
@@ -180,7 +181,7 @@ func (d *Dashboard) roomForSchedule(ctx context.Context, token vpsapi.Token, s s
 			others++
 		}
 	}
-	if free := Limit - others; free < s.Keep {
+	if free := dashboard.Limit - others; free < s.Keep {
 		return &RoomError{Server: serverName, Free: free, Keep: s.Keep}
 	}
 	return nil

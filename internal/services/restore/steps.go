@@ -1,4 +1,4 @@
-package dashboard
+package restore
 
 import (
 	"context"
@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -18,118 +20,116 @@ import (
 // makes room first): at most one call that changes anything per run of its
 // job, each recorded before and after.
 
-var _ jobs.Restorer = (*Dashboard)(nil)
-
 // AdvanceRestore moves a restore on by at most one call to VPS.org that
 // changes anything, recording each step before and after it. It returns how
 // long to wait before the next step, and done once the restore has ended.
 // An error means VPS.org could not be asked; the job tries again later.
-func (d *Dashboard) AdvanceRestore(ctx context.Context, id int64, token vpsapi.Token) (jobs.Next, error) {
-	r, err := d.restores.Get(ctx, id)
+func (s *Service) Advance(ctx context.Context, id int64, token vpsapi.Token) (jobs.Next, error) {
+	r, err := s.restores.Get(ctx, id)
 	if err != nil {
 		return jobs.Next{}, err
 	}
 	if r.State != restores.Running {
 		return jobs.Next{Done: true}, nil
 	}
-	next, err := d.advance(ctx, r, token)
+	next, err := s.advance(ctx, r, token)
 	if errors.Is(err, vpsapi.ErrUnauthorized) {
-		d.endRestore(ctx, r, restores.Stopped, activity.TokenRefused, "VPS.org refused the token during the restore")
+		s.endRestore(ctx, r, restores.Stopped, activity.TokenRefused, "VPS.org refused the token during the restore")
 		return jobs.Next{Done: true}, nil
 	}
 	return next, err
 }
 
-func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
-	wait := jobs.Next{Wait: vpsapi.PaceAfter(d.now().Sub(r.Updated))}
+func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
+	wait := jobs.Next{Wait: vpsapi.PaceAfter(s.now().Sub(r.Updated))}
 	if r.CancelRequested && r.Cancellable() {
-		d.endRestore(ctx, r, restores.Cancelled, activity.Cancelled, cancelledWords(r))
+		s.endRestore(ctx, r, restores.Cancelled, activity.Cancelled, cancelledWords(r))
 		return jobs.Next{Done: true}, nil
 	}
 	switch r.Step {
 	case restores.StepDeleteSending:
 		// Roles may have changed since it started: asked again before the call.
-		if ok, why := d.roles.Allows(r.Groups, Delete); !ok {
-			d.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before deleting "+r.DeleteName+": "+why+" Nothing was deleted or restored.")
+		if ok, why := s.roles.Allows(r.Groups, dashboard.Delete); !ok {
+			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before deleting "+r.DeleteName+": "+why+" Nothing was deleted or restored.")
 			return jobs.Next{Done: true}, nil
 		}
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := s.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
-		if _, pinned, err := d.pinOf(ctx, r.ServerID, r.DeleteID); err != nil {
+		if _, pinned, err := s.dash.Pin(ctx, r.ServerID, r.DeleteID); err != nil {
 			return wait, err
 		} else if pinned {
-			d.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was pinned meanwhile, so it was not deleted and nothing was restored")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was pinned meanwhile, so it was not deleted and nothing was restored")
 			return jobs.Next{Done: true}, nil
 		}
 		if slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.DeleteID }) {
 			// Deleting twice is harmless: a second delete finds nothing.
-			err := d.api.DeleteSnapshot(ctx, token, r.DeleteID)
+			err := s.api.DeleteSnapshot(ctx, token, r.DeleteID)
 			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
-				return d.refusedOr(ctx, r, err, wait, "VPS.org refused to delete "+r.DeleteName+", so no safety snapshot was taken and nothing was restored: ")
+				return s.refusedOr(ctx, r, err, wait, "VPS.org refused to delete "+r.DeleteName+", so no safety snapshot was taken and nothing was restored: ")
 			}
 		}
-		return d.move(ctx, r, restores.StepDeleteSending, func(r *restores.Restore) { r.Step = restores.StepCreateSending })
+		return s.move(ctx, r, restores.StepDeleteSending, func(r *restores.Restore) { r.Step = restores.StepCreateSending })
 	case restores.StepCreateSending:
 		// Found here, the create may have been sent before a replica died:
 		// the list tells, and only a create not found is sent.
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := s.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
-		if s, ok := safetyIn(snaps, r); ok {
-			return d.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, s.ID })
+		if sn, ok := safetyIn(snaps, r); ok {
+			return s.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, sn.ID })
 		}
 		desc := fmt.Sprintf("Safety snapshot before restoring %s from %s, by %s", r.ServerName, r.SnapshotName, r.Actor)
 		refused := "VPS.org refused the safety snapshot, so nothing was restored: "
 		if r.Creates() {
 			desc, refused = r.Description, "VPS.org refused the snapshot (after "+r.DeleteName+" was deleted to make room): "
 		}
-		created, err := d.api.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName, Description: desc})
+		created, err := s.api.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName, Description: desc})
 		if err != nil {
-			return d.refusedOr(ctx, r, err, jobs.Next{Wait: vpsapi.Pace(2)}, refused)
+			return s.refusedOr(ctx, r, err, jobs.Next{Wait: vpsapi.Pace(2)}, refused)
 		}
-		return d.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, created.ID })
+		return s.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, created.ID })
 	case restores.StepSafety:
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := s.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
 		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.SafetyID })
 		switch {
 		case i < 0 && r.Creates():
-			d.endRestore(ctx, r, restores.Failed, activity.Lost, r.SafetyName+" is gone from VPS.org before it completed")
+			s.endRestore(ctx, r, restores.Failed, activity.Lost, r.SafetyName+" is gone from VPS.org before it completed")
 			return jobs.Next{Done: true}, nil
 		case i < 0:
-			d.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" is gone from VPS.org, so nothing was restored")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" is gone from VPS.org, so nothing was restored")
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed() && r.Creates():
-			d.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+failedWords(snaps[i].Status))
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+follow.FailedWords(snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
-			d.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" "+snaps[i].Status+", so nothing was restored")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" "+snaps[i].Status+", so nothing was restored")
 			return jobs.Next{Done: true}, nil
 		case !snaps[i].Done():
-			if d.now().Sub(r.Started) > SafetyLimit {
-				d.endRestore(ctx, r, restores.Failed, activity.Failed, fmt.Sprintf("the safety snapshot %s was still %s after %d min, so nothing was restored",
+			if s.now().Sub(r.Started) > SafetyLimit {
+				s.endRestore(ctx, r, restores.Failed, activity.Failed, fmt.Sprintf("the safety snapshot %s was still %s after %d min, so nothing was restored",
 					r.SafetyName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(SafetyLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
 		}
 		if r.Creates() {
-			r.SafetyDone = d.now().UTC()
-			d.endRestore(ctx, r, restores.Done, activity.Completed, r.DeleteName+" was deleted to make room, then "+r.SafetyName+" was taken")
+			r.SafetyDone = s.now().UTC()
+			s.endRestore(ctx, r, restores.Done, activity.Completed, r.DeleteName+" was deleted to make room, then "+r.SafetyName+" was taken")
 			return jobs.Next{Done: true}, nil
 		}
-		if ok, why := d.roles.Allows(r.Groups, Restore); !ok {
-			d.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before the restore: "+why+" The safety snapshot "+r.SafetyName+" stays; nothing was restored.")
+		if ok, why := s.roles.Allows(r.Groups, dashboard.Restore); !ok {
+			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before the restore: "+why+" The safety snapshot "+r.SafetyName+" stays; nothing was restored.")
 			return jobs.Next{Done: true}, nil
 		}
 		// Complete: record the step before the call, unless a cancel came first.
-		r.SafetyDone = d.now().UTC()
-		moved, err := d.restores.Move(ctx, restores.StepSafety, withStep(r, restores.StepRestoreSending))
+		r.SafetyDone = s.now().UTC()
+		moved, err := s.restores.Move(ctx, restores.StepSafety, withStep(r, restores.StepRestoreSending))
 		if err != nil {
 			return wait, err
 		}
@@ -137,50 +137,50 @@ func (d *Dashboard) advance(ctx context.Context, r restores.Restore, token vpsap
 			return jobs.Next{Wait: time.Second}, nil // cancelled, or moved elsewhere: look again
 		}
 		r.Step = restores.StepRestoreSending
-		return d.sendRestore(ctx, r, token)
+		return s.sendRestore(ctx, r, token)
 	case restores.StepRestoreSending:
 		// Found here, on a later run, the restore may have been sent before a
 		// replica died: never send it again; the server's status tells.
-		srv, err := d.api.GetServer(ctx, token, r.ServerID)
+		srv, err := s.api.GetServer(ctx, token, r.ServerID)
 		if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 			return wait, err
 		}
 		if srv.Status == vpsapi.ServerRestoring {
-			return d.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, d.now().UTC() })
+			return s.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, s.now().UTC() })
 		}
-		d.endRestore(ctx, r, restores.Failed, activity.Failed, "it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again.")
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, "it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again.")
 		return jobs.Next{Done: true}, nil
 	case restores.StepRestoring:
-		srv, err := d.api.GetServer(ctx, token, r.ServerID)
+		srv, err := s.api.GetServer(ctx, token, r.ServerID)
 		switch {
 		case errors.Is(err, vpsapi.ErrNotFound):
-			d.endRestore(ctx, r, restores.Done, activity.Completed, "restore sent; VPS.org does not tell when the server runs again")
+			s.endRestore(ctx, r, restores.Done, activity.Completed, "restore sent; VPS.org does not tell when the server runs again")
 			return jobs.Next{Done: true}, nil
 		case err != nil:
 			return wait, err
 		case srv.Status == vpsapi.ServerRestoring:
-			if d.now().Sub(r.RestoreSent) > RestoringLimit {
-				d.endRestore(ctx, r, restores.Failed, activity.StillRunning, fmt.Sprintf("still restoring after %d min", int(RestoringLimit/time.Minute)))
+			if s.now().Sub(r.RestoreSent) > RestoringLimit {
+				s.endRestore(ctx, r, restores.Failed, activity.StillRunning, fmt.Sprintf("still restoring after %d min", int(RestoringLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
 		case srv.Status == vpsapi.ServerRunning || srv.Status == vpsapi.ServerStopped:
-			d.endRestore(ctx, r, restores.Done, activity.Completed, "")
+			s.endRestore(ctx, r, restores.Done, activity.Completed, "")
 			return jobs.Next{Done: true}, nil
 		}
-		d.endRestore(ctx, r, restores.Failed, activity.Failed, "the server is "+srv.Status+" after the restore")
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, "the server is "+srv.Status+" after the restore")
 		return jobs.Next{Done: true}, nil
 	}
 	return jobs.Next{Done: true}, fmt.Errorf("dashboard: restore %d at unknown step %q", r.ID, r.Step)
 }
 
 // sendRestore sends the restore, recorded at StepRestoreSending before.
-func (d *Dashboard) sendRestore(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
-	_, err := d.api.RestoreSnapshot(ctx, token, r.SnapshotID)
+func (s *Service) sendRestore(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
+	_, err := s.api.RestoreSnapshot(ctx, token, r.SnapshotID)
 	if err != nil {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {
-			d.endRestore(ctx, r, restores.Failed, activity.Failed, "VPS.org refused the restore: "+ve.Summary()+"; the safety snapshot "+r.SafetyName+" stays")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, "VPS.org refused the restore: "+ve.Summary()+"; the safety snapshot "+r.SafetyName+" stays")
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -190,15 +190,15 @@ func (d *Dashboard) sendRestore(ctx context.Context, r restores.Restore, token v
 		// soon, while a restore that went through still shows as restoring.
 		return jobs.Next{Wait: time.Second}, nil
 	}
-	return d.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, d.now().UTC() })
+	return s.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, s.now().UTC() })
 }
 
 // refusedOr ends the restore when VPS.org refused a call in its words, and
 // otherwise waits to look again (an unknown outcome is resolved by listing).
-func (d *Dashboard) refusedOr(ctx context.Context, r restores.Restore, err error, wait jobs.Next, prefix string) (jobs.Next, error) {
+func (s *Service) refusedOr(ctx context.Context, r restores.Restore, err error, wait jobs.Next, prefix string) (jobs.Next, error) {
 	var ve *vpsapi.Error
 	if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
-		d.endRestore(ctx, r, restores.Failed, activity.Failed, prefix+ve.Summary())
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, prefix+ve.Summary())
 		return jobs.Next{Done: true}, nil
 	}
 	if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -208,9 +208,9 @@ func (d *Dashboard) refusedOr(ctx context.Context, r restores.Restore, err error
 }
 
 // move records the restore's next step, from step.
-func (d *Dashboard) move(ctx context.Context, r restores.Restore, from string, change func(*restores.Restore)) (jobs.Next, error) {
+func (s *Service) move(ctx context.Context, r restores.Restore, from string, change func(*restores.Restore)) (jobs.Next, error) {
 	change(&r)
-	if _, err := d.restores.Move(context.WithoutCancel(ctx), from, r); err != nil {
+	if _, err := s.restores.Move(context.WithoutCancel(ctx), from, r); err != nil {
 		return jobs.Next{Wait: time.Second}, err
 	}
 	return jobs.Next{Wait: vpsapi.Pace(0)}, nil
@@ -225,7 +225,7 @@ func withStep(r restores.Restore, step string) restores.Restore {
 // since the restore started.
 func safetyIn(snaps []vpsapi.Snapshot, r restores.Restore) (vpsapi.Snapshot, bool) {
 	for _, s := range snaps {
-		if s.Name == r.SafetyName && !s.CreatedAt.Before(r.Started.Add(-lostAnswerWindow)) {
+		if s.Name == r.SafetyName && !s.CreatedAt.Before(r.Started.Add(-follow.LostAnswerWindow)) {
 			return s, true
 		}
 	}
@@ -241,43 +241,43 @@ func cancelledWords(r restores.Restore) string {
 
 // endRestore records how a restore ended, on the restore and on its
 // activity record (once).
-func (d *Dashboard) endRestore(ctx context.Context, r restores.Restore, state, final, detail string) {
+func (s *Service) endRestore(ctx context.Context, r restores.Restore, state, final, detail string) {
 	ctx = context.WithoutCancel(ctx)
 	from := r.Step
-	r.State, r.Detail, r.Finished = state, detail, d.now().UTC()
-	if _, err := d.restores.Move(ctx, from, r); err != nil {
-		d.log.ErrorContext(ctx, "restore's end not stored", "restore_id", r.ID, "error", err)
+	r.State, r.Detail, r.Finished = state, detail, s.now().UTC()
+	if _, err := s.restores.Move(ctx, from, r); err != nil {
+		s.log.ErrorContext(ctx, "restore's end not stored", "restore_id", r.ID, "error", err)
 	}
-	recorded, err := d.activity.Finish(ctx, r.ActivityID, final, detail, r.Finished)
+	recorded, err := s.activity.Finish(ctx, r.ActivityID, final, detail, r.Finished)
 	if err != nil {
-		d.log.ErrorContext(ctx, "restore's outcome not stored", "restore_id", r.ID, "error", err)
+		s.log.ErrorContext(ctx, "restore's outcome not stored", "restore_id", r.ID, "error", err)
 	} else if !recorded && detail != "" {
 		// Stopped while its call was on its way: the record says why it
 		// stopped; this says what it had done.
-		if err := d.activity.Explain(ctx, r.ActivityID, detail); err != nil {
-			d.log.ErrorContext(ctx, "restore's end not explained", "restore_id", r.ID, "error", err)
+		if err := s.activity.Explain(ctx, r.ActivityID, detail); err != nil {
+			s.log.ErrorContext(ctx, "restore's end not explained", "restore_id", r.ID, "error", err)
 		}
 	}
-	if recorded && d.jobs != nil {
+	if recorded {
 		n := jobs.Notice{Action: "restore with a safety snapshot", Server: r.ServerName, ServerID: r.ServerID,
 			Snapshot: r.SnapshotName, Person: r.Actor, Outcome: final, Detail: detail, Duration: r.Finished.Sub(r.Started)}
 		if r.Creates() {
 			n.Action, n.Snapshot = "create", r.SafetyName
 		}
-		d.jobs.Notify(ctx, n)
+		s.jobs.Notify(ctx, n)
 	}
-	d.log.InfoContext(ctx, "restore ended", "restore_id", r.ID, "server_id", r.ServerID, "state", state, "detail", detail,
+	s.log.InfoContext(ctx, "restore ended", "restore_id", r.ID, "server_id", r.ServerID, "state", state, "detail", detail,
 		"duration", r.Finished.Sub(r.Started).Round(time.Second).String())
 }
 
 // StopRestore ends a restore whose job lost its token (a sign-out): state
 // stopped, nothing more sent.
-func (d *Dashboard) StopRestore(ctx context.Context, id int64, final string) {
-	r, err := d.restores.Get(ctx, id)
+func (s *Service) stop(ctx context.Context, id int64, final string) {
+	r, err := s.restores.Get(ctx, id)
 	if err != nil || r.State != restores.Running {
 		return
 	}
-	d.endRestore(ctx, r, restores.Stopped, final, stoppedWords(r))
+	s.endRestore(ctx, r, restores.Stopped, final, stoppedWords(r))
 }
 
 // stoppedWords says what a restore stopped at its step had done, from what

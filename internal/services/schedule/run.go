@@ -1,4 +1,4 @@
-package dashboard
+package schedule
 
 import (
 	"context"
@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -21,12 +23,12 @@ import (
 // replicas, and moves each schedule's next run past now: a schedule that
 // missed several runs while Snapdash was down runs once. River's leader
 // calls it every tick.
-func (d *Dashboard) StartDueRuns(ctx context.Context) error {
-	if !d.Automation() {
+func (svc *Service) StartDueRuns(ctx context.Context) error {
+	if !svc.Automation() {
 		return nil
 	}
-	now := d.now().UTC()
-	due, err := d.schedules.Due(ctx, now)
+	now := svc.now().UTC()
+	due, err := svc.schedules.Due(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -34,11 +36,11 @@ func (d *Dashboard) StartDueRuns(ctx context.Context) error {
 	for _, s := range due {
 		// The run first, then the next time: a replica that dies between
 		// the two leaves the slot to open again, which finds its run.
-		if _, err := d.openRun(ctx, s, s.NextRun, ""); err != nil && !errors.Is(err, schedules.ErrRunning) {
+		if _, err := svc.openRun(ctx, s, s.NextRun, ""); err != nil && !errors.Is(err, schedules.ErrRunning) {
 			errs = append(errs, fmt.Errorf("schedule %d: %w", s.ID, err))
 			continue
 		}
-		if _, err := d.schedules.Advance(ctx, s.ID, s.NextRun, s.Next(now)); err != nil {
+		if _, err := svc.schedules.Advance(ctx, s.ID, s.NextRun, s.Next(now)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -47,173 +49,173 @@ func (d *Dashboard) StartDueRuns(ctx context.Context) error {
 
 // AdvanceRun moves a scheduled run on by one step with the automation
 // token: at most one call that changes anything, recorded before and after.
-func (d *Dashboard) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error) {
-	r, err := d.schedules.Run(ctx, id)
+func (svc *Service) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error) {
+	r, err := svc.schedules.Run(ctx, id)
 	if err != nil {
 		return jobs.Next{}, err
 	}
 	if r.State != schedules.Running {
 		return jobs.Next{Done: true}, nil
 	}
-	if d.automation == "" {
-		d.endRun(ctx, r, schedules.Skipped, "no automation token is configured")
+	if svc.automation == "" {
+		svc.endRun(ctx, r, schedules.Skipped, "no automation token is configured")
 		return jobs.Next{Done: true}, nil
 	}
-	s, err := d.schedules.Get(ctx, r.ScheduleID)
+	s, err := svc.schedules.Get(ctx, r.ScheduleID)
 	if errors.Is(err, schedules.ErrNotFound) {
 		why := "its schedule was deleted; nothing was sent"
 		if r.Step != schedules.StepCheck {
 			why = "its schedule was deleted while it ran; " + r.SnapshotName + " stays, as an ordinary snapshot, and nothing was deleted"
 		}
-		d.endRun(ctx, r, schedules.Skipped, why)
+		svc.endRun(ctx, r, schedules.Skipped, why)
 		return jobs.Next{Done: true}, nil
 	}
 	if err != nil {
 		return jobs.Next{Wait: vpsapi.Pace(2)}, err
 	}
-	next, err := d.advanceRun(ctx, s, r)
+	next, err := svc.advanceRun(ctx, s, r)
 	if errors.Is(err, vpsapi.ErrUnauthorized) {
-		d.automationRefused(ctx)
-		d.endRunAs(ctx, r, schedules.Failed, activity.TokenRefused, TokenRefusedWhy)
+		svc.automationRefused(ctx)
+		svc.endRunAs(ctx, r, schedules.Failed, activity.TokenRefused, TokenRefusedWhy)
 		return jobs.Next{Done: true}, nil
 	}
 	return next, err
 }
 
-func (d *Dashboard) advanceRun(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
-	token := d.automation
-	wait := jobs.Next{Wait: vpsapi.PaceAfter(d.now().Sub(r.Updated))}
+func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
+	token := svc.automation
+	wait := jobs.Next{Wait: vpsapi.PaceAfter(svc.now().Sub(r.Updated))}
 	switch r.Step {
 	case schedules.StepCheck:
 		if s.Paused && !r.Manual {
-			d.endRun(ctx, r, schedules.Skipped, "the schedule is paused")
+			svc.endRun(ctx, r, schedules.Skipped, "the schedule is paused")
 			return jobs.Next{Done: true}, nil
 		}
 		if s.SkipRestoring {
-			srv, err := d.api.GetServer(ctx, token, r.ServerID)
+			srv, err := svc.api.GetServer(ctx, token, r.ServerID)
 			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 				return wait, err
 			}
-			if srv.Status == vpsapi.ServerRestoring || d.restoreRunning(ctx, r.ServerID) {
-				d.endRun(ctx, r, schedules.Skipped, "the server was restoring; nothing was sent")
+			if srv.Status == vpsapi.ServerRestoring || svc.restoreRunning(ctx, r.ServerID) {
+				svc.endRun(ctx, r, schedules.Skipped, "the server was restoring; nothing was sent")
 				return jobs.Next{Done: true}, nil
 			}
 		}
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
-		if next, done, err := d.makeRoom(ctx, s, r, snaps); done || err != nil {
+		if next, done, err := svc.makeRoom(ctx, s, r, snaps); done || err != nil {
 			return next, err
 		}
-		if len(snaps) >= Limit {
-			d.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("the server has %d of %d snapshots; nothing was deleted to make room", len(snaps), Limit))
+		if len(snaps) >= dashboard.Limit {
+			svc.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("the server has %d of %d snapshots; nothing was deleted to make room", len(snaps), dashboard.Limit))
 			return jobs.Next{Done: true}, nil
 		}
-		r.SnapshotName = schedules.SnapshotName(s.ServerName, d.now(), func(n string) bool {
+		r.SnapshotName = schedules.SnapshotName(s.ServerName, svc.now(), func(n string) bool {
 			return slices.ContainsFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.Name == n })
 		})
 		r.Step = schedules.StepCreateSending
-		moved, err := d.schedules.Move(ctx, schedules.StepCheck, r)
+		moved, err := svc.schedules.Move(ctx, schedules.StepCheck, r)
 		if err != nil || !moved {
 			return jobs.Next{Wait: time.Second}, err
 		}
-		return d.sendCreate(ctx, s, r)
+		return svc.sendCreate(ctx, s, r)
 	case schedules.StepPruneSending:
-		return d.resumePrune(ctx, s, r)
+		return svc.resumePrune(ctx, s, r)
 	case schedules.StepCreateSending:
 		// Found here on a later run, the create may have been sent before a
 		// replica died or its answer was lost: the list tells; it is never
 		// sent again.
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
 		for _, sn := range snaps {
-			if sn.Name == r.SnapshotName && !sn.CreatedAt.Before(r.Started.Add(-lostAnswerWindow)) {
-				return d.created(ctx, s, r, sn)
+			if sn.Name == r.SnapshotName && !sn.CreatedAt.Before(r.Started.Add(-follow.LostAnswerWindow)) {
+				return svc.created(ctx, s, r, sn)
 			}
 		}
-		if d.now().Sub(r.Updated) < lostAnswerWindow {
+		if svc.now().Sub(r.Updated) < follow.LostAnswerWindow {
 			return wait, nil // an answer lost may show in the list a little later
 		}
-		d.endRun(ctx, r, schedules.Failed, "it is not known whether VPS.org received the create, and "+r.SnapshotName+" is not listed; it was not sent again")
+		svc.endRun(ctx, r, schedules.Failed, "it is not known whether VPS.org received the create, and "+r.SnapshotName+" is not listed; it was not sent again")
 		return jobs.Next{Done: true}, nil
 	case schedules.StepWaiting:
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
 		i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.SnapshotID })
 		switch {
 		case i < 0:
-			d.endRun(ctx, r, schedules.Failed, r.SnapshotName+" is gone from VPS.org; nothing was deleted")
+			svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" is gone from VPS.org; nothing was deleted")
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
-			d.endRun(ctx, r, schedules.Failed, r.SnapshotName+" "+snaps[i].Status+"; nothing was deleted")
+			svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" "+snaps[i].Status+"; nothing was deleted")
 			return jobs.Next{Done: true}, nil
 		case !snaps[i].Done():
-			if d.now().Sub(r.Started) > RunLimit {
-				d.endRun(ctx, r, schedules.Failed, fmt.Sprintf("%s was still %s after %d min; nothing was deleted",
+			if svc.now().Sub(r.Started) > RunLimit {
+				svc.endRun(ctx, r, schedules.Failed, fmt.Sprintf("%s was still %s after %d min; nothing was deleted",
 					r.SnapshotName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(RunLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
 		}
-		return d.moveRun(ctx, r, schedules.StepWaiting, func(r *schedules.Run) { r.Step = schedules.StepRotating })
+		return svc.moveRun(ctx, r, schedules.StepWaiting, func(r *schedules.Run) { r.Step = schedules.StepRotating })
 	case schedules.StepRotating:
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
-		victim, kept, err := d.oldestBeyondKeep(ctx, s, snaps)
-		if errors.Is(err, ErrUnprotected) {
-			return d.unprotected(ctx, r, err)
+		victim, kept, err := svc.oldestBeyondKeep(ctx, s, snaps)
+		if errors.Is(err, dashboard.ErrUnprotected) {
+			return svc.unprotected(ctx, r, err)
 		}
 		if err != nil {
 			return wait, err
 		}
 		if victim.ID == 0 {
-			d.endRun(ctx, r, schedules.Completed, completedWords(r, kept))
+			svc.endRun(ctx, r, schedules.Completed, completedWords(r, kept))
 			return jobs.Next{Done: true}, nil
 		}
 		r.Step, r.DeleteID = schedules.StepDeleteSending, victim.ID
-		moved, err := d.schedules.Move(ctx, schedules.StepRotating, r)
+		moved, err := svc.schedules.Move(ctx, schedules.StepRotating, r)
 		if err != nil || !moved {
 			return jobs.Next{Wait: time.Second}, err
 		}
-		return d.sendRetentionDelete(ctx, s, r, victim)
+		return svc.sendRetentionDelete(ctx, s, r, victim)
 	case schedules.StepDeleteSending:
 		// Deleting twice is harmless: a second delete finds nothing. The
 		// checks run again, in case it was pinned or put to use meanwhile.
-		snaps, err := d.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
 		i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.DeleteID })
 		if i < 0 {
-			return d.deleted(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID})
+			return svc.deleted(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID})
 		}
-		prot, err := d.Protection(ctx, d.automation, map[int64]string{r.ServerID: ""})
+		prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{r.ServerID: ""})
 		if err != nil {
-			return d.unprotected(ctx, r, err)
+			return svc.unprotected(ctx, r, err)
 		}
 		if prot.Why(r.DeleteID) != "" {
-			return d.moveRun(ctx, r, schedules.StepDeleteSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepRotating, 0 })
+			return svc.moveRun(ctx, r, schedules.StepDeleteSending, func(r *schedules.Run) { r.Step, r.DeleteID = schedules.StepRotating, 0 })
 		}
-		return d.sendRetentionDelete(ctx, s, r, snaps[i])
+		return svc.sendRetentionDelete(ctx, s, r, snaps[i])
 	}
 	return jobs.Next{Done: true}, fmt.Errorf("dashboard: run %d at unknown step %q", r.ID, r.Step)
 }
 
 // sendCreate sends the run's create, recorded at StepCreateSending before.
-func (d *Dashboard) sendCreate(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
-	created, err := d.api.CreateSnapshot(ctx, d.automation, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SnapshotName,
+func (svc *Service) sendCreate(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
+	created, err := svc.api.CreateSnapshot(ctx, svc.automation, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SnapshotName,
 		Description: "Scheduled by Snapdash: " + s.Describe() + ", keeps " + fmt.Sprint(s.Keep)})
 	if err != nil {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {
-			d.endRun(ctx, r, schedules.Failed, "VPS.org refused the snapshot: "+ve.Summary()+"; nothing was deleted")
+			svc.endRun(ctx, r, schedules.Failed, "VPS.org refused the snapshot: "+ve.Summary()+"; nothing was deleted")
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -222,24 +224,24 @@ func (d *Dashboard) sendCreate(ctx context.Context, s schedules.Schedule, r sche
 		// No answer: the next run lists, and never sends it again.
 		return jobs.Next{Wait: time.Second}, nil
 	}
-	return d.created(ctx, s, r, created.Snapshot)
+	return svc.created(ctx, s, r, created.Snapshot)
 }
 
 // created records the run's snapshot as its schedule's own, then waits for it.
-func (d *Dashboard) created(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot) (jobs.Next, error) {
+func (svc *Service) created(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot) (jobs.Next, error) {
 	ctx = context.WithoutCancel(ctx)
-	if err := d.schedules.Own(ctx, schedules.Owned{SnapshotID: sn.ID, ScheduleID: s.ID, ServerID: r.ServerID, Name: sn.Name, Created: sn.CreatedAt}); err != nil {
+	if err := svc.schedules.Own(ctx, schedules.Owned{SnapshotID: sn.ID, ScheduleID: s.ID, ServerID: r.ServerID, Name: sn.Name, Created: sn.CreatedAt}); err != nil {
 		return jobs.Next{Wait: time.Second}, err
 	}
-	return d.moveRun(ctx, r, schedules.StepCreateSending, func(r *schedules.Run) { r.Step, r.SnapshotID = schedules.StepWaiting, sn.ID })
+	return svc.moveRun(ctx, r, schedules.StepCreateSending, func(r *schedules.Run) { r.Step, r.SnapshotID = schedules.StepWaiting, sn.ID })
 }
 
 // oldestBeyondKeep is the oldest completed snapshot this schedule made that
 // is beyond its keep count and may be deleted (not pinned, not in use); a
 // zero snapshot when there is none. kept counts what stays of its own.
 // Snapshots it made that are gone from VPS.org are forgotten.
-func (d *Dashboard) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, snaps []vpsapi.Snapshot) (vpsapi.Snapshot, int, error) {
-	owned, err := d.schedules.Owned(ctx, s.ID)
+func (svc *Service) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, snaps []vpsapi.Snapshot) (vpsapi.Snapshot, int, error) {
+	owned, err := svc.schedules.Owned(ctx, s.ID)
 	if err != nil {
 		return vpsapi.Snapshot{}, 0, err
 	}
@@ -248,8 +250,8 @@ func (d *Dashboard) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 		i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == o.SnapshotID })
 		switch {
 		case i < 0:
-			if err := d.schedules.Disown(ctx, o.SnapshotID); err != nil {
-				d.log.WarnContext(ctx, "a gone snapshot not forgotten", "snapshot_id", o.SnapshotID, "error", err)
+			if err := svc.schedules.Disown(ctx, o.SnapshotID); err != nil {
+				svc.log.WarnContext(ctx, "a gone snapshot not forgotten", "snapshot_id", o.SnapshotID, "error", err)
 			}
 		case snaps[i].Status == vpsapi.StatusCompleted && snaps[i].Server.ID == s.ServerID:
 			mine = append(mine, snaps[i])
@@ -258,7 +260,7 @@ func (d *Dashboard) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 	// Newest first; the keep count's newest stay.
 	slices.SortFunc(mine, func(a, b vpsapi.Snapshot) int { return b.CreatedAt.Compare(a.CreatedAt) })
 	kept := min(len(mine), s.Keep)
-	prot, err := d.Protection(ctx, d.automation, map[int64]string{s.ServerID: ""})
+	prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{s.ServerID: ""})
 	if err != nil {
 		return vpsapi.Snapshot{}, kept, err
 	}
@@ -273,25 +275,25 @@ func (d *Dashboard) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 
 // unprotected ends a run that cannot tell what must not be deleted: its
 // snapshot stays, and nothing of the schedule's is deleted this time.
-func (d *Dashboard) unprotected(ctx context.Context, r schedules.Run, err error) (jobs.Next, error) {
-	d.log.WarnContext(ctx, "retention skipped: pins and running restores not read", "run_id", r.ID, "error", err)
-	d.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but Snapdash could not read its pins and running restores, so nothing was deleted")
+func (svc *Service) unprotected(ctx context.Context, r schedules.Run, err error) (jobs.Next, error) {
+	svc.log.WarnContext(ctx, "retention skipped: pins and running restores not read", "run_id", r.ID, "error", err)
+	svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but Snapdash could not read its pins and running restores, so nothing was deleted")
 	return jobs.Next{Done: true}, nil
 }
 
-func (d *Dashboard) restoreRunning(ctx context.Context, serverID int64) bool {
-	_, ok := d.RunningRestores(ctx, []int64{serverID})[serverID]
+func (svc *Service) restoreRunning(ctx context.Context, serverID int64) bool {
+	_, ok := svc.dash.RunningRestores(ctx, []int64{serverID})[serverID]
 	return ok
 }
 
 // sendRetentionDelete deletes one of the schedule's old snapshots, recorded
 // at StepDeleteSending before.
-func (d *Dashboard) sendRetentionDelete(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
-	err := d.api.DeleteSnapshot(ctx, d.automation, victim.ID)
+func (svc *Service) sendRetentionDelete(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
+	err := svc.api.DeleteSnapshot(ctx, svc.automation, victim.ID)
 	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
-			d.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but VPS.org refused to delete "+victim.Name+": "+ve.Summary())
+			svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but VPS.org refused to delete "+victim.Name+": "+ve.Summary())
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -299,29 +301,29 @@ func (d *Dashboard) sendRetentionDelete(ctx context.Context, s schedules.Schedul
 		}
 		return jobs.Next{Wait: time.Second}, nil // the next run lists and deletes again if still there
 	}
-	return d.deleted(ctx, s, r, victim)
+	return svc.deleted(ctx, s, r, victim)
 }
 
 // deleted records one of the schedule's snapshots deleted, and goes on rotating.
-func (d *Dashboard) deleted(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot) (jobs.Next, error) {
-	return d.deletedOwn(ctx, s, r, sn, schedules.StepDeleteSending, schedules.StepRotating, fmt.Sprintf("retention of the schedule (keeps %d)", s.Keep))
+func (svc *Service) deleted(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot) (jobs.Next, error) {
+	return svc.deletedOwn(ctx, s, r, sn, schedules.StepDeleteSending, schedules.StepRotating, fmt.Sprintf("retention of the schedule (keeps %d)", s.Keep))
 }
 
 // deletedOwn records that one of the schedule's own snapshots was deleted
 // at step from, and moves the run on to step to.
-func (d *Dashboard) deletedOwn(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot, from, to, why string) (jobs.Next, error) {
+func (svc *Service) deletedOwn(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot, from, to, why string) (jobs.Next, error) {
 	ctx = context.WithoutCancel(ctx)
-	if err := d.schedules.Disown(ctx, sn.ID); err != nil {
+	if err := svc.schedules.Disown(ctx, sn.ID); err != nil {
 		return jobs.Next{Wait: time.Second}, err
 	}
 	name := sn.Name
 	if name == "" {
 		name = fmt.Sprintf("snapshot %d", sn.ID)
 	}
-	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: automationActor, Action: activity.Delete, ServerID: s.ServerID,
+	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: automationActor, Action: activity.Delete, ServerID: s.ServerID,
 		ServerName: s.ServerName, SnapshotID: sn.ID, SnapshotName: name, Outcome: activity.Started,
 		Detail: why})
-	return d.moveRun(ctx, r, from, func(r *schedules.Run) {
+	return svc.moveRun(ctx, r, from, func(r *schedules.Run) {
 		r.Step, r.DeleteID = to, 0
 		if r.Deleted != "" {
 			r.Deleted += ", "
@@ -339,9 +341,9 @@ func completedWords(r schedules.Run, kept int) string {
 }
 
 // moveRun records the run's next step, from step.
-func (d *Dashboard) moveRun(ctx context.Context, r schedules.Run, from string, change func(*schedules.Run)) (jobs.Next, error) {
+func (svc *Service) moveRun(ctx context.Context, r schedules.Run, from string, change func(*schedules.Run)) (jobs.Next, error) {
 	change(&r)
-	if _, err := d.schedules.Move(context.WithoutCancel(ctx), from, r); err != nil {
+	if _, err := svc.schedules.Move(context.WithoutCancel(ctx), from, r); err != nil {
 		return jobs.Next{Wait: time.Second}, err
 	}
 	return jobs.Next{Wait: vpsapi.Pace(0)}, nil
@@ -350,22 +352,22 @@ func (d *Dashboard) moveRun(ctx context.Context, r schedules.Run, from string, c
 // endRun records how a run ended, once (another replica may have ended it
 // first), then tells everyone (finishRun); the record's final outcome
 // follows the run's state.
-func (d *Dashboard) endRun(ctx context.Context, r schedules.Run, state, detail string) {
+func (svc *Service) endRun(ctx context.Context, r schedules.Run, state, detail string) {
 	final := map[string]string{schedules.Completed: activity.Completed, schedules.Skipped: activity.Skipped, schedules.Failed: activity.Failed}[state]
-	d.endRunAs(ctx, r, state, final, detail)
+	svc.endRunAs(ctx, r, state, final, detail)
 }
 
 // endRunAs is endRun with the record's final outcome given.
-func (d *Dashboard) endRunAs(ctx context.Context, r schedules.Run, state, final, detail string) {
+func (svc *Service) endRunAs(ctx context.Context, r schedules.Run, state, final, detail string) {
 	ctx = context.WithoutCancel(ctx)
 	from := r.Step
-	r.State, r.Detail, r.Finished = state, detail, d.now().UTC()
-	moved, err := d.schedules.Move(ctx, from, r)
+	r.State, r.Detail, r.Finished = state, detail, svc.now().UTC()
+	moved, err := svc.schedules.Move(ctx, from, r)
 	if err != nil {
-		d.log.ErrorContext(ctx, "run's end not stored", "run_id", r.ID, "error", err)
+		svc.log.ErrorContext(ctx, "run's end not stored", "run_id", r.ID, "error", err)
 	}
 	if moved {
-		d.finishRun(ctx, r, final)
+		svc.finishRun(ctx, r, final)
 	}
 }
 
@@ -373,47 +375,47 @@ func (d *Dashboard) endRunAs(ctx context.Context, r schedules.Run, state, final,
 // and in the metrics, the log and the notifications.
 // The schedule's own line is written last: once it shows the run, the
 // record and any alert show it too.
-func (d *Dashboard) finishRun(ctx context.Context, r schedules.Run, final string) {
-	if r.ActivityID != 0 && d.activity != nil {
-		if _, err := d.activity.Finish(ctx, r.ActivityID, final, r.Detail, r.Finished); err != nil {
-			d.log.ErrorContext(ctx, "run's outcome not stored", "run_id", r.ID, "error", err)
+func (svc *Service) finishRun(ctx context.Context, r schedules.Run, final string) {
+	if r.ActivityID != 0 {
+		if _, err := svc.activity.Finish(ctx, r.ActivityID, final, r.Detail, r.Finished); err != nil {
+			svc.log.ErrorContext(ctx, "run's outcome not stored", "run_id", r.ID, "error", err)
 		}
 	}
 	if r.State == schedules.Failed || r.State == schedules.Skipped {
-		d.watchStreak(ctx, r)
+		svc.watchStreak(ctx, r)
 	}
-	if err := d.schedules.Finished(ctx, r); err != nil {
-		d.log.ErrorContext(ctx, "run's end not stored on its schedule", "run_id", r.ID, "error", err)
+	if err := svc.schedules.Finished(ctx, r); err != nil {
+		svc.log.ErrorContext(ctx, "run's end not stored on its schedule", "run_id", r.ID, "error", err)
 	}
 	took := r.Finished.Sub(r.Started)
-	d.observe(r.State, took)
+	svc.observe(r.State, took)
 	person := automationActor
 	if r.Manual {
 		person = r.Actor + " (run now)"
 	}
-	if d.jobs != nil {
-		d.jobs.Notify(ctx, jobs.Notice{Action: "scheduled snapshot", Server: r.ServerName, ServerID: r.ServerID,
+	{
+		svc.jobs.Notify(ctx, jobs.Notice{Action: "scheduled snapshot", Server: r.ServerName, ServerID: r.ServerID,
 			Snapshot: r.SnapshotName, Person: person, Outcome: final, Detail: r.Detail, Duration: took})
 	}
-	d.log.InfoContext(ctx, "scheduled run ended", "run_id", r.ID, "schedule_id", r.ScheduleID, "server_id", r.ServerID,
+	svc.log.InfoContext(ctx, "scheduled run ended", "run_id", r.ID, "schedule_id", r.ScheduleID, "server_id", r.ServerID,
 		"state", r.State, "detail", r.Detail, "duration", took.Round(time.Second).String())
 }
 
 // automationRefused pauses every schedule: VPS.org refused the automation
 // token, and every run would be refused too.
-func (d *Dashboard) automationRefused(ctx context.Context) {
-	n, err := d.schedules.PauseAll(context.WithoutCancel(ctx), TokenRefusedWhy)
+func (svc *Service) automationRefused(ctx context.Context) {
+	n, err := svc.schedules.PauseAll(context.WithoutCancel(ctx), TokenRefusedWhy)
 	if err != nil {
-		d.log.ErrorContext(ctx, "schedules not paused after the automation token was refused", "error", err)
+		svc.log.ErrorContext(ctx, "schedules not paused after the automation token was refused", "error", err)
 		return
 	}
 	if n > 0 {
-		d.log.ErrorContext(ctx, "VPS.org refused the automation token; every schedule is paused", "schedules", n)
+		svc.log.ErrorContext(ctx, "VPS.org refused the automation token; every schedule is paused", "schedules", n)
 	}
 }
 
-func (d *Dashboard) observe(outcome string, took time.Duration) {
-	if d.observeRun != nil {
-		d.observeRun(outcome, took)
+func (svc *Service) observe(outcome string, took time.Duration) {
+	if svc.observeRun != nil {
+		svc.observeRun(outcome, took)
 	}
 }

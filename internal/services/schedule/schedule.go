@@ -1,13 +1,13 @@
-package dashboard
+package schedule
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -39,8 +39,8 @@ func unavailable(err error) error {
 	return errors.Join(ErrNoSchedules, err)
 }
 
-// ScheduleChange is a person changing a schedule.
-type ScheduleChange struct {
+// Change is a person changing a schedule.
+type Change struct {
 	Actor    string
 	Groups   []string
 	Token    vpsapi.Token
@@ -51,46 +51,24 @@ type ScheduleChange struct {
 }
 
 // Automation reports whether schedules can run: the operator gave an
-// automation token and the job engine runs.
-func (d *Dashboard) Automation() bool {
-	return d.automation != "" && d.schedules != nil && d.jobs != nil
+// automation token.
+func (svc *Service) Automation() bool {
+	return svc.automation != ""
 }
 
-// ScheduleServer is the server of a schedule, 0 when there is none: for the
+// ServerOf is the server of a schedule, 0 when there is none: for the
 // record of a refusal, before anything about the schedule is shown.
-func (d *Dashboard) ScheduleServer(ctx context.Context, id int64) int64 {
-	if d.schedules == nil {
-		return 0
-	}
-	s, err := d.schedules.Get(ctx, id)
+func (svc *Service) ServerOf(ctx context.Context, id int64) int64 {
+	s, err := svc.schedules.Get(ctx, id)
 	if err != nil {
 		return 0
 	}
 	return s.ServerID
 }
 
-// SchedulesKept reports whether schedules are stored at all.
-func (d *Dashboard) SchedulesKept() bool { return d.schedules != nil }
-
-// schedulesOf returns the schedules of servers, by server id.
-func (d *Dashboard) schedulesOf(ctx context.Context, servers []int64) map[int64]schedules.Schedule {
-	out := map[int64]schedules.Schedule{}
-	if d.schedules == nil || len(servers) == 0 {
-		return out
-	}
-	list, err := d.schedules.List(ctx, servers)
-	if err != nil {
-		d.log.WarnContext(ctx, "schedules not read", "error", err)
-	}
-	for _, s := range list {
-		out[s.ServerID] = s
-	}
-	return out
-}
-
-// ScheduleOverview is what the schedules page shows a person: their
+// Overview is what the schedules page shows a person: their
 // servers, and the schedules of those with their newest runs.
-type ScheduleOverview struct {
+type Overview struct {
 	Servers   []vpsapi.Server
 	Schedules []schedules.Schedule
 	Runs      map[int64][]schedules.Run // by schedule id, newest first
@@ -99,45 +77,42 @@ type ScheduleOverview struct {
 // RunsShown is how many of a schedule's runs the page lists.
 const RunsShown = 5
 
-// Schedules loads the schedules of the servers the person's token sees:
+// Overview loads the schedules of the servers the person's token sees:
 // one call to VPS.org.
-func (d *Dashboard) Schedules(ctx context.Context, token vpsapi.Token) (ScheduleOverview, error) {
-	servers, err := d.Servers(ctx, token)
+func (svc *Service) Overview(ctx context.Context, token vpsapi.Token) (Overview, error) {
+	servers, err := svc.dash.Servers(ctx, token)
 	if err != nil {
-		return ScheduleOverview{}, err
+		return Overview{}, err
 	}
-	o := ScheduleOverview{Servers: servers, Runs: map[int64][]schedules.Run{}}
-	if d.schedules == nil || len(servers) == 0 {
+	o := Overview{Servers: servers, Runs: map[int64][]schedules.Run{}}
+	if len(servers) == 0 {
 		return o, nil
 	}
 	ids := make([]int64, len(servers))
 	for i, s := range servers {
 		ids[i] = s.ID
 	}
-	if o.Schedules, err = d.schedules.List(ctx, ids); err != nil {
+	if o.Schedules, err = svc.schedules.List(ctx, ids); err != nil {
 		return o, unavailable(err)
 	}
 	sids := make([]int64, len(o.Schedules))
 	for i, s := range o.Schedules {
 		sids[i] = s.ID
 	}
-	if o.Runs, err = d.schedules.Recent(ctx, sids, RunsShown); err != nil {
+	if o.Runs, err = svc.schedules.Recent(ctx, sids, RunsShown); err != nil {
 		o.Schedules, o.Runs = nil, map[int64][]schedules.Run{}
 		return o, unavailable(err)
 	}
 	return o, nil
 }
 
-// ScheduleOf reads one schedule of a server the person's token sees.
-func (d *Dashboard) ScheduleOf(ctx context.Context, token vpsapi.Token, id int64) (schedules.Schedule, error) {
-	if d.schedules == nil {
-		return schedules.Schedule{}, schedules.ErrNotFound
-	}
-	s, err := d.schedules.Get(ctx, id)
+// Get reads one schedule of a server the person's token sees.
+func (svc *Service) Get(ctx context.Context, token vpsapi.Token, id int64) (schedules.Schedule, error) {
+	s, err := svc.schedules.Get(ctx, id)
 	if err != nil {
 		return s, unavailable(err)
 	}
-	if _, err := d.visibleServer(ctx, token, s.ServerID); err != nil {
+	if _, err := svc.dash.VisibleServer(ctx, token, s.ServerID); err != nil {
 		if errors.Is(err, vpsapi.ErrNotFound) {
 			return schedules.Schedule{}, schedules.ErrNotFound
 		}
@@ -146,53 +121,37 @@ func (d *Dashboard) ScheduleOf(ctx context.Context, token vpsapi.Token, id int64
 	return s, nil
 }
 
-// visibleServer is a server the person's token sees; ErrNotFound otherwise.
-func (d *Dashboard) visibleServer(ctx context.Context, token vpsapi.Token, id int64) (vpsapi.Server, error) {
-	servers, err := d.Servers(ctx, token)
-	if err != nil {
-		return vpsapi.Server{}, err
-	}
-	i := slices.IndexFunc(servers, func(s vpsapi.Server) bool { return s.ID == id })
-	if i < 0 {
-		return vpsapi.Server{}, &vpsapi.Error{Kind: vpsapi.ErrNotFound, Op: "find server"}
-	}
-	return servers[i], nil
-}
-
 // changeable reads the schedule a change is about (or takes the new one),
 // with its server, which the person's token must see, after the
 // roles allowed the change.
-func (d *Dashboard) changeable(ctx context.Context, c ScheduleChange) (schedules.Schedule, vpsapi.Server, error) {
-	if d.schedules == nil {
-		return schedules.Schedule{}, vpsapi.Server{}, schedules.ErrNotFound
-	}
-	if ok, why := d.roles.Allows(c.Groups, ScheduleAction); !ok {
+func (svc *Service) changeable(ctx context.Context, c Change) (schedules.Schedule, vpsapi.Server, error) {
+	if ok, why := svc.roles.Allows(c.Groups, dashboard.ScheduleAction); !ok {
 		return schedules.Schedule{}, vpsapi.Server{}, fmt.Errorf("%w: %s", schedules.ErrNotAllowed, why)
 	}
 	s := c.Schedule
 	if s.ID != 0 {
 		var err error
-		if s, err = d.schedules.Get(ctx, s.ID); err != nil {
+		if s, err = svc.schedules.Get(ctx, s.ID); err != nil {
 			return s, vpsapi.Server{}, unavailable(err)
 		}
 	}
-	srv, err := d.visibleServer(ctx, c.Token, s.ServerID)
+	srv, err := svc.dash.VisibleServer(ctx, c.Token, s.ServerID)
 	if errors.Is(err, vpsapi.ErrNotFound) && s.ID != 0 {
 		return s, srv, schedules.ErrNotFound // someone else's server: as if there were none
 	}
 	return s, srv, err
 }
 
-// SaveSchedule adds a server's schedule or changes it, for a person allowed
+// Save adds a server's schedule or changes it, for a person allowed
 // to and whose token sees the server, and records it. A paused schedule
 // stays paused.
-func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedules.Schedule, error) {
-	if d.automation == "" {
+func (svc *Service) Save(ctx context.Context, c Change) (schedules.Schedule, error) {
+	if svc.automation == "" {
 		return schedules.Schedule{}, schedules.ErrNoToken
 	}
-	if c.Schedule.ID != 0 && d.schedules != nil {
+	if c.Schedule.ID != 0 && svc.schedules != nil {
 		// An edit keeps its server.
-		old, err := d.schedules.Get(ctx, c.Schedule.ID)
+		old, err := svc.schedules.Get(ctx, c.Schedule.ID)
 		if err != nil {
 			return c.Schedule, unavailable(err)
 		}
@@ -201,30 +160,30 @@ func (d *Dashboard) SaveSchedule(ctx context.Context, c ScheduleChange) (schedul
 	if err := c.Schedule.Validate(); err != nil {
 		return c.Schedule, err
 	}
-	old, srv, err := d.changeable(ctx, c)
+	old, srv, err := svc.changeable(ctx, c)
 	if err != nil {
 		return c.Schedule, err
 	}
 	if !c.ConfirmRoom {
-		if err := d.roomForSchedule(ctx, c.Token, c.Schedule, srv.Name); err != nil {
+		if err := svc.roomForSchedule(ctx, c.Token, c.Schedule, srv.Name); err != nil {
 			return c.Schedule, err
 		}
 	}
 	s := c.Schedule
 	s.ServerName, s.UpdatedBy = srv.Name, c.Actor
-	s.NextRun = s.Next(d.now())
+	s.NextRun = s.Next(svc.now())
 	verb := "created"
 	if s.ID != 0 {
 		verb = "changed"
 		s.Paused, s.PausedWhy = old.Paused, old.PausedWhy
-		err = d.schedules.Update(ctx, s)
+		err = svc.schedules.Update(ctx, s)
 	} else {
-		s.ID, err = d.schedules.Add(ctx, s)
+		s.ID, err = svc.schedules.Add(ctx, s)
 	}
 	if err != nil {
 		return s, unavailable(err)
 	}
-	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
+	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
 		ServerName: s.ServerName, Outcome: activity.Started, Detail: verb + ": " + Summary(s)})
 	return s, nil
 }
@@ -238,10 +197,10 @@ func Summary(s schedules.Schedule) string {
 	return words
 }
 
-// PauseSchedule pauses or resumes a schedule. A resumed schedule runs at
+// Pause pauses or resumes a schedule. A resumed schedule runs at
 // its next time, not at once.
-func (d *Dashboard) PauseSchedule(ctx context.Context, c ScheduleChange, pause bool) (schedules.Schedule, error) {
-	s, _, err := d.changeable(ctx, c)
+func (svc *Service) Pause(ctx context.Context, c Change, pause bool) (schedules.Schedule, error) {
+	s, _, err := svc.changeable(ctx, c)
 	if err != nil {
 		return s, err
 	}
@@ -251,7 +210,7 @@ func (d *Dashboard) PauseSchedule(ctx context.Context, c ScheduleChange, pause b
 	detail := "paused"
 	if !pause {
 		detail = "resumed"
-		if d.automation == "" {
+		if svc.automation == "" {
 			return s, schedules.ErrNoToken
 		}
 	}
@@ -259,49 +218,49 @@ func (d *Dashboard) PauseSchedule(ctx context.Context, c ScheduleChange, pause b
 	if !pause {
 		s.Alert = "" // a person resumed it: what it said is seen
 	}
-	s.NextRun = s.Next(d.now())
-	if err := d.schedules.Update(ctx, s); err != nil {
+	s.NextRun = s.Next(svc.now())
+	if err := svc.schedules.Update(ctx, s); err != nil {
 		return s, unavailable(err)
 	}
-	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
+	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
 		ServerName: s.ServerName, Outcome: activity.Started, Detail: detail})
 	return s, nil
 }
 
-// DeleteSchedule removes a schedule. The snapshots it made stay, as
+// Delete removes a schedule. The snapshots it made stay, as
 // ordinary snapshots no retention deletes.
-func (d *Dashboard) DeleteSchedule(ctx context.Context, c ScheduleChange) error {
-	s, _, err := d.changeable(ctx, c)
+func (svc *Service) Delete(ctx context.Context, c Change) error {
+	s, _, err := svc.changeable(ctx, c)
 	if err != nil {
 		return err
 	}
-	if err := d.schedules.Delete(ctx, s.ID); err != nil {
+	if err := svc.schedules.Delete(ctx, s.ID); err != nil {
 		return unavailable(err)
 	}
-	d.recordRule(ctx, activity.Record{Time: d.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
+	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
 		ServerName: s.ServerName, Outcome: activity.Started, Detail: "deleted; the snapshots it made stay"})
 	return nil
 }
 
-// RunScheduleNow starts a run of a schedule at once, for a person testing
+// RunNow starts a run of a schedule at once, for a person testing
 // it; ErrRunning when one is under way.
-func (d *Dashboard) RunScheduleNow(ctx context.Context, c ScheduleChange) (schedules.Run, error) {
-	if !d.Automation() {
+func (svc *Service) RunNow(ctx context.Context, c Change) (schedules.Run, error) {
+	if !svc.Automation() {
 		return schedules.Run{}, schedules.ErrNoToken
 	}
-	s, _, err := d.changeable(ctx, c)
+	s, _, err := svc.changeable(ctx, c)
 	if err != nil {
 		return schedules.Run{}, err
 	}
-	return d.openRun(ctx, s, d.now().UTC().Truncate(time.Second), c.Actor)
+	return svc.openRun(ctx, s, svc.now().UTC().Truncate(time.Second), c.Actor)
 }
 
 // openRun opens the run of a schedule's slot and starts its job; a run the
 // slot already had is returned as it is, its job started again only if
 // River has none (a replica died between the two).
-func (d *Dashboard) openRun(ctx context.Context, s schedules.Schedule, slot time.Time, actor string) (schedules.Run, error) {
+func (svc *Service) openRun(ctx context.Context, s schedules.Schedule, slot time.Time, actor string) (schedules.Run, error) {
 	manual := actor != ""
-	run, created, err := d.schedules.Open(ctx, schedules.Run{ScheduleID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName,
+	run, created, err := svc.schedules.Open(ctx, schedules.Run{ScheduleID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName,
 		Slot: slot, Manual: manual, Actor: actor})
 	if err != nil {
 		return run, unavailable(err)
@@ -312,22 +271,20 @@ func (d *Dashboard) openRun(ctx context.Context, s schedules.Schedule, slot time
 		}
 		rec := activity.Record{Time: run.Started, Actor: actor, Action: activity.Scheduled, ServerID: s.ServerID,
 			ServerName: s.ServerName, Outcome: activity.Started, Detail: runDetail(s, run)}
-		if d.activity != nil {
-			if id, err := d.activity.Add(context.WithoutCancel(ctx), rec); err == nil {
-				run.ActivityID = id
-				_, _ = d.schedules.Move(ctx, run.Step, run)
-			} else {
-				d.log.ErrorContext(ctx, "activity not stored", "error", err)
-			}
+		if id, err := svc.activity.Add(context.WithoutCancel(ctx), rec); err == nil {
+			run.ActivityID = id
+			_, _ = svc.schedules.Move(ctx, run.Step, run)
+		} else {
+			svc.log.ErrorContext(ctx, "activity not stored", "error", err)
 		}
-		d.observe("started", 0)
+		svc.observe("started", 0)
 		if run.State == schedules.Skipped {
-			d.finishRun(context.WithoutCancel(ctx), run, activity.Skipped)
+			svc.finishRun(context.WithoutCancel(ctx), run, activity.Skipped)
 			return run, nil
 		}
 	}
 	if run.State == schedules.Running {
-		return run, d.jobs.ScheduledRun(ctx, run.ID)
+		return run, svc.startRun(ctx, run.ID)
 	}
 	return run, nil
 }

@@ -1,0 +1,125 @@
+package follow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Progress is how a followed action stands after one check.
+type Progress struct {
+	Done   bool
+	Final  string // an activity final outcome, when Done
+	Detail string // VPS.org's words or ours, when Done
+}
+
+// Check looks once at a followed create or restore: the server's snapshots
+// for a create, the server's status for a restore. Only an answer that
+// cannot tell (VPS.org unavailable) is an error; the job asks again later.
+func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (Progress, error) {
+	switch f.Action {
+	case activity.Create:
+		snaps, err := s.api.ListSnapshots(ctx, token, f.ServerID)
+		if err != nil {
+			return ended(err, "the server is gone from VPS.org")
+		}
+		if f.SnapshotID == 0 {
+			return s.resolveCreate(f, snaps), nil
+		}
+		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == f.SnapshotID })
+		switch {
+		case i < 0:
+			return s.gone(ctx, f), nil
+		case snaps[i].Failed():
+			return Progress{Done: true, Final: activity.Failed, Detail: FailedWords(snaps[i].Status)}, nil
+		case snaps[i].Done():
+			return Progress{Done: true, Final: activity.Completed}, nil
+		}
+		return Progress{}, nil
+	case activity.Restore:
+		srv, err := s.api.GetServer(ctx, token, f.ServerID)
+		if errors.Is(err, vpsapi.ErrNotFound) {
+			// The Servers API is missing here (or the server is gone):
+			// nothing tells how the restore goes.
+			return Progress{Done: true, Final: activity.Stopped, Detail: "VPS.org does not tell how the restore went"}, nil
+		}
+		if err != nil {
+			return ended(err, "")
+		}
+		switch srv.Status {
+		case vpsapi.ServerRestoring:
+			return Progress{}, nil
+		case vpsapi.ServerRunning, vpsapi.ServerStopped:
+			return Progress{Done: true, Final: activity.Completed, Detail: "the server is " + srv.Status}, nil
+		}
+		return Progress{Done: true, Final: activity.Failed, Detail: "the server is " + srv.Status + " after the restore"}, nil
+	}
+	return Progress{Done: true, Final: activity.Stopped, Detail: "nothing to follow for " + f.Action}, nil
+}
+
+// FailedWords say what VPS.org said of a failed snapshot, and what to do.
+func FailedWords(status string) string {
+	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(vpsapi.SnapshotLimit) +
+		" slots: delete it to free the slot, then try again."
+}
+
+// gone says how a snapshot being taken went away: deleted through Snapdash
+// (the record says who), or lost.
+func (s *Service) gone(ctx context.Context, f FollowArgs) Progress {
+	{
+		recs, _, err := s.activity.Query(ctx, activity.Query{Servers: []int64{f.ServerID}, SnapshotID: f.SnapshotID, Action: activity.Delete, Limit: 5})
+		if err == nil {
+			for _, r := range recs {
+				if r.Outcome == activity.Started || r.Outcome == activity.Sending {
+					return Progress{Done: true, Final: activity.Deleted, Detail: "deleted by " + r.Actor + " while it was being taken"}
+				}
+			}
+		}
+	}
+	return Progress{Done: true, Final: activity.Lost, Detail: "the snapshot is gone from VPS.org before it completed"}
+}
+
+// LostAnswerWindow is how long after a create whose answer was lost its
+// snapshot may take to appear in the list before the create is judged not to
+// have happened.
+const LostAnswerWindow = time.Minute
+
+// resolveCreate follows a create whose answer was lost (no snapshot id):
+// a snapshot of its name made since shows it happened, and is followed to its
+// end; none after LostAnswerWindow shows it did not.
+func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress {
+	const happened = "VPS.org's answer was lost, but it made the snapshot"
+	for _, s := range snaps {
+		if s.Name != f.SnapshotName || s.CreatedAt.Before(f.Started.Add(-LostAnswerWindow)) {
+			continue
+		}
+		switch {
+		case s.Failed():
+			return Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + FailedWords(s.Status)}
+		case s.Done():
+			return Progress{Done: true, Final: activity.Completed, Detail: happened}
+		}
+		return Progress{}
+	}
+	if s.now().Sub(f.Started) < LostAnswerWindow {
+		return Progress{}
+	}
+	return Progress{Done: true, Final: activity.NotCreated, Detail: "VPS.org's answer was lost, and it has no snapshot of that name: nothing was created"}
+}
+
+// ended is a check's answer to an error: a refused token or a missing server
+// end the job; anything else leaves it to check again.
+func ended(err error, gone string) (Progress, error) {
+	switch {
+	case errors.Is(err, vpsapi.ErrUnauthorized):
+		return Progress{Done: true, Final: activity.TokenRefused, Detail: "VPS.org refused the token during the job"}, nil
+	case errors.Is(err, vpsapi.ErrNotFound) && gone != "":
+		return Progress{Done: true, Final: activity.Lost, Detail: gone}, nil
+	}
+	return Progress{}, err
+}

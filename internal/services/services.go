@@ -1,0 +1,98 @@
+// Package services builds Snapdash's use cases together on one store and
+// one job engine: the shared dashboard and each feature (follow, restore,
+// bulkdelete, schedule, signout), each feature adding its River workers to
+// the engine. cmd/snapdash builds them here, and so does every test that
+// needs the whole: one wiring.
+package services
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/follow"
+	"github.com/snapdash/snapdash/internal/services/restore"
+	"github.com/snapdash/snapdash/internal/services/schedule"
+	"github.com/snapdash/snapdash/internal/services/signout"
+	"github.com/snapdash/snapdash/internal/store"
+)
+
+// Options are what the use cases are built from. Store, API and Keys are
+// required.
+type Options struct {
+	Store *store.Store
+	API   dashboard.API
+	Keys  [][]byte // the session keys' hash/block pairs, newest first: they seal jobs' tokens
+	// WorkerID names this process in River's records; default: River's.
+	WorkerID string
+	// FollowLimit is how long a create or restore is followed; default
+	// follow.DefaultLimit.
+	FollowLimit time.Duration
+	// Retention is how long activity records are kept; 0 keeps them all.
+	Retention time.Duration
+	// Webhook receives a JSON POST for every job that ends; "" sends none.
+	Webhook   string
+	PublicURL string // for links in notifications; "" leaves them out
+	Roles     dashboard.Roles
+	Schedule  schedule.Options
+	// ObserveNotify counts notifications delivered (true) and failed.
+	ObserveNotify func(delivered bool)
+	Log           *slog.Logger     // default: discard
+	Now           func() time.Time // default: time.Now
+}
+
+// Services are the use cases, built on one store and one job engine.
+type Services struct {
+	Jobs      *jobs.Runner
+	Dash      *dashboard.Dashboard
+	Follow    *follow.Service
+	Restores  *restore.Service
+	Bulk      *bulkdelete.Service
+	Schedules *schedule.Service
+	SignOut   *signout.Service
+}
+
+// New builds the use cases. Jobs can be inserted at once; they are worked
+// once Start is called.
+func New(ctx context.Context, o Options) (*Services, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.FollowLimit <= 0 {
+		o.FollowLimit = follow.DefaultLimit
+	}
+	st := o.Store
+	engine, err := jobs.New(ctx, jobs.Options{
+		Store: st, Keys: o.Keys, ID: o.WorkerID, Retention: o.Retention,
+		TokenLife: max(o.FollowLimit+15*time.Minute, jobs.DefaultTokenLife),
+		Webhook:   o.Webhook, PublicURL: o.PublicURL, ObserveNotify: o.ObserveNotify, Log: o.Log, Now: o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	fol := follow.New(follow.Options{API: o.API, Activity: st.Activity(), Jobs: engine, Limit: o.FollowLimit, Log: o.Log, Now: o.Now})
+	dash := dashboard.New(dashboard.Options{
+		API: o.API, Activity: st.Activity(), Claims: st.Claims(), Follow: fol, Restores: st.Restores(), Schedules: st.Schedules(),
+		Marks: st.Marks(), Roles: o.Roles, Log: o.Log, Now: o.Now,
+	})
+	return &Services{
+		Jobs: engine, Dash: dash, Follow: fol,
+		Restores:  restore.New(dash, st.Restores(), st.Activity(), engine),
+		Bulk:      bulkdelete.New(dash, st.Bulk(), engine),
+		Schedules: schedule.New(dash, st.Schedules(), st.Activity(), engine, o.Schedule),
+		SignOut:   signout.New(dash, engine, st.Activity(), st.Bulk()),
+	}, nil
+}
+
+// Start works jobs until ctx ends or Stop is called.
+func (s *Services) Start(ctx context.Context) error { return s.Jobs.Start(ctx) }
+
+// Stop lets jobs being worked finish (within ctx); the rest wait in the
+// database for another replica or the next start.
+func (s *Services) Stop(ctx context.Context) error { return s.Jobs.Stop(ctx) }
