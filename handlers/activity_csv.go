@@ -18,7 +18,7 @@ import (
 func (h *Activity) CSV(c echo.Context) error {
 	f, _ := readActivityFilter(c)
 	ctx := c.Request().Context()
-	res, err := h.Site.Dash.ActivityOf(ctx, session.From(ctx).Token(), f, 0)
+	res, err := h.Site.Activity.Of(ctx, session.From(ctx).Token(), f, 0)
 	if err != nil {
 		return activityUnavailable(err)
 	}

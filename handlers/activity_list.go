@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
@@ -28,7 +29,7 @@ func (h *Activity) List(c echo.Context) error {
 		pageNo = 1
 	}
 	ctx := c.Request().Context()
-	res, err := h.Site.Dash.ActivityOf(ctx, session.From(ctx).Token(), f, pageNo)
+	res, err := h.Site.Activity.Of(ctx, session.From(ctx).Token(), f, pageNo)
 	if err != nil {
 		return activityUnavailable(err)
 	}
@@ -59,8 +60,8 @@ const notYourServer = "The server in the address is not one of yours, so activit
 
 // readActivityFilter reads the filter from the address; what is not a
 // filter is dropped, with a note.
-func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
-	var f dashboard.ActivityFilter
+func readActivityFilter(c echo.Context) (activitylog.Filter, string) {
+	var f activitylog.Filter
 	note := ""
 	id, ok := parseServerID(c.QueryParam("server_id"))
 	if !ok {
@@ -78,7 +79,7 @@ func readActivityFilter(c echo.Context) (dashboard.ActivityFilter, string) {
 }
 
 func activityUnavailable(err error) error {
-	if errors.Is(err, dashboard.ErrNoActivity) {
+	if errors.Is(err, activitylog.ErrUnreadable) {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "The activity record cannot be read right now. Try again in a moment.").SetInternal(err)
 	}
 	return err

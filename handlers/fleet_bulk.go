@@ -13,6 +13,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
 )
 
@@ -60,7 +61,7 @@ func (h *Snapshots) ConfirmBulkDelete(c echo.Context) error {
 	if err := h.Site.allowed(c, dashboard.Delete, 0, 0, ""); err != nil {
 		return err
 	}
-	return h.renderBulk(c, http.StatusOK, "", "", dashboard.NewFormID())
+	return h.renderBulk(c, http.StatusOK, "", "", submitguard.NewFormID())
 }
 
 func (h *Snapshots) renderBulk(c echo.Context, status int, problem, typed, formID string) error {
@@ -99,8 +100,8 @@ func (h *Snapshots) BulkDelete(c echo.Context) error {
 	ids := selected(c)
 	typed := strings.TrimSpace(c.FormValue("confirm_count"))
 	formID := c.FormValue("form_id")
-	if !dashboard.ValidFormID(formID) {
-		return h.renderBulk(c, http.StatusUnprocessableEntity, "This confirmation had expired. Confirm again.", "", dashboard.NewFormID())
+	if !submitguard.ValidFormID(formID) {
+		return h.renderBulk(c, http.StatusUnprocessableEntity, "This confirmation had expired. Confirm again.", "", submitguard.NewFormID())
 	}
 	if typed != strconv.Itoa(len(ids)) {
 		return h.renderBulk(c, http.StatusUnprocessableEntity, "Type the number of snapshots to delete, "+strconv.Itoa(len(ids))+", to confirm; nothing was deleted.", typed, formID)
@@ -108,8 +109,8 @@ func (h *Snapshots) BulkDelete(c echo.Context) error {
 	_, err := h.Site.Bulk.Start(ctx, bulkdelete.Action{Actor: actor(st), Owner: bulkdelete.Owner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), Groups: st.Groups(), FormID: formID, IDs: ids})
 	switch {
 	case errors.Is(err, bulkdelete.ErrBulkChanged):
-		return h.renderBulk(c, http.StatusConflict, "Some of these snapshots changed since you chose them (pinned, in use or gone), so nothing was deleted. Check the list again.", "", dashboard.NewFormID())
-	case errors.Is(err, dashboard.ErrAlreadySubmitted):
+		return h.renderBulk(c, http.StatusConflict, "Some of these snapshots changed since you chose them (pinned, in use or gone), so nothing was deleted. Check the list again.", "", submitguard.NewFormID())
+	case errors.Is(err, submitguard.ErrAlreadySubmitted):
 	case err != nil:
 		return err
 	}

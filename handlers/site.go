@@ -14,7 +14,9 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/render"
+	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/services/restore"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/services/signout"
@@ -38,6 +40,8 @@ type Site struct {
 	Bulk      *bulkdelete.Service
 	Schedules *schedule.Service
 	SignOut   *signout.Service // what a session's end does to its jobs
+	Activity  *activitylog.Service
+	Marks     *mark.Service // pins and notes
 	// SnapshotMaxAge marks older snapshots in the table; PricePerGBMonth
 	// (0: none) prices what the table shows.
 	SnapshotMaxAge  time.Duration
@@ -66,7 +70,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		}
 		g.CreatedBy[id] = views.Attribution{Actor: a.Actor, At: a.At}
 	}
-	g.MarksOn = s.Dash.MarksKept()
+	g.MarksOn = true
 	groups := session.From(c.Request().Context()).Groups()
 	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Restore); !ok {
 		g.NoRestore = why

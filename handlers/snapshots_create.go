@@ -16,6 +16,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -74,8 +75,8 @@ func (h *Snapshots) Create(c echo.Context) error {
 	} else if c.FormValue("room_offered") == "1" {
 		f.Errors["delete_first"] = "Choose the snapshot to delete first: the server holds 5 of 5, so the new one cannot be taken before one goes. Nothing was changed."
 	}
-	if !dashboard.ValidFormID(f.FormID) {
-		f.FormID = dashboard.NewFormID()
+	if !submitguard.ValidFormID(f.FormID) {
+		f.FormID = submitguard.NewFormID()
 		if len(f.Errors) == 0 {
 			f.Errors[""] = "This form had expired. Check the values and submit it again."
 		}
@@ -114,7 +115,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		}
 	}
 	if ex.Why != dashboard.GuardDown && ex.Why != dashboard.NotSent {
-		f.FormID = dashboard.NewFormID() // a new, deliberate submit is the person's choice
+		f.FormID = submitguard.NewFormID() // a new, deliberate submit is the person's choice
 	}
 	return h.showCreate(c, f, Status(ex.Reason))
 }

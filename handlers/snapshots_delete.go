@@ -8,6 +8,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
 )
 
@@ -46,7 +47,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		return h.renderDelete(c, http.StatusConflict, cf) // the dialog says why
 	}
 	formID := c.FormValue("form_id")
-	if !dashboard.ValidFormID(formID) {
+	if !submitguard.ValidFormID(formID) {
 		cf.Error = "This confirmation had expired. Confirm again to delete the snapshot."
 		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -21,7 +21,7 @@ func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
 	ctx := c.Request().Context()
 	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	serverID, ok := parseServerID(c.QueryParam("server_id"))
-	if err != nil || snapID <= 0 || !ok || serverID == 0 || !h.Site.Dash.MarksKept() {
+	if err != nil || snapID <= 0 || !ok || serverID == 0 {
 		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
 	}
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), serverID)
@@ -90,8 +90,8 @@ func (h *Snapshots) saveMarks(c echo.Context, do string) error {
 	if noted {
 		f.Note = c.FormValue("note")
 	}
-	mark := func(kind, text string) error {
-		_, err := h.Site.Dash.MarkSnapshot(ctx, dashboard.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID, Text: text})
+	save := func(kind, text string) error {
+		_, err := h.Site.Marks.Snapshot(ctx, mark.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID, Text: text})
 		return err
 	}
 	var said []string
@@ -101,18 +101,18 @@ func (h *Snapshots) saveMarks(c echo.Context, do string) error {
 			f.Error = "Say why the snapshot must be kept: the reason shows to everyone who would delete it. Nothing was changed."
 			return h.renderMarks(c, http.StatusUnprocessableEntity, f)
 		}
-		err = mark(activity.Pin, f.Reason)
+		err = save(activity.Pin, f.Reason)
 		said = append(said, f.SnapshotName+" is pinned: nobody can delete it through Snapdash until it is unpinned.")
 	case "unpin":
-		err = mark(activity.Unpin, "")
+		err = save(activity.Unpin, "")
 		said = append(said, f.SnapshotName+" is no longer pinned.")
 	}
 	if err == nil && f.Note != before {
-		err = mark(activity.Note, f.Note)
+		err = save(activity.Note, f.Note)
 		said = append(said, "The note on "+f.SnapshotName+" is saved.")
 	}
 	switch {
-	case errors.Is(err, dashboard.ErrTooLong):
+	case errors.Is(err, mark.ErrTooLong):
 		f.Error = "That is too long (" + err.Error() + "). Nothing more was changed."
 		return h.renderMarks(c, http.StatusUnprocessableEntity, f)
 	case err != nil:

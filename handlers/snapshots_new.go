@@ -7,9 +7,9 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
 )
 
@@ -27,7 +27,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	g := h.Site.group(c, srv)
 	f := views.CreateForm{
 		ServerID: g.ID, ServerName: g.Name, ServerStatus: g.Status,
-		FormID: dashboard.NewFormID(), AsPage: !htmx.Enabled(c.Request()), Errors: map[string]string{},
+		FormID: submitguard.NewFormID(), AsPage: !htmx.Enabled(c.Request()), Errors: map[string]string{},
 		Filtered: c.QueryParam("back") == "filtered",
 	}
 	if g.Full() {

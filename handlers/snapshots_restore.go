@@ -13,6 +13,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -42,7 +43,7 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	cf := views.Confirm{
 		ServerID: snap.Server.ID, ServerName: snap.Server.Name,
 		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt, SnapshotStatus: snap.Status,
-		FormID: dashboard.NewFormID(), AsPage: !htmx.Enabled(c.Request()),
+		FormID: submitguard.NewFormID(), AsPage: !htmx.Enabled(c.Request()),
 	}
 	if cf.ServerStatus, err = dash.ServerStatus(ctx, token, cf.ServerID); err != nil {
 		return views.Confirm{}, err
@@ -181,7 +182,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		cf.Error = fmt.Sprintf("The name you typed does not match. Type %s exactly to restore it; nothing was changed.", cf.ServerName)
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
-	if !dashboard.ValidFormID(formID) {
+	if !submitguard.ValidFormID(formID) {
 		cf.Error = "This confirmation had expired. Type the server name again and confirm."
 		cf.Typed = ""
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)

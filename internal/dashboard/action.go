@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -95,7 +96,7 @@ func BeforeSending(err error) error { return notSent{err} }
 // waits for and gets the first one's outcome), then the call to VPS.org,
 // which runs to its end whatever the browser does, then the record of who
 // did it and how it ended. The error is VPS.org's, the guard's
-// (ErrAlreadySubmitted, ErrClaimUnavailable) or ErrNameTaken; Explain puts
+// (submitguard.ErrAlreadySubmitted, submitguard.ErrClaimUnavailable) or ErrNameTaken; Explain puts
 // any of them in the person's words.
 func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
 	return d.ActWith(ctx, a, d.Send)
@@ -105,7 +106,7 @@ func (d *Dashboard) Act(ctx context.Context, a Action) (Result, error) {
 // (a restore with a safety snapshot starts a job that records itself). A
 // start's errors from before anything was sent are wrapped in NotSent.
 func (d *Dashboard) ActWith(ctx context.Context, a Action, start func(context.Context, Action) (Result, error)) (Result, error) {
-	v, err, dup := d.guard.Do(ctx, FormKey(a.Kind, a.Token, a.FormID), func(ctx context.Context) (any, error) {
+	v, err, dup := d.guard.Do(ctx, submitguard.FormKey(a.Kind, a.Token, a.FormID), func(ctx context.Context) (any, error) {
 		return start(ctx, a)
 	})
 	res, _ := v.(Result)
@@ -118,10 +119,10 @@ func (d *Dashboard) ActWith(ctx context.Context, a Action, start func(context.Co
 	}
 	// A restore with a safety snapshot, or a snapshot taken after making
 	// room, was recorded as its job started.
-	if !dup && !errors.Is(err, ErrClaimUnavailable) && res.SafeRestore.ID == 0 {
+	if !dup && !errors.Is(err, submitguard.ErrClaimUnavailable) && res.SafeRestore.ID == 0 {
 		d.record(ctx, a, res, err)
 	}
-	if err != nil && !errors.Is(err, ErrAlreadySubmitted) && !errors.Is(err, ErrClaimUnavailable) && errors.Is(err, vpsapi.ErrUnavailable) {
+	if err != nil && !errors.Is(err, submitguard.ErrAlreadySubmitted) && !errors.Is(err, submitguard.ErrClaimUnavailable) && errors.Is(err, vpsapi.ErrUnavailable) {
 		d.log.WarnContext(ctx, a.Kind+" failed", "snapshot_id", a.SnapshotID, "server_id", a.ServerID, "error", err)
 	}
 	return res, err

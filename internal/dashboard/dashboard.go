@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -49,7 +50,7 @@ type Dashboard struct {
 	schedules schedules.Store // read: the cards' schedules
 	marks     marks.Store
 	roles     Roles
-	guard     *SubmitGuard
+	guard     *submitguard.Guard
 	log       *slog.Logger
 	now       func() time.Time
 	recent    attributionCache
@@ -60,7 +61,7 @@ type Dashboard struct {
 type Options struct {
 	API       API
 	Activity  activity.Store
-	Claims    Claimer // the double-submit guard shared by replicas
+	Claims    submitguard.Claimer // the double-submit guard shared by replicas
 	Follow    Follower
 	Restores  restores.Store
 	Schedules schedules.Store
@@ -78,7 +79,7 @@ func New(o Options) *Dashboard {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	guard := NewSubmitGuard(15*time.Minute, 10000, o.Now)
+	guard := submitguard.New(15*time.Minute, 10000, o.Now)
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
@@ -93,7 +94,7 @@ func (d *Dashboard) API() API { return d.api }
 func (d *Dashboard) Log() *slog.Logger { return d.log }
 
 // Guard is the double-submit guard every form shares.
-func (d *Dashboard) Guard() *SubmitGuard { return d.guard }
+func (d *Dashboard) Guard() *submitguard.Guard { return d.guard }
 
 // Now is the dashboard's clock.
 func (d *Dashboard) Now() time.Time { return d.now() }

@@ -2,11 +2,7 @@ package dashboard
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/marks"
@@ -19,12 +15,6 @@ type PinnedError struct{ Pin marks.Pin }
 func (e PinnedError) Error() string {
 	return "the snapshot is pinned by " + e.Pin.Actor + ": " + e.Pin.Reason
 }
-
-// ErrNoMarks: pins and notes are not kept (no store).
-var ErrNoMarks = errors.New("pins and notes are not available")
-
-// ErrTooLong: a pin's reason or a note is longer than allowed.
-var ErrTooLong = errors.New("too long")
 
 // markServers reads the pins and notes of the servers' snapshots, and
 // forgets those of snapshots gone from VPS.org.
@@ -77,9 +67,6 @@ func (d *Dashboard) Pin(ctx context.Context, serverID, snapshotID int64) (marks.
 	return p, ok, err
 }
 
-// MarksKept reports whether snapshots can be pinned and noted.
-func (d *Dashboard) MarksKept() bool { return d.marks != nil }
-
 // PinOf is a snapshot's pin, for a dialog to say why it cannot be deleted;
 // the delete itself checks again.
 func (d *Dashboard) PinOf(ctx context.Context, serverID, snapshotID int64) (marks.Pin, bool) {
@@ -94,65 +81,6 @@ func (d *Dashboard) Pins(ctx context.Context, serverID int64) (map[int64]marks.P
 	}
 	pins, _, err := d.marks.Of(ctx, []int64{serverID})
 	return pins, err
-}
-
-// Mark is a person pinning, unpinning or noting a snapshot.
-type Mark struct {
-	Kind       string // activity.Pin, activity.Unpin or activity.Note
-	Actor      string
-	Token      vpsapi.Token
-	ServerID   int64
-	SnapshotID int64
-	Text       string // the pin's reason, or the note ("" removes it)
-}
-
-// MarkSnapshot pins, unpins or notes a snapshot the person's token can see
-// (one list call tells), and records it.
-func (d *Dashboard) MarkSnapshot(ctx context.Context, m Mark) (vpsapi.Snapshot, error) {
-	if d.marks == nil {
-		return vpsapi.Snapshot{}, ErrNoMarks
-	}
-	m.Text = strings.TrimSpace(m.Text)
-	limit := map[string]int{activity.Pin: marks.ReasonMax, activity.Note: marks.NoteMax}[m.Kind]
-	if utf8.RuneCountInString(m.Text) > limit && m.Kind != activity.Unpin {
-		return vpsapi.Snapshot{}, fmt.Errorf("%w: at most %d characters", ErrTooLong, limit)
-	}
-	snaps, err := d.api.ListSnapshots(ctx, m.Token, m.ServerID)
-	if err != nil {
-		return vpsapi.Snapshot{}, err
-	}
-	i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == m.SnapshotID })
-	if i < 0 {
-		return vpsapi.Snapshot{}, &vpsapi.Error{Kind: vpsapi.ErrNotFound, Op: "find snapshot"}
-	}
-	sn := snaps[i]
-	now := d.now().UTC()
-	detail := m.Text
-	switch m.Kind {
-	case activity.Pin:
-		err = d.marks.Pin(ctx, marks.Pin{SnapshotID: sn.ID, ServerID: m.ServerID, Actor: m.Actor, Reason: m.Text, At: now})
-	case activity.Unpin:
-		var p marks.Pin
-		var ok bool
-		p, ok, err = d.marks.Unpin(ctx, sn.ID)
-		if err == nil && !ok {
-			return sn, nil // not pinned: nothing to record
-		}
-		detail = "pinned by " + p.Actor + ": " + p.Reason
-	case activity.Note:
-		err = d.marks.SetNote(ctx, marks.Note{SnapshotID: sn.ID, ServerID: m.ServerID, Actor: m.Actor, Text: m.Text, At: now})
-		if m.Text == "" {
-			detail = "note removed"
-		}
-	default:
-		return sn, fmt.Errorf("dashboard: no mark %q", m.Kind)
-	}
-	if err != nil {
-		return sn, err
-	}
-	d.RecordDecision(ctx, activity.Record{Time: now, Actor: m.Actor, Action: m.Kind, ServerID: m.ServerID, ServerName: sn.Server.Name,
-		SnapshotID: sn.ID, SnapshotName: sn.Name, Outcome: activity.Started, Detail: detail})
-	return sn, nil
 }
 
 // RefusedByRole records that a person's action was refused by the roles:

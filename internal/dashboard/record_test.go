@@ -9,6 +9,8 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/internal/submitguard"
 )
 
 // flakyRecord is the activity record with a database that goes away: Add
@@ -39,18 +41,18 @@ func (f *flakyRecord) Complete(ctx context.Context, id int64, outcome, detail, s
 // and the words say why.
 func TestActionNotRecordableIsNotSent(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, time.Second, time.Second)
-	rec := &flakyRecord{Store: f.st.Activity()}
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
+	rec := &flakyRecord{Store: f.Store.Activity()}
 	rec.down.Store(true)
-	dash := dashboard.New(dashboard.Options{API: f.api, Activity: rec, Claims: f.st.Claims(), Jobs: f.jobs})
-	f.sim.ResetCalls()
-	a := dashboard.Action{Kind: dashboard.Create, Actor: "alice", Token: aliceToken, Session: "alice-session", FormID: dashboard.NewFormID(),
-		ServerID: f.server, ServerName: "web-server-01", SnapshotName: "unrecorded"}
+	dash := dashboard.New(dashboard.Options{API: f.API, Activity: rec, Claims: f.Store.Claims(), Follow: f.Follow})
+	f.Sim.ResetCalls()
+	a := dashboard.Action{Kind: dashboard.Create, Actor: "alice", Token: servicestest.AliceToken, Session: "alice-session", FormID: submitguard.NewFormID(),
+		ServerID: f.Server, ServerName: "web-server-01", SnapshotName: "unrecorded"}
 	_, err := dash.Act(context.Background(), a)
 	if !errors.Is(err, dashboard.ErrNoRecord) {
 		t.Fatalf("err %v", err)
 	}
-	if n := f.sim.Calls("POST /api/v1/snapshots/"); n != 0 {
+	if n := f.Sim.Calls("POST /api/v1/snapshots/"); n != 0 {
 		t.Errorf("%d creates sent without a record", n)
 	}
 	if ex := dashboard.Explain(a, err); ex.Why != dashboard.NotSent || ex.Reason != dashboard.ReasonUnavailable {
@@ -63,19 +65,19 @@ func TestActionNotRecordableIsNotSent(t *testing.T) {
 // its end.
 func TestAcceptedActionIsRecordedWhenTheDatabaseComesBack(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, time.Second, time.Second)
-	rec := &flakyRecord{Store: f.st.Activity()}
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
+	rec := &flakyRecord{Store: f.Store.Activity()}
 	rec.failCompletes.Store(3)
-	dash := dashboard.New(dashboard.Options{API: f.api, Activity: rec, Claims: f.st.Claims(), Jobs: f.jobs})
-	if _, err := dash.Act(context.Background(), dashboard.Action{Kind: dashboard.Create, Actor: "alice", Token: aliceToken, Session: "alice-session",
-		FormID: dashboard.NewFormID(), ServerID: f.server, ServerName: "web-server-01", SnapshotName: "while-db-away"}); err != nil {
+	dash := dashboard.New(dashboard.Options{API: f.API, Activity: rec, Claims: f.Store.Claims(), Follow: f.Follow})
+	if _, err := dash.Act(context.Background(), dashboard.Action{Kind: dashboard.Create, Actor: "alice", Token: servicestest.AliceToken, Session: "alice-session",
+		FormID: submitguard.NewFormID(), ServerID: f.Server, ServerName: "web-server-01", SnapshotName: "while-db-away"}); err != nil {
 		t.Fatal(err)
 	}
-	r := f.final(t, 30*time.Second)
+	r := f.Final(t, 30*time.Second)
 	if r.SnapshotName != "while-db-away" || r.Outcome != activity.Started || r.Final != activity.Completed || r.SnapshotID == 0 {
 		t.Errorf("the record: %+v", r)
 	}
-	if n := f.sim.Calls("POST /api/v1/snapshots/"); n != 1 {
+	if n := f.Sim.Calls("POST /api/v1/snapshots/"); n != 1 {
 		t.Errorf("%d creates sent", n)
 	}
 }

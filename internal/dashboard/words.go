@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -60,10 +61,10 @@ func Explain(a Action, err error) Explanation {
 	switch {
 	case err == nil:
 		return Explanation{Why: Done, Reason: ReasonOK}
-	case errors.Is(err, ErrAlreadySubmitted):
+	case errors.Is(err, submitguard.ErrAlreadySubmitted):
 		return Explanation{Why: Repeat, Reason: ReasonOK,
 			Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
-	case errors.Is(err, ErrClaimUnavailable):
+	case errors.Is(err, submitguard.ErrClaimUnavailable):
 		return Explanation{Why: GuardDown, Reason: ReasonUnavailable,
 			Text: "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment."}
 	case errors.Is(err, ErrNameTaken):

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/pgtest"
@@ -30,54 +31,60 @@ func engines() map[store.Engine]func(t *testing.T) *store.Store {
 	}
 }
 
-// follower answers checks from a script: each answer in turn, the last one
-// again and again. It remembers the tokens it was given.
-type follower struct {
+// stepper is a test's feature: a job acting with its person's token whose
+// steps answer from a script (each answer in turn, the last one again and
+// again). It remembers the tokens it was given and the stops it was told.
+type stepper struct {
 	mu      sync.Mutex
 	answers []answer
-	checks  int
+	steps   int
 	tokens  []vpsapi.Token
+	stops   []string
 }
 
 type answer struct {
-	p   jobs.Progress
-	err error
+	next jobs.Next
+	err  error
 }
 
-func (f *follower) Check(_ context.Context, _ jobs.Follow, token vpsapi.Token) (jobs.Progress, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	a := f.answers[min(f.checks, len(f.answers)-1)]
-	f.checks++
-	f.tokens = append(f.tokens, token)
-	return a.p, a.err
+type stepArgs struct {
+	ActivityID int64  `json:"activity_id"`
+	TokenKey   string `json:"token_key"`
 }
 
-func (f *follower) AdvanceRestore(context.Context, int64, vpsapi.Token) (jobs.Next, error) {
-	return jobs.Next{Done: true}, nil
+func (stepArgs) Kind() string { return "test_step" }
+
+type stepWorker struct {
+	river.WorkerDefaults[stepArgs]
+	r *jobs.Runner
+	s *stepper
 }
 
-func (f *follower) StopRestore(context.Context, int64, string) {}
-
-func (f *follower) AdvanceBulk(context.Context, int64, vpsapi.Token) (jobs.Next, error) {
-	return jobs.Next{Done: true}, nil
+func (w *stepWorker) Work(ctx context.Context, job *river.Job[stepArgs]) error {
+	return w.r.Step(ctx, job.Args.TokenKey, func(final string) { w.Stop(ctx, job.Args, final) }, func(token vpsapi.Token) (jobs.Next, error) {
+		w.s.mu.Lock()
+		defer w.s.mu.Unlock()
+		a := w.s.answers[min(w.s.steps, len(w.s.answers)-1)]
+		w.s.steps++
+		w.s.tokens = append(w.s.tokens, token)
+		return a.next, a.err
+	})
 }
 
-func (f *follower) StopBulk(context.Context, int64) {}
-
-func (f *follower) StartDueRuns(context.Context) error { return nil }
-
-func (f *follower) AdvanceRun(context.Context, int64) (jobs.Next, error) {
-	return jobs.Next{Done: true}, nil
+func (w *stepWorker) Stop(_ context.Context, _ stepArgs, final string) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	w.s.stops = append(w.s.stops, final)
 }
 
-func (f *follower) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.checks
+func (s *stepper) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.steps
 }
 
-func start(t *testing.T, st *store.Store, f jobs.Work, o jobs.Options) *jobs.Runner {
+// start opens the engine on st with the stepper's worker, and works jobs.
+func start(t *testing.T, st *store.Store, s *stepper, o jobs.Options) *jobs.Runner {
 	t.Helper()
 	o.Store = st
 	if o.Keys == nil {
@@ -87,7 +94,8 @@ func start(t *testing.T, st *store.Store, f jobs.Work, o jobs.Options) *jobs.Run
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Start(context.Background(), f); err != nil {
+	jobs.AddWorker(r, &stepWorker{r: r, s: s})
+	if err := r.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -98,41 +106,48 @@ func start(t *testing.T, st *store.Store, f jobs.Work, o jobs.Options) *jobs.Run
 	return r
 }
 
-// started records an accepted create by alice, signed in as
-// "alice-session", as the dashboard does before it starts a follow job.
-func started(t *testing.T, st *store.Store, at time.Time) jobs.Follow {
+// started records an action alice started, signed in as "alice-session".
+func started(t *testing.T, st *store.Store, at time.Time) int64 {
 	t.Helper()
 	err := st.Sessions().Create(context.Background(), "alice-session", []byte("x"), time.Hour)
 	if err != nil && !strings.Contains(err.Error(), "UNIQUE") && !strings.Contains(err.Error(), "duplicate") {
 		t.Fatal(err)
 	}
-	id, err := st.Activity().Add(context.Background(), activity.Record{Time: at, Actor: "alice", Action: activity.Create,
+	id, err := st.Activity().Add(context.Background(), activity.Record{Time: at, Actor: "alice", Action: activity.Restore,
 		ServerID: 7, ServerName: "web", SnapshotID: 900, SnapshotName: "nightly", Outcome: activity.Started})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return jobs.Follow{ActivityID: id, Action: activity.Create, ServerID: 7, SnapshotID: 900, SnapshotName: "nightly", Started: at}
+	return id
 }
 
-// final waits for the job's record to have a final outcome.
-func final(t *testing.T, st *store.Store, job jobs.Follow, within time.Duration) activity.Record {
+// insert starts the stepper's job for the record id with alice's token.
+func insert(t *testing.T, r *jobs.Runner, id int64, session string, token vpsapi.Token) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		recs, _, err := st.Activity().Query(context.Background(), activity.Query{Servers: []int64{job.ServerID}})
+	err := r.InsertWithToken(context.Background(), jobs.Person{Session: session, Token: token, ActivityID: id, Life: time.Hour},
+		func(key string) (river.JobArgs, *river.InsertOpts) {
+			return stepArgs{ActivityID: id, TokenKey: key}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// final waits for the record id to have a final outcome.
+func final(t *testing.T, st *store.Store, id int64, within time.Duration) activity.Record {
+	t.Helper()
+	var rec activity.Record
+	waitFor(t, within, func() bool {
+		recs, err := st.Activity().Get(context.Background(), []int64{id})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, r := range recs {
-			if r.ID == job.ActivityID && r.Final != "" {
-				return r
-			}
+		if len(recs) == 1 {
+			rec = recs[0]
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no final outcome after %s: %+v", within, recs)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return rec.Final != ""
+	})
+	return rec
 }
 
 // jobTokens counts the job tokens stored, expired or not.
@@ -160,73 +175,67 @@ func riverArgs(t *testing.T, st *store.Store) string {
 	return strings.Join(all, "\n")
 }
 
-// A follow job checks until the action ends, past a failed check, with the
-// person's token, records the outcome and its duration, and erases the token.
-func TestFollowRecordsTheOutcome(t *testing.T) {
+// A job acting for a person steps with their token, past a failed step,
+// and erases the token at its end; River's stored arguments hold a key to
+// it, never the token.
+func TestJobStepsWithItsPersonsToken(t *testing.T) {
 	for engine, open := range engines() {
 		t.Run(string(engine), func(t *testing.T) {
 			t.Parallel()
 			st := open(t)
-			f := &follower{answers: []answer{{}, {err: vpsapi.ErrUnavailable}, {p: jobs.Progress{Done: true, Final: activity.Completed}}}}
-			r := start(t, st, f, jobs.Options{})
-			job := started(t, st, time.Now())
-			if err := r.Follow(context.Background(), job, "alice-session", "tok_alice_secret"); err != nil {
-				t.Fatal(err)
+			s := &stepper{answers: []answer{{next: jobs.Next{Wait: time.Millisecond}}, {err: vpsapi.ErrUnavailable}, {next: jobs.Next{Done: true}}}}
+			r := start(t, st, s, jobs.Options{})
+			insert(t, r, started(t, st, time.Now()), "alice-session", "tok_alice_secret")
+			waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "completed") == 1 })
+			if s.count() != 3 {
+				t.Errorf("%d steps, want 3", s.count())
 			}
-			rec := final(t, st, job, 30*time.Second)
-			if rec.Final != activity.Completed || rec.Duration() < 4*time.Second {
-				t.Errorf("record %+v after %s; want completed after three checks", rec, rec.Duration())
-			}
-			if f.count() != 3 {
-				t.Errorf("%d checks, want 3", f.count())
-			}
-			for _, tok := range f.tokens {
+			for _, tok := range s.tokens {
 				if tok != "tok_alice_secret" {
-					t.Errorf("checked with token %q", tok)
+					t.Errorf("stepped with token %q", tok)
 				}
 			}
 			if n := jobTokens(t, st); n != 0 {
 				t.Errorf("%d job tokens kept after the job ended", n)
 			}
-			if args := riverArgs(t, st); strings.Contains(args, "tok_alice_secret") || !strings.Contains(args, "activity_id") {
+			if args := riverArgs(t, st); strings.Contains(args, "tok_alice_secret") || !strings.Contains(args, "token_key") {
 				t.Errorf("River's stored arguments: %s", args)
 			}
 		})
 	}
 }
 
-// Signing out stops the person's running jobs: their tokens are erased,
-// their records say "stopped: signed out", and no check follows.
+// Signing out stops the person's jobs: their tokens are erased, their
+// records say "stopped: signed out", a job waiting for its next step is
+// told so by its worker (Stopper) and cancelled, and no step follows.
 func TestSignOutStopsJobs(t *testing.T) {
 	for engine, open := range engines() {
 		t.Run(string(engine), func(t *testing.T) {
 			t.Parallel()
 			st := open(t)
-			f := &follower{answers: []answer{{}}}
-			r := start(t, st, f, jobs.Options{})
-			job := started(t, st, time.Now())
-			if err := r.Follow(context.Background(), job, "alice-session", "tok_alice_secret"); err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, func() bool { return f.count() >= 1 })
+			s := &stepper{answers: []answer{{next: jobs.Next{Wait: time.Hour}}}}
+			r := start(t, st, s, jobs.Options{})
+			id := started(t, st, time.Now())
+			insert(t, r, id, "alice-session", "tok_alice_secret")
+			waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "scheduled") == 1 })
 			n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut)
 			if err != nil || n != 1 {
 				t.Fatalf("stopped %d, %v; want 1", n, err)
 			}
-			if rec := final(t, st, job, time.Second); rec.Final != activity.SignedOut {
+			if rec := final(t, st, id, time.Second); rec.Final != activity.SignedOut {
 				t.Errorf("final %q, want %q", rec.Final, activity.SignedOut)
 			}
 			if n := jobTokens(t, st); n != 0 {
 				t.Errorf("%d job tokens kept after the sign-out", n)
 			}
-			// River holds the job as ended: no check can follow.
-			waitFor(t, func() bool {
-				return storetest.Jobs(t, st, "follow_action", "cancelled", "completed", "discarded") == 1
-			})
-			checks := f.count()
-			if n := storetest.Jobs(t, st, "follow_action", "available", "scheduled", "running", "retryable"); n != 0 || f.count() != checks {
-				t.Errorf("%d follow jobs still to run after the sign-out", n)
+			if n := storetest.Jobs(t, st, "test_step", "cancelled"); n != 1 {
+				t.Errorf("%d jobs cancelled, want 1", n)
 			}
+			s.mu.Lock()
+			if len(s.stops) != 1 || s.stops[0] != activity.SignedOut || s.steps != 1 {
+				t.Errorf("stops %q after %d steps", s.stops, s.steps)
+			}
+			s.mu.Unlock()
 			if n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut); n != 0 || err != nil {
 				t.Errorf("a second sign-out stopped %d, %v", n, err)
 			}
@@ -234,67 +243,48 @@ func TestSignOutStopsJobs(t *testing.T) {
 	}
 }
 
-// A job that outlives the follow limit records "still running after N min".
-func TestFollowGivesUpAfterTheLimit(t *testing.T) {
-	st := storetest.SQLite(t)
-	f := &follower{answers: []answer{{}}}
-	r := start(t, st, f, jobs.Options{FollowLimit: 10 * time.Minute})
-	job := started(t, st, time.Now().Add(-11*time.Minute))
-	if err := r.Follow(context.Background(), job, "alice-session", "tok"); err != nil {
-		t.Fatal(err)
-	}
-	rec := final(t, st, job, 20*time.Second)
-	if rec.Final != activity.StillRunning || rec.FinalDetail != "still running after 10 min" {
-		t.Errorf("record %+v", rec)
-	}
-	if f.count() != 0 {
-		t.Errorf("checked %d times past the limit", f.count())
-	}
-}
-
 // Tokens sealed before the session keys rotated still open after, and a job
-// started by a request that finished after its sign-out stops at once.
-func TestKeyRotationAndLateFollow(t *testing.T) {
+// inserted for a session that ended meanwhile stops at once.
+func TestKeyRotationAndLateInsert(t *testing.T) {
 	st := storetest.SQLite(t)
-	f := &follower{answers: []answer{{}, {p: jobs.Progress{Done: true, Final: activity.Completed}}}}
-	old := start(t, st, f, jobs.Options{})
-	job := started(t, st, time.Now())
-	if err := old.Follow(context.Background(), job, "alice-session", "tok_alice"); err != nil {
+	s := &stepper{answers: []answer{{next: jobs.Next{Done: true}}}}
+	old, err := jobs.New(context.Background(), jobs.Options{Store: st, Keys: keys})
+	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := old.Stop(ctx); err != nil {
+	jobs.AddWorker(old, &stepWorker{r: old, s: s})
+	insert(t, old, started(t, st, time.Now()), "alice-session", "tok_alice")
+	if err := old.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	rotated := [][]byte{[]byte("new-hash-key-0123456789abcdef0123456789"), []byte("new-block-key-0123456789abcdef01"), keys[0], keys[1]}
-	start(t, st, f, jobs.Options{Keys: rotated})
-	if rec := final(t, st, job, 20*time.Second); rec.Final != activity.Completed {
-		t.Errorf("after rotation: %+v", rec)
+	start(t, st, s, jobs.Options{Keys: rotated})
+	waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "completed") == 1 })
+	if len(s.tokens) != 1 || s.tokens[0] != "tok_alice" {
+		t.Errorf("after rotation the job stepped with %q", s.tokens)
 	}
 
-	late := &follower{answers: []answer{{}}}
-	r := start(t, st, late, jobs.Options{})
-	job2 := started(t, st, time.Now())
-	if err := r.Follow(context.Background(), job2, "gone-session", "tok_gone"); err != nil {
-		t.Fatal(err)
-	}
-	if rec := final(t, st, job2, time.Second); rec.Final != activity.SignedOut {
+	late := &stepper{answers: []answer{{}}}
+	st2 := storetest.SQLite(t)
+	r2 := start(t, st2, late, jobs.Options{})
+	id := started(t, st2, time.Now())
+	insert(t, r2, id, "gone-session", "tok_gone")
+	if rec := final(t, st2, id, time.Second); rec.Final != activity.SignedOut {
 		t.Errorf("a job for a session already gone: %+v", rec)
 	}
-	if n := jobTokens(t, st); n != 0 {
+	if n := jobTokens(t, st2); n != 0 {
 		t.Errorf("%d job tokens kept", n)
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+func waitFor(t *testing.T, within time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -312,8 +302,8 @@ func TestPruneJobRunsAtStart(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			start(t, st, &follower{answers: []answer{{}}}, jobs.Options{Retention: 24 * time.Hour})
-			waitFor(t, func() bool {
+			start(t, st, &stepper{answers: []answer{{}}}, jobs.Options{Retention: 24 * time.Hour})
+			waitFor(t, 20*time.Second, func() bool {
 				recs, _, err := st.Activity().Query(context.Background(), activity.Query{Servers: []int64{7}})
 				return err == nil && len(recs) == 1 && recs[0].SnapshotName == "1h0m0s"
 			})
@@ -338,8 +328,7 @@ func TestWebhookGetsOneMessagePerOutcome(t *testing.T) {
 	defer hook.Close()
 	var delivered, failed atomic.Int32
 	st := storetest.SQLite(t)
-	f := &follower{answers: []answer{{p: jobs.Progress{Done: true, Final: activity.Completed}}}}
-	r := start(t, st, f, jobs.Options{Webhook: hook.URL + "/services/T0/B0/secret", PublicURL: "https://snapdash.example.com/",
+	r := start(t, st, &stepper{answers: []answer{{}}}, jobs.Options{Webhook: hook.URL + "/services/T0/B0/secret", PublicURL: "https://snapdash.example.com/",
 		ObserveNotify: func(ok bool) {
 			if ok {
 				delivered.Add(1)
@@ -347,15 +336,11 @@ func TestWebhookGetsOneMessagePerOutcome(t *testing.T) {
 				failed.Add(1)
 			}
 		}})
-	job := started(t, st, time.Now())
-	job.ServerName, job.Actor = "web", "alice@example.com"
-	if err := r.Follow(context.Background(), job, "alice-session", "tok_alice_secret"); err != nil {
-		t.Fatal(err)
-	}
-	final(t, st, job, 20*time.Second)
-	waitFor(t, func() bool { return delivered.Load() == 1 })
+	r.Notify(context.Background(), jobs.Notice{Action: activity.Create, Server: "web", ServerID: 7, Snapshot: "nightly", Person: "alice@example.com",
+		Outcome: activity.Completed, Duration: 3 * time.Minute})
+	waitFor(t, 20*time.Second, func() bool { return delivered.Load() == 1 })
 	// River holds every notice as delivered, and there was one: nothing more comes.
-	waitFor(t, func() bool { return storetest.Jobs(t, st, "notify_webhook", "completed") == 1 })
+	waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "notify_webhook", "completed") == 1 })
 	if n := storetest.Jobs(t, st, "notify_webhook"); n != 1 {
 		t.Errorf("%d notices queued, want 1", n)
 	}

@@ -1,8 +1,8 @@
 // Package services builds Snapdash's use cases together on one store and
 // one job engine: the shared dashboard and each feature (follow, restore,
-// bulkdelete, schedule, signout), each feature adding its River workers to
-// the engine. cmd/snapdash builds them here, and so does every test that
-// needs the whole: one wiring.
+// bulkdelete, schedule, signout, activitylog, mark), each adding its River
+// workers to the engine. cmd/snapdash builds them here, and so does every
+// test that needs the whole: one wiring.
 package services
 
 import (
@@ -12,8 +12,10 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/services/follow"
+	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/services/restore"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/services/signout"
@@ -53,6 +55,8 @@ type Services struct {
 	Bulk      *bulkdelete.Service
 	Schedules *schedule.Service
 	SignOut   *signout.Service
+	Activity  *activitylog.Service
+	Marks     *mark.Service
 }
 
 // New builds the use cases. Jobs can be inserted at once; they are worked
@@ -87,6 +91,8 @@ func New(ctx context.Context, o Options) (*Services, error) {
 		Bulk:      bulkdelete.New(dash, st.Bulk(), engine),
 		Schedules: schedule.New(dash, st.Schedules(), st.Activity(), engine, o.Schedule),
 		SignOut:   signout.New(dash, engine, st.Activity(), st.Bulk()),
+		Activity:  activitylog.New(dash, st.Activity(), st.Restores()),
+		Marks:     mark.New(dash, st.Marks()),
 	}, nil
 }
 

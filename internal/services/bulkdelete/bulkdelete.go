@@ -20,6 +20,7 @@ import (
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -120,7 +121,7 @@ type Action struct {
 // Start checks the selection again and starts the job deleting it;
 // a repeat of the same form starts nothing more.
 func (s *Service) Start(ctx context.Context, a Action) (int64, error) {
-	v, err, _ := s.dash.Guard().Do(ctx, dashboard.FormKey("bulk", a.Token, a.FormID), func(ctx context.Context) (any, error) {
+	v, err, _ := s.dash.Guard().Do(ctx, submitguard.FormKey("bulk", a.Token, a.FormID), func(ctx context.Context) (any, error) {
 		c, err := s.Plan(ctx, a.Token, a.IDs)
 		if err != nil {
 			return int64(0), err

@@ -3,11 +3,10 @@ package follow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -36,7 +35,7 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 		case i < 0:
 			return s.gone(ctx, f), nil
 		case snaps[i].Failed():
-			return Progress{Done: true, Final: activity.Failed, Detail: FailedWords(snaps[i].Status)}, nil
+			return Progress{Done: true, Final: activity.Failed, Detail: dashboard.FailedWords(snaps[i].Status)}, nil
 		case snaps[i].Done():
 			return Progress{Done: true, Final: activity.Completed}, nil
 		}
@@ -62,12 +61,6 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 	return Progress{Done: true, Final: activity.Stopped, Detail: "nothing to follow for " + f.Action}, nil
 }
 
-// FailedWords say what VPS.org said of a failed snapshot, and what to do.
-func FailedWords(status string) string {
-	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(vpsapi.SnapshotLimit) +
-		" slots: delete it to free the slot, then try again."
-}
-
 // gone says how a snapshot being taken went away: deleted through Snapdash
 // (the record says who), or lost.
 func (s *Service) gone(ctx context.Context, f FollowArgs) Progress {
@@ -84,29 +77,21 @@ func (s *Service) gone(ctx context.Context, f FollowArgs) Progress {
 	return Progress{Done: true, Final: activity.Lost, Detail: "the snapshot is gone from VPS.org before it completed"}
 }
 
-// LostAnswerWindow is how long after a create whose answer was lost its
-// snapshot may take to appear in the list before the create is judged not to
-// have happened.
-const LostAnswerWindow = time.Minute
-
 // resolveCreate follows a create whose answer was lost (no snapshot id):
 // a snapshot of its name made since shows it happened, and is followed to its
-// end; none after LostAnswerWindow shows it did not.
+// end; none after dashboard.LostAnswerWindow shows it did not.
 func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress {
 	const happened = "VPS.org's answer was lost, but it made the snapshot"
-	for _, s := range snaps {
-		if s.Name != f.SnapshotName || s.CreatedAt.Before(f.Started.Add(-LostAnswerWindow)) {
-			continue
-		}
+	if sn, ok := dashboard.MadeSince(snaps, f.SnapshotName, f.Started); ok {
 		switch {
-		case s.Failed():
-			return Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + FailedWords(s.Status)}
-		case s.Done():
+		case sn.Failed():
+			return Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + dashboard.FailedWords(sn.Status)}
+		case sn.Done():
 			return Progress{Done: true, Final: activity.Completed, Detail: happened}
 		}
 		return Progress{}
 	}
-	if s.now().Sub(f.Started) < LostAnswerWindow {
+	if s.now().Sub(f.Started) < dashboard.LostAnswerWindow {
 		return Progress{}
 	}
 	return Progress{Done: true, Final: activity.NotCreated, Detail: "VPS.org's answer was lost, and it has no snapshot of that name: nothing was created"}

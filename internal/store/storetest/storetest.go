@@ -53,6 +53,13 @@ func SQLiteAt(t testing.TB, now func() time.Time) *store.Store {
 // when the test ends.
 func RawDB(t testing.TB, st *store.Store) *sql.DB {
 	t.Helper()
+	db := openRaw(t, st)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openRaw(t testing.TB, st *store.Store) *sql.DB {
+	t.Helper()
 	driver, dsn := "sqlite", store.SQLiteDSN(st.Path())
 	if st.Engine() == store.Postgres {
 		driver, dsn = "pgx", st.URL()
@@ -61,7 +68,6 @@ func RawDB(t testing.TB, st *store.Store) *sql.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Close() })
 	return db
 }
 
@@ -74,8 +80,11 @@ func Count(t testing.TB, st *store.Store, query string, args ...any) int {
 			query = strings.ReplaceAll(query, "$"+strconv.Itoa(i), "?")
 		}
 	}
+	// Its own connection, closed at once: tests count while they wait.
+	db := openRaw(t, st)
+	defer db.Close()
 	var n int
-	if err := RawDB(t, st).QueryRow(query, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -1,4 +1,4 @@
-package dashboard_test
+package schedule_test
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services/schedule"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
@@ -94,7 +96,7 @@ func TestScheduledRunFailedSnapshotDeletesNothing(t *testing.T) {
 	if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: 601, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "old-auto"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
+	if _, err := s.svcs[0].Schedules.RunNow(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.ended(t, sc.ID, 30*time.Second)
@@ -118,7 +120,7 @@ func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	for _, n := range []string{"a", "b", "c", "d"} {
 		seeds = append(seeds, simulator.SnapshotSeed{Name: n})
 	}
-	hook, received := newHook(t)
+	hook, received := servicestest.NewHook(t)
 	s := newSchedulingWith(t, 1, "", hook, simulator.ServerSeed{Name: "web-server-01", Snapshots: seeds})
 	ctx := context.Background()
 	sc := s.daily(t, s.servers[0], 2)
@@ -137,7 +139,7 @@ func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	if len(recs) != 1 || recs[0].Final != activity.Skipped || !strings.Contains(recs[0].FinalDetail, "nothing was deleted") {
 		t.Errorf("record %+v", recs)
 	}
-	waitUntil(t, func() bool { return len(received()) == 1 })
+	servicestest.Eventually(t, 30*time.Second, func() bool { return len(received()) == 1 })
 	bodies := received()
 	if !strings.Contains(bodies[0], `"action":"scheduled snapshot"`) || !strings.Contains(bodies[0], `"outcome":"skipped"`) ||
 		!strings.Contains(bodies[0], "5 of 5") || !strings.Contains(bodies[0], `"text":"automation's scheduled snapshot of web-server-01: skipped`) || strings.Contains(bodies[0], automationToken) {
@@ -153,7 +155,7 @@ func TestAutomationTokenRefusedPausesEverySchedule(t *testing.T) {
 	ctx := context.Background()
 	one, two := s.daily(t, s.servers[0], 2), s.daily(t, s.servers[1], 2)
 	s.sim.RevokeToken(automationToken)
-	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: one.ID}}); err != nil {
+	if _, err := s.svcs[0].Schedules.RunNow(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: one.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.ended(t, one.ID, 30*time.Second)
@@ -181,7 +183,7 @@ func TestMissedRunsCatchUpOnce(t *testing.T) {
 	t.Parallel()
 	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01"})
 	ctx := context.Background()
-	sc, err := s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	sc, err := s.svcs[0].Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Hourly, Hours: 1, Keep: 4}})
 	if err != nil {
 		t.Fatal(err)
@@ -226,31 +228,31 @@ func TestScheduleChangesAreGuarded(t *testing.T) {
 	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01"})
 	other := s.sim.AddAccount("tok_someone_else", simulator.ServerSeed{Name: "theirs"})
 	ctx := context.Background()
-	d := s.dashes[0]
-	_, err := d.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	d := s.svcs[0]
+	_, err := d.Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 		Schedule: schedules.Schedule{ServerID: other[0], Every: schedules.Daily, Keep: 2}})
 	if !errors.Is(err, vpsapi.ErrNotFound) {
 		t.Errorf("a schedule for a server alice's token cannot see: %v", err)
 	}
-	_, err = d.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	_, err = d.Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Keep: 5}})
 	var invalid *schedules.InvalidError
 	if !errors.As(err, &invalid) {
 		t.Errorf("keep 5: %v", err)
 	}
 	sc := s.daily(t, s.servers[0], 2)
-	if _, err := d.RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "mallory", Token: "tok_someone_else", Schedule: schedules.Schedule{ID: sc.ID}}); !errors.Is(err, schedules.ErrNotFound) {
+	if _, err := d.Schedules.RunNow(ctx, schedule.Change{Actor: "mallory", Token: "tok_someone_else", Schedule: schedules.Schedule{ID: sc.ID}}); !errors.Is(err, schedules.ErrNotFound) {
 		t.Errorf("run now by someone whose token cannot see the server: %v", err)
 	}
 	// Refused before anything is asked of VPS.org.
-	guarded := dashboard.New(dashboard.Options{API: s.api, Schedules: s.st.Schedules(), Automation: automationToken,
+	guarded := servicestest.New(t, s.st, s.api, servicestest.Options{Schedule: schedule.Options{Automation: automationToken},
 		Roles: dashboard.Roles{Schedule: []string{"ops"}}})
 	before := len(s.sim.Requests())
-	if _, err := guarded.PauseSchedule(ctx, dashboard.ScheduleChange{Actor: "bob", Groups: []string{"dev"}, Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, true); !errors.Is(err, schedules.ErrNotAllowed) {
+	if _, err := guarded.Schedules.Pause(ctx, schedule.Change{Actor: "bob", Groups: []string{"dev"}, Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, true); !errors.Is(err, schedules.ErrNotAllowed) {
 		t.Errorf("pause by a non-member: %v", err)
 	}
-	none := dashboard.New(dashboard.Options{API: s.api, Schedules: s.st.Schedules()})
-	if _, err := none.SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	none := servicestest.New(t, s.st, s.api, servicestest.Options{})
+	if _, err := none.Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Keep: 2}}); !errors.Is(err, schedules.ErrNoToken) {
 		t.Errorf("without an automation token: %v", err)
 	}
@@ -272,7 +274,7 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 	var one, two schedules.Schedule
 	for i, sc := range []*schedules.Schedule{&one, &two} {
 		var err error
-		*sc, err = s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+		*sc, err = s.svcs[0].Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 			Schedule: schedules.Schedule{ServerID: s.servers[i], Every: schedules.Daily, Minute: 12 * 60, Keep: 2}})
 		if err != nil {
 			t.Fatal(err)
@@ -280,7 +282,7 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 	}
 
 	s.sim.SetFault(simulator.Fault{Match: createKey, LoseAnswer: true, Times: 1})
-	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: one.ID}}); err != nil {
+	if _, err := s.svcs[0].Schedules.RunNow(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: one.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.ended(t, one.ID, 30*time.Second)
@@ -293,12 +295,12 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 	}
 
 	s.sim.SetFault(simulator.Fault{Match: createKey, Reset: true, Times: 1})
-	started, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: two.ID}})
+	started, err := s.svcs[0].Schedules.RunNow(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: two.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, func() bool { return s.calls(createKey) == 2 }) // the lost create was sent
-	s.clock.forward(5 * time.Minute)                             // past the window in which a lost create may still show
+	servicestest.Eventually(t, 30*time.Second, func() bool { return s.calls(createKey) == 2 }) // the lost create was sent
+	s.clock.forward(5 * time.Minute)                                                           // past the window in which a lost create may still show
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if run, _ = s.st.Schedules().Run(ctx, started.ID); run.State != schedules.Running || time.Now().After(deadline) {
 			break
@@ -319,7 +321,7 @@ func TestRetentionKeepsASnapshotInUse(t *testing.T) {
 		{ID: 702, Name: "auto-web-server-01-20261126-0300", CreatedAt: day.AddDate(0, 0, -1)},
 	}})
 	ctx := context.Background()
-	sc, err := s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	sc, err := s.svcs[0].Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Minute: 12 * 60, Keep: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -333,7 +335,7 @@ func TestRetentionKeepsASnapshotInUse(t *testing.T) {
 		SnapshotName: "auto-web-server-01-20261125-0300", SafetyName: "before-restore-x", Step: restores.StepSafety, Started: s.clock.now()}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
+	if _, err := s.svcs[0].Schedules.RunNow(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.ended(t, sc.ID, 30*time.Second)
@@ -355,8 +357,8 @@ func TestScheduleDeletedWhileItRuns(t *testing.T) {
 	if err := s.st.Schedules().Own(ctx, schedules.Owned{SnapshotID: 801, ScheduleID: sc.ID, ServerID: s.servers[0], Name: "old-auto"}); err != nil {
 		t.Fatal(err)
 	}
-	change := dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}
-	run, err := s.dashes[0].RunScheduleNow(ctx, change)
+	change := schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: sc.ID}}
+	run, err := s.svcs[0].Schedules.RunNow(ctx, change)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +367,7 @@ func TestScheduleDeletedWhileItRuns(t *testing.T) {
 			t.Fatalf("the run never waited for its snapshot: %+v", run)
 		}
 	}
-	if err := s.dashes[0].DeleteSchedule(ctx, change); err != nil {
+	if err := s.svcs[0].Schedules.Delete(ctx, change); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(10 * time.Second); run.State == schedules.Running; time.Sleep(50 * time.Millisecond) {
@@ -391,7 +393,7 @@ func TestRetentionDeletesNothingWhenPinsCannotBeRead(t *testing.T) {
 		{ID: 702, Name: "auto-web-server-01-20261126-0300", CreatedAt: day.AddDate(0, 0, -1)},
 	}})
 	ctx := context.Background()
-	sc, err := s.dashes[0].SaveSchedule(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken,
+	sc, err := s.svcs[0].Schedules.Save(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken,
 		Schedule: schedules.Schedule{ServerID: s.servers[0], Every: schedules.Daily, Minute: 12 * 60, Keep: 1}})
 	if err != nil {
 		t.Fatal(err)
@@ -409,7 +411,7 @@ func TestRetentionDeletesNothingWhenPinsCannotBeRead(t *testing.T) {
 	if _, err := db.Exec("ALTER TABLE pins RENAME TO away"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.dashes[0].RunScheduleNow(ctx, dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
+	if _, err := s.svcs[0].Schedules.RunNow(ctx, schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: sc.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.ended(t, sc.ID, 30*time.Second)

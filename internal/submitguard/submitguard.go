@@ -1,4 +1,7 @@
-package dashboard
+// Package submitguard makes a submitted form reach VPS.org at most once:
+// the double-submit guard every form shares, across replicas through the
+// store's claims.
+package submitguard
 
 import (
 	"context"
@@ -13,11 +16,11 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
-// SubmitGuard makes a form submission reach the upstream at most once: a double
+// Guard makes a form submission reach the upstream at most once: a double
 // click or a browser retry of the same form (same form_id, same token) waits
 // for the first and gets its outcome instead of starting a second create or
 // restore. Outcomes are kept for a while, then forgotten.
-type SubmitGuard struct {
+type Guard struct {
 	mu      sync.Mutex
 	entries map[string]*onceEntry
 	ttl     time.Duration
@@ -39,7 +42,7 @@ var ErrAlreadySubmitted = errors.New("this form was already submitted")
 var ErrClaimUnavailable = errors.New("the shared store for submitted forms is unavailable")
 
 // WithClaims makes o consult c, shared by every replica, before running a form.
-func (o *SubmitGuard) WithClaims(c Claimer) *SubmitGuard {
+func (o *Guard) WithClaims(c Claimer) *Guard {
 	o.claims = c
 	return o
 }
@@ -51,12 +54,12 @@ type onceEntry struct {
 	at   time.Time
 }
 
-// NewSubmitGuard keeps outcomes for ttl, and at most max of them.
-func NewSubmitGuard(ttl time.Duration, max int, now func() time.Time) *SubmitGuard {
+// New keeps outcomes for ttl, and at most max of them.
+func New(ttl time.Duration, max int, now func() time.Time) *Guard {
 	if now == nil {
 		now = time.Now
 	}
-	return &SubmitGuard{entries: map[string]*onceEntry{}, ttl: ttl, max: max, now: now}
+	return &Guard{entries: map[string]*onceEntry{}, ttl: ttl, max: max, now: now}
 }
 
 // Do runs fn unless the same key ran it already, and returns its outcome.
@@ -66,7 +69,7 @@ func NewSubmitGuard(ttl time.Duration, max int, now func() time.Time) *SubmitGua
 // the request's values but not its cancellation (the API client's own
 // timeout bounds it), so a cancelled first submit still hands its real
 // outcome to the duplicates waiting on it.
-func (o *SubmitGuard) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (val any, err error, dup bool) {
+func (o *Guard) Do(ctx context.Context, key string, fn func(ctx context.Context) (any, error)) (val any, err error, dup bool) {
 	o.mu.Lock()
 	if e, ok := o.entries[key]; ok {
 		o.mu.Unlock()
@@ -100,7 +103,7 @@ func (o *SubmitGuard) Do(ctx context.Context, key string, fn func(ctx context.Co
 	return e.val, e.err, false
 }
 
-func (o *SubmitGuard) forget(key string) {
+func (o *Guard) forget(key string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	delete(o.entries, key)
@@ -108,7 +111,7 @@ func (o *SubmitGuard) forget(key string) {
 
 // sweepLocked forgets expired outcomes, and the oldest finished ones past
 // max. A call still running is never forgotten: its duplicates must find it.
-func (o *SubmitGuard) sweepLocked() {
+func (o *Guard) sweepLocked() {
 	now := o.now()
 	for k, e := range o.entries {
 		if now.Sub(e.at) > o.ttl && finished(e) {

@@ -1,4 +1,4 @@
-package dashboard_test
+package schedule_test
 
 import (
 	"context"
@@ -8,13 +8,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/internal/dashboard"
-	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services"
+	"github.com/snapdash/snapdash/internal/services/schedule"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// The simulator's names for the calls that change something.
+const (
+	createKey = "POST /api/v1/snapshots/"
+	deleteKey = "DELETE /api/v1/snapshots/{id}/"
 )
 
 // clock is a test's time: it runs with the wall clock and can be moved on,
@@ -45,7 +52,7 @@ func (c *clock) forward(d time.Duration) {
 type scheduling struct {
 	sim     *simulator.Simulator
 	clock   *clock
-	dashes  []*dashboard.Dashboard
+	svcs    []*services.Services
 	st      *store.Store
 	servers []int64
 	api     *vpsapi.Client // a client of the simulator, for more dashboards
@@ -61,8 +68,8 @@ func newSchedulingWith(t *testing.T, replicas int, databaseURL, webhook string, 
 	t.Helper()
 	c := newClock(time.Date(2026, 11, 27, 2, 59, 0, 0, time.UTC))
 	sim := simulator.New(simulator.Options{SnapshotDelay: time.Second, NoDemo: true, Now: c.now})
-	ids := sim.AddAccount(aliceToken, seeds...)
-	sim.AddToken(automationToken, aliceToken)
+	ids := sim.AddAccount(servicestest.AliceToken, seeds...)
+	sim.AddToken(automationToken, servicestest.AliceToken)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	s := &scheduling{sim: sim, clock: c, servers: ids}
@@ -73,23 +80,9 @@ func newSchedulingWith(t *testing.T, replicas int, databaseURL, webhook string, 
 		}
 		st := storetest.Open(t, databaseURL)
 		st.SetClock(c.now)
-		runner, err := jobs.New(context.Background(), jobs.Options{Store: st, ScheduleTick: 100 * time.Millisecond, Now: c.now, Webhook: webhook, Keys: [][]byte{
-			[]byte("hash-key-0123456789abcdef0123456789abcdef"), []byte("block-key-0123456789abcdef012345"),
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dash := dashboard.New(dashboard.Options{API: api, Activity: st.Activity(), Jobs: runner, Restores: st.Restores(), Marks: st.Marks(),
-			Schedules: st.Schedules(), Automation: automationToken, Now: c.now})
-		if err := runner.Start(context.Background(), dash); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = runner.Stop(ctx)
-		})
-		s.dashes = append(s.dashes, dash)
+		svc := servicestest.New(t, st, api, servicestest.Options{Now: c.now, Webhook: webhook, Work: true,
+			Schedule: schedule.Options{Automation: automationToken}})
+		s.svcs = append(s.svcs, svc)
 		if s.st == nil {
 			s.st, s.api = st, api
 		}
@@ -100,7 +93,7 @@ func newSchedulingWith(t *testing.T, replicas int, databaseURL, webhook string, 
 // daily saves a daily schedule at 03:00 keeping keep, by alice.
 func (s *scheduling) daily(t *testing.T, server int64, keep int) schedules.Schedule {
 	t.Helper()
-	sc, err := s.dashes[0].SaveSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, ConfirmRoom: true,
+	sc, err := s.svcs[0].Schedules.Save(context.Background(), schedule.Change{Actor: "alice", Token: servicestest.AliceToken, ConfirmRoom: true,
 		Schedule: schedules.Schedule{ServerID: server, Every: schedules.Daily, Minute: 3 * 60, Keep: keep, SkipRestoring: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +129,7 @@ func (s *scheduling) ended(t *testing.T, id int64, within time.Duration) schedul
 func (s *scheduling) ticks(t *testing.T, n int) {
 	t.Helper()
 	from := storetest.Jobs(t, s.st, "schedule_tick", "completed")
-	waitUntil(t, func() bool { return storetest.Jobs(t, s.st, "schedule_tick", "completed") >= from+n })
+	servicestest.Eventually(t, 30*time.Second, func() bool { return storetest.Jobs(t, s.st, "schedule_tick", "completed") >= from+n })
 }
 
 func (s *scheduling) calls(key string) int {
@@ -152,7 +145,7 @@ func (s *scheduling) calls(key string) int {
 // names are the server's snapshots' names.
 func (s *scheduling) names() []string {
 	var out []string
-	for _, sn := range s.sim.Snapshots(aliceToken) {
+	for _, sn := range s.sim.Snapshots(servicestest.AliceToken) {
 		out = append(out, sn.Name)
 	}
 	slices.Sort(out)

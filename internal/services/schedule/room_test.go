@@ -1,4 +1,4 @@
-package dashboard_test
+package schedule_test
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/services/schedule"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -16,7 +17,7 @@ import (
 // gets there, so only runs started now run.
 func (s *scheduling) noon(t *testing.T, server int64, keep int) schedules.Schedule {
 	t.Helper()
-	sc, err := s.dashes[0].SaveSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, ConfirmRoom: true,
+	sc, err := s.svcs[0].Schedules.Save(context.Background(), schedule.Change{Actor: "alice", Token: servicestest.AliceToken, ConfirmRoom: true,
 		Schedule: schedules.Schedule{ServerID: server, Every: schedules.Daily, Minute: 12 * 60, Keep: keep}})
 	if err != nil {
 		t.Fatal(err)
@@ -28,12 +29,12 @@ func (s *scheduling) noon(t *testing.T, server int64, keep int) schedules.Schedu
 func (s *scheduling) runNow(t *testing.T, id int64) schedules.Run {
 	t.Helper()
 	s.clock.forward(time.Minute) // a slot of its own
-	started, err := s.dashes[0].RunScheduleNow(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: id}})
+	started, err := s.svcs[0].Schedules.RunNow(context.Background(), schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: id}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var run schedules.Run
-	waitUntil(t, func() bool {
+	servicestest.Eventually(t, 30*time.Second, func() bool {
 		run, _ = s.st.Schedules().Run(context.Background(), started.ID)
 		sc, _ := s.st.Schedules().Get(context.Background(), id)
 		// Ended, and written everywhere: the schedule's line is last.
@@ -49,7 +50,7 @@ func (s *scheduling) own(t *testing.T, id int64) (own, all int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sn := range s.sim.Snapshots(aliceToken) {
+	for _, sn := range s.sim.Snapshots(servicestest.AliceToken) {
 		all++
 		for _, o := range owned {
 			if o.SnapshotID == sn.ID {
@@ -66,7 +67,7 @@ func (s *scheduling) own(t *testing.T, id int64) (own, all int) {
 // in red, on Activity and to the webhook, once; resuming clears it.
 func TestFailingScheduleNeverFillsTheServer(t *testing.T) {
 	t.Parallel()
-	hook, received := newHook(t)
+	hook, received := servicestest.NewHook(t)
 	s := newSchedulingWith(t, 1, "", hook, simulator.ServerSeed{Name: "web-server-01", Snapshots: []simulator.SnapshotSeed{
 		{Name: "a-persons-snapshot"},
 	}})
@@ -95,7 +96,7 @@ func TestFailingScheduleNeverFillsTheServer(t *testing.T) {
 	if !slices.Contains(s.names(), "a-persons-snapshot") {
 		t.Error("a person's snapshot was deleted")
 	}
-	waitUntil(t, func() bool {
+	servicestest.Eventually(t, 30*time.Second, func() bool {
 		n := 0
 		for _, b := range received() {
 			if strings.Contains(b, `"outcome":"paused"`) {
@@ -104,7 +105,7 @@ func TestFailingScheduleNeverFillsTheServer(t *testing.T) {
 		}
 		return n == 1
 	})
-	if _, err := s.dashes[0].PauseSchedule(context.Background(), dashboard.ScheduleChange{Actor: "alice", Token: aliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, false); err != nil {
+	if _, err := s.svcs[0].Schedules.Pause(context.Background(), schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: sc.ID}}, false); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := s.st.Schedules().Get(context.Background(), sc.ID); got.Paused || got.Alert != "" {

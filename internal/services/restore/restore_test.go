@@ -1,14 +1,9 @@
-package dashboard_test
+package restore_test
 
 import (
 	"context"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +11,11 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/services/mark"
+	"github.com/snapdash/snapdash/internal/services/restore"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -28,22 +27,22 @@ const (
 
 // safeRestore asks for a restore of the seeded snapshot with a safety
 // snapshot first, deleting deleteFirst to free a slot when not 0.
-func (f *following) safeRestore(t *testing.T, deleteFirst int64) (restores.Restore, error) {
+func safeRestore(f *servicestest.Team, t *testing.T, deleteFirst int64) (restores.Restore, error) {
 	t.Helper()
-	res, err := f.dash.Act(context.Background(), dashboard.Action{
-		Kind: dashboard.Restore, Actor: "alice", Token: aliceToken, Session: "alice-session", FormID: dashboard.NewFormID(),
-		ServerID: f.server, ServerName: "web-server-01", SnapshotID: f.snap, SnapshotName: "pre-migration-snapshot",
+	res, err := f.Restores.Restore(context.Background(), dashboard.Action{
+		Kind: dashboard.Restore, Actor: "alice", Token: servicestest.AliceToken, Session: "alice-session", FormID: submitguard.NewFormID(),
+		ServerID: f.Server, ServerName: "web-server-01", SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot",
 		Safety: true, DeleteFirst: deleteFirst,
 	})
 	return res.SafeRestore, err
 }
 
 // ended waits for the restore to end.
-func (f *following) ended(t *testing.T, id int64, within time.Duration) restores.Restore {
+func ended(f *servicestest.Team, t *testing.T, id int64, within time.Duration) restores.Restore {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
-		r, err := f.st.Restores().Get(context.Background(), id)
+		r, err := f.Store.Restores().Get(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,10 +57,10 @@ func (f *following) ended(t *testing.T, id int64, within time.Duration) restores
 }
 
 // first is when the simulator first received key, and how many times.
-func (f *following) first(key string) (time.Time, int) {
+func first(f *servicestest.Team, key string) (time.Time, int) {
 	var at time.Time
 	n := 0
-	for _, r := range f.sim.Requests() {
+	for _, r := range f.Sim.Requests() {
 		if r.Key == key {
 			if n == 0 {
 				at = r.Time
@@ -76,20 +75,20 @@ func (f *following) first(key string) (time.Time, int) {
 // the safety snapshot completed; then followed until the server runs.
 func TestSafeRestoreSnapshotsFirst(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, 3*time.Second, 3*time.Second)
-	r, err := f.safeRestore(t, 0)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 3 * time.Second, RestoreDelay: 3 * time.Second})
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(r.SafetyName, "before-restore-") {
 		t.Errorf("safety snapshot named %q", r.SafetyName)
 	}
-	end := f.ended(t, r.ID, time.Minute)
+	end := ended(f, t, r.ID, time.Minute)
 	if end.State != restores.Done || end.SafetyDone.IsZero() || end.RestoreSent.Before(end.SafetyDone) {
 		t.Errorf("restore ended %+v", end)
 	}
-	created, creates := f.first(createKey)
-	restored, restoresSent := f.first(restoreKey)
+	created, creates := first(f, createKey)
+	restored, restoresSent := first(f, restoreKey)
 	if creates != 1 || restoresSent != 1 {
 		t.Fatalf("%d creates and %d restores sent, want one each", creates, restoresSent)
 	}
@@ -97,7 +96,7 @@ func TestSafeRestoreSnapshotsFirst(t *testing.T) {
 		t.Errorf("the restore was sent %s after the safety snapshot's create: before it could complete", restored.Sub(created))
 	}
 	var safety *simulator.SnapshotState
-	for _, s := range f.sim.Snapshots(aliceToken) {
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
 		if s.Name == r.SafetyName {
 			safety = &s
 		}
@@ -105,7 +104,7 @@ func TestSafeRestoreSnapshotsFirst(t *testing.T) {
 	if safety == nil || safety.Status != "completed" {
 		t.Errorf("the safety snapshot: %+v", safety)
 	}
-	rec := f.final(t, time.Second)
+	rec := f.Final(t, time.Second)
 	if rec.Final != activity.Completed || !strings.Contains(rec.Detail, r.SafetyName) {
 		t.Errorf("record %+v", rec)
 	}
@@ -114,20 +113,20 @@ func TestSafeRestoreSnapshotsFirst(t *testing.T) {
 // A safety snapshot that fails sends no restore, and says so.
 func TestFailedSafetySnapshotSendsNoRestore(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, 2*time.Second, time.Second)
-	f.sim.FailSnapshotsNamed("before-restore-")
-	r, err := f.safeRestore(t, 0)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 2 * time.Second, RestoreDelay: time.Second})
+	f.Sim.FailSnapshotsNamed("before-restore-")
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := f.ended(t, r.ID, time.Minute)
+	end := ended(f, t, r.ID, time.Minute)
 	if end.State != restores.Failed || !strings.Contains(end.Detail, "failed, so nothing was restored") {
 		t.Errorf("restore ended %+v", end)
 	}
-	if _, n := f.first(restoreKey); n != 0 {
+	if _, n := first(f, restoreKey); n != 0 {
 		t.Errorf("%d restores sent after the safety snapshot failed", n)
 	}
-	if rec := f.final(t, time.Second); rec.Final != activity.Failed {
+	if rec := f.Final(t, time.Second); rec.Final != activity.Failed {
 		t.Errorf("record %+v", rec)
 	}
 }
@@ -136,20 +135,20 @@ func TestFailedSafetySnapshotSendsNoRestore(t *testing.T) {
 // snapshot stays.
 func TestRefusedRestoreKeepsTheSafetySnapshot(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, 2*time.Second, time.Second)
-	f.sim.SetFault(simulator.Fault{Match: restoreKey, Status: 400})
-	r, err := f.safeRestore(t, 0)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 2 * time.Second, RestoreDelay: time.Second})
+	f.Sim.SetFault(simulator.Fault{Match: restoreKey, Status: 400})
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := f.ended(t, r.ID, time.Minute)
+	end := ended(f, t, r.ID, time.Minute)
 	if end.State != restores.Failed || !strings.Contains(end.Detail, "VPS.org refused the restore") || !strings.Contains(end.Detail, r.SafetyName+" stays") {
 		t.Errorf("restore ended %+v", end)
 	}
-	if _, n := f.first(restoreKey); n != 1 {
+	if _, n := first(f, restoreKey); n != 1 {
 		t.Errorf("%d restores sent, want the one refused", n)
 	}
-	if len(f.sim.Snapshots(aliceToken)) != 2 {
+	if len(f.Sim.Snapshots(servicestest.AliceToken)) != 2 {
 		t.Error("the safety snapshot did not stay")
 	}
 }
@@ -158,35 +157,35 @@ func TestRefusedRestoreKeepsTheSafetySnapshot(t *testing.T) {
 // the restore is sent, cancelling is refused.
 func TestCancelBeforeTheRestore(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, 5*time.Second, time.Second)
-	r, err := f.safeRestore(t, 0)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 5 * time.Second, RestoreDelay: time.Second})
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, func() bool { // the safety snapshot is in progress
-		x, _ := f.st.Restores().Get(context.Background(), r.ID)
+	servicestest.Eventually(t, 30*time.Second, func() bool { // the safety snapshot is in progress
+		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
-	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
+	if err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
 		t.Errorf("cancel naming another server: %v", err)
 	}
-	f.sim.AddAccount("tok_mallory", simulator.ServerSeed{Name: "mallorys"})
-	if err := f.dash.CancelRestore(context.Background(), "tok_mallory", f.server, r.ID); !errors.Is(err, restores.ErrNotFound) {
+	f.Sim.AddAccount("tok_mallory", simulator.ServerSeed{Name: "mallorys"})
+	if err := f.Restores.Cancel(context.Background(), "tok_mallory", f.Server, r.ID); !errors.Is(err, restores.ErrNotFound) {
 		t.Errorf("cancel by someone who cannot see the server: %v", err)
 	}
-	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server, r.ID); err != nil {
+	if err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server, r.ID); err != nil {
 		t.Fatal(err)
 	}
-	end := f.ended(t, r.ID, time.Minute)
+	end := ended(f, t, r.ID, time.Minute)
 	if end.State != restores.Cancelled || !strings.Contains(end.Detail, "stays") {
 		t.Errorf("restore ended %+v", end)
 	}
 	// The job has ended and erased its token: nothing more can be sent.
-	waitUntil(t, func() bool { return jobTokenCount(t, f) == 0 })
-	if _, n := f.first(restoreKey); n != 0 {
+	servicestest.Eventually(t, 30*time.Second, func() bool { return jobTokenCount(t, f) == 0 })
+	if _, n := first(f, restoreKey); n != 0 {
 		t.Errorf("%d restores sent after a cancel", n)
 	}
-	if err := f.dash.CancelRestore(context.Background(), aliceToken, f.server, r.ID); !errors.Is(err, restores.ErrTooLate) {
+	if err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server, r.ID); !errors.Is(err, restores.ErrTooLate) {
 		t.Errorf("cancel of an ended restore: %v", err)
 	}
 }
@@ -194,11 +193,11 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 // Two restores of one server cannot run at once.
 func TestOneRestorePerServer(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, time.Minute, time.Second)
-	if _, err := f.safeRestore(t, 0); err != nil {
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Minute, RestoreDelay: time.Second})
+	if _, err := safeRestore(f, t, 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.safeRestore(t, 0); !errors.Is(err, restores.ErrAlreadyRunning) {
+	if _, err := safeRestore(f, t, 0); !errors.Is(err, restores.ErrAlreadyRunning) {
 		t.Errorf("a second restore of the server: %v", err)
 	}
 }
@@ -207,25 +206,25 @@ func TestOneRestorePerServer(t *testing.T) {
 // create and one restore are sent, and the restore still completes.
 func TestSafeRestoreLostAnswers(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, 2*time.Second, 6*time.Second)
-	f.sim.SetFault(simulator.Fault{Match: createKey, LoseAnswer: true, Times: 1})
-	r, err := f.safeRestore(t, 0)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 2 * time.Second, RestoreDelay: 6 * time.Second})
+	f.Sim.SetFault(simulator.Fault{Match: createKey, LoseAnswer: true, Times: 1})
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, func() bool {
-		x, _ := f.st.Restores().Get(context.Background(), r.ID)
+	servicestest.Eventually(t, 30*time.Second, func() bool {
+		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
-	f.sim.SetFault(simulator.Fault{Match: restoreKey, LoseAnswer: true, Times: 1})
-	end := f.ended(t, r.ID, time.Minute)
+	f.Sim.SetFault(simulator.Fault{Match: restoreKey, LoseAnswer: true, Times: 1})
+	end := ended(f, t, r.ID, time.Minute)
 	if end.State != restores.Done {
 		t.Errorf("restore ended %+v", end)
 	}
-	if _, n := f.first(createKey); n != 1 {
+	if _, n := first(f, createKey); n != 1 {
 		t.Errorf("%d creates sent", n)
 	}
-	if _, n := f.first(restoreKey); n != 1 {
+	if _, n := first(f, restoreKey); n != 1 {
 		t.Errorf("%d restores sent", n)
 	}
 }
@@ -235,14 +234,14 @@ func TestSafeRestoreLostAnswers(t *testing.T) {
 // the safety snapshot taken, then the restore sent.
 func TestSafeRestoreAtTheLimit(t *testing.T) {
 	t.Parallel()
-	f := newFollowing(t, 2*time.Second, 2*time.Second)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 2 * time.Second, RestoreDelay: 2 * time.Second})
 	for _, name := range []string{"a", "b", "c", "d"} {
-		if err := f.sim.AddSnapshot(f.server, simulator.SnapshotSeed{Name: name}); err != nil {
+		if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var victim, pinned int64
-	for _, s := range f.sim.Snapshots(aliceToken) {
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
 		switch s.Name {
 		case "b":
 			victim = s.ID
@@ -250,42 +249,42 @@ func TestSafeRestoreAtTheLimit(t *testing.T) {
 			pinned = s.ID
 		}
 	}
-	if _, err := f.dash.MarkSnapshot(context.Background(), dashboard.Mark{Kind: activity.Pin, Actor: "bob", Token: aliceToken,
-		ServerID: f.server, SnapshotID: pinned, Text: "golden"}); err != nil {
+	if _, err := f.Marks.Snapshot(context.Background(), mark.Mark{Kind: activity.Pin, Actor: "bob", Token: servicestest.AliceToken,
+		ServerID: f.Server, SnapshotID: pinned, Text: "golden"}); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := f.dash.PlanRestore(context.Background(), aliceToken, f.server, f.snap)
+	plan, err := f.Restores.Plan(context.Background(), servicestest.AliceToken, f.Server, f.Snap)
 	if err != nil || plan.FreeSlot || len(plan.Deletable) != 3 {
 		t.Fatalf("plan %+v, %v; want the 3 snapshots neither restored nor pinned", plan, err)
 	}
 	for _, s := range plan.Deletable {
-		if s.ID == f.snap {
+		if s.ID == f.Snap {
 			t.Error("the snapshot being restored is offered for deletion")
 		}
 	}
-	if _, err := f.safeRestore(t, 0); !errors.Is(err, dashboard.ErrNoFreeSlot) {
+	if _, err := safeRestore(f, t, 0); !errors.Is(err, dashboard.ErrNoFreeSlot) {
 		t.Errorf("no slot, nothing chosen: %v", err)
 	}
-	if _, err := f.safeRestore(t, f.snap); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
+	if _, err := safeRestore(f, t, f.Snap); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
 		t.Errorf("deleting the snapshot being restored: %v", err)
 	}
-	if _, err := f.safeRestore(t, pinned); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
+	if _, err := safeRestore(f, t, pinned); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
 		t.Errorf("deleting a pinned snapshot: %v", err)
 	}
-	if _, n := f.first(deleteKey); n != 0 {
+	if _, n := first(f, deleteKey); n != 0 {
 		t.Fatalf("%d deletes before any confirmation", n)
 	}
-	r, err := f.safeRestore(t, victim)
+	r, err := safeRestore(f, t, victim)
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := f.ended(t, r.ID, time.Minute)
-	deleted, deletes := f.first(deleteKey)
-	created, _ := f.first(createKey)
+	end := ended(f, t, r.ID, time.Minute)
+	deleted, deletes := first(f, deleteKey)
+	created, _ := first(f, createKey)
 	if end.State != restores.Done || deletes != 1 || created.Before(deleted) {
 		t.Errorf("restore %+v; %d deletes, the create at %s, the delete at %s", end, deletes, created, deleted)
 	}
-	for _, s := range f.sim.Snapshots(aliceToken) {
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
 		if s.ID == victim {
 			t.Error("the chosen snapshot is still there")
 		}
@@ -309,21 +308,21 @@ func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
 	t.Parallel()
 	var offset atomic.Int64
 	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-	f := newFollowingAt(t, time.Hour, time.Second, now)
-	r, err := f.safeRestore(t, 0)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Second, Now: now})
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, func() bool {
-		x, _ := f.st.Restores().Get(context.Background(), r.ID)
+	servicestest.Eventually(t, 30*time.Second, func() bool {
+		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
-	offset.Store(int64(dashboard.SafetyLimit + time.Minute))
-	end := f.ended(t, r.ID, time.Minute)
+	offset.Store(int64(restore.SafetyLimit + time.Minute))
+	end := ended(f, t, r.ID, time.Minute)
 	if end.State != restores.Failed || !strings.Contains(end.Detail, "was still in progress after 30 min, so nothing was restored") {
 		t.Errorf("restore ended %+v", end)
 	}
-	if _, n := f.first(restoreKey); n != 0 {
+	if _, n := first(f, restoreKey); n != 0 {
 		t.Errorf("%d restores sent", n)
 	}
 }
@@ -332,40 +331,21 @@ func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
 // with the person, the server and the outcome, and no token.
 func TestSafeRestoreNotifies(t *testing.T) {
 	t.Parallel()
-	hook, received := newHook(t)
-	f := newFollowingWith(t, 2*time.Second, 2*time.Second, time.Now, hook)
-	r, err := f.safeRestore(t, 0)
+	hook, received := servicestest.NewHook(t)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 2 * time.Second, RestoreDelay: 2 * time.Second, Now: time.Now, Webhook: hook})
+	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.ended(t, r.ID, time.Minute)
-	waitUntil(t, func() bool { return len(received()) == 1 })
+	ended(f, t, r.ID, time.Minute)
+	servicestest.Eventually(t, 30*time.Second, func() bool { return len(received()) == 1 })
 	// River holds every notice as delivered: nothing more comes.
-	waitUntil(t, func() bool {
-		return storetest.Jobs(t, f.st, "notify_webhook", "available", "scheduled", "running", "retryable") == 0
+	servicestest.Eventually(t, 30*time.Second, func() bool {
+		return storetest.Jobs(t, f.Store, "notify_webhook", "available", "scheduled", "running", "retryable") == 0
 	})
 	bodies := received()
 	if len(bodies) != 1 || !strings.Contains(bodies[0], `"action":"restore with a safety snapshot"`) || !strings.Contains(bodies[0], `"person":"alice"`) ||
-		!strings.Contains(bodies[0], `"outcome":"completed"`) || strings.Contains(bodies[0], aliceToken) {
+		!strings.Contains(bodies[0], `"outcome":"completed"`) || strings.Contains(bodies[0], servicestest.AliceToken) {
 		t.Errorf("webhook got %q", bodies)
-	}
-}
-
-// newHook is a webhook receiver: its address, and what it received so far.
-func newHook(t *testing.T) (string, func() []string) {
-	t.Helper()
-	var mu sync.Mutex
-	var bodies []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		defer mu.Unlock()
-		bodies = append(bodies, string(b))
-	}))
-	t.Cleanup(hook.Close)
-	return hook.URL, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(bodies)
 	}
 }

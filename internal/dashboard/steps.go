@@ -1,0 +1,33 @@
+package dashboard
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// What the steps of every job share.
+
+// LostAnswerWindow is how long after a create whose answer was lost its
+// snapshot may take to appear in the list before the create is judged not to
+// have happened.
+const LostAnswerWindow = time.Minute
+
+// MadeSince finds, in a server's list, the snapshot a create named name
+// sent at started made: how a create whose answer was lost is resolved,
+// by listing, never by sending it again.
+func MadeSince(snaps []vpsapi.Snapshot, name string, started time.Time) (vpsapi.Snapshot, bool) {
+	for _, s := range snaps {
+		if s.Name == name && !s.CreatedAt.Before(started.Add(-LostAnswerWindow)) {
+			return s, true
+		}
+	}
+	return vpsapi.Snapshot{}, false
+}
+
+// FailedWords say what VPS.org said of a failed snapshot, and what to do.
+func FailedWords(status string) string {
+	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(Limit) +
+		" slots: delete it to free the slot, then try again."
+}
