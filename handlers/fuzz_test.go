@@ -37,7 +37,7 @@ func FuzzParseServerID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		id, ok := parseServerID(s)
+		id, ok := ParseServerID(s)
 		switch {
 		case !ok && id != 0:
 			t.Errorf("%q: refused but id %d", s, id)

@@ -18,7 +18,7 @@ import (
 func (h *Snapshots) CancelRestore(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	serverID, ok := parseServerID(c.QueryParam("server_id"))
+	serverID, ok := ParseServerID(c.QueryParam("server_id"))
 	if err != nil || id <= 0 || !ok || serverID == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
 	}

@@ -1,4 +1,9 @@
-// Package handlers holds the Echo handlers, one struct per area.
+// Package handlers holds what the Echo handlers of every area share (Site:
+// rendering, the person's roles, the words of an outcome and its HTTP
+// status) and the handlers of the snapshot cards (Snapshots, Fragments,
+// Health). Each other area is a package of its own beneath it: auth,
+// fleet, activity, schedules. A handler reads the request, calls a use
+// case, picks the view and the status, and renders.
 package handlers
 
 import (
@@ -102,20 +107,20 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 
 // allowed checks the roles before an action; a refusal is recorded and
 // answered 403 with nothing sent to VPS.org.
-func (s *Site) allowed(c echo.Context, action string, serverID, snapshotID int64, snapshotName string) error {
+func (s *Site) Allowed(c echo.Context, action string, serverID, snapshotID int64, snapshotName string) error {
 	st := session.From(c.Request().Context())
 	ok, why := s.Dash.Roles().Allows(st.Groups(), action)
 	if ok {
 		return nil
 	}
 	if c.Request().Method == http.MethodPost || c.Request().Method == http.MethodDelete {
-		s.Dash.RefusedByRole(c.Request().Context(), st.Token(), actor(st), action, serverID, snapshotID, snapshotName, why)
+		s.Dash.RefusedByRole(c.Request().Context(), st.Token(), Actor(st), action, serverID, snapshotID, snapshotName, why)
 	}
 	return echo.NewHTTPError(http.StatusForbidden, why+" Nothing was sent to VPS.org.")
 }
 
 // actor names the person for the record: the SSO identity, else the token's last characters.
-func actor(st *session.State) string {
+func Actor(st *session.State) string {
 	if id := st.Identity(); id != "" {
 		return id
 	}
@@ -174,7 +179,7 @@ func (s *Site) LocalPath(p string) string {
 }
 
 // navigate sends the browser to url as a full page (see htmx.Navigate).
-func navigate(c echo.Context, url string) error {
+func Navigate(c echo.Context, url string) error {
 	htmx.Navigate(c.Response(), c.Request(), url)
 	return nil
 }

@@ -15,7 +15,7 @@ type Snapshots struct {
 }
 
 // parseServerID reads a ?server_id= value: a positive integer, or 0 when absent.
-func parseServerID(v string) (int64, bool) {
+func ParseServerID(v string) (int64, bool) {
 	if v == "" {
 		return 0, true
 	}
@@ -26,7 +26,7 @@ func parseServerID(v string) (int64, bool) {
 	return id, true
 }
 
-func options(servers []vpsapi.Server) []views.ServerOption {
+func ServerOptions(servers []vpsapi.Server) []views.ServerOption {
 	out := make([]views.ServerOption, 0, len(servers))
 	for _, s := range servers {
 		out = append(out, views.ServerOption{ID: s.ID, Name: s.Name})

@@ -52,7 +52,7 @@ func validateCreate(name, description string) map[string]string {
 func (h *Snapshots) Create(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	id, ok := parseServerID(c.FormValue("server_id"))
+	id, ok := ParseServerID(c.FormValue("server_id"))
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "The form did not say which server to snapshot. Reload the page and try again.")
 	}
@@ -68,7 +68,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 	// Deleting a snapshot to make room is a delete, whatever form asked it.
 	deleteFirst, _ := strconv.ParseInt(c.FormValue("delete_first"), 10, 64)
 	if deleteFirst != 0 {
-		if err := h.Site.allowed(c, dashboard.Delete, id, deleteFirst, ""); err != nil {
+		if err := h.Site.Allowed(c, dashboard.Delete, id, deleteFirst, ""); err != nil {
 			return err
 		}
 		f.Pick = deleteFirst
@@ -85,7 +85,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		return h.showCreate(c, f, http.StatusUnprocessableEntity)
 	}
 	a := dashboard.Action{
-		Kind: dashboard.Create, Actor: actor(st), Token: st.Token(), FormID: f.FormID,
+		Kind: dashboard.Create, Actor: Actor(st), Token: st.Token(), FormID: f.FormID,
 		Session: st.ID(), Groups: st.Groups(),
 		ServerID: id, SnapshotName: f.Name, Description: f.Description,
 		AllowDuplicateName: c.FormValue("duplicate") == f.Name, DeleteFirst: deleteFirst,
@@ -159,7 +159,7 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	if err != nil {
 		// The action happened; only the refresh failed. Reload the page.
 		st.AddFlash(string(msg.Kind), msg.Text)
-		return navigate(c, h.Site.URL("/"))
+		return Navigate(c, h.Site.URL("/"))
 	}
 	g := h.Site.group(c, srv)
 	g.Focus = focus(g)

@@ -52,7 +52,7 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
 	}
 	a := dashboard.Action{
-		Kind: dashboard.Delete, Actor: actor(st), Token: st.Token(), FormID: formID,
+		Kind: dashboard.Delete, Actor: Actor(st), Token: st.Token(), FormID: formID,
 		Session: st.ID(), Groups: st.Groups(),
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 	}

@@ -15,7 +15,7 @@ import (
 func (h *Snapshots) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	token := session.From(ctx).Token()
-	filter, ok := parseServerID(c.QueryParam("server_id"))
+	filter, ok := ParseServerID(c.QueryParam("server_id"))
 	note := ""
 	if !ok {
 		note = "The server filter in the address is not a server id, so all servers are shown."
@@ -42,7 +42,7 @@ func (h *Snapshots) List(c echo.Context) error {
 	d := views.Snapshots{
 		Page:       h.Site.Page(c, "Snapshots"),
 		Groups:     groups,
-		Servers:    options(acc.Servers),
+		Servers:    ServerOptions(acc.Servers),
 		FilterID:   filter,
 		FilterNote: note,
 	}

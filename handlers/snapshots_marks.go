@@ -20,7 +20,7 @@ import (
 func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
 	ctx := c.Request().Context()
 	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	serverID, ok := parseServerID(c.QueryParam("server_id"))
+	serverID, ok := ParseServerID(c.QueryParam("server_id"))
 	if err != nil || snapID <= 0 || !ok || serverID == 0 {
 		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
 	}
@@ -91,7 +91,7 @@ func (h *Snapshots) saveMarks(c echo.Context, do string) error {
 		f.Note = c.FormValue("note")
 	}
 	save := func(kind, text string) error {
-		_, err := h.Site.Marks.Snapshot(ctx, mark.Mark{Kind: kind, Actor: actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID, Text: text})
+		_, err := h.Site.Marks.Snapshot(ctx, mark.Mark{Kind: kind, Actor: Actor(st), Token: st.Token(), ServerID: f.ServerID, SnapshotID: f.SnapshotID, Text: text})
 		return err
 	}
 	var said []string

@@ -16,7 +16,7 @@ import (
 // NewForm shows the create form: into the server's card for htmx, as a page without JavaScript.
 func (h *Snapshots) NewForm(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, ok := parseServerID(c.QueryParam("server_id"))
+	id, ok := ParseServerID(c.QueryParam("server_id"))
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose a server to snapshot from the snapshots page.")
 	}

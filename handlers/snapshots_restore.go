@@ -22,8 +22,8 @@ import (
 // address's ids alone.
 func (h *Snapshots) allowed(c echo.Context, action string) error {
 	snapID, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	serverID, _ := parseServerID(c.QueryParam("server_id"))
-	return h.Site.allowed(c, action, serverID, snapID, "")
+	serverID, _ := ParseServerID(c.QueryParam("server_id"))
+	return h.Site.Allowed(c, action, serverID, snapID, "")
 }
 
 // confirmFor loads what a restore or delete confirmation names.
@@ -33,7 +33,7 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	if err != nil || snapID <= 0 {
 		return views.Confirm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
 	}
-	serverID, _ := parseServerID(c.QueryParam("server_id"))
+	serverID, _ := ParseServerID(c.QueryParam("server_id"))
 	token := session.From(ctx).Token()
 	dash := h.Site.Dash
 	snap, err := dash.FindSnapshot(ctx, token, serverID, snapID)
@@ -155,8 +155,8 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	}
 	// Deleting a snapshot to make room is a delete, whatever form asked it.
 	if pick, err := strconv.ParseInt(c.FormValue("free_slot"), 10, 64); err == nil {
-		serverID, _ := parseServerID(c.QueryParam("server_id"))
-		if err := h.Site.allowed(c, dashboard.Delete, serverID, pick, ""); err != nil {
+		serverID, _ := ParseServerID(c.QueryParam("server_id"))
+		if err := h.Site.Allowed(c, dashboard.Delete, serverID, pick, ""); err != nil {
 			return err
 		}
 	}
@@ -188,7 +188,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
 	a := dashboard.Action{
-		Kind: dashboard.Restore, Actor: actor(st), Token: st.Token(), FormID: formID,
+		Kind: dashboard.Restore, Actor: Actor(st), Token: st.Token(), FormID: formID,
 		Session: st.ID(), Groups: st.Groups(),
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 		Safety: safety, DeleteFirst: deleteFirst,
@@ -227,5 +227,5 @@ func (h *Snapshots) gone(c echo.Context, err error, msg string) error {
 	}
 	st := session.From(c.Request().Context())
 	st.AddFlash(string(views.FlashInfo), msg)
-	return navigate(c, h.Site.URL("/"))
+	return Navigate(c, h.Site.URL("/"))
 }

@@ -9,6 +9,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/handlers/activity"
+	"github.com/snapdash/snapdash/handlers/auth"
+	"github.com/snapdash/snapdash/handlers/fleet"
+	"github.com/snapdash/snapdash/handlers/schedules"
 )
 
 func (a *App) routes(deps Deps) *echo.Echo {
@@ -30,11 +34,12 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	e.Use(middleware.BodyLimit(a.cfg.BodyLimit))
 
 	health := &handlers.Health{Upstream: api, Sessions: deps.Sessions, Now: a.now}
-	auth := &handlers.Auth{Site: a.site}
+	signIn := &auth.Handler{Site: a.site}
 	snaps := &handlers.Snapshots{Site: a.site}
+	table := &fleet.Handler{Site: a.site}
 	frags := &handlers.Fragments{Site: a.site}
-	acts := &handlers.Activity{Site: a.site}
-	scheds := &handlers.Schedules{Site: a.site}
+	acts := &activity.Handler{Site: a.site}
+	scheds := &schedules.Handler{Site: a.site}
 
 	g := e.Group(a.base)
 	if a.base != "" {
@@ -59,9 +64,9 @@ func (a *App) routes(deps Deps) *echo.Echo {
 			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many sign-in attempts from your address. Wait a minute and try again.")
 		},
 	})
-	pages.GET("/signin", auth.ShowSignIn)
-	pages.POST("/signin", auth.SignIn, signInLimit, a.checkCSRF)
-	pages.POST("/signout", auth.SignOut, a.checkCSRF)
+	pages.GET("/signin", signIn.ShowSignIn)
+	pages.POST("/signin", signIn.SignIn, signInLimit, a.checkCSRF)
+	pages.POST("/signout", signIn.SignOut, a.checkCSRF)
 
 	// A person's writes are limited after the CSRF check (a forged request
 	// spends nothing) and before any handler (a refused one records nothing).
@@ -94,9 +99,9 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	polls.GET("/servers/:id", frags.Poll)
-	app.GET("/fleet", snaps.Fleet)
-	app.GET("/fleet/delete", snaps.ConfirmBulkDelete)
-	app.POST("/fleet/delete", snaps.BulkDelete)
+	app.GET("/fleet", table.Fleet)
+	app.GET("/fleet/delete", table.ConfirmBulkDelete)
+	app.POST("/fleet/delete", table.BulkDelete)
 	app.GET("/schedules", scheds.List)
 	app.POST("/schedules", scheds.Create)
 	app.POST("/schedules/:id", scheds.Update)

@@ -1,4 +1,6 @@
-package handlers
+// Package activity serves the Activity page and its CSV: what the team
+// did on the servers a person's token sees.
+package activity
 
 import (
 	"errors"
@@ -7,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/activitylog"
@@ -15,14 +18,14 @@ import (
 )
 
 // Activity shows the team's record of who did what.
-type Activity struct {
-	Site *Site
+type Handler struct {
+	Site *handlers.Site
 }
 
 // List shows the actions on the servers this person's token can see, newest
 // first, a page at a time, filtered by server, person and action from the
 // address (?server_id=&actor=&action=&page=).
-func (h *Activity) List(c echo.Context) error {
+func (h *Handler) List(c echo.Context) error {
 	f, note := readActivityFilter(c)
 	pageNo, err := strconv.Atoi(c.QueryParam("page"))
 	if err != nil || pageNo < 1 {
@@ -40,7 +43,7 @@ func (h *Activity) List(c echo.Context) error {
 	d := views.ActivityPage{
 		Page:    h.Site.Page(c, "Activity"),
 		Now:     h.Site.Now(),
-		Servers: options(res.Servers),
+		Servers: handlers.ServerOptions(res.Servers),
 		Actors:  res.Actors,
 		Filter:  views.ActivityFilter{ServerID: f.ServerID, Actor: f.Actor, Action: f.Action},
 		PageNo:  pageNo,
@@ -63,7 +66,7 @@ const notYourServer = "The server in the address is not one of yours, so activit
 func readActivityFilter(c echo.Context) (activitylog.Filter, string) {
 	var f activitylog.Filter
 	note := ""
-	id, ok := parseServerID(c.QueryParam("server_id"))
+	id, ok := handlers.ParseServerID(c.QueryParam("server_id"))
 	if !ok {
 		note = notYourServer
 	}

@@ -1,4 +1,4 @@
-package handlers
+package auth
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ const maxTokenLen = 512
 
 // SignIn checks the pasted token with one upstream list call and, if VPS.org
 // accepts it, stores it in a new server-side session.
-func (h *Auth) SignIn(c echo.Context) error {
+func (h *Handler) SignIn(c echo.Context) error {
 	// The body only: a token in the query string would sit in logs and history.
 	pasted := strings.TrimSpace(c.Request().PostFormValue("token"))
 	token := vpsapi.Token(pasted)

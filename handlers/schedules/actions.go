@@ -1,4 +1,4 @@
-package handlers
+package schedules
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
@@ -14,7 +15,7 @@ import (
 )
 
 // Run starts a run of a schedule now.
-func (h *Schedules) Run(c echo.Context) error {
+func (h *Handler) Run(c echo.Context) error {
 	return h.act(c, func(ch schedule.Change) (string, error) {
 		run, err := h.Site.Schedules.RunNow(c.Request().Context(), ch)
 		if err != nil {
@@ -28,7 +29,7 @@ func (h *Schedules) Run(c echo.Context) error {
 }
 
 // Pause stops a schedule's runs until it is resumed.
-func (h *Schedules) Pause(c echo.Context) error {
+func (h *Handler) Pause(c echo.Context) error {
 	return h.act(c, func(ch schedule.Change) (string, error) {
 		s, err := h.Site.Schedules.Pause(c.Request().Context(), ch, true)
 		return "The schedule of " + s.ServerName + " is paused.", err
@@ -36,7 +37,7 @@ func (h *Schedules) Pause(c echo.Context) error {
 }
 
 // Resume runs a paused schedule again, from its next time.
-func (h *Schedules) Resume(c echo.Context) error {
+func (h *Handler) Resume(c echo.Context) error {
 	return h.act(c, func(ch schedule.Change) (string, error) {
 		s, err := h.Site.Schedules.Pause(c.Request().Context(), ch, false)
 		return "The schedule of " + s.ServerName + " runs again; next run " + views.UTC(s.NextRun) + ".", err
@@ -45,7 +46,7 @@ func (h *Schedules) Resume(c echo.Context) error {
 
 // Delete removes a schedule once confirmed; the snapshots it made stay.
 // Unconfirmed, it asks first, saying so.
-func (h *Schedules) Delete(c echo.Context) error {
+func (h *Handler) Delete(c echo.Context) error {
 	if c.FormValue("confirm") != "1" {
 		ctx := c.Request().Context()
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -73,7 +74,7 @@ func (h *Schedules) Delete(c echo.Context) error {
 
 // act runs one change of the addressed schedule and goes back to the page
 // with what happened.
-func (h *Schedules) act(c echo.Context, change func(schedule.Change) (string, error)) error {
+func (h *Handler) act(c echo.Context, change func(schedule.Change) (string, error)) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
@@ -83,7 +84,7 @@ func (h *Schedules) act(c echo.Context, change func(schedule.Change) (string, er
 	if err := h.allowed(c, id); err != nil {
 		return err
 	}
-	words, err := change(schedule.Change{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: schedules.Schedule{ID: id}})
+	words, err := change(schedule.Change{Actor: handlers.Actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: schedules.Schedule{ID: id}})
 	kind := views.FlashOK
 	switch {
 	case err == nil:

@@ -1,4 +1,6 @@
-package handlers
+// Package fleet serves the All snapshots table: every snapshot of every
+// server, sortable, with totals, and the bulk delete of what is ticked.
+package fleet
 
 import (
 	"net/http"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/session"
@@ -15,8 +18,13 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
+// Handler serves the All snapshots table and its bulk delete.
+type Handler struct {
+	Site *handlers.Site
+}
+
 // Fleet is every snapshot of every server in one sortable table, with totals.
-func (h *Snapshots) Fleet(c echo.Context) error {
+func (h *Handler) Fleet(c echo.Context) error {
 	ctx := c.Request().Context()
 	q, note := readFleetQuery(c)
 	res, err := h.Site.Dash.Fleet(ctx, session.From(ctx).Token(), dashboard.FleetQuery{
@@ -29,7 +37,7 @@ func (h *Snapshots) Fleet(c echo.Context) error {
 	maxAge := h.Site.SnapshotMaxAge
 	st := session.From(ctx)
 	d := views.FleetPage{
-		Page: h.Site.Page(c, "All snapshots"), Now: h.Site.Now(), Servers: options(res.Servers), Query: q,
+		Page: h.Site.Page(c, "All snapshots"), Now: h.Site.Now(), Servers: handlers.ServerOptions(res.Servers), Query: q,
 		Total: res.Total, SizeGB: res.SizeGB, MaxAge: int(maxAge / (24 * time.Hour)), More: res.More, Note: note,
 	}
 	switch sel := c.QueryParam("select"); sel {
@@ -66,7 +74,7 @@ func readFleetQuery(c echo.Context) (views.FleetQuery, string) {
 		dropped = append(dropped, "sort")
 	}
 	q.Desc = c.QueryParam("dir") == "desc"
-	id, ok := parseServerID(c.QueryParam("server_id"))
+	id, ok := handlers.ParseServerID(c.QueryParam("server_id"))
 	if !ok {
 		dropped = append(dropped, "server")
 	}

@@ -1,4 +1,4 @@
-package handlers
+package activity
 
 import (
 	"encoding/csv"
@@ -15,7 +15,7 @@ import (
 
 // CSV exports the filtered record (the same filters as the page, every
 // page of it) as a spreadsheet-safe CSV file.
-func (h *Activity) CSV(c echo.Context) error {
+func (h *Handler) CSV(c echo.Context) error {
 	f, _ := readActivityFilter(c)
 	ctx := c.Request().Context()
 	res, err := h.Site.Activity.Of(ctx, session.From(ctx).Token(), f, 0)

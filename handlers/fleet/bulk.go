@@ -1,4 +1,4 @@
-package handlers
+package fleet
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
@@ -57,14 +58,14 @@ func selected(c echo.Context) []int64 {
 
 // ConfirmBulkDelete names every snapshot a bulk delete would delete, by
 // server, and what it leaves out and why.
-func (h *Snapshots) ConfirmBulkDelete(c echo.Context) error {
-	if err := h.Site.allowed(c, dashboard.Delete, 0, 0, ""); err != nil {
+func (h *Handler) ConfirmBulkDelete(c echo.Context) error {
+	if err := h.Site.Allowed(c, dashboard.Delete, 0, 0, ""); err != nil {
 		return err
 	}
 	return h.renderBulk(c, http.StatusOK, "", "", submitguard.NewFormID())
 }
 
-func (h *Snapshots) renderBulk(c echo.Context, status int, problem, typed, formID string) error {
+func (h *Handler) renderBulk(c echo.Context, status int, problem, typed, formID string) error {
 	ctx := c.Request().Context()
 	ids := selected(c)
 	if len(ids) == 0 {
@@ -91,10 +92,10 @@ func (h *Snapshots) renderBulk(c echo.Context, status int, problem, typed, formI
 }
 
 // BulkDelete starts the job deleting the confirmed snapshots.
-func (h *Snapshots) BulkDelete(c echo.Context) error {
+func (h *Handler) BulkDelete(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
-	if err := h.Site.allowed(c, dashboard.Delete, 0, 0, ""); err != nil {
+	if err := h.Site.Allowed(c, dashboard.Delete, 0, 0, ""); err != nil {
 		return err
 	}
 	ids := selected(c)
@@ -106,7 +107,7 @@ func (h *Snapshots) BulkDelete(c echo.Context) error {
 	if typed != strconv.Itoa(len(ids)) {
 		return h.renderBulk(c, http.StatusUnprocessableEntity, "Type the number of snapshots to delete, "+strconv.Itoa(len(ids))+", to confirm; nothing was deleted.", typed, formID)
 	}
-	_, err := h.Site.Bulk.Start(ctx, bulkdelete.Action{Actor: actor(st), Owner: bulkdelete.Owner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), Groups: st.Groups(), FormID: formID, IDs: ids})
+	_, err := h.Site.Bulk.Start(ctx, bulkdelete.Action{Actor: handlers.Actor(st), Owner: bulkdelete.Owner(st.Identity(), st.Token()), Token: st.Token(), Session: st.ID(), Groups: st.Groups(), FormID: formID, IDs: ids})
 	switch {
 	case errors.Is(err, bulkdelete.ErrBulkChanged):
 		return h.renderBulk(c, http.StatusConflict, "Some of these snapshots changed since you chose them (pinned, in use or gone), so nothing was deleted. Check the list again.", "", submitguard.NewFormID())

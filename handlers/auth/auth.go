@@ -1,54 +1,41 @@
-package handlers
+// Package auth signs people in with their VPS.org token, and out, naming
+// the jobs they started and asking what becomes of them.
+package auth
 
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
 
-// Auth signs people in and out.
-type Auth struct {
-	Site *Site
+// Handler signs people in and out.
+type Handler struct {
+	Site *handlers.Site
 }
-
-// SignInReason is why the sign-in page is shown (its ?reason=).
-type SignInReason string
-
-// Reasons for the sign-in page: the person's own choice, a refusal, a page
-// that needs a session, and the ways a session ends.
-const (
-	SignedOut       SignInReason = "signed-out"
-	TokenRefused    SignInReason = "refused"
-	SignInRequired  SignInReason = "required"
-	SessionIdle     SignInReason = session.EndedIdle
-	SessionTooOld   SignInReason = session.EndedLifetime
-	SessionIdentity SignInReason = session.EndedIdentity
-	SessionExpired  SignInReason = session.EndedExpired
-)
 
 // signInNotice says why the sign-in page is shown, from ?reason=; anything
 // else says nothing.
-func signInNotice(reason SignInReason) string {
+func signInNotice(reason handlers.SignInReason) string {
 	switch reason {
-	case SignedOut:
+	case handlers.SignedOut:
 		return "You are signed out. Your API token was forgotten."
-	case SessionIdle:
+	case handlers.SessionIdle:
 		return "Your session ended after a while without activity. Sign in again to continue."
-	case SessionExpired:
+	case handlers.SessionExpired:
 		return "Your session has ended, perhaps by signing out in another tab. Sign in again to continue."
-	case SessionTooOld:
+	case handlers.SessionTooOld:
 		return "Your session reached its maximum length. Sign in again to continue."
-	case SessionIdentity:
+	case handlers.SessionIdentity:
 		return "You are signed in to your organisation as someone else now, so the previous Snapdash session was ended."
-	case TokenRefused:
+	case handlers.TokenRefused:
 		return "VPS.org refused your API token, so you were signed out. It may have been revoked; sign in with a current token."
-	case SignInRequired:
+	case handlers.SignInRequired:
 		return "Sign in to see your snapshots."
 	}
 	return ""
@@ -72,7 +59,7 @@ func keptNotice(reason, kept string) string {
 // or many (a %d); anything but a small positive number says nothing.
 func jobsNotice(reason, count, one, many string) string {
 	n, err := strconv.Atoi(count)
-	if SignInReason(reason) != SignedOut || err != nil || n < 1 || n > 1000 {
+	if handlers.SignInReason(reason) != handlers.SignedOut || err != nil || n < 1 || n > 1000 {
 		return ""
 	}
 	if n == 1 {
@@ -81,36 +68,20 @@ func jobsNotice(reason, count, one, many string) string {
 	return fmt.Sprintf(many, n)
 }
 
-// SignInURL is the sign-in page with a reason and the page to come back to.
-func (s *Site) SignInURL(reason SignInReason, next string) string {
-	q := url.Values{}
-	if reason != "" {
-		q.Set("reason", string(reason))
-	}
-	if next = s.LocalPath(next); next != "/" {
-		q.Set("next", next)
-	}
-	u := s.URL("/signin")
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
-}
-
 // ShowSignIn renders the sign-in form.
-func (h *Auth) ShowSignIn(c echo.Context) error {
+func (h *Handler) ShowSignIn(c echo.Context) error {
 	if session.From(c.Request().Context()).SignedIn() {
 		return c.Redirect(http.StatusSeeOther, h.Site.URL("/"))
 	}
 	return h.renderForm(c, http.StatusOK, "")
 }
 
-func (h *Auth) renderForm(c echo.Context, status int, problem string) error {
+func (h *Handler) renderForm(c echo.Context, status int, problem string) error {
 	d := views.SignIn{
 		Page:      h.Site.Page(c, "Sign in"),
 		DemoToken: h.Site.DemoToken,
 		Error:     problem,
-		Notice: signInNotice(SignInReason(c.QueryParam("reason"))) + stoppedNotice(c.QueryParam("reason"), c.QueryParam("stopped")) +
+		Notice: signInNotice(handlers.SignInReason(c.QueryParam("reason"))) + stoppedNotice(c.QueryParam("reason"), c.QueryParam("stopped")) +
 			keptNotice(c.QueryParam("reason"), c.QueryParam("kept")),
 		Next: h.Site.LocalPath(c.QueryParam("next")),
 	}

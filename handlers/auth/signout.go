@@ -1,4 +1,4 @@
-package handlers
+package auth
 
 import (
 	"net/http"
@@ -6,13 +6,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
 
 // SignOut deletes the server-side session, token included, and stops the
 // jobs following the person's actions, erasing their copies of the token.
-func (h *Auth) SignOut(c echo.Context) error {
+func (h *Handler) SignOut(c echo.Context) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	id := st.ID()
@@ -23,7 +24,7 @@ func (h *Auth) SignOut(c echo.Context) error {
 	kept := 0
 	switch c.FormValue("jobs") {
 	case "finish":
-		n, err := h.Site.SignOut.LetJobsFinish(ctx, id, actor(st))
+		n, err := h.Site.SignOut.LetJobsFinish(ctx, id, handlers.Actor(st))
 		if err != nil {
 			return unavailable(err)
 		}
@@ -57,12 +58,12 @@ func (h *Auth) SignOut(c echo.Context) error {
 	}
 	// Drop the browser's copies of signed-in pages, the back/forward cache among them.
 	c.Response().Header().Set("Clear-Site-Data", `"cache"`)
-	u := h.Site.SignInURL(SignedOut, "")
+	u := h.Site.SignInURL(handlers.SignedOut, "")
 	if stopped > 0 {
 		u += "&stopped=" + strconv.Itoa(stopped)
 	}
 	if kept > 0 {
 		u += "&kept=" + strconv.Itoa(kept)
 	}
-	return navigate(c, u)
+	return handlers.Navigate(c, u)
 }

@@ -1,4 +1,4 @@
-package handlers
+package schedules
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
@@ -41,17 +42,17 @@ func readScheduleForm(c echo.Context, id int64) (views.ScheduleForm, schedules.S
 		f.Errors = append(f.Errors, "give the time as HH:MM, such as 03:00 (UTC)")
 	}
 	if id == 0 {
-		s.ServerID, _ = parseServerID(c.FormValue("server_id"))
+		s.ServerID, _ = handlers.ParseServerID(c.FormValue("server_id"))
 		f.ServerID = s.ServerID
 	}
 	return f, s
 }
 
 // Create adds a schedule to a server.
-func (h *Schedules) Create(c echo.Context) error { return h.save(c, 0) }
+func (h *Handler) Create(c echo.Context) error { return h.save(c, 0) }
 
 // Update changes a schedule.
-func (h *Schedules) Update(c echo.Context) error {
+func (h *Handler) Update(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
@@ -59,7 +60,7 @@ func (h *Schedules) Update(c echo.Context) error {
 	return h.save(c, id)
 }
 
-func (h *Schedules) save(c echo.Context, id int64) error {
+func (h *Handler) save(c echo.Context, id int64) error {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	if err := h.allowed(c, id); err != nil {
@@ -68,7 +69,7 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 	f, s := readScheduleForm(c, id)
 	status := http.StatusUnprocessableEntity
 	if len(f.Errors) == 0 {
-		saved, err := h.Site.Schedules.Save(ctx, schedule.Change{Actor: actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s,
+		saved, err := h.Site.Schedules.Save(ctx, schedule.Change{Actor: handlers.Actor(st), Groups: st.Groups(), Token: st.Token(), Schedule: s,
 			ConfirmRoom: c.FormValue("confirm_room") == "1"})
 		var invalid *schedules.InvalidError
 		var room *schedule.RoomError
@@ -112,13 +113,13 @@ func (h *Schedules) save(c echo.Context, id int64) error {
 
 // allowed checks the schedule groups; a refusal is recorded, against the
 // server the schedule is (or would be) for, and answered 403.
-func (h *Schedules) allowed(c echo.Context, id int64) error {
+func (h *Handler) allowed(c echo.Context, id int64) error {
 	if ok, _ := h.Site.Dash.Roles().Allows(session.From(c.Request().Context()).Groups(), dashboard.ScheduleAction); ok {
 		return nil
 	}
-	server, _ := parseServerID(c.FormValue("server_id"))
+	server, _ := handlers.ParseServerID(c.FormValue("server_id"))
 	if id != 0 {
 		server = h.Site.Schedules.ServerOf(c.Request().Context(), id)
 	}
-	return h.Site.allowed(c, dashboard.ScheduleAction, server, 0, "")
+	return h.Site.Allowed(c, dashboard.ScheduleAction, server, 0, "")
 }

@@ -1,4 +1,6 @@
-package handlers
+// Package schedules serves the Schedules page: a schedule per server,
+// changed by people allowed to, its runs shown as they go.
+package schedules
 
 import (
 	"errors"
@@ -7,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
@@ -15,19 +18,19 @@ import (
 )
 
 // Schedules shows and changes the schedules of the person's servers.
-type Schedules struct {
-	Site *Site
+type Handler struct {
+	Site *handlers.Site
 }
 
 // page loads the schedules page's data; form is the add (or change) form
 // as it should show.
-func (h *Schedules) page(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, error) {
+func (h *Handler) page(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, error) {
 	d, _, err := h.pageOf(c, form)
 	return d, err
 }
 
 // pageOf is page with what the dashboard loaded.
-func (h *Schedules) pageOf(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, schedule.Overview, error) {
+func (h *Handler) pageOf(c echo.Context, form views.ScheduleForm) (views.SchedulesPage, schedule.Overview, error) {
 	ctx := c.Request().Context()
 	st := session.From(ctx)
 	o, err := h.Site.Schedules.Overview(ctx, st.Token())
@@ -93,7 +96,7 @@ func formOf(s schedules.Schedule) views.ScheduleForm {
 }
 
 // List shows the schedules page; ?edit=ID opens a schedule's change form.
-func (h *Schedules) List(c echo.Context) error {
+func (h *Handler) List(c echo.Context) error {
 	ctx := c.Request().Context()
 	form := newForm()
 	if id, err := strconv.ParseInt(c.QueryParam("edit"), 10, 64); err == nil && id > 0 {
@@ -124,7 +127,7 @@ func running(d views.SchedulesPage) int64 {
 
 // Poll answers the list's refresh while a run is under way (?watch=RUN):
 // the list alone, announcing the watched run's end once it ended.
-func (h *Schedules) Poll(c echo.Context) error {
+func (h *Handler) Poll(c echo.Context) error {
 	d, o, err := h.pageOf(c, views.ScheduleForm{})
 	if err != nil {
 		return err
