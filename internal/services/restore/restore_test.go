@@ -291,17 +291,6 @@ func TestSafeRestoreAtTheLimit(t *testing.T) {
 	}
 }
 
-func waitUntil(t *testing.T, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // A safety snapshot still in progress past the limit sends no restore, and
 // the record says what state it was in.
 func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
