@@ -73,7 +73,8 @@ func TestCreateAndWatchItComplete(t *testing.T) {
 }
 
 func TestBadNameAndLimit(t *testing.T) {
-	a := startApp(t)
+	// Only admins may delete, so nothing is offered to make room at 5 of 5.
+	a := startAppWith(t, appOptions{deleteGroups: []string{"admins"}})
 	tb := newTab(t, a)
 	tb.allow(`status of 422`) // the refused forms come back as 422
 	tb.signIn()
@@ -127,6 +128,7 @@ func TestRestoreWithTypedName(t *testing.T) {
 		t.Fatalf("a wrong name restored the server (%s)", st)
 	}
 	tb.eval(`document.querySelector("#confirm-name").value = "", "ok"`)
+	tb.withoutSafety()
 	tb.do(
 		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
 		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
@@ -221,6 +223,7 @@ func TestCreateAndRestoreWithoutJavaScript(t *testing.T) {
 	tb.do(chromedp.Click(chromedp.CSS(`#snapshot-801 a[href*="/restore"]`)))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#confirm-name")))
 	tb.do(
+		chromedp.Click(chromedp.CSS("#safety")), // restore at once, without a safety snapshot
 		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
 		chromedp.Click(chromedp.CSS("form.confirm button[type=submit]")),
 	)

@@ -370,6 +370,14 @@ func (tb *tab) openConfirm(snapshot, action string) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] button[type=submit]")))
 }
 
+// withoutSafety unticks the open restore form's "Snapshot the current
+// state first", as a person restoring at once does (the box is ticked by
+// default whenever there is room for it).
+func (tb *tab) withoutSafety() {
+	tb.t.Helper()
+	tb.eval(`(() => { const b = document.querySelector("#safety"); if (b && b.checked) b.click(); return "ok" })()`)
+}
+
 // screenshot writes a PNG of the whole page to the screenshot folder.
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()

@@ -246,6 +246,7 @@ func TestRolesThroughOAuth2Proxy(t *testing.T) {
 	ops.wait(30*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
 	ops.signIn()
 	ops.openConfirm("801", "restore")
+	ops.withoutSafety()
 	ops.do(
 		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
 		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -62,9 +63,18 @@ type engine interface {
 	PeriodicJobs() *river.PeriodicJobBundle
 }
 
+// txInserter inserts a job in a database/sql transaction.
+type txInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
 // Runner inserts and works Snapdash's jobs.
 type Runner struct {
-	client   engine
+	client engine
+	// inTx inserts jobs in a store transaction: the worker client itself
+	// on SQLite, an insert-only client on the store's database/sql
+	// connections on PostgreSQL.
+	inTx     txInserter
 	started  bool
 	closeDB  func()
 	store    *store.Store
@@ -159,7 +169,12 @@ func (r *Runner) openPostgres(ctx context.Context, cfg *river.Config) error {
 		pool.Close()
 		return fmt.Errorf("jobs: %w", err)
 	}
-	r.client, r.closeDB = client, pool.Close
+	inTx, err := river.NewClient(riverdatabasesql.New(r.store.DB()), &river.Config{Logger: cfg.Logger})
+	if err != nil {
+		pool.Close()
+		return fmt.Errorf("jobs: %w", err)
+	}
+	r.client, r.inTx, r.closeDB = client, inTx, pool.Close
 	return nil
 }
 
@@ -180,7 +195,7 @@ func (r *Runner) openSQLite(ctx context.Context, cfg *river.Config) error {
 		db.Close()
 		return fmt.Errorf("jobs: %w", err)
 	}
-	r.client, r.closeDB = client, func() { _ = db.Close() }
+	r.client, r.inTx, r.closeDB = client, client, func() { _ = db.Close() }
 	return nil
 }
 
@@ -261,6 +276,19 @@ func (r *Runner) AddPeriodic(id string, every time.Duration, runOnStart bool, ar
 func (r *Runner) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	_, err := r.client.Insert(ctx, args, opts)
 	return err
+}
+
+// InsertTx inserts a job in the store transaction tx (store.InTx): the job
+// exists if, and only if, the rows written with it do.
+func (r *Runner) InsertTx(ctx context.Context, tx *store.Store, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	if tx.Tx() == nil {
+		return 0, errors.New("jobs: InsertTx outside a transaction")
+	}
+	res, err := r.inTx.InsertTx(ctx, tx.Tx(), args, opts)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: %w", err)
+	}
+	return res.Job.ID, nil
 }
 
 // Now is the engine's clock.

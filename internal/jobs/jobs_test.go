@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -360,5 +361,48 @@ func TestWebhookGetsOneMessagePerOutcome(t *testing.T) {
 	}
 	if strings.Contains(bodies[1], "tok_alice") {
 		t.Error("the token is in the notification")
+	}
+}
+
+// A job inserted in a store transaction exists only if the transaction
+// commits: rolled back, neither the job nor its sealed token remain.
+func TestJobInsertedInATransactionThatRollsBackIsNotThere(t *testing.T) {
+	for engine, open := range engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			st := open(t)
+			s := &stepper{answers: []answer{{next: jobs.Next{Done: true}}}}
+			r := start(t, st, s, jobs.Options{})
+			id := started(t, st, time.Now())
+			errLater := errors.New("a row written after the job failed")
+			err := st.InTx(context.Background(), func(tx *store.Store) error {
+				if _, err := tx.Activity().Add(context.Background(), activity.Record{Time: time.Now(), Actor: "alice", Action: activity.Restore,
+					ServerID: 8, ServerName: "db", Outcome: activity.Started}); err != nil {
+					return err
+				}
+				p := jobs.Person{Session: "alice-session", Token: "tok_alice", ActivityID: id, Life: time.Hour}
+				if err := r.InsertWithTokenTx(context.Background(), tx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
+					return stepArgs{ActivityID: id, TokenKey: key}, nil
+				}); err != nil {
+					return err
+				}
+				return errLater
+			})
+			if !errors.Is(err, errLater) {
+				t.Fatalf("InTx: %v", err)
+			}
+			if n := storetest.Jobs(t, st, "test_step"); n != 0 {
+				t.Errorf("%d jobs inserted by a transaction rolled back", n)
+			}
+			if n := jobTokens(t, st); n != 0 {
+				t.Errorf("%d tokens sealed by a transaction rolled back", n)
+			}
+			if n := storetest.Count(t, st, "SELECT COUNT(*) FROM activity WHERE server_id = 8"); n != 0 {
+				t.Errorf("%d records written by a transaction rolled back", n)
+			}
+			if s.count() != 0 {
+				t.Errorf("a job rolled back was worked %d times", s.count())
+			}
+		})
 	}
 }

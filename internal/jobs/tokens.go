@@ -39,33 +39,43 @@ type Person struct {
 }
 
 // InsertWithToken keeps the person's token sealed under a new key for its
-// life, then inserts the job build makes with that key (its arguments hold
-// the key, never the token). The job is stopped at once when the session
-// ended meanwhile.
+// life and inserts the job build makes with that key (its arguments hold
+// the key, never the token), in one transaction. The job is stopped at once
+// when the session ended meanwhile.
 func (r *Runner) InsertWithToken(ctx context.Context, p Person, build func(key string) (river.JobArgs, *river.InsertOpts)) error {
+	if err := r.store.InTx(ctx, func(tx *store.Store) error { return r.InsertWithTokenTx(ctx, tx, p, build) }); err != nil {
+		return err
+	}
+	return r.StopIfSessionEnded(ctx, p.Session)
+}
+
+// InsertWithTokenTx is InsertWithToken in the store transaction tx, with
+// the rows the job acts on; the caller calls StopIfSessionEnded once it is
+// committed.
+func (r *Runner) InsertWithTokenTx(ctx context.Context, tx *store.Store, p Person, build func(key string) (river.JobArgs, *river.InsertOpts)) error {
 	key := rand.Text()
 	sealed, err := r.vault.seal(key, string(p.Token))
 	if err != nil {
 		return fmt.Errorf("jobs: sealing the token: %w", err)
 	}
-	if err := r.tokens.Put(ctx, key, p.Session, p.ActivityID, p.BulkID, sealed, p.Life); err != nil {
+	tokens := tx.JobTokens()
+	if err := tokens.Put(ctx, key, p.Session, p.ActivityID, p.BulkID, sealed, p.Life); err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	args, opts := build(key)
-	res, err := r.client.Insert(ctx, args, opts)
+	id, err := r.InsertTx(ctx, tx, args, opts)
 	if err != nil {
-		_ = r.tokens.Delete(context.WithoutCancel(ctx), key)
-		return fmt.Errorf("jobs: %w", err)
+		return err
 	}
-	if err := r.tokens.SetJob(ctx, key, res.Job.ID); err != nil {
-		// Not fatal: a sign-out still erases the token, and the job stops
-		// at its next run.
-		r.log.WarnContext(ctx, "a job's id was not noted beside its token", "job_id", res.Job.ID, "error", err)
-	}
-	// A sign-out that finished while this action was still running erased
-	// the session before its jobs' tokens: it could not see this one.
-	if _, err := r.store.Sessions().Load(ctx, p.Session); errors.Is(err, session.ErrNotFound) {
-		_, err = r.StopFor(ctx, p.Session, activity.SignedOut)
+	return tokens.SetJob(ctx, key, id)
+}
+
+// StopIfSessionEnded stops the jobs of a session that ended: a sign-out
+// that finished while an action was still running erased the session
+// before its jobs' tokens, so it could not see the action's job.
+func (r *Runner) StopIfSessionEnded(ctx context.Context, sessionID string) error {
+	if _, err := r.store.Sessions().Load(ctx, sessionID); errors.Is(err, session.ErrNotFound) {
+		_, err = r.StopFor(ctx, sessionID, activity.SignedOut)
 		return err
 	}
 	return nil

@@ -138,10 +138,11 @@ var allowedImports = map[string][]string{
 	"internal/store/storetest": {"internal/store"},
 	"internal/jobs":            {"internal/activity", "internal/session", "internal/store", "vpsapi"},
 	"internal/dashboard":       {"internal/activity", "internal/marks", "internal/restores", "internal/schedules", "internal/submitguard", "vpsapi"},
-	// The features: each on the dashboard and the engine, none on another.
+	// The features: each on the dashboard and the engine, none on another;
+	// those whose rows and job are written in one transaction, on the store.
 	"internal/services/follow":      {"internal/activity", "internal/dashboard", "internal/jobs", "vpsapi"},
-	"internal/services/restore":     {"internal/activity", "internal/dashboard", "internal/jobs", "internal/marks", "internal/restores", "vpsapi"},
-	"internal/services/bulkdelete":  {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/submitguard", "vpsapi"},
+	"internal/services/restore":     {"internal/activity", "internal/dashboard", "internal/jobs", "internal/marks", "internal/restores", "internal/store", "vpsapi"},
+	"internal/services/bulkdelete":  {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store", "internal/submitguard", "vpsapi"},
 	"internal/services/schedule":    {"internal/activity", "internal/dashboard", "internal/jobs", "internal/schedules", "vpsapi"},
 	"internal/services/signout":     {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store"},
 	"internal/services/mark":        {"internal/activity", "internal/dashboard", "internal/marks", "vpsapi"},

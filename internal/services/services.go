@@ -87,8 +87,8 @@ func New(ctx context.Context, o Options) (*Services, error) {
 	})
 	return &Services{
 		Jobs: engine, Dash: dash, Follow: fol,
-		Restores:  restore.New(dash, st.Restores(), st.Activity(), engine),
-		Bulk:      bulkdelete.New(dash, st.Bulk(), engine),
+		Restores:  restore.New(dash, st, engine),
+		Bulk:      bulkdelete.New(dash, st, engine),
 		Schedules: schedule.New(dash, st.Schedules(), st.Activity(), engine, o.Schedule),
 		SignOut:   signout.New(dash, engine, st.Activity(), st.Bulk()),
 		Activity:  activitylog.New(dash, st.Activity(), st.Restores()),

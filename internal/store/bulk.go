@@ -22,22 +22,21 @@ var ErrNoBulk = errors.New("store: no such bulk delete")
 
 // Add records a bulk delete and its items, in one transaction.
 func (b Bulk) Add(ctx context.Context, d bulk.Delete) (int64, error) {
-	tx, err := b.s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
 	var id int64
-	if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, owner, started_at, groups_csv) VALUES (?, ?, ?, ?) RETURNING id"), d.Actor, d.Owner, d.Started.UnixMilli(), joinGroups(d.Groups)).Scan(&id); err != nil {
-		return 0, err
-	}
-	for _, it := range d.Items {
-		if _, err := tx.ExecContext(ctx, b.s.q(`INSERT INTO bulk_items (bulk_id, snapshot_id, server_id, server_name, snapshot_name, state)
-			VALUES (?, ?, ?, ?, ?, ?)`), id, it.SnapshotID, it.ServerID, it.ServerName, it.SnapshotName, bulk.Pending); err != nil {
-			return 0, err
+	err := b.s.InTx(ctx, func(x *Store) error {
+		tx := x.db
+		if err := tx.QueryRowContext(ctx, b.s.q("INSERT INTO bulk_deletes (actor, owner, started_at, groups_csv) VALUES (?, ?, ?, ?) RETURNING id"), d.Actor, d.Owner, d.Started.UnixMilli(), joinGroups(d.Groups)).Scan(&id); err != nil {
+			return err
 		}
-	}
-	return id, tx.Commit()
+		for _, it := range d.Items {
+			if _, err := tx.ExecContext(ctx, b.s.q(`INSERT INTO bulk_items (bulk_id, snapshot_id, server_id, server_name, snapshot_name, state)
+				VALUES (?, ?, ?, ?, ?, ?)`), id, it.SnapshotID, it.ServerID, it.ServerName, it.SnapshotName, bulk.Pending); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return id, err
 }
 
 // Get reads a bulk delete and its items.

@@ -71,22 +71,19 @@ func (x Schedules) Get(ctx context.Context, id int64) (schedules.Schedule, error
 // those become ordinary snapshots, which no retention deletes. Its runs
 // stay, for the record.
 func (x Schedules) Delete(ctx context.Context, id int64) error {
-	tx, err := x.s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit it does nothing
-	if _, err := tx.ExecContext(ctx, x.s.q("DELETE FROM schedule_snapshots WHERE schedule_id = ?"), id); err != nil {
-		return err
-	}
-	res, err := tx.ExecContext(ctx, x.s.q("DELETE FROM schedules WHERE id = ?"), id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return errors.Join(err, schedules.ErrNotFound)
-	}
-	return tx.Commit()
+	return x.s.InTx(ctx, func(tx *Store) error {
+		if _, err := tx.db.ExecContext(ctx, x.s.q("DELETE FROM schedule_snapshots WHERE schedule_id = ?"), id); err != nil {
+			return err
+		}
+		res, err := tx.db.ExecContext(ctx, x.s.q("DELETE FROM schedules WHERE id = ?"), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errors.Join(err, schedules.ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // List returns the schedules of servers (nil: all), by server name.

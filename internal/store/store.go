@@ -37,14 +37,57 @@ const (
 	Postgres Engine = "postgres"
 )
 
-// Store is an open database.
+// Store is an open database, or one transaction on it (InTx).
 type Store struct {
-	db     *sql.DB
+	pool   *sql.DB
+	db     querier // pool, or the transaction
+	tx     *sql.Tx // nil outside InTx
 	engine Engine
 	url    string // PostgreSQL's URL
 	path   string // SQLite's file
 	now    func() time.Time
 }
+
+// querier is what reads and writes: the database, or a transaction on it.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// InTx runs fn with a Store whose every read and write is one transaction,
+// committed when fn returns nil and rolled back otherwise: rows and the
+// job that acts on them are written together or not at all (River's
+// InsertTx takes Tx).
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	sqlTx, err := s.pool.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := *s
+	tx.db, tx.tx = sqlTx, sqlTx
+	if err := fn(&tx); err != nil {
+		return errors.Join(err, ignoreDone(sqlTx.Rollback()))
+	}
+	return sqlTx.Commit()
+}
+
+func ignoreDone(err error) error {
+	if errors.Is(err, sql.ErrTxDone) {
+		return nil
+	}
+	return err
+}
+
+// Tx is the transaction of a Store InTx gave; nil outside one.
+func (s *Store) Tx() *sql.Tx { return s.tx }
+
+// DB is the database, for River's inserts in the store's transactions on
+// PostgreSQL.
+func (s *Store) DB() *sql.DB { return s.pool }
 
 // FileName is the SQLite file's name in the data directory.
 const FileName = "snapdash.db"
@@ -62,7 +105,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		}
 		db.SetMaxOpenConns(16)
 		db.SetMaxIdleConns(16)
-		s.db, s.engine, s.url = db, Postgres, databaseURL
+		s.pool, s.db, s.engine, s.url = db, db, Postgres, databaseURL
 	case databaseURL == "":
 		path := filepath.Join(dataDir, FileName)
 		if err := private(dataDir, path); err != nil {
@@ -72,14 +115,14 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
-		s.db, s.engine, s.path = db, SQLite, path
+		s.pool, s.db, s.engine, s.path = db, db, SQLite, path
 	default:
 		return nil, errors.New("store: the database URL must start with postgres:// or postgresql://, or be empty for SQLite")
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
-		err := s.db.PingContext(pingCtx)
+		err := s.pool.PingContext(pingCtx)
 		if err == nil {
 			return s, nil
 		}
@@ -90,7 +133,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		s.db.Close()
+		s.pool.Close()
 		return nil, fmt.Errorf("store: %s does not answer: %w", s.engine, err)
 	}
 }
@@ -156,10 +199,10 @@ func (s *Store) URL() string { return s.url }
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return s.pool.Close() }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return s.pool.PingContext(ctx) }
 
 // q rewrites a query written with ? placeholders for the engine.
 func (s *Store) q(query string) string {
@@ -191,7 +234,7 @@ func (s *Store) Migrate(ctx context.Context) ([]int, error) {
 		return nil, err
 	}
 	sort.Strings(files)
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.pool.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: migrate: %w", err)
 	}
@@ -233,7 +276,7 @@ func (s *Store) Locked(ctx context.Context, fn func(ctx context.Context) error) 
 	if s.engine != Postgres {
 		return fn(ctx)
 	}
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.pool.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}

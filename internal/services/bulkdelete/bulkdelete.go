@@ -20,6 +20,7 @@ import (
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -29,6 +30,7 @@ import (
 type Service struct {
 	dash  *dashboard.Dashboard
 	api   dashboard.API
+	store *store.Store // a bulk delete and its job are written in one of its transactions
 	bulk  bulk.Store
 	jobs  *jobs.Runner
 	roles dashboard.Roles
@@ -37,8 +39,8 @@ type Service struct {
 }
 
 // New returns a Service and adds its worker to the job engine.
-func New(dash *dashboard.Dashboard, st bulk.Store, engine *jobs.Runner) *Service {
-	s := &Service{dash: dash, api: dash.API(), bulk: st, jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
+func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
+	s := &Service{dash: dash, api: dash.API(), store: st, bulk: st.Bulk(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &BulkDeleteWorker{svc: s})
 	return s
 }
@@ -133,17 +135,23 @@ func (s *Service) Start(ctx context.Context, a Action) (int64, error) {
 		for _, r := range c.Rows {
 			b.Items = append(b.Items, bulk.Item{SnapshotID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, SnapshotName: r.Name})
 		}
-		id, err := s.bulk.Add(ctx, b)
+		// The bulk delete and its job: both, or neither.
+		var id int64
+		err = s.store.InTx(ctx, func(tx *store.Store) error {
+			var err error
+			if id, err = tx.Bulk().Add(ctx, b); err != nil {
+				return err
+			}
+			p := jobs.Person{Session: a.Session, Token: a.Token, BulkID: id, Life: jobLife + 15*time.Minute}
+			return s.jobs.InsertWithTokenTx(ctx, tx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
+				return BulkDeleteArgs{BulkID: id, TokenKey: key}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+			})
+		})
 		if err != nil {
 			return int64(0), err
 		}
-		p := jobs.Person{Session: a.Session, Token: a.Token, BulkID: id, Life: jobLife + 15*time.Minute}
-		err = s.jobs.InsertWithToken(ctx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
-			return BulkDeleteArgs{BulkID: id, TokenKey: key}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-		})
-		if err != nil {
-			_ = s.bulk.Finish(context.WithoutCancel(ctx), id, s.now().UTC())
-			return int64(0), err
+		if err := s.jobs.StopIfSessionEnded(ctx, a.Session); err != nil {
+			s.log.WarnContext(ctx, "a bulk delete whose session ended was not stopped; it stops at its next step", "bulk_id", id, "error", err)
 		}
 		s.log.InfoContext(ctx, "bulk delete started", "actor", a.Actor, "bulk_id", id, "snapshots", len(b.Items))
 		return id, nil

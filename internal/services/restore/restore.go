@@ -14,6 +14,7 @@ import (
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -117,32 +118,36 @@ func (s *Service) startSafeRestore(ctx context.Context, a dashboard.Action) (das
 		SnapshotID: a.SnapshotID, SnapshotName: r.SnapshotName, Outcome: activity.Started, Detail: detail})
 }
 
-// startRestoreJob records a job on the restores' steps (rec, then its row,
-// one running per server) and starts it with the person's token. Nothing
-// reaches VPS.org here: the job sends every call.
+// startRestoreJob records a job on the restores' steps (rec, its row, one
+// running per server, and the job with the person's token sealed) in one
+// transaction: all of it, or nothing. Nothing reaches VPS.org here: the
+// job sends every call.
 func (s *Service) startRestoreJob(ctx context.Context, a dashboard.Action, r restores.Restore, rec activity.Record) (dashboard.Result, error) {
 	if running, err := s.restores.Running(ctx, []int64{a.ServerID}); err != nil {
 		return dashboard.Result{}, dashboard.BeforeSending(err)
 	} else if len(running) > 0 {
 		return dashboard.Result{}, dashboard.BeforeSending(restores.ErrAlreadyRunning)
 	}
-	var err error
-	if r.ActivityID, err = s.activity.Add(ctx, rec); err != nil {
+	err := s.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		if r.ActivityID, err = tx.Activity().Add(ctx, rec); err != nil {
+			return err
+		}
+		// Fails when another restore of the server started in between.
+		if r.ID, err = tx.Restores().Add(ctx, r); err != nil {
+			return err
+		}
+		p := jobs.Person{Session: a.Session, Token: a.Token, ActivityID: r.ActivityID, Life: jobLife + 15*time.Minute}
+		return s.jobs.InsertWithTokenTx(ctx, tx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
+			return SafeRestoreArgs{RestoreID: r.ID, ActivityID: r.ActivityID, TokenKey: key}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+		})
+	})
+	if err != nil {
 		return dashboard.Result{}, dashboard.BeforeSending(err)
 	}
 	s.dash.ForgetAttributions()
-	if r.ID, err = s.restores.Add(ctx, r); err != nil {
-		// Another restore of the server started in between.
-		_, _ = s.activity.Finish(context.WithoutCancel(ctx), r.ActivityID, activity.Stopped, "another restore of this server started at the same time", s.now().UTC())
-		return dashboard.Result{}, dashboard.BeforeSending(err)
-	}
-	p := jobs.Person{Session: a.Session, Token: a.Token, ActivityID: r.ActivityID, Life: jobLife + 15*time.Minute}
-	err = s.jobs.InsertWithToken(ctx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
-		return SafeRestoreArgs{RestoreID: r.ID, ActivityID: r.ActivityID, TokenKey: key}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-	})
-	if err != nil {
-		s.endRestore(context.WithoutCancel(ctx), r, restores.Failed, activity.Stopped, "the job could not start: "+err.Error())
-		return dashboard.Result{}, dashboard.BeforeSending(err)
+	if err := s.jobs.StopIfSessionEnded(ctx, a.Session); err != nil {
+		s.log.WarnContext(ctx, "a restore whose session ended was not stopped; it stops at its next step", "restore_id", r.ID, "error", err)
 	}
 	s.log.InfoContext(ctx, "job on a restore's steps started", "kind", cmp.Or(r.Kind, restores.KindRestore), "actor", a.Actor, "server_id", a.ServerID,
 		"snapshot_id", a.SnapshotID, "safety", r.SafetyName, "delete_first", r.DeleteID, "restore_id", r.ID)

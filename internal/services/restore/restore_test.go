@@ -338,3 +338,32 @@ func TestSafeRestoreNotifies(t *testing.T) {
 		t.Errorf("webhook got %q", bodies)
 	}
 }
+
+// A restore's record, its row and its job are written together: when the
+// job cannot be written, nothing is left behind (no record saying it
+// started, no row holding the server) and nothing is sent.
+func TestRestoreAndItsJobAreWrittenTogether(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
+	db := storetest.RawDB(t, f.Store)
+	if _, err := db.Exec("ALTER TABLE river_job RENAME TO river_job_away"); err != nil {
+		t.Fatal(err)
+	}
+	f.Sim.ResetCalls()
+	_, err := safeRestore(f, t, 0)
+	if _, rerr := db.Exec("ALTER TABLE river_job_away RENAME TO river_job"); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if ex := dashboard.Explain(f.Action(dashboard.Restore), err); err == nil || ex.Why != dashboard.NotSent {
+		t.Fatalf("a restore whose job could not be written: %v (%+v)", err, ex)
+	}
+	if n := storetest.Count(t, f.Store, "SELECT COUNT(*) FROM restores"); n != 0 {
+		t.Errorf("%d restore rows left behind", n)
+	}
+	if n := storetest.Count(t, f.Store, "SELECT COUNT(*) FROM activity WHERE action = 'restore'"); n != 0 {
+		t.Errorf("%d restore records left behind", n)
+	}
+	if n := f.Sim.ChangingCalls(); n != 0 {
+		t.Errorf("%d changing calls sent", n)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -26,6 +27,7 @@ import (
 type Service struct {
 	dash     *dashboard.Dashboard
 	api      dashboard.API
+	store    *store.Store // its rows and job are written in one of its transactions
 	restores restores.Store
 	activity activity.Store
 	jobs     *jobs.Runner
@@ -35,8 +37,8 @@ type Service struct {
 }
 
 // New returns a Service and adds its worker to the job engine.
-func New(dash *dashboard.Dashboard, st restores.Store, act activity.Store, engine *jobs.Runner) *Service {
-	s := &Service{dash: dash, api: dash.API(), restores: st, activity: act, jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
+func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
+	s := &Service{dash: dash, api: dash.API(), store: st, restores: st.Restores(), activity: st.Activity(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &SafeRestoreWorker{svc: s})
 	return s
 }
