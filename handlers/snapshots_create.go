@@ -93,7 +93,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 	res, err := h.Site.Restores.Create(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
-	case dashboard.Done:
+	case dashboard.Accepted:
 		if r := res.SafeRestore; r.ID != 0 {
 			msg := fmt.Sprintf("%s is deleted to make room, then the snapshot %s is taken. Its progress shows on the card.", r.DeleteName, r.SafetyName)
 			return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRestoring)
@@ -102,7 +102,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRow(res.Created.ID))
 	case dashboard.Repeat:
 		return h.done(c, id, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, false, true, focusHeading)
-	case dashboard.SignedOut:
+	case dashboard.TokenRefused:
 		return err
 	case dashboard.NameTaken:
 		f.Duplicate = true // the form warns; the same name submitted again goes through

@@ -59,12 +59,12 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	_, err = h.Site.Dash.Act(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
-	case dashboard.Done:
+	case dashboard.Accepted:
 		msg := fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusAfterDelete(cf.SnapshotCreated))
 	case dashboard.Repeat:
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, true, false, focusAfterDelete(cf.SnapshotCreated))
-	case dashboard.SignedOut:
+	case dashboard.TokenRefused:
 		return err
 	case dashboard.Gone:
 		return h.gone(c, err, ex.Text)

@@ -196,7 +196,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	res, err := h.Site.Restores.Restore(ctx, a)
 	ex := dashboard.Explain(a, err)
 	switch ex.Why {
-	case dashboard.Done:
+	case dashboard.Accepted:
 		msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Restored.Message)
 		if r := res.SafeRestore; r.ID != 0 {
 			msg = fmt.Sprintf("Restore of %s from %s started: the safety snapshot %s is taken first, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.SafetyName)
@@ -207,11 +207,11 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusRestoring)
 	case dashboard.Repeat:
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, true, false, focusRestoring)
-	case dashboard.SignedOut:
+	case dashboard.TokenRefused:
 		return err
 	case dashboard.Gone:
 		return h.gone(c, err, ex.Text)
-	case dashboard.Refused:
+	case dashboard.RefusedUpstream:
 		cf.Error = ex.Text
 		return h.renderRestoreRefused(c, cf)
 	}

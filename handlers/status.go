@@ -22,7 +22,7 @@ func Status(r dashboard.Reason) int {
 		return http.StatusServiceUnavailable
 	case dashboard.ReasonUpstreamSlow:
 		return http.StatusGatewayTimeout
-	case dashboard.ReasonSignedOut:
+	case dashboard.ReasonTokenRefused:
 		return http.StatusUnauthorized
 	}
 	return http.StatusBadGateway

@@ -16,15 +16,15 @@ type Why int
 
 // Reasons, from Explain.
 const (
-	Done      Why = iota // no error
-	Repeat               // the same form was already sent: its outcome stands
-	GuardDown            // the double-submit guard's store is down: nothing was sent
-	SignedOut            // VPS.org refused the token: the session must end
-	Gone                 // VPS.org has no such server or snapshot
-	Refused              // VPS.org said no, in its own words
-	NotKnown             // no answer: it may or may not have happened
-	NameTaken            // the server already has a snapshot of that name
-	NotSent              // a check before the call failed: nothing was sent
+	Accepted        Why = iota // no error: VPS.org took it
+	Repeat                     // the same form was already sent: its outcome stands
+	GuardDown                  // the double-submit guard's store is down: nothing was sent
+	TokenRefused               // VPS.org refused the token: the session must end
+	Gone                       // VPS.org has no such server or snapshot
+	RefusedUpstream            // VPS.org said no, in its own words
+	NotKnown                   // no answer: it may or may not have happened
+	NameTaken                  // the server already has a snapshot of that name
+	NotSent                    // a check before the call failed: nothing was sent
 )
 
 // Explanation is an action's outcome in the person's words.
@@ -48,7 +48,7 @@ const (
 	ReasonUnavailable                // Snapdash's own store or job engine cannot answer
 	ReasonUpstream                   // VPS.org did not answer, or refused in its words
 	ReasonUpstreamSlow               // VPS.org took too long to answer
-	ReasonSignedOut                  // VPS.org refused the token
+	ReasonTokenRefused               // VPS.org refused the token
 )
 
 // Explain puts an action's error in the person's words. It is the one place
@@ -60,7 +60,7 @@ func Explain(a Action, err error) Explanation {
 	var ve *vpsapi.Error
 	switch {
 	case err == nil:
-		return Explanation{Why: Done, Reason: ReasonOK}
+		return Explanation{Why: Accepted, Reason: ReasonOK}
 	case errors.Is(err, submitguard.ErrAlreadySubmitted):
 		return Explanation{Why: Repeat, Reason: ReasonOK,
 			Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
@@ -71,7 +71,7 @@ func Explain(a Action, err error) Explanation {
 		return Explanation{Why: NameTaken, Reason: ReasonInvalid,
 			Text: a.ServerName + " already has a snapshot named " + a.SnapshotName + ". Create snapshot again to make a second one with the same name, or choose another name."}
 	case errors.Is(err, vpsapi.ErrUnauthorized):
-		return Explanation{Why: SignedOut, Reason: ReasonSignedOut}
+		return Explanation{Why: TokenRefused, Reason: ReasonTokenRefused}
 	case errors.As(err, new(PinnedError)):
 		var pe PinnedError
 		errors.As(err, &pe)
@@ -115,7 +115,7 @@ func Explain(a Action, err error) Explanation {
 
 // refused words VPS.org's own refusal; a create's field errors go to its fields.
 func refused(a Action, ve *vpsapi.Error) Explanation {
-	e := Explanation{Why: Refused, Reason: ReasonInvalid}
+	e := Explanation{Why: RefusedUpstream, Reason: ReasonInvalid}
 	switch a.Kind {
 	case Restore:
 		e.Text = "VPS.org refused the restore: " + ve.Summary()
