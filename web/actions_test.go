@@ -34,6 +34,7 @@ func newForm(b *browser, serverID string) url.Values {
 }
 
 func TestCreateWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -59,6 +60,7 @@ func TestCreateWithoutJavaScript(t *testing.T) {
 }
 
 func TestCreateFormWarnsForRunningServerOnly(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -71,6 +73,7 @@ func TestCreateFormWarnsForRunningServerOnly(t *testing.T) {
 }
 
 func TestDoubleSubmitCreatesOneSnapshot(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -90,6 +93,7 @@ func TestDoubleSubmitCreatesOneSnapshot(t *testing.T) {
 }
 
 func TestConcurrentDoubleClickCreatesOneSnapshot(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, func(_ *webConfig, o *simOptions) { o.Latency = 50 * time.Millisecond })
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -111,6 +115,7 @@ func TestConcurrentDoubleClickCreatesOneSnapshot(t *testing.T) {
 }
 
 func TestBadNameKeepsInputAndCallsNothing(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -140,6 +145,7 @@ func TestBadNameKeepsInputAndCallsNothing(t *testing.T) {
 }
 
 func TestUpstreamRefusalsShownInForm(t *testing.T) {
+	t.Parallel()
 	// Only admins may delete, so nothing is offered to make room: the
 	// create goes to VPS.org, which refuses it.
 	ts := newTestServer(t, func(cfg *webConfig, _ *simOptions) { cfg.DeleteGroups = []string{"admins"} })
@@ -169,6 +175,7 @@ func TestUpstreamRefusalsShownInForm(t *testing.T) {
 }
 
 func TestCreateWithHtmxSwapsTheCard(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -203,6 +210,7 @@ func TestCreateWithHtmxSwapsTheCard(t *testing.T) {
 }
 
 func TestRestoreNeedsTypedNameAndHappensOnce(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -263,6 +271,7 @@ func TestRestoreNeedsTypedNameAndHappensOnce(t *testing.T) {
 }
 
 func TestDeleteWithConfirmation(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -294,6 +303,7 @@ func TestDeleteWithConfirmation(t *testing.T) {
 // A delete VPS.org did not answer says the outcome is unknown, and the log
 // says why, as for a create or a restore.
 func TestDeleteWithoutAnswer(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -309,6 +319,7 @@ func TestDeleteWithoutAnswer(t *testing.T) {
 }
 
 func TestDeleteWithHtmx(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -326,6 +337,7 @@ func TestDeleteWithHtmx(t *testing.T) {
 }
 
 func TestStateChangesNeedCSRFAndPOST(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -359,6 +371,7 @@ func TestStateChangesNeedCSRFAndPOST(t *testing.T) {
 // A message queued for the next page (after a form posted without
 // JavaScript) is not taken by an htmx fragment, which has nowhere to show it.
 func TestQueuedMessageWaitsForAWholePage(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -379,6 +392,7 @@ func TestQueuedMessageWaitsForAWholePage(t *testing.T) {
 // is still answering: the create runs to its end, the survivor gets its
 // outcome (started), keeps its form, and the record says it started.
 func TestCancelledFirstSubmitDoesNotDecideTheSecond(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -31,6 +31,7 @@ func (ts *testServer) record(t *testing.T, recs ...activity.Record) {
 // The record can be narrowed by server, person and action from the address,
 // and each row names the server and the snapshot.
 func TestActivityFiltersAndWording(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.record(t,
 		activity.Record{Actor: "alice@example.com", Action: activity.Restore, ServerID: 12345, ServerName: "web-server-01", SnapshotID: 801, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started},
@@ -67,6 +68,7 @@ func TestActivityFiltersAndWording(t *testing.T) {
 
 // Fifty records a page, with links to older and newer pages keeping the filter.
 func TestActivityPages(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	start := ts.clock.Now()
 	for i := range 60 {
@@ -101,6 +103,7 @@ func TestActivityPages(t *testing.T) {
 // The CSV export has the filtered records, and no cell a spreadsheet would
 // run as a formula.
 func TestActivityCSV(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.record(t,
 		activity.Record{Actor: "=HYPERLINK(\"https://evil.example\")", Action: activity.Create, ServerID: 12348, ServerName: "build-runner-01", SnapshotName: "ok", Outcome: activity.Refused, Detail: "+1 cmd"},
@@ -145,6 +148,7 @@ func TestActivityCSV(t *testing.T) {
 // change are done, not "started" forever, on the page and in the CSV, which
 // leaves an id empty rather than writing a meaningless 0.
 func TestEveryActivityEntryEndsWithWhatHappened(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.record(t,
 		activity.Record{Actor: "alice", Action: activity.Pin, ServerID: 12345, ServerName: "web-server-01", SnapshotID: 801, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started, Detail: "keep"},

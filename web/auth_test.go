@@ -15,6 +15,7 @@ import (
 )
 
 func TestSignInPageSuggestsDemoToken(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, func(c *webConfig, _ *simOptions) { c.DemoToken = simulator.DemoToken })
 	r := ts.browser().get("/signin")
 	if r.StatusCode != http.StatusOK {
@@ -29,6 +30,7 @@ func TestSignInPageSuggestsDemoToken(t *testing.T) {
 }
 
 func TestSignedOutVisitorIsSentToSignIn(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	r := ts.browser().get("/?server_id=12345")
 	if r.StatusCode != http.StatusSeeOther {
@@ -41,6 +43,7 @@ func TestSignedOutVisitorIsSentToSignIn(t *testing.T) {
 }
 
 func TestSignInWithGoodTokenShowsSnapshotsAndReturnsToSharedURL(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.get("/signin?next=" + url.QueryEscape("/?server_id=12345"))
@@ -58,6 +61,7 @@ func TestSignInWithGoodTokenShowsSnapshotsAndReturnsToSharedURL(t *testing.T) {
 }
 
 func TestSignInRefusesNextOffSite(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
 		b := ts.browser() // signed out: the CSRF token rotates at sign-in
@@ -70,6 +74,7 @@ func TestSignInRefusesNextOffSite(t *testing.T) {
 }
 
 func TestSignInWithBadTokenStoresNothing(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.get("/signin")
@@ -92,6 +97,7 @@ func TestSignInWithBadTokenStoresNothing(t *testing.T) {
 }
 
 func TestSignInEmptyAndMalformedToken(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	for _, tok := range []string{"", "   ", "has space", strings.Repeat("x", 600)} {
@@ -107,6 +113,7 @@ func TestSignInEmptyAndMalformedToken(t *testing.T) {
 }
 
 func TestSignInChecksTokenWithOneCall(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.get("/signin")
@@ -117,6 +124,7 @@ func TestSignInChecksTokenWithOneCall(t *testing.T) {
 }
 
 func TestSignInWhenUpstreamDownKeepsPersonOnForm(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.SetFault(simulator.Fault{Status: 503})
 	b := ts.browser()
@@ -131,6 +139,7 @@ func TestSignInWhenUpstreamDownKeepsPersonOnForm(t *testing.T) {
 }
 
 func TestSessionIDChangesAtSignIn(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -147,6 +156,7 @@ func TestSessionIDChangesAtSignIn(t *testing.T) {
 }
 
 func TestSignOutForgetsToken(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -173,6 +183,7 @@ func TestSignOutForgetsToken(t *testing.T) {
 }
 
 func TestSessionCookieHoldsOnlyAnID(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	ts := newTestServerWith(t, testSetup{store: storetest.SQLiteIn(t, dir)})
 	b := ts.browser()
@@ -208,6 +219,7 @@ func TestSessionCookieHoldsOnlyAnID(t *testing.T) {
 }
 
 func TestIdleTimeoutEndsSession(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -227,6 +239,7 @@ func TestIdleTimeoutEndsSession(t *testing.T) {
 }
 
 func TestAbsoluteLifetimeEndsSession(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -245,6 +258,7 @@ func TestAbsoluteLifetimeEndsSession(t *testing.T) {
 // A token in the query string of the sign-in POST is not read: it would sit
 // in proxy logs and browser history.
 func TestSignInTokenOnlyFromTheFormBody(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-in-query-5c1e", simulator.ServerSeed{Name: "q"})
 	b := ts.browser()
@@ -264,6 +278,7 @@ func TestSignInTokenOnlyFromTheFormBody(t *testing.T) {
 // An upstream that answers 302 to another port does not get the token taken
 // there, and its answer is not a sign-in.
 func TestSignInThroughARedirectingUpstreamFails(t *testing.T) {
+	t.Parallel()
 	var leaked atomic.Bool
 	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "" {
@@ -297,6 +312,7 @@ func TestSignInThroughARedirectingUpstreamFails(t *testing.T) {
 
 // The sign-in page starts in the token field: there is nothing else to do.
 func TestSignInStartsInTheTokenField(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	if ts.browser().get("/signin").Doc.Find("input#token[autofocus]").Length() != 1 {
 		t.Error("the token field does not take the focus")

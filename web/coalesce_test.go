@@ -11,6 +11,7 @@ import (
 // Several tabs of one session polling the same server share one upstream
 // call; another person's polls never use theirs.
 func TestTabsOfOneSessionSharePolls(t *testing.T) {
+	t.Parallel()
 	ts := newSharedTestServer(t, func(_ *webConfig, o *simOptions) { o.Latency = 50_000_000 })
 	ts.sim.AddAccount("tk-second-person-5a5a", simulator.ServerSeed{ID: 4242, Name: "theirs", Snapshots: []simulator.SnapshotSeed{{Name: "s", Status: "in_progress"}}})
 	ts.sim.AddAccount(simulator.DemoToken, simulator.ServerSeed{ID: 4343, Name: "busy", Snapshots: []simulator.SnapshotSeed{{Name: "m", Status: "in_progress"}}})

@@ -11,6 +11,7 @@ import (
 )
 
 func TestResponsesCompressed(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	page := b.signIn(simulator.DemoToken)

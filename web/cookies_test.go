@@ -24,6 +24,7 @@ func sessionCookies(r response) []*http.Cookie {
 // sibling subdomain can set or shadow them); under a path, or over plain
 // HTTP, the browser would refuse the prefix, so it is left off.
 func TestCookieNamesAndSecureFlag(t *testing.T) {
+	t.Parallel()
 	always := func(c *webConfig, _ *simOptions) { c.SecureCookies = true }
 	under := func(c *webConfig, _ *simOptions) { c.BasePath = "/snapdash/" }
 	https := []string{"X-Forwarded-Proto", "https"}
@@ -73,6 +74,7 @@ func TestCookieNamesAndSecureFlag(t *testing.T) {
 // A response sets the session cookie once, even when the session is saved
 // twice while it is answered (sign-in, then its welcome message).
 func TestOneSessionCookiePerResponse(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.get("/signin")

@@ -13,6 +13,7 @@ import (
 // planted snapdash_csrf cookie with the matching form value forges nothing,
 // whatever Sec-Fetch-Site says or leaves out.
 func TestPlantedCSRFCookieForgesNothing(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -40,6 +41,7 @@ func TestPlantedCSRFCookieForgesNothing(t *testing.T) {
 // The token belongs to one session: another person's (or another browser's)
 // valid token does not work with this session's cookie.
 func TestCSRFTokenOfAnotherSessionRefused(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	alice, mallory := ts.browser(), ts.browser()
 	alice.signIn(simulator.DemoToken)
@@ -63,6 +65,7 @@ func TestCSRFTokenOfAnotherSessionRefused(t *testing.T) {
 // Signing in rotates the token: the one from the sign-in page no longer
 // works, the page after sign-in carries a new one, in fields and hx-headers.
 func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.get("/signin")
@@ -90,6 +93,7 @@ func TestCSRFTokenRotatesAtSignIn(t *testing.T) {
 // Unsafe methods that the browser marks same-site or cross-site are refused
 // even with the right token; same-origin and no header at all are fine.
 func TestSecFetchSiteOfUnsafeRequests(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -108,6 +112,7 @@ func TestSecFetchSiteOfUnsafeRequests(t *testing.T) {
 
 // The token is read from the form body or the header, never the query string.
 func TestCSRFTokenNotTakenFromQuery(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -11,6 +11,7 @@ import (
 // Without a Servers API (it answers 404), servers are those seen in the
 // snapshot lists and a restore shows as started, without live status.
 func TestWithoutServersAPI(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, func(_ *webConfig, o *simOptions) { o.NoServersAPI = true })
 	b := ts.browser()
 	page := b.signIn(simulator.DemoToken)

@@ -25,6 +25,7 @@ func fleetNames(r response) []string {
 // without JavaScript), adds up the simulator's sizes and prices them, marks
 // old snapshots, and costs the same two calls as the cards.
 func TestFleetTableSortsFiltersAndAddsUp(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, priced)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -86,6 +87,7 @@ func TestFleetTableSortsFiltersAndAddsUp(t *testing.T) {
 // confirmation names exactly what goes and asks for the count, and the job
 // deletes each once, with each outcome on the table and in Activity.
 func TestBulkDelete(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, priced)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -152,6 +154,7 @@ func TestBulkDelete(t *testing.T) {
 // Sorting and filtering a list loaded within the coalescing window makes no
 // more calls to VPS.org.
 func TestFleetResortsWithoutCalls(t *testing.T) {
+	t.Parallel()
 	ts := newSharedTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -171,6 +174,7 @@ func TestFleetResortsWithoutCalls(t *testing.T) {
 // not whoever's token ends with the same four characters, and it shows only
 // items on servers the current token sees.
 func TestLastBulkDeleteIsTheSessionsOwn(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	const (
 		sameAccount  = "tk-same-account-9a1c-7f3e"
@@ -203,6 +207,7 @@ func TestLastBulkDeleteIsTheSessionsOwn(t *testing.T) {
 // The table says its order truly: newest first is Created, descending; and
 // the first click on Size shows the largest first.
 func TestFleetSortIsLabelledTruly(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -20,6 +20,7 @@ import (
 
 // A name whose only bad character is a space never reaches VPS.org.
 func TestNameWithASpaceIsRefusedBeforeVPSorg(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -47,6 +48,7 @@ func TestNameWithASpaceIsRefusedBeforeVPSorg(t *testing.T) {
 // Hostile snapshot and server names read back exactly, as text, in the
 // restore and delete confirmations, as pages and as htmx dialogs.
 func TestHostileNamesEscapedInConfirmations(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	const (
 		srvName  = `<script>alert("srv")</script>`
@@ -81,6 +83,7 @@ func TestHostileNamesEscapedInConfirmations(t *testing.T) {
 // The page that says VPS.org is not answering says it in the person's words,
 // never the internal error: no parser message, no EOF, no upstream address.
 func TestUpstreamTroublePageShowsNoInternalError(t *testing.T) {
+	t.Parallel()
 	for _, f := range []struct {
 		name  string
 		fault simulator.Fault
@@ -121,6 +124,7 @@ func TestUpstreamTroublePageShowsNoInternalError(t *testing.T) {
 // from a peer outside SNAPDASH_TRUSTED_PROXIES they are ignored even though
 // some proxy is trusted.
 func TestForwardedHeadersFromAnUntrustedPeerIgnored(t *testing.T) {
+	t.Parallel()
 	otherProxy := func(c *webConfig, _ *simOptions) {
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 		c.SignInPerMinute = 1
@@ -172,6 +176,7 @@ func TestForwardedHeadersFromAnUntrustedPeerIgnored(t *testing.T) {
 // Activity's CSV neutralises a cell starting with a tab or a carriage
 // return, as it does =, +, - and @.
 func TestActivityCSVNeutralisesTabAndReturn(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.record(t,
 		activity.Record{Actor: "\t=cmd", Action: activity.Create, ServerID: 12348, ServerName: "build-runner-01", SnapshotName: "ok", Outcome: activity.Refused, Detail: "\r=cmd"},
@@ -190,6 +195,7 @@ func TestActivityCSVNeutralisesTabAndReturn(t *testing.T) {
 // The CSRF token is read from the form's body only: one in the address of
 // a POST whose body has none is refused, with nothing sent.
 func TestCSRFTokenInTheQueryStringIsRefused(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -212,6 +218,7 @@ func TestCSRFTokenInTheQueryStringIsRefused(t *testing.T) {
 // Cancelling a restore checks that it belongs to the server named: a person
 // naming their own server and someone else's restore cancels nothing.
 func TestCancelNamingAnotherServersRestoreIsRefused(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	ts.sim.AddAccount("tk-other-cancel-4e2a", simulator.ServerSeed{ID: 40003, Name: "theirs"})
 	ctx := context.Background()
@@ -236,6 +243,7 @@ func TestCancelNamingAnotherServersRestoreIsRefused(t *testing.T) {
 // name check) says nothing was sent, and the form keeps what was typed and
 // its double-submit id, so submitting it again is safe.
 func TestCheckFailingBeforeTheCallSaysNothingWasSent(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -37,6 +37,7 @@ func activityRow(t *testing.T, b *browser, name string, want string) string {
 // A create is followed to its end by a job, with no page open: the activity
 // page and its CSV then say it completed and how long it took.
 func TestFollowedCreateShowsItsOutcome(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -67,6 +68,7 @@ func TestFollowedCreateShowsItsOutcome(t *testing.T) {
 // Signing out stops the jobs following the person's actions, and the page
 // after it says how many; the activity record says why they stopped.
 func TestSignOutStopsJobsAndSaysHowMany(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -114,6 +116,7 @@ func TestSignOutStopsJobsAndSaysHowMany(t *testing.T) {
 // When VPS.org refuses the token, the session ends and so do its jobs, at
 // once, recorded as "token refused".
 func TestRefusedTokenEndsItsJobs(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -141,6 +144,7 @@ func TestRefusedTokenEndsItsJobs(t *testing.T) {
 // sealed, until each ends and erased then; the choice is recorded, and the
 // job's outcome is what it saw, not "stopped".
 func TestSignOutLettingJobsFinish(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -13,6 +13,7 @@ import (
 // While a restore Snapdash started runs, the snapshot it reads from cannot be
 // deleted: its Delete is disabled with the reason, and refused server-side.
 func TestDeleteRefusedWhileARestoreUsesTheSnapshot(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -51,6 +52,7 @@ func TestDeleteRefusedWhileARestoreUsesTheSnapshot(t *testing.T) {
 
 // The delete confirmation of a snapshot still being taken says so.
 func TestDeleteInProgressSnapshotSaysSo(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-in-progress-3b3b", simulator.ServerSeed{ID: 5151, Name: "busy", Snapshots: []simulator.SnapshotSeed{{ID: 9151, Name: "taking", Status: "in_progress"}}})
 	b := ts.browser()
@@ -65,6 +67,7 @@ func TestDeleteInProgressSnapshotSaysSo(t *testing.T) {
 // restore button waits for the typed name (app.js), and the page versions
 // start with an h1.
 func TestConfirmationsStartOnCancel(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -91,6 +94,7 @@ func TestConfirmationsStartOnCancel(t *testing.T) {
 // The restore confirmation of a stopped server does not say it will be stopped;
 // an empty confirmation asks for the name.
 func TestRestoreWordingForAStoppedServerAndAnEmptyName(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-stopped-server-1c1c", simulator.ServerSeed{ID: 6161, Name: "sleepy", Status: "stopped", Snapshots: []simulator.SnapshotSeed{{ID: 9161, Name: "nap", SizeMB: 10}}})
 	b := ts.browser()
@@ -114,6 +118,7 @@ func TestRestoreWordingForAStoppedServerAndAnEmptyName(t *testing.T) {
 
 // A refused restore ("already running") refreshes the card behind the dialog.
 func TestRefusedRestoreRefreshesTheCard(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -137,6 +142,7 @@ func TestRefusedRestoreRefreshesTheCard(t *testing.T) {
 // A second snapshot of the same name is not made silently: the form warns,
 // and the same name submitted again goes through.
 func TestDuplicateNameWarnsThenCreates(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -157,6 +163,7 @@ func TestDuplicateNameWarnsThenCreates(t *testing.T) {
 
 // Creating from the view of one server returns to that view without JavaScript.
 func TestCreateFromFilteredViewReturnsThere(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -180,6 +187,7 @@ func TestCreateFromFilteredViewReturnsThere(t *testing.T) {
 
 // Without JavaScript at most three messages show, the newest.
 func TestAtMostThreeMessages(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -200,6 +208,7 @@ func TestAtMostThreeMessages(t *testing.T) {
 
 // An action's outcome also shows on the card that changed.
 func TestOutcomeShownOnTheCard(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -216,6 +225,7 @@ func TestOutcomeShownOnTheCard(t *testing.T) {
 
 // robots.txt keeps crawlers out, without a sign-in.
 func TestRobotsTxt(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	r := ts.browser().get("/robots.txt")
 	if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "Disallow: /") {
@@ -226,6 +236,7 @@ func TestRobotsTxt(t *testing.T) {
 // A refresh of a card (a tab shown again) re-renders it whatever the poll
 // state says, so an idle tab catches up with other tabs.
 func TestFullRefreshOfACard(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -15,6 +15,7 @@ import (
 // Delete is disabled, and a hand-made delete is refused with nothing sent;
 // unpinned, it can go. Every decision is in the activity record.
 func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -67,6 +68,7 @@ func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
 
 // A note shows on its row, hostile text as text; it is recorded.
 func TestNotesRenderAsText(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -94,6 +96,7 @@ func TestNotesRenderAsText(t *testing.T) {
 // first burst goes through; the rest get 429 with a clear page, record
 // nothing, and leave the session signed in. Another person is not slowed.
 func TestWritesAreLimitedPerPerson(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, trustLoopback)
 	alice := asIn("alice@example.com", "")
 	a := signedInAs(t, ts, alice...)
@@ -139,6 +142,7 @@ func TestWritesAreLimitedPerPerson(t *testing.T) {
 // The pin and note dialog is one form: a reason and a note typed together
 // are both saved by Pin, and a note typed before Unpin is kept too.
 func TestPinAndNoteInOneSubmit(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

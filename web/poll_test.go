@@ -28,6 +28,7 @@ func polled(r response, url, trigger string) (string, string) {
 }
 
 func TestPollingFollowsSnapshotToCompletionThenStops(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -82,6 +83,7 @@ func TestPollingFollowsSnapshotToCompletionThenStops(t *testing.T) {
 }
 
 func TestPollingBacksOffAndResetsOnChange(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -116,6 +118,7 @@ func TestPollingBacksOffAndResetsOnChange(t *testing.T) {
 }
 
 func TestPollingFollowsRestore(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -150,6 +153,7 @@ func TestPollingFollowsRestore(t *testing.T) {
 }
 
 func TestIdlePageDoesNotPoll(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	page := ts.browser().signIn(simulator.DemoToken)
 	if n := page.Doc.Find("[hx-trigger]").Length(); n != 0 {
@@ -158,6 +162,7 @@ func TestIdlePageDoesNotPoll(t *testing.T) {
 }
 
 func TestPollingDoesNotKeepSessionAlive(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -181,6 +186,7 @@ func TestPollingDoesNotKeepSessionAlive(t *testing.T) {
 }
 
 func TestRefusedTokenDuringPollRedirectsHtmx(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-revoked-soon-5c1e", simulator.ServerSeed{ID: 777, Name: "box", Snapshots: []simulator.SnapshotSeed{{Name: "s", Status: "in_progress"}}})
 	b := ts.browser()

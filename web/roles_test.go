@@ -38,6 +38,7 @@ func signedInAs(t *testing.T, ts *testServer, who ...string) *browser {
 // reason instead, and a hand-made restore or delete is refused (403) with
 // no call to VPS.org, and recorded.
 func TestRolesLimitRestoreAndDelete(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, trustLoopback, limitRoles)
 	dev := asIn("dave@example.com", "dev")
 	b := signedInAs(t, ts, dev...)
@@ -87,6 +88,7 @@ func TestRolesLimitRestoreAndDelete(t *testing.T) {
 // Roles apply to bulk deletes: no boxes for those outside the delete
 // groups, and a hand-made bulk delete is refused with nothing sent.
 func TestRolesLimitBulkDelete(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, limitRoles)
 	dev := asIn("dave@example.com", "dev")
 	b := signedInAs(t, ts, dev...)
@@ -109,6 +111,7 @@ func TestRolesLimitBulkDelete(t *testing.T) {
 // offered to people outside the delete groups, and a forged free_slot is
 // refused with 403 before anything is sent, and recorded.
 func TestMakingRoomForASafetySnapshotNeedsTheDeleteRole(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, func(cfg *webConfig, _ *simOptions) {
 		cfg.RestoreGroups, cfg.DeleteGroups = []string{"ops"}, []string{"admins"}
 	})
@@ -150,6 +153,7 @@ func TestMakingRoomForASafetySnapshotNeedsTheDeleteRole(t *testing.T) {
 // A refused action that names another account's server is not written into
 // that account's Activity, nor its Person filter.
 func TestRefusalOnAnotherAccountsServerIsNotRecordedThere(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, trustLoopback, limitRoles)
 	const other = "tk-other-account-5d1e"
 	ts.sim.AddAccount(other, simulator.ServerSeed{ID: 40001, Name: "their-server",
@@ -188,6 +192,7 @@ func TestRefusalOnAnotherAccountsServerIsNotRecordedThere(t *testing.T) {
 // does: its restore stops before anything more is sent, its token is
 // erased, and the record says why.
 func TestChangedGroupsStopTheSessionsJobs(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, limitRoles)
 	ops := asIn("olga@example.com", "ops")
 	o := signedInAs(t, ts, ops...)

@@ -20,6 +20,7 @@ import (
 // sends one DELETE, then one POST, in that order, then follows the new one;
 // Activity shows it as one entry with its steps.
 func TestNewSnapshotAtTheLimitMakesRoomFirst(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, limitRoles)
 	ctx := context.Background()
 	if err := ts.db.Marks().Pin(ctx, marks.Pin{SnapshotID: 810, ServerID: 12347, Actor: "bob", Reason: "release", At: ts.clock.Now()}); err != nil {
@@ -77,6 +78,7 @@ func TestNewSnapshotAtTheLimitMakesRoomFirst(t *testing.T) {
 // of 5, not an instruction to delete, and a forged choice is refused with
 // 403 and nothing sent.
 func TestNewSnapshotAtTheLimitNeedsTheDeleteRole(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, limitRoles)
 	dev := asIn("dave@example.com", "dev")
 	d := signedInAs(t, ts, dev...)

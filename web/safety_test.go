@@ -49,6 +49,7 @@ func calls(ts *testServer, key string) []time.Time {
 // card shows the job's step and who started it; the restore is sent only
 // once the safety snapshot completed; the activity record shows it all.
 func TestSafetyRestoreWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -127,6 +128,7 @@ func TestSafetyRestoreWithoutJavaScript(t *testing.T) {
 // one being restored) and a restore without a safety snapshot, none chosen;
 // confirming without a choice changes nothing.
 func TestSafetyRestoreAtTheLimit(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -177,6 +179,7 @@ func TestSafetyRestoreAtTheLimit(t *testing.T) {
 // Cancelled from the card while the safety snapshot is taken: no restore
 // is sent, and a poll that saw the job end says so.
 func TestCancelRestoreFromTheCard(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -218,6 +221,7 @@ func TestCancelRestoreFromTheCard(t *testing.T) {
 // The restore dialog does not contradict itself: with a safety snapshot on
 // offer, it does not say the restore cannot be undone.
 func TestRestoreDialogSaysWhatUndoesIt(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

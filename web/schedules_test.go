@@ -31,6 +31,7 @@ func scheduleForm(t *testing.T, b *browser, server string) url.Values {
 // now and sees the run's outcome; every change is in Activity, and the
 // automation token shows nowhere.
 func TestScheduleAServerAndRunItNow(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -129,6 +130,7 @@ func TestScheduleAServerAndRunItNow(t *testing.T) {
 
 // A refused form says what is wrong and keeps what was typed; nothing is saved.
 func TestScheduleFormKeepsWhatWasTyped(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -159,6 +161,7 @@ func TestScheduleFormKeepsWhatWasTyped(t *testing.T) {
 // Without an automation token the page says what to configure, and nothing
 // can be scheduled, even by a hand-made POST.
 func TestSchedulesNeedAnAutomationToken(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -175,6 +178,7 @@ func TestSchedulesNeedAnAutomationToken(t *testing.T) {
 // With SNAPDASH_SCHEDULE_GROUPS, others see no controls and a reason, and a
 // forged POST is refused (403) and recorded.
 func TestScheduleGroupsLimitChanges(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true}, trustLoopback, func(cfg *webConfig, _ *simOptions) {
 		cfg.ScheduleGroups = []string{"ops"}
 	})
@@ -221,6 +225,7 @@ func TestScheduleGroupsLimitChanges(t *testing.T) {
 // A database that cannot answer for the schedules gives a clear message,
 // keeps the form and what was typed in it, and saves nothing.
 func TestSchedulesWhenTheDatabaseFails(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -258,6 +263,7 @@ func TestSchedulesWhenTheDatabaseFails(t *testing.T) {
 // VPS.org refused the automation token says so on the page until resumed.
 // A second "Run now" while a run is under way starts nothing more.
 func TestPauseResumeAndRunNowTwice(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -326,6 +332,7 @@ func TestPauseResumeAndRunNowTwice(t *testing.T) {
 // saves it anyway. Deleting a schedule asks first, saying its snapshots
 // stay, with focus on Cancel.
 func TestScheduleWarnsBeforeItHappens(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -380,6 +387,7 @@ func TestScheduleWarnsBeforeItHappens(t *testing.T) {
 // A schedule that paused itself says why in red on the Schedules page (and
 // in its notice) and on the server's card.
 func TestScheduleAlertShowsInRed(t *testing.T) {
+	t.Parallel()
 	ts := newTestServerWith(t, testSetup{jobs: true})
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -17,6 +17,7 @@ func trustLoopback(c *webConfig, _ *simOptions) {
 }
 
 func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		opts    []serverOpt
@@ -55,6 +56,7 @@ func TestCookiesSecureOnlyOverHTTPS(t *testing.T) {
 }
 
 func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -100,6 +102,7 @@ func TestEveryStateChangingRouteNeedsCSRF(t *testing.T) {
 }
 
 func TestNoGETChangesState(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -119,6 +122,7 @@ func TestNoGETChangesState(t *testing.T) {
 }
 
 func TestSecurityHeadersOnEveryPageAndFragment(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -148,6 +152,7 @@ func TestSecurityHeadersOnEveryPageAndFragment(t *testing.T) {
 }
 
 func TestHostileUpstreamDataIsEscaped(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	long := strings.Repeat("W", 3000)
 	ts.sim.AddAccount("tk-hostile-data-4d1f",
@@ -180,6 +185,7 @@ func TestHostileUpstreamDataIsEscaped(t *testing.T) {
 }
 
 func TestSignInRateLimitedPerClient(t *testing.T) {
+	t.Parallel()
 	limited := func(c *webConfig, _ *simOptions) { c.SignInPerMinute = 1 }
 	attempt := func(b *browser, headers ...string) int {
 		b.get("/signin", headers...)
@@ -215,6 +221,7 @@ func TestSignInRateLimitedPerClient(t *testing.T) {
 }
 
 func TestOversizedAndMalformedForms(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -242,6 +249,7 @@ func TestOversizedAndMalformedForms(t *testing.T) {
 }
 
 func TestExpiredSessionIsDeletedServerSide(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -256,6 +264,7 @@ func TestExpiredSessionIsDeletedServerSide(t *testing.T) {
 }
 
 func TestHostilePathsAndQueries(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -281,6 +290,7 @@ func TestHostilePathsAndQueries(t *testing.T) {
 // A handler's own words for a missing thing reach the person; only an
 // unknown address gets the generic "no page" text.
 func TestNotFoundSaysWhatIsMissing(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

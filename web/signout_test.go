@@ -18,6 +18,7 @@ import (
 // the session back when it finishes: the old cookie stays signed out, on
 // SQLite and on PostgreSQL.
 func TestSignOutSticksWhileARequestIsInFlight(t *testing.T) {
+	t.Parallel()
 	for _, store := range []struct {
 		name     string
 		sessions func(t *testing.T) session.Backend
@@ -67,6 +68,7 @@ func TestSignOutSticksWhileARequestIsInFlight(t *testing.T) {
 // A request that loaded the session before sign-in renewed its ID, or before
 // the idle timeout ended it, cannot bring the old ID back.
 func TestOldSessionIDStaysDeleted(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestSnapshotsPageGroupsByServer(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	page := b.signIn(simulator.DemoToken)
@@ -60,6 +61,7 @@ func TestSnapshotsPageGroupsByServer(t *testing.T) {
 }
 
 func TestTwoTokensSeeOnlyTheirOwnServers(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-alice-3b9f8a", simulator.ServerSeed{Name: "alice-web", Snapshots: []simulator.SnapshotSeed{{Name: "alice-snap"}}})
 	ts.sim.AddAccount("tk-bob-7d2c4e", simulator.ServerSeed{Name: "bob-db", Snapshots: []simulator.SnapshotSeed{{Name: "bob-snap"}}})
@@ -77,6 +79,7 @@ func TestTwoTokensSeeOnlyTheirOwnServers(t *testing.T) {
 }
 
 func TestServerFilter(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -114,6 +117,7 @@ func TestServerFilter(t *testing.T) {
 }
 
 func TestEmptyAccount(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-empty-91ab")
 	r := ts.browser().signIn("tk-empty-91ab")
@@ -123,6 +127,7 @@ func TestEmptyAccount(t *testing.T) {
 }
 
 func TestUpstreamDownGivesRetryPageAndKeepsSession(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		fault  simulator.Fault
@@ -155,6 +160,7 @@ func TestUpstreamDownGivesRetryPageAndKeepsSession(t *testing.T) {
 }
 
 func TestRevokedTokenSignsOut(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	ts.sim.AddAccount("tk-short-lived-6f0d")
 	b := ts.browser()
@@ -175,6 +181,7 @@ func TestRevokedTokenSignsOut(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	if r := b.get("/healthz"); r.StatusCode != http.StatusOK {
@@ -194,6 +201,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestStaticAssetsHashedAndCached(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	page := b.get("/signin")
@@ -217,6 +225,7 @@ func TestStaticAssetsHashedAndCached(t *testing.T) {
 }
 
 func TestPagesAreNotCachedAndCarrySecurityHeaders(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	page := b.signIn(simulator.DemoToken)
@@ -234,6 +243,7 @@ func TestPagesAreNotCachedAndCarrySecurityHeaders(t *testing.T) {
 }
 
 func TestTokenNeverInResponsesOrLogs(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	page := b.signIn(simulator.DemoToken)
@@ -257,6 +267,7 @@ func TestTokenNeverInResponsesOrLogs(t *testing.T) {
 // Probes reuse the upstream check for a few seconds, instead of one API call
 // each; /readyz also fails while the session store does.
 func TestReadinessCachedAndCoversTheSessionStore(t *testing.T) {
+	t.Parallel()
 	var pings atomic.Int32
 	db := storetest.SQLite(t)
 	ts := newTestServerWith(t, testSetup{store: db, upstream: func(h http.Handler) http.Handler {

@@ -15,6 +15,7 @@ import (
 func as(who string) []string { return []string{"X-Forwarded-Email", who} }
 
 func TestIdentityFromTrustedProxyShownAndRecorded(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, trustLoopback)
 	b := ts.browser()
 	alice := as("alice@example.com")
@@ -55,6 +56,7 @@ func TestIdentityFromTrustedProxyShownAndRecorded(t *testing.T) {
 }
 
 func TestActivityWithoutSSONamesTheToken(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
@@ -70,6 +72,7 @@ func TestActivityWithoutSSONamesTheToken(t *testing.T) {
 }
 
 func TestActivityOnlyForServersTheTokenSees(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, func(cfg *webConfig, _ *simOptions) { cfg.DeleteGroups = []string{"admins"} })
 	demo := ts.browser()
 	demo.signIn(simulator.DemoToken)
@@ -104,6 +107,7 @@ func TestActivityOnlyForServersTheTokenSees(t *testing.T) {
 }
 
 func TestDifferentIdentityEndsSession(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, trustLoopback)
 	b := ts.browser()
 	b.get("/signin", as("alice@example.com")...)
@@ -124,6 +128,7 @@ func TestDifferentIdentityEndsSession(t *testing.T) {
 }
 
 func TestIdentityFromUntrustedPeerIsIgnored(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t) // trusts no proxy
 	b := ts.browser()
 	b.get("/signin", as("ceo@example.com")...)
@@ -141,6 +146,7 @@ func TestIdentityFromUntrustedPeerIsIgnored(t *testing.T) {
 }
 
 func TestRequireIdentity(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, trustLoopback, func(c *webConfig, _ *simOptions) { c.RequireIdentity = true })
 	b := ts.browser()
 	if r := b.get("/signin"); r.StatusCode != http.StatusForbidden || !strings.Contains(r.Body, "single sign-on") {
@@ -155,6 +161,7 @@ func TestRequireIdentity(t *testing.T) {
 }
 
 func TestBasePath(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t, func(c *webConfig, _ *simOptions) { c.BasePath = "/snapdash/" })
 	b := ts.browser()
 	if r := b.get("/"); r.StatusCode != http.StatusNotFound {

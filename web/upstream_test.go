@@ -26,6 +26,7 @@ var faults = []struct {
 }
 
 func TestFailingUpstreamPagesAndFragments(t *testing.T) {
+	t.Parallel()
 	for _, f := range faults {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
@@ -79,6 +80,7 @@ func TestFailingUpstreamPagesAndFragments(t *testing.T) {
 }
 
 func TestFailingUpstreamNeverSendsAPOSTTwice(t *testing.T) {
+	t.Parallel()
 	for _, f := range faults[:7] {
 		t.Run(f.name, func(t *testing.T) {
 			t.Parallel()
@@ -111,6 +113,7 @@ func TestFailingUpstreamNeverSendsAPOSTTwice(t *testing.T) {
 // (which is aria-live) rather than replacing the region or the page, and a
 // message waiting for the next page still reaches it.
 func TestHtmxErrorAddsToFlashRegion(t *testing.T) {
+	t.Parallel()
 	ts := newTestServer(t)
 	b := ts.browser()
 	b.signIn(simulator.DemoToken)
