@@ -41,7 +41,7 @@ type Service struct {
 // New returns a Service and adds its worker to the job engine.
 func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
 	s := &Service{dash: dash, api: dash.API(), store: st, bulk: st.Bulk(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
-	jobs.AddWorker(engine, &BulkDeleteWorker{svc: s})
+	jobs.AddWorker(engine, &BulkDeleteWorker{Service: s})
 	return s
 }
 
@@ -60,20 +60,20 @@ const jobLife = time.Hour
 // BulkDeleteWorker deletes one snapshot of a bulk delete a run.
 type BulkDeleteWorker struct {
 	river.WorkerDefaults[BulkDeleteArgs]
-	svc *Service
+	Service *Service
 }
 
 // Work deletes the next snapshot with the person's token.
 func (w *BulkDeleteWorker) Work(ctx context.Context, job *river.Job[BulkDeleteArgs]) error {
 	a := job.Args
-	return w.svc.jobs.Step(ctx, a.TokenKey,
-		func(string) { w.svc.stop(ctx, a.BulkID) },
-		func(token vpsapi.Token) (jobs.Next, error) { return w.svc.Advance(ctx, a.BulkID, token) })
+	return w.Service.jobs.Step(ctx, a.TokenKey,
+		func(string) { w.Service.stop(ctx, a.BulkID) },
+		func(token vpsapi.Token) (jobs.Next, error) { return w.Service.Advance(ctx, a.BulkID, token) })
 }
 
 // Stop ends a bulk delete whose person signed out while its job waited.
 func (w *BulkDeleteWorker) Stop(ctx context.Context, a BulkDeleteArgs, _ string) {
-	w.svc.stop(ctx, a.BulkID)
+	w.Service.stop(ctx, a.BulkID)
 }
 
 // ErrBulkChanged: a snapshot chosen for a bulk delete cannot be deleted now

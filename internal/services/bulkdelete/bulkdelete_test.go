@@ -3,16 +3,24 @@ package bulkdelete_test
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivertest"
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
+	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -225,5 +233,68 @@ func TestBulkDeleteChecksPinsBeforeEachDelete(t *testing.T) {
 	}
 	if n := f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
 		t.Errorf("%d deletes sent for a snapshot pinned meanwhile", n)
+	}
+}
+
+// The worker, worked by hand (rivertest, no River timers): each run of the
+// job deletes one snapshot, recorded, and snoozes; the run that finds
+// nothing left ends the bulk delete, completes the job and erases its
+// token. A snapshot already gone counts as deleted, without a second try.
+func TestBulkDeleteWorkerDeletesOneSnapshotAStep(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, DatabaseURL: pgtest.Start(t).URL, Idle: true})
+	ctx := context.Background()
+	id, err := f.Store.Bulk().Add(ctx, bulk.Delete{Actor: "alice", Started: time.Now(), Items: []bulk.Item{
+		{SnapshotID: f.Snap, ServerID: f.Server, ServerName: "web-server-01", SnapshotName: "pre-migration-snapshot"},
+		{SnapshotID: 999999, ServerID: f.Server, ServerName: "web-server-01", SnapshotName: "gone-already"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args bulkdelete.BulkDeleteArgs
+	p := jobs.Person{Session: servicestest.AliceSession, Token: servicestest.AliceToken, BulkID: id, Life: time.Hour}
+	if err := f.Jobs.InsertWithToken(ctx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
+		args = bulkdelete.BulkDeleteArgs{BulkID: id, TokenKey: key}
+		return args, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := rivertest.NewWorker(t, riverdatabasesql.New(f.Store.DB()), &river.Config{}, &bulkdelete.BulkDeleteWorker{Service: f.Bulk})
+	tx, err := f.Store.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // the test's jobs go with it
+	f.Sim.ResetCalls()
+	for i, want := range []struct {
+		event   river.EventKind
+		deletes int
+		states  []string
+	}{
+		{river.EventKindJobSnoozed, 1, []string{bulk.Deleted, bulk.Pending}},
+		{river.EventKindJobSnoozed, 2, []string{bulk.Deleted, bulk.Deleted}},
+		{river.EventKindJobCompleted, 2, []string{bulk.Deleted, bulk.Deleted}},
+	} {
+		res, err := w.Work(ctx, t, tx, args, nil)
+		if err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+		b, err := f.Store.Bulk().Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states []string
+		for _, it := range b.Items {
+			states = append(states, it.State)
+		}
+		if res.EventKind != want.event || f.Sim.Calls("DELETE /api/v1/snapshots/{id}/") != want.deletes || !slices.Equal(states, want.states) {
+			t.Errorf("run %d: %s, %d deletes, items %q; want %s, %d, %q", i+1, res.EventKind, f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"), states,
+				want.event, want.deletes, want.states)
+		}
+		if want.event == river.EventKindJobCompleted && !b.Done {
+			t.Error("the bulk delete is not marked done")
+		}
+	}
+	if n := storetest.Count(t, f.Store, "SELECT COUNT(*) FROM job_tokens"); n != 0 {
+		t.Errorf("%d tokens kept after the bulk delete ended", n)
 	}
 }

@@ -62,7 +62,7 @@ func New(o Options) *Service {
 		o.Now = time.Now
 	}
 	s := &Service{api: o.API, activity: o.Activity, jobs: o.Jobs, limit: o.Limit, log: o.Log, now: o.Now}
-	jobs.AddWorker(o.Jobs, &FollowWorker{svc: s})
+	jobs.AddWorker(o.Jobs, &FollowWorker{Service: s})
 	return s
 }
 
@@ -106,13 +106,13 @@ func (s *Service) Start(ctx context.Context, r activity.Record, session string, 
 // FollowWorker works follow jobs.
 type FollowWorker struct {
 	river.WorkerDefaults[FollowArgs]
-	svc *Service
+	Service *Service
 }
 
 // Work checks once, then snoozes until the next check is due, or records
 // the final outcome.
 func (w *FollowWorker) Work(ctx context.Context, job *river.Job[FollowArgs]) error {
-	s, f := w.svc, job.Args
+	s, f := w.Service, job.Args
 	elapsed := s.now().Sub(f.Started)
 	if elapsed >= s.limit {
 		s.finish(ctx, f, activity.StillRunning, fmt.Sprintf("still running after %d min", int(s.limit/time.Minute)))

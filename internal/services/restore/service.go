@@ -39,7 +39,7 @@ type Service struct {
 // New returns a Service and adds its worker to the job engine.
 func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
 	s := &Service{dash: dash, api: dash.API(), store: st, restores: st.Restores(), activity: st.Activity(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
-	jobs.AddWorker(engine, &SafeRestoreWorker{svc: s})
+	jobs.AddWorker(engine, &SafeRestoreWorker{Service: s})
 	return s
 }
 
@@ -78,18 +78,18 @@ const jobLife = 2 * time.Hour
 // SafeRestoreWorker moves a restore on by one step a run.
 type SafeRestoreWorker struct {
 	river.WorkerDefaults[SafeRestoreArgs]
-	svc *Service
+	Service *Service
 }
 
 // Work takes one step with the person's token, then snoozes until the next.
 func (w *SafeRestoreWorker) Work(ctx context.Context, job *river.Job[SafeRestoreArgs]) error {
 	a := job.Args
-	return w.svc.jobs.Step(ctx, a.TokenKey,
-		func(final string) { w.svc.stop(ctx, a.RestoreID, final) },
-		func(token vpsapi.Token) (jobs.Next, error) { return w.svc.Advance(ctx, a.RestoreID, token) })
+	return w.Service.jobs.Step(ctx, a.TokenKey,
+		func(final string) { w.Service.stop(ctx, a.RestoreID, final) },
+		func(token vpsapi.Token) (jobs.Next, error) { return w.Service.Advance(ctx, a.RestoreID, token) })
 }
 
 // Stop ends a restore whose person signed out while its job waited.
 func (w *SafeRestoreWorker) Stop(ctx context.Context, a SafeRestoreArgs, final string) {
-	w.svc.stop(ctx, a.RestoreID, final)
+	w.Service.stop(ctx, a.RestoreID, final)
 }

@@ -68,8 +68,8 @@ func New(dash *dashboard.Dashboard, st schedules.Store, act activity.Store, engi
 	}
 	svc := &Service{dash: dash, api: dash.API(), schedules: st, activity: act, jobs: engine, roles: dash.Roles(),
 		automation: o.Automation, maxFailures: o.MaxFailures, observeRun: o.ObserveRun, log: dash.Log(), now: dash.Now}
-	jobs.AddWorker(engine, &ScheduleTickWorker{svc: svc})
-	jobs.AddWorker(engine, &ScheduledRunWorker{svc: svc})
+	jobs.AddWorker(engine, &ScheduleTickWorker{Service: svc})
+	jobs.AddWorker(engine, &ScheduledRunWorker{Service: svc})
 	engine.AddPeriodic("schedule_tick", o.Tick, true, func() river.JobArgs { return ScheduleTickArgs{} })
 	return svc
 }
@@ -84,12 +84,12 @@ func (ScheduleTickArgs) Kind() string { return "schedule_tick" }
 // ScheduleTickWorker opens the due runs.
 type ScheduleTickWorker struct {
 	river.WorkerDefaults[ScheduleTickArgs]
-	svc *Service
+	Service *Service
 }
 
 // Work opens every due run and starts its job.
 func (w *ScheduleTickWorker) Work(ctx context.Context, _ *river.Job[ScheduleTickArgs]) error {
-	return w.svc.StartDueRuns(ctx)
+	return w.Service.StartDueRuns(ctx)
 }
 
 // ScheduledRunArgs name one run of a schedule. The run acts with the
@@ -105,14 +105,14 @@ func (ScheduledRunArgs) Kind() string { return "scheduled_run" }
 // ScheduledRunWorker moves a run on by one step a run of the job.
 type ScheduledRunWorker struct {
 	river.WorkerDefaults[ScheduledRunArgs]
-	svc *Service
+	Service *Service
 }
 
 // Work takes one step, then snoozes until the next.
 func (w *ScheduledRunWorker) Work(ctx context.Context, job *river.Job[ScheduledRunArgs]) error {
-	next, err := w.svc.AdvanceRun(ctx, job.Args.RunID)
+	next, err := w.Service.AdvanceRun(ctx, job.Args.RunID)
 	if err != nil || !next.Done {
-		return w.svc.jobs.Later(ctx, next, err)
+		return w.Service.jobs.Later(ctx, next, err)
 	}
 	return nil
 }

@@ -23,7 +23,7 @@ const AliceToken = "tok_alice_follow"
 // AliceSession is alice's session: her jobs stop at its sign-out.
 const AliceSession = "alice-session"
 
-// Team is the use cases working jobs on SQLite, calling the simulator over
+// Team is the use cases working jobs on SQLite (or PostgreSQL), calling the simulator over
 // HTTP, for alice, signed in, whose account has one server with one
 // completed snapshot.
 type Team struct {
@@ -42,6 +42,8 @@ type TeamOptions struct {
 	Webhook                     string
 	Roles                       dashboard.Roles
 	FollowLimit                 time.Duration
+	DatabaseURL                 string // "": SQLite in a temporary folder
+	Idle                        bool   // jobs are inserted but not worked (a test works them itself)
 }
 
 // NewTeam builds a Team.
@@ -55,8 +57,8 @@ func NewTeam(t testing.TB, o TeamOptions) *Team {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := storetest.SQLite(t)
-	svc := New(t, st, api, Options{Webhook: o.Webhook, Now: o.Now, Roles: o.Roles, FollowLimit: o.FollowLimit, Work: true})
+	st := storetest.Open(t, o.DatabaseURL)
+	svc := New(t, st, api, Options{Webhook: o.Webhook, Now: o.Now, Roles: o.Roles, FollowLimit: o.FollowLimit, Work: !o.Idle})
 	if err := st.Sessions().Create(context.Background(), AliceSession, []byte("x"), time.Hour); err != nil {
 		t.Fatal(err)
 	}
