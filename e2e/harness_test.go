@@ -25,6 +25,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 	"github.com/snapdash/snapdash/web"
@@ -272,15 +273,12 @@ func (tb *tab) until(d time.Duration, js string) {
 // which aborts a running chromedp.Poll: it asks again until d has passed.
 func (tb *tab) untilAfterNavigation(d time.Duration, js string) {
 	tb.t.Helper()
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
+	if !wait.Within(d, func() bool {
 		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](js))
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err == nil && ok
+	}) {
+		tb.t.Fatalf("browser: %s did not become true within %s", js, d)
 	}
-	tb.t.Fatalf("browser: %s did not become true within %s", js, d)
 }
 
 func (tb *tab) text(sel string) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -63,11 +64,7 @@ func TestFocusSurvivesPolls(t *testing.T) {
 	  return "ok";
 	})()`)
 	start := a.polls()
-	deadline := time.Now().Add(20 * time.Second)
-	for a.polls() < start+3 && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if a.polls() < start+3 {
+	if !wait.Within(20*time.Second, func() bool { return a.polls() >= start+3 }) {
 		t.Fatalf("only %d polls in 20 s", a.polls()-start)
 	}
 	time.Sleep(300 * time.Millisecond) // the third answer is swapped in
@@ -245,11 +242,7 @@ func TestHiddenTabStopsPollingAndRefreshesWhenShown(t *testing.T) {
 		t.Errorf("a hidden tab polled %d times", n)
 	}
 	tb.eval(`window.fakeHidden = false, document.dispatchEvent(new Event("visibilitychange")), "ok"`)
-	deadline := time.Now().Add(10 * time.Second)
-	for a.polls() < before+4 && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if a.polls() < before+4 {
+	if !wait.Within(10*time.Second, func() bool { return a.polls() >= before+4 }) {
 		t.Errorf("shown again, the tab refreshed %d cards, want all 4", a.polls()-before)
 	}
 }

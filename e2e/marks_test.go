@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/snapdash/snapdash/internal/wait"
 )
 
 // Pin and note a snapshot in the browser: the dialog, the row after it, a
@@ -102,14 +103,15 @@ func TestBulkDeleteInTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS("form.confirm button[type=submit]")),
 	)
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(".bulk")))
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(tb.text(".bulk"), "2 deleted.") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the bulk delete says %q", tb.text(".bulk"))
+	if !wait.Within(30*time.Second, func() bool {
+		if strings.Contains(tb.text(".bulk"), "2 deleted.") {
+			return true
 		}
-		time.Sleep(500 * time.Millisecond)
 		tb.do(chromedp.Reload())
 		tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(".bulk")))
+		return false
+	}) {
+		t.Fatalf("the bulk delete says %q", tb.text(".bulk"))
 	}
 	if n := a.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 2 {
 		t.Errorf("%d deletes sent", n)

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -40,22 +41,19 @@ func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
 
 	holder, survivor := killHolder(t, pg.URL, "follow_action", replicas, func() bool { return true })
 
-	deadline := time.Now().Add(4 * time.Minute) // a job killed mid-check waits for River's rescuer
-	for {
-		final, n := finals(t, pg.URL, "survives-a-kill")
-		if final == "completed" {
-			if n != 1 {
-				t.Errorf("%d records of the outcome", n)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the surviving replica did not finish the job: final %q", final)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var final string
+	var n int
+	if !wait.Within(4*time.Minute, func() bool { // a job killed mid-check waits for River's rescuer
+		final, n = finals(t, pg.URL, "survives-a-kill")
+		return final == "completed"
+	}) {
+		t.Fatalf("the surviving replica did not finish the job: final %q", final)
+	}
+	if n != 1 {
+		t.Errorf("%d records of the outcome", n)
 	}
 	// The outcome is stored, then logged: wait for the line.
-	waitFor(t, func() bool { return strings.Contains(survivor.log(), `"msg":"followed action ended"`) })
+	wait.Until(t, 10*time.Second, func() bool { return strings.Contains(survivor.log(), `"msg":"followed action ended"`) })
 	if strings.Count(survivor.log()+holder.log(), `"msg":"followed action ended"`) != 1 {
 		t.Error("the outcome was not logged exactly once")
 	}
@@ -74,7 +72,7 @@ func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
 // rescuer), kills that replica with SIGKILL, and returns it and the other.
 func killHolder(t *testing.T, databaseURL, kind string, replicas []*replica, ready func() bool) (holder, survivor *replica) {
 	t.Helper()
-	waitFor(t, func() bool {
+	wait.Until(t, 10*time.Second, func() bool {
 		if !ready() {
 			return false
 		}
@@ -151,19 +149,15 @@ func TestKilledReplicasRestoreIsFinishedByTheOther(t *testing.T) {
 		_ = queryRow(t, pg.URL, "SELECT step FROM restores", &step)
 		return step == "safety"
 	})
-	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		var state, detail string
+	var state, detail string
+	wait.Within(4*time.Minute, func() bool {
 		if err := queryRow(t, pg.URL, "SELECT state, detail FROM restores", &state, &detail); err != nil {
 			t.Fatal(err)
 		}
-		if state == "done" {
-			break
-		}
-		if state != "running" || time.Now().After(deadline) {
-			t.Fatalf("the restore ended %s (%s)", state, detail)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return state != "running"
+	})
+	if state != "done" {
+		t.Fatalf("the restore ended %s (%s)", state, detail)
 	}
 	if n := sim.Calls("POST /api/v1/snapshots/"); n != 1 {
 		t.Errorf("%d creates sent, want 1", n)
@@ -171,7 +165,7 @@ func TestKilledReplicasRestoreIsFinishedByTheOther(t *testing.T) {
 	if n := sim.Calls("POST /api/v1/snapshots/{id}/restore/"); n != 1 {
 		t.Errorf("%d restores sent, want 1", n)
 	}
-	waitFor(t, func() bool { return strings.Contains(survivor.log(), `"msg":"restore ended"`) })
+	wait.Until(t, 10*time.Second, func() bool { return strings.Contains(survivor.log(), `"msg":"restore ended"`) })
 	if _, acts := p.get(survivor.URL + "/activity"); !strings.Contains(acts, "restore sent by") {
 		t.Error("the activity page does not show the restore's steps")
 	}
@@ -226,22 +220,17 @@ func TestKilledReplicasBulkDeleteIsFinishedByTheOther(t *testing.T) {
 		_ = queryRow(t, pg.URL, "SELECT COUNT(*) FROM bulk_items WHERE state = 'deleted'", &deleted)
 		return deleted >= 1 && deleted < 4
 	})
-	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		var done, deleted int
+	var done, deleted int
+	if !wait.Within(4*time.Minute, func() bool {
 		if err := queryRow(t, pg.URL, "SELECT d.done, (SELECT COUNT(*) FROM bulk_items WHERE state = 'deleted') FROM bulk_deletes d", &done, &deleted); err != nil {
 			t.Fatal(err)
 		}
-		if done == 1 {
-			if deleted != 4 {
-				t.Errorf("%d of 4 deleted", deleted)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the surviving replica did not finish the bulk delete")
-		}
-		time.Sleep(200 * time.Millisecond)
+		return done == 1
+	}) {
+		t.Fatal("the surviving replica did not finish the bulk delete")
+	}
+	if deleted != 4 {
+		t.Errorf("%d of 4 deleted", deleted)
 	}
 	if n := sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 4 {
 		t.Errorf("%d deletes sent, want 4", n)
@@ -287,19 +276,15 @@ func TestKilledReplicasScheduledRunIsFinishedByTheOther(t *testing.T) {
 		_ = queryRow(t, pg.URL, "SELECT step FROM schedule_runs", &step)
 		return step == "waiting"
 	})
-	deadline := time.Now().Add(4 * time.Minute)
-	for {
-		var state, detail string
+	var state, detail string
+	wait.Within(4*time.Minute, func() bool {
 		if err := queryRow(t, pg.URL, "SELECT state, detail FROM schedule_runs", &state, &detail); err != nil {
 			t.Fatal(err)
 		}
-		if state == "completed" {
-			break
-		}
-		if state != "running" || time.Now().After(deadline) {
-			t.Fatalf("the run ended %s (%s)", state, detail)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return state != "running"
+	})
+	if state != "completed" {
+		t.Fatalf("the run ended %s (%s)", state, detail)
 	}
 	if n := sim.Calls("POST /api/v1/snapshots/"); n != 1 {
 		t.Errorf("%d creates sent, want 1", n)

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -33,17 +34,6 @@ var buildSnapdash = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
-
-func waitFor(t *testing.T, ok func() bool) {
-	t.Helper()
-	for range 100 {
-		if ok() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("timed out waiting")
-}
 
 // replica is one snapdash process.
 type replica struct {
@@ -93,7 +83,7 @@ func startReplicaKeys(t *testing.T, apiURL, databaseURL, keys string, env ...str
 			t.Logf("replica %s log:\n%s", addr, r.log())
 		}
 	})
-	waitFor(t, func() bool {
+	wait.Until(t, 10*time.Second, func() bool {
 		resp, err := http.Get(r.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
@@ -240,7 +230,7 @@ func TestTwoReplicasSharePostgreSQL(t *testing.T) {
 		t.Errorf("/readyz with PostgreSQL down: %d", code)
 	}
 	pg.Restart()
-	waitFor(t, func() bool { code, _ := p.get(a.URL + "/"); return code == http.StatusOK })
+	wait.Until(t, 10*time.Second, func() bool { code, _ := p.get(a.URL + "/"); return code == http.StatusOK })
 	if code, _ := p.get(b.URL + "/"); code != http.StatusOK {
 		t.Errorf("after PostgreSQL came back: %d, the session was lost", code)
 	}

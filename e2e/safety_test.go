@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/snapdash/snapdash/internal/wait"
 )
 
 // requestTimes is when the simulator first received each call of key.
@@ -79,24 +80,15 @@ func TestSafetyNetRestoreWithoutJavaScript(t *testing.T) {
 	if got := tb.eval(`(() => { const b = document.querySelector("#server-12345 [data-notify]"); return b ? getComputedStyle(b).display : "absent"; })()`); got != "none" {
 		t.Errorf("without JavaScript the Notify button shows (display %s)", got)
 	}
-	deadline := time.Now().Add(40 * time.Second)
-	for a.sim.ServerStatus(12345) != "running" || len(a.requestTimes("POST /api/v1/snapshots/{id}/restore/")) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the restore did not finish")
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	deadline = time.Now().Add(20 * time.Second)
-	for {
+	wait.Until(t, 40*time.Second, func() bool { // the restore finished
+		return a.sim.ServerStatus(12345) == "running" && len(a.requestTimes("POST /api/v1/snapshots/{id}/restore/")) > 0
+	})
+	if !wait.Within(20*time.Second, func() bool {
 		tb.do(chromedp.Navigate(a.URL + "/activity"))
 		tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("h1")))
-		if strings.Contains(tb.text("body"), "server running again after") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the activity page shows no steps: %s", tb.text("body"))
-		}
-		time.Sleep(time.Second)
+		return strings.Contains(tb.text("body"), "server running again after")
+	}) {
+		t.Fatalf("the activity page shows no steps: %s", tb.text("body"))
 	}
 	checkSafetyOrder(t, a, 3*time.Second)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -128,16 +129,12 @@ func TestBulkDelete(t *testing.T) {
 	if r := b.post("/fleet/delete", form); r.StatusCode != http.StatusSeeOther {
 		t.Errorf("the same form again: %d", r.StatusCode)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		status := b.get("/fleet").Doc.Find(".bulk [role=status]").Text()
-		if status == "Bulk delete of 3 snapshots: 3 deleted." {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the bulk delete says %q", status)
-		}
-		time.Sleep(200 * time.Millisecond)
+	var status string
+	if !wait.Within(30*time.Second, func() bool {
+		status = b.get("/fleet").Doc.Find(".bulk [role=status]").Text()
+		return status == "Bulk delete of 3 snapshots: 3 deleted."
+	}) {
+		t.Fatalf("the bulk delete says %q", status)
 	}
 	if n := ts.sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 3 {
 		t.Errorf("%d deletes sent, want 3", n)

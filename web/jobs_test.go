@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -19,19 +20,16 @@ import (
 // a final outcome, and returns its Outcome cell's words.
 func activityRow(t *testing.T, b *browser, name string, want string) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var cell string
+	var cell string
+	wait.Within(30*time.Second, func() bool {
 		b.get("/activity").Doc.Find("tr.record").Each(func(_ int, row *goquery.Selection) {
 			if strings.Contains(row.Find("td.what").Text(), name) {
 				cell = strings.Join(strings.Fields(row.Find(`td[data-label="Outcome"]`).Text()), " ")
 			}
 		})
-		if strings.Contains(cell, want) || time.Now().After(deadline) {
-			return cell
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return strings.Contains(cell, want)
+	})
+	return cell
 }
 
 // A create is followed to its end by a job, with no page open: the activity
@@ -186,18 +184,13 @@ func waitForNoJobTokens(t *testing.T, ts *testServer) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		var n int
+	var n int
+	if !wait.Within(30*time.Second, func() bool {
 		if err := db.QueryRow("SELECT COUNT(*) FROM job_tokens").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d job tokens kept after their jobs ended", n)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return n == 0
+	}) {
+		t.Fatalf("%d job tokens kept after their jobs ended", n)
 	}
 }

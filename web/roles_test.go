@@ -12,6 +12,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -216,17 +217,10 @@ func TestChangedGroupsStopTheSessionsJobs(t *testing.T) {
 	}
 	// The token is gone at once; the restore stops (at once, or after the
 	// call it had on its way, at its next step) and sends nothing more.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	wait.Until(t, 30*time.Second, func() bool {
 		running, err := ts.db.Restores().Running(context.Background(), []int64{12345})
-		if err == nil && len(running) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("restores still running: %+v %v", running, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && len(running) == 0
+	})
 	db, err := sql.Open("sqlite", store.SQLiteDSN(ts.db.Path()))
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -19,20 +20,17 @@ import (
 // while running, else a state).
 func restoreOf(t *testing.T, ts *testServer, id int64, want string) restores.Restore {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		r, err := ts.db.Restores().Get(context.Background(), id)
-		if err != nil {
+	var r restores.Restore
+	if !wait.Within(30*time.Second, func() bool {
+		var err error
+		if r, err = ts.db.Restores().Get(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if (r.State == restores.Running && r.Step == want) || r.State == want {
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("restore %d never reached %q: %+v", id, want, r)
-		}
-		time.Sleep(50 * time.Millisecond)
+		return (r.State == restores.Running && r.Step == want) || r.State == want
+	}) {
+		t.Fatalf("restore %d never reached %q: %+v", id, want, r)
 	}
+	return r
 }
 
 func calls(ts *testServer, key string) []time.Time {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -87,25 +88,26 @@ func TestScheduleAServerAndRunItNow(t *testing.T) {
 		t.Fatalf("the list does not refresh itself while the run is under way: %q", poll)
 	}
 	// Once the snapshot is asked for, the simulator completes it 10 s later.
-	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(b.get("/schedules").Doc.Find(`[data-testid="schedule-running"]`).Text(), "waiting for"); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the run's snapshot was never asked for")
-		}
+	if !wait.Within(30*time.Second, func() bool {
+		return strings.Contains(b.get("/schedules").Doc.Find(`[data-testid="schedule-running"]`).Text(), "waiting for")
+	}) {
+		t.Fatal("the run's snapshot was never asked for")
 	}
 	ts.clock.Add(15 * time.Second)
 	var ended string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	wait.Within(30*time.Second, func() bool {
 		r := b.hx("GET", strings.TrimPrefix(poll, ts.base), nil)
 		if r.StatusCode != http.StatusOK {
 			t.Fatalf("poll: %d", r.StatusCode)
 		}
-		if ended = r.Doc.Find(`[hx-swap-oob] .flash`).Text(); ended != "" {
-			if _, polling := r.Doc.Find("#schedule-list").Attr("hx-trigger"); polling {
-				t.Error("the list still polls after the run ended")
-			}
-			break
+		if ended = r.Doc.Find(`[hx-swap-oob] .flash`).Text(); ended == "" {
+			return false
 		}
-	}
+		if _, polling := r.Doc.Find("#schedule-list").Attr("hx-trigger"); polling {
+			t.Error("the list still polls after the run ended")
+		}
+		return true
+	})
 	if !strings.Contains(ended, "The scheduled snapshot of build-runner-01 completed: auto-build-runner-01-20250120-1200 completed") {
 		t.Fatalf("the run's end announced as %q; the page: %q", ended, b.get("/schedules").Doc.Find("section.schedule").Text())
 	}

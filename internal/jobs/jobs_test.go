@@ -19,6 +19,7 @@ import (
 	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -138,7 +139,7 @@ func insert(t *testing.T, r *jobs.Runner, id int64, session string, token vpsapi
 func final(t *testing.T, st *store.Store, id int64, within time.Duration) activity.Record {
 	t.Helper()
 	var rec activity.Record
-	waitFor(t, within, func() bool {
+	wait.Until(t, within, func() bool {
 		recs, err := st.Activity().Get(context.Background(), []int64{id})
 		if err != nil {
 			t.Fatal(err)
@@ -187,7 +188,7 @@ func TestJobStepsWithItsPersonsToken(t *testing.T) {
 			s := &stepper{answers: []answer{{next: jobs.Next{Wait: time.Millisecond}}, {err: vpsapi.ErrUnavailable}, {next: jobs.Next{Done: true}}}}
 			r := start(t, st, s, jobs.Options{})
 			insert(t, r, started(t, st, time.Now()), "alice-session", "tok_alice_secret")
-			waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "completed") == 1 })
+			wait.Until(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "completed") == 1 })
 			if s.count() != 3 {
 				t.Errorf("%d steps, want 3", s.count())
 			}
@@ -218,7 +219,7 @@ func TestSignOutStopsJobs(t *testing.T) {
 			r := start(t, st, s, jobs.Options{})
 			id := started(t, st, time.Now())
 			insert(t, r, id, "alice-session", "tok_alice_secret")
-			waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "scheduled") == 1 })
+			wait.Until(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "scheduled") == 1 })
 			n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut)
 			if err != nil || n != 1 {
 				t.Fatalf("stopped %d, %v; want 1", n, err)
@@ -260,7 +261,7 @@ func TestKeyRotationAndLateInsert(t *testing.T) {
 	}
 	rotated := [][]byte{[]byte("new-hash-key-0123456789abcdef0123456789"), []byte("new-block-key-0123456789abcdef01"), keys[0], keys[1]}
 	start(t, st, s, jobs.Options{Keys: rotated})
-	waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "completed") == 1 })
+	wait.Until(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "test_step", "completed") == 1 })
 	if len(s.tokens) != 1 || s.tokens[0] != "tok_alice" {
 		t.Errorf("after rotation the job stepped with %q", s.tokens)
 	}
@@ -275,17 +276,6 @@ func TestKeyRotationAndLateInsert(t *testing.T) {
 	}
 	if n := jobTokens(t, st2); n != 0 {
 		t.Errorf("%d job tokens kept", n)
-	}
-}
-
-func waitFor(t *testing.T, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -304,7 +294,7 @@ func TestPruneJobRunsAtStart(t *testing.T) {
 				}
 			}
 			start(t, st, &stepper{answers: []answer{{}}}, jobs.Options{Retention: 24 * time.Hour})
-			waitFor(t, 20*time.Second, func() bool {
+			wait.Until(t, 20*time.Second, func() bool {
 				recs, _, err := st.Activity().Query(context.Background(), activity.Query{Servers: []int64{7}})
 				return err == nil && len(recs) == 1 && recs[0].SnapshotName == "1h0m0s"
 			})
@@ -339,9 +329,9 @@ func TestWebhookGetsOneMessagePerOutcome(t *testing.T) {
 		}})
 	r.Notify(context.Background(), jobs.Notice{Action: activity.Create, Server: "web", ServerID: 7, Snapshot: "nightly", Person: "alice@example.com",
 		Outcome: activity.Completed, Duration: 3 * time.Minute})
-	waitFor(t, 20*time.Second, func() bool { return delivered.Load() == 1 })
+	wait.Until(t, 20*time.Second, func() bool { return delivered.Load() == 1 })
 	// River holds every notice as delivered, and there was one: nothing more comes.
-	waitFor(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "notify_webhook", "completed") == 1 })
+	wait.Until(t, 20*time.Second, func() bool { return storetest.Jobs(t, st, "notify_webhook", "completed") == 1 })
 	if n := storetest.Jobs(t, st, "notify_webhook"); n != 1 {
 		t.Errorf("%d notices queued, want 1", n)
 	}

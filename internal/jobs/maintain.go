@@ -7,12 +7,17 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// Prune removes activity records past the retention. River's leader inserts
-// it at start and hourly, so one replica does it.
+// Prune removes activity records past the retention, and the change feed's
+// past the hour pages may ask about. River's leader inserts it at start and
+// hourly, so one replica does it.
 type Prune struct{}
 
 // Kind names the job in River.
 func (Prune) Kind() string { return "prune_activity" }
+
+// ChangesKept is how long the change feed keeps a change: a page that
+// asks about an older one reads its servers again.
+const ChangesKept = time.Hour
 
 type pruneWorker struct {
 	river.WorkerDefaults[Prune]
@@ -21,6 +26,9 @@ type pruneWorker struct {
 }
 
 func (w *pruneWorker) Work(ctx context.Context, _ *river.Job[Prune]) error {
+	if _, err := w.r.store.Changes().Prune(ctx, w.r.now().Add(-ChangesKept)); err != nil {
+		return err // River retries it
+	}
 	if w.keep <= 0 {
 		return nil
 	}

@@ -132,6 +132,7 @@ var allowedImports = map[string][]string{
 	"internal/render":          {},
 	"internal/pgtest":          {},
 	"internal/layers":          {},
+	"internal/wait":            {},
 	"internal/session":         {"vpsapi"},
 	"internal/submitguard":     {"vpsapi"},
 	"internal/store":           {"internal/activity", "internal/bulk", "internal/marks", "internal/restores", "internal/schedules", "internal/session"},
@@ -151,7 +152,7 @@ var allowedImports = map[string][]string{
 	"internal/services": {"internal/dashboard", "internal/jobs", "internal/services/activitylog", "internal/services/mark", "internal/services/bulkdelete", "internal/services/follow",
 		"internal/services/restore", "internal/services/schedule", "internal/services/signout", "internal/store"},
 	"internal/services/servicestest": {"internal/activity", "internal/bulk", "internal/dashboard", "internal/services",
-		"internal/services/schedule", "internal/store", "internal/store/storetest", "internal/submitguard", "vpsapi", "vpsapi/simulator"},
+		"internal/services/schedule", "internal/store", "internal/store/storetest", "internal/submitguard", "internal/wait", "vpsapi", "vpsapi/simulator"},
 }
 
 // useCases are the packages of use cases and what they speak of: HTTP is

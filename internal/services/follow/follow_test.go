@@ -10,6 +10,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/submitguard"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -112,7 +113,7 @@ func TestLostCreateThatDidNotHappen(t *testing.T) {
 		t.Fatal("the create went through")
 	}
 	calls := f.Sim.Calls("GET /api/v1/snapshots/")
-	servicestest.Eventually(t, 30*time.Second, func() bool { return f.Sim.Calls("GET /api/v1/snapshots/") >= calls+2 }) // two checks within the window: nothing decided
+	wait.Until(t, 30*time.Second, func() bool { return f.Sim.Calls("GET /api/v1/snapshots/") >= calls+2 }) // two checks within the window: nothing decided
 	if recs, _ := f.Store.Activity().Recent(context.Background(), 1); recs[0].Final != "" {
 		t.Fatalf("decided within the window: %+v", recs[0])
 	}
@@ -159,7 +160,7 @@ func TestSnapshotDeletedWhileTakenIsRecordedAsDeleted(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("the create's record: %v %v", recs, err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool {
+	wait.Until(t, 30*time.Second, func() bool {
 		recs, _, _ = f.Store.Activity().Query(context.Background(), activity.Query{Servers: []int64{f.Server}, SnapshotID: id, Action: activity.Create, Limit: 1})
 		return recs[0].Final != ""
 	})

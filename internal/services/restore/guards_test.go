@@ -12,6 +12,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/submitguard"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -118,7 +119,7 @@ func TestEndedJobsKeepNoToken(t *testing.T) {
 		FormID: submitguard.NewFormID(), IDs: []int64{end.SafetyID}}); err != nil {
 		t.Fatal(err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool { return jobTokenCount(t, f) == 0 })
+	wait.Until(t, 30*time.Second, func() bool { return jobTokenCount(t, f) == 0 })
 }
 
 // jobTokenCount is how many sealed tokens the store keeps for jobs.

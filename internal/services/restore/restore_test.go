@@ -16,6 +16,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/internal/submitguard"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -40,20 +41,17 @@ func safeRestore(f *servicestest.Team, t *testing.T, deleteFirst int64) (restore
 // ended waits for the restore to end.
 func ended(f *servicestest.Team, t *testing.T, id int64, within time.Duration) restores.Restore {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		r, err := f.Store.Restores().Get(context.Background(), id)
-		if err != nil {
+	var r restores.Restore
+	if !wait.Within(within, func() bool {
+		var err error
+		if r, err = f.Store.Restores().Get(context.Background(), id); err != nil {
 			t.Fatal(err)
 		}
-		if r.State != restores.Running {
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("restore still running after %s: %+v", within, r)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return r.State != restores.Running
+	}) {
+		t.Fatalf("restore still running after %s: %+v", within, r)
 	}
+	return r
 }
 
 // first is when the simulator first received key, and how many times.
@@ -162,7 +160,7 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool { // the safety snapshot is in progress
+	wait.Until(t, 30*time.Second, func() bool { // the safety snapshot is in progress
 		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
@@ -181,7 +179,7 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 		t.Errorf("restore ended %+v", end)
 	}
 	// The job has ended and erased its token: nothing more can be sent.
-	servicestest.Eventually(t, 30*time.Second, func() bool { return jobTokenCount(t, f) == 0 })
+	wait.Until(t, 30*time.Second, func() bool { return jobTokenCount(t, f) == 0 })
 	if _, n := first(f, restoreKey); n != 0 {
 		t.Errorf("%d restores sent after a cancel", n)
 	}
@@ -212,7 +210,7 @@ func TestSafeRestoreLostAnswers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool {
+	wait.Until(t, 30*time.Second, func() bool {
 		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
@@ -302,7 +300,7 @@ func TestSafetySnapshotPastTheLimitSendsNoRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool {
+	wait.Until(t, 30*time.Second, func() bool {
 		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
@@ -327,9 +325,9 @@ func TestSafeRestoreNotifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	ended(f, t, r.ID, time.Minute)
-	servicestest.Eventually(t, 30*time.Second, func() bool { return len(received()) == 1 })
+	wait.Until(t, 30*time.Second, func() bool { return len(received()) == 1 })
 	// River holds every notice as delivered: nothing more comes.
-	servicestest.Eventually(t, 30*time.Second, func() bool {
+	wait.Until(t, 30*time.Second, func() bool {
 		return storetest.Jobs(t, f.Store, "notify_webhook", "available", "scheduled", "running", "retryable") == 0
 	})
 	bodies := received()

@@ -11,6 +11,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -80,7 +81,7 @@ func TestSignOutDuringTheRestoreCallRecordsWhatHappened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool { return f.Sim.Calls(restoreKey) == 1 }) // on its way
+	wait.Until(t, 30*time.Second, func() bool { return f.Sim.Calls(restoreKey) == 1 }) // on its way
 	if _, err := f.SignOut.StopJobs(context.Background(), "alice-session"); err != nil {
 		t.Fatal(err)
 	}

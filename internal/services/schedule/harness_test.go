@@ -14,6 +14,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -104,24 +105,23 @@ func (s *scheduling) daily(t *testing.T, server int64, keep int) schedules.Sched
 // ended waits for the schedule's newest run to end.
 func (s *scheduling) ended(t *testing.T, id int64, within time.Duration) schedules.Run {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
+	var runs []schedules.Run
+	if !wait.Within(within, func() bool {
 		recent, err := s.st.Schedules().Recent(context.Background(), []int64{id}, 1)
-		runs := recent[id]
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(runs) == 1 && runs[0].State != schedules.Running {
-			// Ended, and written everywhere: the schedule's line is last.
-			if sc, err := s.st.Schedules().Get(context.Background(), id); err == nil && !sc.LastRun.Before(runs[0].Finished.Truncate(time.Millisecond)) {
-				return runs[0]
-			}
+		runs = recent[id]
+		if len(runs) != 1 || runs[0].State == schedules.Running {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no run ended after %s: %+v", within, runs)
-		}
-		time.Sleep(50 * time.Millisecond)
+		// Ended, and written everywhere: the schedule's line is last.
+		sc, err := s.st.Schedules().Get(context.Background(), id)
+		return err == nil && !sc.LastRun.Before(runs[0].Finished.Truncate(time.Millisecond))
+	}) {
+		t.Fatalf("no run ended after %s: %+v", within, runs)
 	}
+	return runs[0]
 }
 
 // ticks waits until River has worked n more schedule ticks: each looked
@@ -129,7 +129,7 @@ func (s *scheduling) ended(t *testing.T, id int64, within time.Duration) schedul
 func (s *scheduling) ticks(t *testing.T, n int) {
 	t.Helper()
 	from := storetest.Jobs(t, s.st, "schedule_tick", "completed")
-	servicestest.Eventually(t, 30*time.Second, func() bool { return storetest.Jobs(t, s.st, "schedule_tick", "completed") >= from+n })
+	wait.Until(t, 30*time.Second, func() bool { return storetest.Jobs(t, s.st, "schedule_tick", "completed") >= from+n })
 }
 
 func (s *scheduling) calls(key string) int {

@@ -10,6 +10,7 @@ import (
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -34,7 +35,7 @@ func (s *scheduling) runNow(t *testing.T, id int64) schedules.Run {
 		t.Fatal(err)
 	}
 	var run schedules.Run
-	servicestest.Eventually(t, 30*time.Second, func() bool {
+	wait.Until(t, 30*time.Second, func() bool {
 		run, _ = s.st.Schedules().Run(context.Background(), started.ID)
 		sc, _ := s.st.Schedules().Get(context.Background(), id)
 		// Ended, and written everywhere: the schedule's line is last.
@@ -96,7 +97,7 @@ func TestFailingScheduleNeverFillsTheServer(t *testing.T) {
 	if !slices.Contains(s.names(), "a-persons-snapshot") {
 		t.Error("a person's snapshot was deleted")
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool {
+	wait.Until(t, 30*time.Second, func() bool {
 		n := 0
 		for _, b := range received() {
 			if strings.Contains(b, `"outcome":"paused"`) {

@@ -18,6 +18,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -139,7 +140,7 @@ func TestScheduledRunSkipsAFullServer(t *testing.T) {
 	if len(recs) != 1 || recs[0].Final != activity.Skipped || !strings.Contains(recs[0].FinalDetail, "nothing was deleted") {
 		t.Errorf("record %+v", recs)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool { return len(received()) == 1 })
+	wait.Until(t, 30*time.Second, func() bool { return len(received()) == 1 })
 	bodies := received()
 	if !strings.Contains(bodies[0], `"action":"scheduled snapshot"`) || !strings.Contains(bodies[0], `"outcome":"skipped"`) ||
 		!strings.Contains(bodies[0], "5 of 5") || !strings.Contains(bodies[0], `"text":"automation's scheduled snapshot of web-server-01: skipped`) || strings.Contains(bodies[0], automationToken) {
@@ -299,13 +300,12 @@ func TestScheduledRunLostAnswerIsNeverResent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servicestest.Eventually(t, 30*time.Second, func() bool { return s.calls(createKey) == 2 }) // the lost create was sent
-	s.clock.forward(5 * time.Minute)                                                           // past the window in which a lost create may still show
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if run, _ = s.st.Schedules().Run(ctx, started.ID); run.State != schedules.Running || time.Now().After(deadline) {
-			break
-		}
-	}
+	wait.Until(t, 30*time.Second, func() bool { return s.calls(createKey) == 2 }) // the lost create was sent
+	s.clock.forward(5 * time.Minute)                                              // past the window in which a lost create may still show
+	wait.Within(30*time.Second, func() bool {
+		run, _ = s.st.Schedules().Run(ctx, started.ID)
+		return run.State != schedules.Running
+	})
 	if run.State != schedules.Failed || !strings.Contains(run.Detail, "not sent again") || s.calls(createKey) != 2 {
 		t.Errorf("a create that did not happen: run %+v, %d creates in all", run, s.calls(createKey))
 	}
@@ -362,18 +362,14 @@ func TestScheduleDeletedWhileItRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); run.Step != schedules.StepWaiting; time.Sleep(20 * time.Millisecond) {
-		if run, _ = s.st.Schedules().Run(ctx, run.ID); time.Now().After(deadline) {
-			t.Fatalf("the run never waited for its snapshot: %+v", run)
-		}
+	if !wait.Within(10*time.Second, func() bool { run, _ = s.st.Schedules().Run(ctx, run.ID); return run.Step == schedules.StepWaiting }) {
+		t.Fatalf("the run never waited for its snapshot: %+v", run)
 	}
 	if err := s.svcs[0].Schedules.Delete(ctx, change); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); run.State == schedules.Running; time.Sleep(50 * time.Millisecond) {
-		if run, _ = s.st.Schedules().Run(ctx, run.ID); time.Now().After(deadline) {
-			t.Fatalf("the run did not stop: %+v", run)
-		}
+	if !wait.Within(10*time.Second, func() bool { run, _ = s.st.Schedules().Run(ctx, run.ID); return run.State != schedules.Running }) {
+		t.Fatalf("the run did not stop: %+v", run)
 	}
 	if run.State != schedules.Skipped || !strings.Contains(run.Detail, run.SnapshotName+" stays") || s.calls(deleteKey) != 0 {
 		t.Errorf("run %+v, %d deletes", run, s.calls(deleteKey))

@@ -13,6 +13,7 @@ import (
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
 	"github.com/snapdash/snapdash/internal/submitguard"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -101,7 +102,7 @@ func (f *Team) Try(kind string) (dashboard.Explanation, error) {
 func (f *Team) Final(t testing.TB, within time.Duration) activity.Record {
 	t.Helper()
 	var last []activity.Record
-	Eventually(t, within, func() bool {
+	wait.Until(t, within, func() bool {
 		recs, err := f.Store.Activity().Recent(context.Background(), 1)
 		if err != nil {
 			t.Fatal(err)
@@ -110,19 +111,6 @@ func (f *Team) Final(t testing.TB, within time.Duration) activity.Record {
 		return len(recs) == 1 && recs[0].Final != ""
 	})
 	return last[0]
-}
-
-// Eventually waits until ok holds, checking every 20 ms, and fails the
-// test after within.
-func Eventually(t testing.TB, within time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still not so after %s", within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // AddBulk records a bulk delete of alice's snapshot snap (named name), as
