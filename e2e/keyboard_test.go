@@ -19,13 +19,14 @@ func (tb *tab) activeID() string {
 	return tb.eval(`document.activeElement && document.activeElement !== document.body ? (document.activeElement.id || document.activeElement.tagName) : "BODY"`)
 }
 
-// polls counts the poll requests the page has made.
+// polls counts the cards' poll requests the page has made (not its
+// questions about what the team changed).
 func (a *app) polls() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	n := 0
 	for _, p := range a.paths {
-		if strings.Contains(p, "/poll/") {
+		if strings.Contains(p, "/poll/") && !strings.Contains(p, "/poll/changes") {
 			n++
 		}
 	}

@@ -27,7 +27,8 @@ func (s *Site) renderUpdated(c echo.Context, u views.Updated) error {
 }
 
 // Poll refreshes one server's live part. It costs one snapshot list call
-// filtered by server_id, plus one server call while a restore runs. The
+// filtered by server_id, plus one server call while a restore runs or when
+// the whole card is asked for. The
 // answer carries no trigger once nothing moves, which ends the polling.
 func (h *Fragments) Poll(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -37,7 +38,9 @@ func (h *Fragments) Poll(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such server.")
 	}
 	before := views.ParsePoll(h.Site.BasePath, id, c.QueryParams())
-	srv, err := h.Site.Dash.Refresh(ctx, token, id, before.Restoring, before.Status)
+	// A whole card (a change the team made, a tab shown again) reads the
+	// server's status too: a teammate may have started a restore.
+	srv, err := h.Site.Dash.Refresh(ctx, token, id, before.Restoring || before.Full, before.Status)
 	if err != nil {
 		return h.pollFailed(c, id, before, err)
 	}
@@ -112,4 +115,29 @@ func (h *Fragments) pollFailed(c echo.Context, id int64, before views.PollSpec, 
 	htmx.Retarget(c.Response(), "#"+views.ServerPollerID(id))
 	htmx.Reswap(c.Response(), "outerHTML")
 	return h.Site.Render(c, status, views.Poller(p, msg))
+}
+
+// Changes says which of the person's servers changed after the page's last
+// change (?since=), from the store: 204, with the newest change's id in
+// Snapdash-Since, when none did (a visible page asks every 2 s); else the
+// ids, for the page to refresh those cards.
+func (h *Fragments) Changes(c echo.Context) error {
+	since, err := strconv.ParseInt(c.QueryParam("since"), 10, 64)
+	if err != nil || since < 0 {
+		since = 0
+	}
+	ctx := c.Request().Context()
+	last, changed, err := h.Site.Dash.ChangesSince(ctx, session.From(ctx).Token(), since)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if len(changed) == 0 {
+		c.Response().Header().Set("Snapdash-Since", strconv.FormatInt(last, 10))
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.JSON(http.StatusOK, struct {
+		Since   int64   `json:"since"`
+		Servers []int64 `json:"servers"`
+	}{last, changed})
 }

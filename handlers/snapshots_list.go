@@ -21,6 +21,8 @@ func (h *Snapshots) List(c echo.Context) error {
 		note = "The server filter in the address is not a server id, so all servers are shown."
 	}
 	dash := h.Site.Dash
+	// Read before VPS.org is: what changes meanwhile reaches the page.
+	since := dash.LastChange(ctx)
 	acc, err := dash.Account(ctx, token, filter)
 	if err != nil {
 		return err
@@ -45,6 +47,7 @@ func (h *Snapshots) List(c echo.Context) error {
 		Servers:    ServerOptions(acc.Servers),
 		FilterID:   filter,
 		FilterNote: note,
+		Since:      since,
 	}
 	return h.Site.Render(c, http.StatusOK, views.SnapshotsPage(d))
 }

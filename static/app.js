@@ -196,6 +196,43 @@
     });
   });
 
+  // --- What the team changed ------------------------------------------------
+
+  // Every 2 s while the tab shows, the page asks Snapdash which of its
+  // servers changed (anyone's action, any job's step, from any replica);
+  // Snapdash answers from its store, and the cards named are refreshed in
+  // place, focus kept. A hidden tab asks nothing.
+  function followChanges() {
+    var feed = document.getElementById("changes");
+    if (!feed || !window.fetch || !window.htmx) return;
+    var url = feed.getAttribute("data-changes"), since = feed.getAttribute("data-since") || "0", asking = false;
+    setInterval(function () {
+      if (document.hidden || asking || !document.body.contains(feed)) return;
+      asking = true;
+      fetch(url + "?since=" + encodeURIComponent(since), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (r) {
+          if (r.status === 204) {
+            since = r.headers.get("Snapdash-Since") || since;
+            return null;
+          }
+          return r.ok ? r.json() : null;
+        })
+        .then(function (d) {
+          if (!d) return;
+          since = String(d.since);
+          (d.servers || []).forEach(function (id) {
+            var live = document.getElementById("server-" + id + "-live");
+            if (live && live.getAttribute("data-refresh")) {
+              window.htmx.ajax("GET", live.getAttribute("data-refresh"), { target: live, swap: "outerHTML" });
+            }
+          });
+        })
+        .catch(function () {})
+        .then(function () { asking = false; });
+    }, 2000);
+  }
+  document.addEventListener("DOMContentLoaded", followChanges);
+
   // --- The server filter ----------------------------------------------------
 
   // Choosing a server applies the filter at once (the button stays for

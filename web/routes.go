@@ -99,6 +99,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.POST("/snapshots/:id/delete", snaps.Delete)
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	polls.GET("/servers/:id", frags.Poll)
+	polls.GET("/changes", frags.Changes)
 	app.GET("/fleet", table.Fleet)
 	app.GET("/fleet/delete", table.ConfirmBulkDelete)
 	app.POST("/fleet/delete", table.BulkDelete)

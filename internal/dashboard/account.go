@@ -72,6 +72,9 @@ func (d *Dashboard) Account(ctx context.Context, token vpsapi.Token, filter int6
 	slices.SortFunc(acc.Servers, func(a, b vpsapi.Server) int {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
+	if filter == 0 || acc.LiveServers {
+		d.seen.remember(token, acc.Servers, d.now())
+	}
 	return acc, nil
 }
 
@@ -83,6 +86,9 @@ func (d *Dashboard) Servers(ctx context.Context, token vpsapi.Token) ([]vpsapi.S
 		if snaps, err = d.api.ListSnapshots(ctx, token, 0); err == nil {
 			servers = serversSeenIn(snaps)
 		}
+	}
+	if err == nil {
+		d.seen.remember(token, servers, d.now())
 	}
 	return servers, err
 }

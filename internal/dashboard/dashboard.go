@@ -54,6 +54,8 @@ type Dashboard struct {
 	log       *slog.Logger
 	now       func() time.Time
 	recent    attributionCache
+	changes   ChangeFeed
+	seen      *seenServers
 }
 
 // Options are a Dashboard's collaborators; all but Roles, Log and Now are
@@ -66,6 +68,7 @@ type Options struct {
 	Restores  restores.Store
 	Schedules schedules.Store
 	Marks     marks.Store
+	Changes   ChangeFeed
 	Roles     Roles            // who may restore and delete; zero: everyone
 	Log       *slog.Logger     // default: discard
 	Now       func() time.Time // default: time.Now
@@ -84,7 +87,7 @@ func New(o Options) *Dashboard {
 		guard.WithClaims(o.Claims)
 	}
 	return &Dashboard{api: o.API, activity: o.Activity, follow: o.Follow, restores: o.Restores, schedules: o.Schedules, marks: o.Marks,
-		roles: o.Roles, guard: guard, log: o.Log, now: o.Now}
+		roles: o.Roles, guard: guard, log: o.Log, now: o.Now, changes: o.Changes, seen: &seenServers{byToken: map[[32]byte]seen{}}}
 }
 
 // API is VPS.org, for the features.

@@ -83,7 +83,7 @@ func New(ctx context.Context, o Options) (*Services, error) {
 	fol := follow.New(follow.Options{API: o.API, Activity: st.Activity(), Jobs: engine, Limit: o.FollowLimit, Log: o.Log, Now: o.Now})
 	dash := dashboard.New(dashboard.Options{
 		API: o.API, Activity: st.Activity(), Claims: st.Claims(), Follow: fol, Restores: st.Restores(), Schedules: st.Schedules(),
-		Marks: st.Marks(), Roles: o.Roles, Log: o.Log, Now: o.Now,
+		Marks: st.Marks(), Changes: st.Changes(), Roles: o.Roles, Log: o.Log, Now: o.Now,
 	})
 	return &Services{
 		Jobs: engine, Dash: dash, Follow: fol,

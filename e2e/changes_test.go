@@ -1,0 +1,31 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Two people of one account, each in their own browser: when one restores
+// a server, the other's open page shows it restoring within 3 s, without
+// a reload, keyboard focus where it was.
+func TestTeammatesPageFollowsARestore(t *testing.T) {
+	a := startApp(t)
+	watcher := newTab(t, a)
+	watcher.signIn()
+	watcher.eval(`document.querySelector("#server-12346-new").focus(), "ok"`)
+	actor := newTab(t, a)
+	actor.signIn()
+	actor.openConfirm("801", "restore")
+	actor.withoutSafety()
+	actor.do(
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"),
+		chromedp.Click(chromedp.CSS("dialog[open] button[type=submit]")),
+	)
+	actor.until(10*time.Second, `document.querySelector("#server-12345 [data-testid=server-status]").textContent === "restoring"`)
+	watcher.until(3*time.Second, `document.querySelector("#server-12345 [data-testid=server-status]").textContent === "restoring"`)
+	if got := watcher.activeID(); got != "server-12346-new" {
+		t.Errorf("after the teammate's restore showed, focus is on %q", got)
+	}
+}

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/snapdash/snapdash/internal/pgtest"
+	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// changesSince asks what changed on b's servers after since: the servers
+// named, and the newest change's id.
+func changesSince(t *testing.T, b *browser, since string) ([]int64, string) {
+	t.Helper()
+	r := b.hx(http.MethodGet, "/poll/changes?since="+since, nil)
+	switch r.StatusCode {
+	case http.StatusNoContent:
+		return nil, r.Header.Get("Snapdash-Since")
+	case http.StatusOK:
+		var d struct {
+			Since   int64   `json:"since"`
+			Servers []int64 `json:"servers"`
+		}
+		if err := json.Unmarshal([]byte(r.Body), &d); err != nil {
+			t.Fatalf("changes: %v: %s", err, r.Body)
+		}
+		return d.Servers, strconv.FormatInt(d.Since, 10)
+	}
+	t.Fatalf("changes: %d %s", r.StatusCode, r.Body)
+	return nil, ""
+}
+
+// otherAccountToken is a token of another VPS.org account.
+const otherAccountToken = "tk-another-account-6c1d"
+
+// A teammate's action reaches an open page: the page asks Snapdash (not
+// VPS.org) what changed on its servers, and is told which; nothing changed
+// costs an empty answer; another account's page is never told.
+func TestTeammatesSeeEachOthersChanges(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	ts.sim.AddAccount(otherAccountToken, simulator.ServerSeed{ID: 50001, Name: "theirs"})
+	alice, bob, other := ts.browser(), ts.browser(), ts.browser()
+	alice.signIn(simulator.DemoToken)
+	bob.signIn(simulator.DemoToken)
+	other.signIn(otherAccountToken)
+	since := bob.get("/").Doc.Find("#changes").AttrOr("data-since", "")
+	otherSince := other.get("/").Doc.Find("#changes").AttrOr("data-since", "")
+	if since == "" || otherSince == "" {
+		t.Fatal("the page does not say which change it was read at")
+	}
+	ts.sim.ResetCalls()
+	if changed, _ := changesSince(t, bob, since); len(changed) != 0 {
+		t.Errorf("nothing happened, yet the page is told of %v", changed)
+	}
+
+	form := newForm(alice, "12348")
+	form.Set("name", "alices-snapshot")
+	if r := alice.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	ts.sim.ResetCalls()
+	changed, next := changesSince(t, bob, since)
+	if !slices.Equal(changed, []int64{12348}) || next == since {
+		t.Errorf("after alice's create, bob's page is told of %v (since %s → %s)", changed, since, next)
+	}
+	if changed, _ := changesSince(t, bob, next); len(changed) != 0 {
+		t.Errorf("asked again after it, bob's page is told of %v", changed)
+	}
+	if changed, _ := changesSince(t, other, otherSince); len(changed) != 0 {
+		t.Errorf("another account's page is told of %v", changed)
+	}
+	// The questions were answered from the store: which servers each
+	// token sees was learnt when its page listed them.
+	if n := ts.sim.TokenCalls(simulator.DemoToken) + ts.sim.TokenCalls(otherAccountToken); n != 0 {
+		t.Errorf("%d calls to VPS.org for the questions", n)
+	}
+	// The card refreshed for the change shows who started it.
+	card := bob.get("/").Doc.Find("#server-12348").Text()
+	if !strings.Contains(card, "alices-snapshot") {
+		t.Errorf("bob's card: %q", card)
+	}
+}
+
+// A change written through one replica reaches a page served by another:
+// the feed is the shared database's, not a process's memory.
+func TestChangesCrossReplicas(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Start(t).URL
+	a := newTestServerWith(t, testSetup{store: storetest.Open(t, url)})
+	b := newTestServerWith(t, testSetup{store: storetest.Open(t, url)})
+	alice, bob := a.browser(), b.browser()
+	alice.signIn(simulator.DemoToken)
+	bob.signIn(simulator.DemoToken)
+	since := bob.get("/").Doc.Find("#changes").AttrOr("data-since", "")
+	form := newForm(alice, "12348")
+	form.Set("name", "through-a")
+	if r := alice.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create through a: %d", r.StatusCode)
+	}
+	if changed, _ := changesSince(t, bob, since); !slices.Equal(changed, []int64{12348}) {
+		t.Errorf("the page served by b is told of %v", changed)
+	}
+}
