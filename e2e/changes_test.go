@@ -29,3 +29,19 @@ func TestTeammatesPageFollowsARestore(t *testing.T) {
 		t.Errorf("after the teammate's restore showed, focus is on %q", got)
 	}
 }
+
+// A teammate's new snapshot appears at the top of an open Activity page
+// within 3 s, without a reload.
+func TestActivityPageShowsATeammatesAction(t *testing.T) {
+	a := startApp(t)
+	watcher := newTab(t, a)
+	watcher.signIn()
+	watcher.do(chromedp.Navigate(a.URL + "/activity"))
+	watcher.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#activity-results")))
+	actor := newTab(t, a)
+	actor.signIn()
+	actor.openCreate("12348")
+	actor.submitCreate("12348", "seen-by-the-team")
+	actor.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot")))
+	watcher.until(3*time.Second, `(document.querySelector("#activity-results tr.record .what") || {textContent: ""}).textContent.includes("seen-by-the-team")`)
+}

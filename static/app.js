@@ -200,8 +200,9 @@
 
   // Every 2 s while the tab shows, the page asks Snapdash which of its
   // servers changed (anyone's action, any job's step, from any replica);
-  // Snapdash answers from its store, and the cards named are refreshed in
-  // place, focus kept. A hidden tab asks nothing.
+  // Snapdash answers from its store, and the cards named (or the page's
+  // region, data-region) are refreshed in place, focus kept. A hidden tab
+  // asks nothing.
   function followChanges() {
     var feed = document.getElementById("changes");
     if (!feed || !window.fetch || !window.htmx) return;
@@ -220,6 +221,11 @@
         .then(function (d) {
           if (!d) return;
           since = String(d.since);
+          var region = feed.getAttribute("data-region");
+          if (region && document.getElementById(region)) {
+            window.htmx.ajax("GET", window.location.href, { target: "#" + region, select: "#" + region, swap: "outerHTML" });
+            return;
+          }
           (d.servers || []).forEach(function (id) {
             var live = document.getElementById("server-" + id + "-live");
             if (live && live.getAttribute("data-refresh")) {

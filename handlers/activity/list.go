@@ -32,6 +32,7 @@ func (h *Handler) List(c echo.Context) error {
 		pageNo = 1
 	}
 	ctx := c.Request().Context()
+	since := h.Site.Dash.LastChange(ctx)
 	res, err := h.Site.Activity.Of(ctx, session.From(ctx).Token(), f, pageNo)
 	if err != nil {
 		return activityUnavailable(err)
@@ -50,6 +51,7 @@ func (h *Handler) List(c echo.Context) error {
 		More:    res.More,
 		Total:   res.Total,
 		Note:    note,
+		Since:   since,
 	}
 	for _, r := range res.Records {
 		row := activityRow(r)
