@@ -201,7 +201,7 @@
   // Every 2 s while the tab shows, the page asks Snapdash which of its
   // servers changed (anyone's action, any job's step, from any replica);
   // Snapdash answers from its store, and the cards named (or the page's
-  // region, data-region) are refreshed in place, focus kept. A hidden tab
+  // regions, data-region) are refreshed in place, focus kept. A hidden tab
   // asks nothing.
   function followChanges() {
     var feed = document.getElementById("changes");
@@ -221,9 +221,14 @@
         .then(function (d) {
           if (!d) return;
           since = String(d.since);
-          var region = feed.getAttribute("data-region");
-          if (region && document.getElementById(region)) {
-            window.htmx.ajax("GET", window.location.href, { target: "#" + region, select: "#" + region, swap: "outerHTML" });
+          var regions = (feed.getAttribute("data-region") || "").split(" ").filter(Boolean);
+          if (regions.length) {
+            regions.forEach(function (id) {
+              var region = document.getElementById(id);
+              // What a person ticked is never thrown away by a refresh.
+              if (!region || region.querySelector("input:checked")) return;
+              window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
+            });
             return;
           }
           (d.servers || []).forEach(function (id) {

@@ -27,6 +27,7 @@ type Handler struct {
 func (h *Handler) Fleet(c echo.Context) error {
 	ctx := c.Request().Context()
 	q, note := readFleetQuery(c)
+	since := h.Site.Dash.LastChange(ctx)
 	res, err := h.Site.Dash.Fleet(ctx, session.From(ctx).Token(), dashboard.FleetQuery{
 		Sort: q.Sort, Desc: q.Desc, ServerID: q.ServerID, Status: q.Status,
 		OlderThan: time.Duration(q.OlderThan) * 24 * time.Hour, Page: q.Page,
@@ -36,7 +37,7 @@ func (h *Handler) Fleet(c echo.Context) error {
 	}
 	maxAge := h.Site.SnapshotMaxAge
 	st := session.From(ctx)
-	d := views.FleetPage{
+	d := views.FleetPage{Since: since,
 		Page: h.Site.Page(c, "All snapshots"), Now: h.Site.Now(), Servers: handlers.ServerOptions(res.Servers), Query: q,
 		Total: res.Total, SizeGB: res.SizeGB, MaxAge: int(maxAge / (24 * time.Hour)), More: res.More, Note: note,
 	}
