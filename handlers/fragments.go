@@ -39,8 +39,9 @@ func (h *Fragments) Poll(c echo.Context) error {
 	}
 	before := views.ParsePoll(h.Site.BasePath, id, c.QueryParams())
 	// A whole card (a change the team made, a tab shown again) reads the
-	// server's status too: a teammate may have started a restore.
-	srv, err := h.Site.Dash.Refresh(ctx, token, id, before.Restoring || before.Full, before.Status)
+	// server's status too: a teammate may have started a restore; so does a
+	// card whose restore job runs: its restore step stops the server.
+	srv, err := h.Site.Dash.Refresh(ctx, token, id, before.Restoring || before.Full || before.Job != 0, before.Status)
 	if err != nil {
 		return h.pollFailed(c, id, before, err)
 	}

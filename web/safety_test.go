@@ -101,8 +101,15 @@ func TestSafetyRestoreWithoutJavaScript(t *testing.T) {
 		t.Fatalf("%d restores sent before the safety snapshot completed", n)
 	}
 
+	poll := home.Doc.Find("#server-12345 .poller").AttrOr("hx-get", "")
 	ts.clock.Add(11 * time.Second) // the simulator completes the safety snapshot after 10 s
 	restoreOf(t, ts, running[0].ID, restores.StepRestoring)
+	// The card's next poll says the server restores, and offers no new
+	// snapshot (VPS.org would refuse it).
+	card := b.hx(http.MethodGet, strings.TrimPrefix(poll, ts.base), nil)
+	if st := card.Doc.Find(`[data-testid="server-status"]`).Text(); st != "restoring" || card.Doc.Find("#server-12345-new").Length() != 0 {
+		t.Errorf("during the restore step the card says %q, new snapshot offered: %v", st, card.Doc.Find("#server-12345-new").Length() != 0)
+	}
 	creates, sent := calls(ts, "POST /api/v1/snapshots/"), calls(ts, "POST /api/v1/snapshots/{id}/restore/")
 	if len(creates) != 1 || len(sent) != 1 || sent[0].Sub(creates[0]) < 10*time.Second {
 		t.Fatalf("creates %v, restores %v: the restore must follow the completed safety snapshot", creates, sent)
