@@ -45,3 +45,23 @@ func TestActivityPageShowsATeammatesAction(t *testing.T) {
 	actor.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot")))
 	watcher.until(3*time.Second, `(document.querySelector("#activity-results tr.record .what") || {textContent: ""}).textContent.includes("seen-by-the-team")`)
 }
+
+// A teammate's new schedule appears on an open Schedules page within 3 s.
+func TestSchedulesPageShowsATeammatesSchedule(t *testing.T) {
+	a := startAppWith(t, appOptions{jobs: true})
+	watcher := newTab(t, a)
+	watcher.signIn()
+	watcher.do(chromedp.Navigate(a.URL + "/schedules"))
+	watcher.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#schedule-form")))
+	actor := newTab(t, a)
+	actor.signIn()
+	actor.do(chromedp.Navigate(a.URL + "/schedules"))
+	actor.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#schedule-form")))
+	actor.do(
+		chromedp.SetValue(chromedp.CSS("#schedule-server"), "12348"),
+		chromedp.SetValue(chromedp.CSS("#schedule-keep"), "2"),
+		chromedp.Click(chromedp.CSS(`#schedule-form button[type=submit]`)),
+	)
+	actor.untilAfterNavigation(10*time.Second, `!!document.querySelector("section.schedule")`)
+	watcher.until(3*time.Second, `!!document.querySelector("#schedule-list section.schedule")`)
+}

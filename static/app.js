@@ -225,8 +225,10 @@
           if (regions.length) {
             regions.forEach(function (id) {
               var region = document.getElementById(id);
-              // What a person ticked is never thrown away by a refresh.
-              if (!region || region.querySelector("input:checked")) return;
+              // What a person ticked, or is typing, is never thrown away by
+              // a refresh.
+              var typing = region && region.contains(document.activeElement) && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
+              if (!region || typing || region.querySelector("input[type=checkbox]:checked")) return;
               window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
             });
             return;

@@ -19,6 +19,7 @@ type SchedulesPage struct {
 	Watch       int64  // a run the page polls for: its id
 	Polling     bool   // a run is under way, so the list refreshes itself
 	Ended       *Flash // a watched run's end, announced by a poll
+	Since       int64  // the newest change when it was read: a teammate's change shows by itself
 }
 
 // ScheduleRow is one schedule as the page lists it.

@@ -107,11 +107,12 @@ func (h *Handler) List(c echo.Context) error {
 			return err
 		}
 	}
+	since := h.Site.Dash.LastChange(ctx)
 	d, err := h.page(c, form)
 	if err != nil {
 		return err
 	}
-	d.Watch = running(d)
+	d.Watch, d.Since = running(d), since
 	return h.Site.Render(c, http.StatusOK, views.SchedulesList(d))
 }
 
