@@ -69,8 +69,10 @@ type seen struct {
 }
 
 // seenFor is how long a token's list of servers stands in for asking
-// VPS.org again.
-const seenFor = time.Minute
+// VPS.org again: a session's idle time, so an open page that only asks
+// what changed costs VPS.org a list at most that often, on a replica that
+// did not serve its page.
+const seenFor = 30 * time.Minute
 
 func (s *seenServers) remember(token vpsapi.Token, servers []vpsapi.Server, now time.Time) {
 	s.mu.Lock()
