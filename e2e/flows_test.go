@@ -65,10 +65,23 @@ func TestCreateAndWatchItComplete(t *testing.T) {
 	if tb.count("[hx-trigger]") != 0 {
 		t.Error("polling elements remain once the snapshot completed")
 	}
-	before := a.requests.Load()
+	// Idle, the page only asks Snapdash what the team changed (every 2 s),
+	// which costs VPS.org nothing.
+	a.mu.Lock()
+	before := len(a.paths)
+	a.mu.Unlock()
+	a.sim.ResetCalls()
 	time.Sleep(5 * time.Second)
-	if n := a.requests.Load() - before; n != 0 {
-		t.Errorf("an idle page sent %d requests in 5 s, want 0", n)
+	a.mu.Lock()
+	var other []string
+	for _, p := range a.paths[before:] {
+		if p != "GET /poll/changes" {
+			other = append(other, p)
+		}
+	}
+	a.mu.Unlock()
+	if len(other) != 0 || a.sim.TokenCalls(simulator.DemoToken) != 0 {
+		t.Errorf("an idle page sent %v in 5 s, and VPS.org had %d calls; want only questions about changes", other, a.sim.TokenCalls(simulator.DemoToken))
 	}
 }
 

@@ -41,9 +41,16 @@ func (h *Fragments) Poll(c echo.Context) error {
 	// A whole card (a change the team made, a tab shown again) reads the
 	// server's status too: a teammate may have started a restore; so does a
 	// card whose restore job runs: its restore step stops the server.
-	srv, err := h.Site.Dash.Refresh(ctx, token, id, before.Restoring || before.Full || before.Job != 0, before.Status)
-	if err != nil {
-		return h.pollFailed(c, id, before, err)
+	needStatus := before.Restoring || before.Full || before.Job != 0
+	// While a job follows work on the server, the card is answered from
+	// what it saw (the store); otherwise VPS.org is asked. (A restore's
+	// follower keeps the status: a whole card takes what the view has.)
+	srv, fromStore := h.Site.Dash.FromView(ctx, token, id, before.Status, before.Restoring || before.Job != 0)
+	if !fromStore {
+		var err error
+		if srv, err = h.Site.Dash.Refresh(ctx, token, id, needStatus, before.Status); err != nil {
+			return h.pollFailed(c, id, before, err)
+		}
 	}
 	g := h.Site.group(c, srv)
 	snaps, name, status := srv.Snapshots, srv.Name, srv.Status
@@ -128,7 +135,7 @@ func (h *Fragments) Changes(c echo.Context) error {
 		since = 0
 	}
 	ctx := c.Request().Context()
-	last, changed, err := h.Site.Dash.ChangesSince(ctx, session.From(ctx).Token(), since)
+	last, changed, err := h.Site.Feed.Since(ctx, session.From(ctx).Token(), since)
 	if err != nil {
 		return err
 	}

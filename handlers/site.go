@@ -21,6 +21,7 @@ import (
 	"github.com/snapdash/snapdash/internal/render"
 	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/feed"
 	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/services/restore"
 	"github.com/snapdash/snapdash/internal/services/schedule"
@@ -47,6 +48,7 @@ type Site struct {
 	SignOut   *signout.Service // what a session's end does to its jobs
 	Activity  *activitylog.Service
 	Marks     *mark.Service // pins and notes
+	Feed      *feed.Service // what the team changed, for the pages to follow
 	// SnapshotMaxAge marks older snapshots in the table; PricePerGBMonth
 	// (0: none) prices what the table shows.
 	SnapshotMaxAge  time.Duration

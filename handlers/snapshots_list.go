@@ -22,7 +22,7 @@ func (h *Snapshots) List(c echo.Context) error {
 	}
 	dash := h.Site.Dash
 	// Read before VPS.org is: what changes meanwhile reaches the page.
-	since := dash.LastChange(ctx)
+	since := h.Site.Feed.Last(ctx)
 	acc, err := dash.Account(ctx, token, filter)
 	if err != nil {
 		return err

@@ -235,7 +235,9 @@
           }
           (d.servers || []).forEach(function (id) {
             var live = document.getElementById("server-" + id + "-live");
-            if (live && live.getAttribute("data-refresh")) {
+            // A card that polls itself (something moves on it) sees the
+            // change at its next poll; an idle one is refreshed now.
+            if (live && live.getAttribute("data-refresh") && !live.querySelector(".poller")) {
               window.htmx.ajax("GET", live.getAttribute("data-refresh"), { target: live, swap: "outerHTML" });
             }
           });

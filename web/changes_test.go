@@ -1,15 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/store/storetest"
+	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -105,5 +108,50 @@ func TestChangesCrossReplicas(t *testing.T) {
 	}
 	if changed, _ := changesSince(t, bob, since); !slices.Equal(changed, []int64{12348}) {
 		t.Errorf("the page served by b is told of %v", changed)
+	}
+}
+
+// Many pages watching one busy server cost VPS.org one follower's calls:
+// while a job follows the new snapshot, every card's poll is answered from
+// what it saw, and still shows the snapshot in progress.
+func TestPagesWatchingABusyServerAreAnsweredFromTheStore(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	alice := ts.browser()
+	alice.signIn(simulator.DemoToken)
+	form := newForm(alice, "12348")
+	form.Set("name", "watched-by-ten")
+	if r := alice.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	// The follower's first look (2 s after the create) is kept in the store.
+	wait.Until(t, 10*time.Second, func() bool {
+		_, ok, err := ts.db.ServerViews().Get(context.Background(), 12348)
+		return ok && err == nil
+	})
+	// Four people (the sign-in limit lets five sign in at once), three tabs each.
+	var watchers []*browser
+	var polls []string
+	for range 4 {
+		b := ts.browser()
+		b.signIn(simulator.DemoToken)
+		for range 3 {
+			polls = append(polls, b.get("/").Doc.Find("#server-12348-live").AttrOr("data-refresh", ""))
+			watchers = append(watchers, b)
+		}
+	}
+	ts.sim.ResetCalls()
+	for round := range 3 {
+		for i, b := range watchers {
+			r := b.hx(http.MethodGet, strings.TrimPrefix(polls[i], ts.base), nil)
+			if r.StatusCode != http.StatusOK || !strings.Contains(r.Body, "watched-by-ten") {
+				t.Fatalf("round %d, page %d: %d %q", round, i, r.StatusCode, r.Body)
+			}
+		}
+	}
+	// 36 whole cards; at most the follower's own look (every 2 s) reached
+	// VPS.org.
+	if n := ts.sim.TokenCalls(simulator.DemoToken); n > 2 {
+		t.Errorf("36 polls of 12 pages cost %d calls to VPS.org", n)
 	}
 }

@@ -32,7 +32,7 @@ func (h *Handler) List(c echo.Context) error {
 		pageNo = 1
 	}
 	ctx := c.Request().Context()
-	since := h.Site.Dash.LastChange(ctx)
+	since := h.Site.Feed.Last(ctx)
 	res, err := h.Site.Activity.Of(ctx, session.From(ctx).Token(), f, pageNo)
 	if err != nil {
 		return activityUnavailable(err)

@@ -27,7 +27,7 @@ type Handler struct {
 func (h *Handler) Fleet(c echo.Context) error {
 	ctx := c.Request().Context()
 	q, note := readFleetQuery(c)
-	since := h.Site.Dash.LastChange(ctx)
+	since := h.Site.Feed.Last(ctx)
 	res, err := h.Site.Dash.Fleet(ctx, session.From(ctx).Token(), dashboard.FleetQuery{
 		Sort: q.Sort, Desc: q.Desc, ServerID: q.ServerID, Status: q.Status,
 		OlderThan: time.Duration(q.OlderThan) * 24 * time.Hour, Page: q.Page,

@@ -107,7 +107,7 @@ func (h *Handler) List(c echo.Context) error {
 			return err
 		}
 	}
-	since := h.Site.Dash.LastChange(ctx)
+	since := h.Site.Feed.Last(ctx)
 	d, err := h.page(c, form)
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func (d *Dashboard) Account(ctx context.Context, token vpsapi.Token, filter int6
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	if filter == 0 || acc.LiveServers {
-		d.seen.remember(token, acc.Servers, d.now())
+		d.seen.Remember(token, acc.Servers, d.now())
 	}
 	return acc, nil
 }
@@ -88,7 +88,7 @@ func (d *Dashboard) Servers(ctx context.Context, token vpsapi.Token) ([]vpsapi.S
 		}
 	}
 	if err == nil {
-		d.seen.remember(token, servers, d.now())
+		d.seen.Remember(token, servers, d.now())
 	}
 	return servers, err
 }

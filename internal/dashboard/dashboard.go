@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/live"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/schedules"
@@ -54,8 +55,8 @@ type Dashboard struct {
 	log       *slog.Logger
 	now       func() time.Time
 	recent    attributionCache
-	changes   ChangeFeed
-	seen      *seenServers
+	views     *live.Views
+	seen      *live.Seen
 }
 
 // Options are a Dashboard's collaborators; all but Roles, Log and Now are
@@ -68,7 +69,8 @@ type Options struct {
 	Restores  restores.Store
 	Schedules schedules.Store
 	Marks     marks.Store
-	Changes   ChangeFeed
+	Seen      *live.Seen       // which servers each token saw; nil: a new one
+	Views     *live.Views      // what the jobs saw of servers; nil: polls ask VPS.org
 	Roles     Roles            // who may restore and delete; zero: everyone
 	Log       *slog.Logger     // default: discard
 	Now       func() time.Time // default: time.Now
@@ -82,12 +84,15 @@ func New(o Options) *Dashboard {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Seen == nil {
+		o.Seen = live.NewSeen()
+	}
 	guard := submitguard.New(15*time.Minute, 10000, o.Now)
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
 	return &Dashboard{api: o.API, activity: o.Activity, follow: o.Follow, restores: o.Restores, schedules: o.Schedules, marks: o.Marks,
-		roles: o.Roles, guard: guard, log: o.Log, now: o.Now, changes: o.Changes, seen: &seenServers{byToken: map[[32]byte]seen{}}}
+		roles: o.Roles, guard: guard, log: o.Log, now: o.Now, views: o.Views, seen: o.Seen}
 }
 
 // API is VPS.org, for the features.

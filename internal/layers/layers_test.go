@@ -133,23 +133,27 @@ var allowedImports = map[string][]string{
 	"internal/pgtest":          {},
 	"internal/layers":          {},
 	"internal/wait":            {},
+	"internal/live":            {"vpsapi"},
+	"internal/steps":           {"vpsapi"},
 	"internal/session":         {"vpsapi"},
 	"internal/submitguard":     {"vpsapi"},
-	"internal/store":           {"internal/activity", "internal/bulk", "internal/marks", "internal/restores", "internal/schedules", "internal/session"},
+	"internal/store":           {"internal/activity", "internal/bulk", "internal/marks", "internal/restores", "internal/schedules", "internal/session", "internal/store/private"},
+	"internal/store/private":   {},
 	"internal/store/storetest": {"internal/store"},
 	"internal/jobs":            {"internal/activity", "internal/session", "internal/store", "vpsapi"},
-	"internal/dashboard":       {"internal/activity", "internal/marks", "internal/restores", "internal/schedules", "internal/submitguard", "vpsapi"},
+	"internal/dashboard":       {"internal/activity", "internal/live", "internal/marks", "internal/restores", "internal/schedules", "internal/submitguard", "vpsapi"},
 	// The features: each on the dashboard and the engine, none on another;
 	// those whose rows and job are written in one transaction, on the store.
-	"internal/services/follow":      {"internal/activity", "internal/dashboard", "internal/jobs", "vpsapi"},
-	"internal/services/restore":     {"internal/activity", "internal/dashboard", "internal/jobs", "internal/marks", "internal/restores", "internal/store", "vpsapi"},
+	"internal/services/follow":      {"internal/activity", "internal/dashboard", "internal/jobs", "internal/live", "internal/steps", "vpsapi"},
+	"internal/services/restore":     {"internal/activity", "internal/dashboard", "internal/jobs", "internal/marks", "internal/restores", "internal/store", "internal/steps", "vpsapi"},
 	"internal/services/bulkdelete":  {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store", "internal/submitguard", "vpsapi"},
-	"internal/services/schedule":    {"internal/activity", "internal/dashboard", "internal/jobs", "internal/schedules", "vpsapi"},
+	"internal/services/schedule":    {"internal/activity", "internal/dashboard", "internal/jobs", "internal/schedules", "internal/steps", "vpsapi"},
 	"internal/services/signout":     {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store"},
+	"internal/services/feed":        {"internal/dashboard", "internal/live", "vpsapi"},
 	"internal/services/mark":        {"internal/activity", "internal/dashboard", "internal/marks", "vpsapi"},
 	"internal/services/activitylog": {"internal/activity", "internal/dashboard", "internal/restores", "vpsapi"},
 	// The one wiring of them all, and its test double of cmd's.
-	"internal/services": {"internal/dashboard", "internal/jobs", "internal/services/activitylog", "internal/services/mark", "internal/services/bulkdelete", "internal/services/follow",
+	"internal/services": {"internal/dashboard", "internal/jobs", "internal/live", "internal/services/activitylog", "internal/services/feed", "internal/services/mark", "internal/services/bulkdelete", "internal/services/follow",
 		"internal/services/restore", "internal/services/schedule", "internal/services/signout", "internal/store"},
 	"internal/services/servicestest": {"internal/activity", "internal/bulk", "internal/dashboard", "internal/services",
 		"internal/services/schedule", "internal/store", "internal/store/storetest", "internal/submitguard", "internal/wait", "vpsapi", "vpsapi/simulator"},
@@ -159,7 +163,7 @@ var allowedImports = map[string][]string{
 // the handlers' business.
 var useCases = []string{"internal/dashboard", "internal/activity", "internal/bulk", "internal/marks", "internal/restores", "internal/schedules",
 	"internal/services", "internal/services/follow", "internal/services/restore", "internal/services/bulkdelete", "internal/services/schedule",
-	"internal/services/signout", "internal/services/activitylog", "internal/services/mark"}
+	"internal/services/signout", "internal/services/activitylog", "internal/services/mark", "internal/services/feed"}
 
 // TestInternalImportsAreListed fails on an internal package importing a
 // package of this module that allowedImports does not list for it, and on

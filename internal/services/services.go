@@ -1,6 +1,6 @@
 // Package services builds Snapdash's use cases together on one store and
 // one job engine: the shared dashboard and each feature (follow, restore,
-// bulkdelete, schedule, signout, activitylog, mark), each adding its River
+// bulkdelete, schedule, signout, activitylog, mark, feed), each adding its River
 // workers to the engine. cmd/snapdash builds them here, and so does every
 // test that needs the whole: one wiring.
 package services
@@ -12,8 +12,10 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/live"
 	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/feed"
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/services/restore"
@@ -57,6 +59,7 @@ type Services struct {
 	SignOut   *signout.Service
 	Activity  *activitylog.Service
 	Marks     *mark.Service
+	Feed      *feed.Service
 }
 
 // New builds the use cases. Jobs can be inserted at once; they are worked
@@ -80,10 +83,12 @@ func New(ctx context.Context, o Options) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	fol := follow.New(follow.Options{API: o.API, Activity: st.Activity(), Jobs: engine, Limit: o.FollowLimit, Log: o.Log, Now: o.Now})
+	tokens := live.NewSeen()
+	seen := live.NewViews(serverViews{st.ServerViews()}, o.Now, o.Log)
+	fol := follow.New(follow.Options{API: o.API, Activity: st.Activity(), Jobs: engine, Views: seen, Limit: o.FollowLimit, Log: o.Log, Now: o.Now})
 	dash := dashboard.New(dashboard.Options{
 		API: o.API, Activity: st.Activity(), Claims: st.Claims(), Follow: fol, Restores: st.Restores(), Schedules: st.Schedules(),
-		Marks: st.Marks(), Changes: st.Changes(), Roles: o.Roles, Log: o.Log, Now: o.Now,
+		Marks: st.Marks(), Seen: tokens, Views: seen, Roles: o.Roles, Log: o.Log, Now: o.Now,
 	})
 	return &Services{
 		Jobs: engine, Dash: dash, Follow: fol,
@@ -93,6 +98,7 @@ func New(ctx context.Context, o Options) (*Services, error) {
 		SignOut:   signout.New(dash, engine, st.Activity(), st.Bulk()),
 		Activity:  activitylog.New(dash, st.Activity(), st.Restores()),
 		Marks:     mark.New(dash, st.Marks()),
+		Feed:      feed.New(dash, st.Changes(), tokens),
 	}, nil
 }
 
@@ -102,3 +108,15 @@ func (s *Services) Start(ctx context.Context) error { return s.Jobs.Start(ctx) }
 // Stop lets jobs being worked finish (within ctx); the rest wait in the
 // database for another replica or the next start.
 func (s *Services) Stop(ctx context.Context) error { return s.Jobs.Stop(ctx) }
+
+// serverViews is the store's views of servers, as the dashboard asks them.
+type serverViews struct{ store.ServerViews }
+
+func (v serverViews) Put(ctx context.Context, serverID int64, status string, snapshots []byte, at time.Time) error {
+	return v.ServerViews.Put(ctx, store.ServerView{ServerID: serverID, Status: status, Snapshots: snapshots, ReadAt: at})
+}
+
+func (v serverViews) Get(ctx context.Context, serverID int64) (string, []byte, time.Time, bool, error) {
+	w, ok, err := v.ServerViews.Get(ctx, serverID)
+	return w.Status, w.Snapshots, w.ReadAt, ok, err
+}

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -22,7 +21,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
+	"github.com/snapdash/snapdash/internal/store/private"
+	_ "modernc.org/sqlite" // registers "sqlite"
 )
 
 //go:embed migrations
@@ -108,8 +108,8 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		s.pool, s.db, s.engine, s.url = db, db, Postgres, databaseURL
 	case databaseURL == "":
 		path := filepath.Join(dataDir, FileName)
-		if err := private(dataDir, path); err != nil {
-			return nil, err
+		if err := private.Files(dataDir, path); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
 		}
 		db, err := sql.Open("sqlite", SQLiteDSN(path))
 		if err != nil {
@@ -136,47 +136,6 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		s.pool.Close()
 		return nil, fmt.Errorf("store: %s does not answer: %w", s.engine, err)
 	}
-}
-
-// private makes the data directory 0700 and the database file 0600 (SQLite
-// gives its -wal and -shm files the database file's mode), creating them if
-// need be and tightening them if they exist: a folder restored from a
-// backup may be 0755 and the file 0644. What cannot be made private stops
-// Snapdash, naming the path.
-func private(dataDir, path string) error {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return fmt.Errorf("store: data directory: %w", err)
-	}
-	if err := tighten(dataDir, 0o700); err != nil {
-		return err
-	}
-	// Create it 0600 before SQLite does (which would use the umask).
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	f.Close()
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := tighten(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
-}
-
-// tighten sets path's permissions to mode when they allow more.
-func tighten(path string, mode fs.FileMode) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	if info.Mode().Perm()&^mode == 0 {
-		return nil
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		return fmt.Errorf("store: %s is mode %v and cannot be made %v (it holds sessions and tokens): %w", path, info.Mode().Perm(), mode, err)
-	}
-	return nil
 }
 
 // SQLiteDSN is how Snapdash opens the SQLite file at path: writers wait for

@@ -4,11 +4,50 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
-	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/steps"
 	"github.com/snapdash/snapdash/vpsapi"
 )
+
+// shared is how recent what another follower saw of the same server may be
+// for this one not to ask VPS.org again: one follower's calls per busy
+// server, however many actions it has.
+const shared = 1500 * time.Millisecond
+
+// snapshots are a server's snapshots: as another follower just saw them,
+// else listed (and kept for the pages).
+func (s *Service) snapshots(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error) {
+	if _, snaps, ok := s.views.Fresh(ctx, serverID, shared); ok {
+		return snaps, nil
+	}
+	snaps, err := s.api.ListSnapshots(ctx, token, serverID)
+	if err == nil {
+		s.views.SawSnapshots(ctx, serverID, snaps)
+	}
+	return snaps, err
+}
+
+// status is a server's status: as another follower just saw it, else asked
+// (and kept for the pages, with its snapshots the first time, so a page can
+// be answered about a restoring server from the store).
+func (s *Service) status(ctx context.Context, token vpsapi.Token, serverID int64) (vpsapi.Server, error) {
+	if status, _, ok := s.views.Fresh(ctx, serverID, shared); ok && status != "" {
+		return vpsapi.Server{ID: serverID, Status: status}, nil
+	}
+	srv, err := s.api.GetServer(ctx, token, serverID)
+	if err != nil {
+		return srv, err
+	}
+	if _, _, ok := s.views.Fresh(ctx, serverID, time.Hour); !ok {
+		if snaps, err := s.api.ListSnapshots(ctx, token, serverID); err == nil {
+			s.views.SawSnapshots(ctx, serverID, snaps)
+		}
+	}
+	s.views.SawStatus(ctx, serverID, srv.Status)
+	return srv, nil
+}
 
 // Progress is how a followed action stands after one check.
 type Progress struct {
@@ -23,7 +62,7 @@ type Progress struct {
 func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (Progress, error) {
 	switch f.Action {
 	case activity.Create:
-		snaps, err := s.api.ListSnapshots(ctx, token, f.ServerID)
+		snaps, err := s.snapshots(ctx, token, f.ServerID)
 		if err != nil {
 			return ended(err, "the server is gone from VPS.org")
 		}
@@ -35,13 +74,13 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 		case i < 0:
 			return s.gone(ctx, f), nil
 		case snaps[i].Failed():
-			return Progress{Done: true, Final: activity.Failed, Detail: dashboard.FailedWords(snaps[i].Status)}, nil
+			return Progress{Done: true, Final: activity.Failed, Detail: steps.FailedWords(snaps[i].Status)}, nil
 		case snaps[i].Done():
 			return Progress{Done: true, Final: activity.Completed}, nil
 		}
 		return Progress{}, nil
 	case activity.Restore:
-		srv, err := s.api.GetServer(ctx, token, f.ServerID)
+		srv, err := s.status(ctx, token, f.ServerID)
 		if errors.Is(err, vpsapi.ErrNotFound) {
 			// The Servers API is missing here (or the server is gone):
 			// nothing tells how the restore goes.
@@ -79,19 +118,19 @@ func (s *Service) gone(ctx context.Context, f FollowArgs) Progress {
 
 // resolveCreate follows a create whose answer was lost (no snapshot id):
 // a snapshot of its name made since shows it happened, and is followed to its
-// end; none after dashboard.LostAnswerWindow shows it did not.
+// end; none after steps.LostAnswerWindow shows it did not.
 func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress {
 	const happened = "VPS.org's answer was lost, but it made the snapshot"
-	if sn, ok := dashboard.MadeSince(snaps, f.SnapshotName, f.Started); ok {
+	if sn, ok := steps.MadeSince(snaps, f.SnapshotName, f.Started); ok {
 		switch {
 		case sn.Failed():
-			return Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + dashboard.FailedWords(sn.Status)}
+			return Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + steps.FailedWords(sn.Status)}
 		case sn.Done():
 			return Progress{Done: true, Final: activity.Completed, Detail: happened}
 		}
 		return Progress{}
 	}
-	if s.now().Sub(f.Started) < dashboard.LostAnswerWindow {
+	if s.now().Sub(f.Started) < steps.LostAnswerWindow {
 		return Progress{}
 	}
 	return Progress{Done: true, Final: activity.NotCreated, Detail: "VPS.org's answer was lost, and it has no snapshot of that name: nothing was created"}

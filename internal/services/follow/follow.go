@@ -15,6 +15,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/live"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -27,12 +28,22 @@ type API interface {
 // DefaultLimit is how long a followed action may take by default.
 const DefaultLimit = time.Hour
 
+// DefaultEvery is how often a follower looks by default: a page shows what
+// it saw within its own 2 s.
+const DefaultEvery = 2 * time.Second
+
 // Options are a Service's collaborators; all but Limit, Log and Now are
 // required.
 type Options struct {
 	API      API
 	Activity activity.Store
 	Jobs     *jobs.Runner
+	// Views keep what the followers see of each server, for the pages and
+	// for each other; nil: nothing kept.
+	Views *live.Views
+	// Every is how often a follower looks while its action is in
+	// progress; default DefaultEvery.
+	Every time.Duration
 	// Limit is how long an action may run before its record says "still
 	// running after N min"; default DefaultLimit.
 	Limit time.Duration
@@ -45,6 +56,8 @@ type Service struct {
 	api      API
 	activity activity.Store
 	jobs     *jobs.Runner
+	views    *live.Views
+	every    time.Duration
 	limit    time.Duration
 	log      *slog.Logger
 	now      func() time.Time
@@ -55,13 +68,16 @@ func New(o Options) *Service {
 	if o.Limit <= 0 {
 		o.Limit = DefaultLimit
 	}
+	if o.Every <= 0 {
+		o.Every = DefaultEvery
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Service{api: o.API, activity: o.Activity, jobs: o.Jobs, limit: o.Limit, log: o.Log, now: o.Now}
+	s := &Service{api: o.API, activity: o.Activity, jobs: o.Jobs, views: o.Views, every: o.Every, limit: o.Limit, log: o.Log, now: o.Now}
 	jobs.AddWorker(o.Jobs, &FollowWorker{Service: s})
 	return s
 }
@@ -99,7 +115,7 @@ func (s *Service) Start(ctx context.Context, r activity.Record, session string, 
 	p := jobs.Person{Session: session, Token: token, ActivityID: r.ID, Life: s.TokenLife()}
 	return s.jobs.InsertWithToken(ctx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
 		f.TokenKey = key
-		return f, &river.InsertOpts{ScheduledAt: s.now().Add(vpsapi.Pace(0))}
+		return f, &river.InsertOpts{ScheduledAt: s.now().Add(s.every)}
 	})
 }
 
@@ -137,7 +153,7 @@ func (w *FollowWorker) Work(ctx context.Context, job *river.Job[FollowArgs]) err
 		return river.JobSnooze(failedPace(elapsed))
 	}
 	if !p.Done {
-		return river.JobSnooze(vpsapi.PaceAfter(elapsed))
+		return river.JobSnooze(s.every)
 	}
 	s.finish(ctx, f, p.Final, p.Detail)
 	return nil

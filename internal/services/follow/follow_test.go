@@ -8,15 +8,16 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/internal/wait"
-	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
 // A create is followed until VPS.org completes the snapshot, whether or not
-// a page watches it, and costs no more calls than a page polling it.
+// a page watches it, looking every 2 s (follow.DefaultEvery): one list a
+// look, at most 31 a minute for the busy server.
 func TestCreateFollowedToCompletion(t *testing.T) {
 	t.Parallel()
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 6 * time.Second, RestoreDelay: time.Second})
@@ -27,15 +28,8 @@ func TestCreateFollowedToCompletion(t *testing.T) {
 		t.Errorf("record %+v, duration %s; want completed after the simulator's 6 s", rec, rec.Duration())
 	}
 	calls := f.Sim.TokenCalls(servicestest.AliceToken) - before
-	// A page watching the snapshot polls at vpsapi.Pace, each poll at least
-	// one call; the job must not ask more often.
-	polls, spent := 0, time.Duration(0)
-	for spent+vpsapi.Pace(polls) <= rec.Duration() {
-		spent += vpsapi.Pace(polls)
-		polls++
-	}
-	if calls > polls {
-		t.Errorf("the job made %d calls in %s; a page polling would make %d", calls, rec.Duration(), polls)
+	if looks := int(rec.Duration()/follow.DefaultEvery) + 1; calls > looks {
+		t.Errorf("the job made %d calls in %s; looking every %s makes at most %d", calls, rec.Duration(), follow.DefaultEvery, looks)
 	}
 	if calls == 0 {
 		t.Error("the job made no calls")

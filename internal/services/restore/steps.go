@@ -12,6 +12,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/steps"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -104,7 +105,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			s.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" is gone from VPS.org, so nothing was restored")
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed() && r.Creates():
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+dashboard.FailedWords(snaps[i].Status))
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+steps.FailedWords(snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
 			s.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" "+snaps[i].Status+", so nothing was restored")
@@ -223,7 +224,7 @@ func withStep(r restores.Restore, step string) restores.Restore {
 // safetyIn finds the restore's safety snapshot in a list: its name, made
 // since the restore started.
 func safetyIn(snaps []vpsapi.Snapshot, r restores.Restore) (vpsapi.Snapshot, bool) {
-	return dashboard.MadeSince(snaps, r.SafetyName, r.Started)
+	return steps.MadeSince(snaps, r.SafetyName, r.Started)
 }
 
 func cancelledWords(r restores.Restore) string {

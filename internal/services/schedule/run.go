@@ -12,6 +12,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/steps"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -130,10 +131,10 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		if err != nil {
 			return wait, err
 		}
-		if sn, ok := dashboard.MadeSince(snaps, r.SnapshotName, r.Started); ok {
+		if sn, ok := steps.MadeSince(snaps, r.SnapshotName, r.Started); ok {
 			return svc.created(ctx, s, r, sn)
 		}
-		if svc.now().Sub(r.Updated) < dashboard.LostAnswerWindow {
+		if svc.now().Sub(r.Updated) < steps.LostAnswerWindow {
 			return wait, nil // an answer lost may show in the list a little later
 		}
 		svc.endRun(ctx, r, schedules.Failed, "it is not known whether VPS.org received the create, and "+r.SnapshotName+" is not listed; it was not sent again")

@@ -1,4 +1,7 @@
-package dashboard
+// Package steps holds what the steps of every job share: finding a create
+// whose answer was lost by listing (never by sending it again), and the
+// words for a snapshot VPS.org failed.
+package steps
 
 import (
 	"fmt"
@@ -6,8 +9,6 @@ import (
 
 	"github.com/snapdash/snapdash/vpsapi"
 )
-
-// What the steps of every job share.
 
 // LostAnswerWindow is how long after a create whose answer was lost its
 // snapshot may take to appear in the list before the create is judged not to
@@ -28,6 +29,6 @@ func MadeSince(snaps []vpsapi.Snapshot, name string, started time.Time) (vpsapi.
 
 // FailedWords say what VPS.org said of a failed snapshot, and what to do.
 func FailedWords(status string) string {
-	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(Limit) +
+	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(vpsapi.SnapshotLimit) +
 		" slots: delete it to free the slot, then try again."
 }

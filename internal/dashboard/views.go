@@ -1,0 +1,40 @@
+package dashboard
+
+import (
+	"context"
+	"slices"
+
+	"github.com/snapdash/snapdash/internal/live"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// Views are what the jobs saw of servers.
+func (d *Dashboard) Views() *live.Views { return d.views }
+
+// FromView is a card as the jobs following work on its server see it, for
+// a poll: only for a server the person's token was seen to see, only when
+// fresh, and with its status when the card needs one (else the status the
+// page showed, known). ok is false otherwise: the poll asks VPS.org.
+func (d *Dashboard) FromView(ctx context.Context, token vpsapi.Token, id int64, known string, needStatus bool) (Server, bool) {
+	ids, sees := d.seen.Of(token, d.now())
+	if !sees || !slices.Contains(ids, id) {
+		return Server{}, false
+	}
+	status, snaps, ok := d.views.Fresh(ctx, id, live.Fresh)
+	if !ok || (needStatus && status == "") {
+		return Server{}, false
+	}
+	name := ""
+	if len(snaps) > 0 {
+		name = snaps[0].Server.Name
+	}
+	if name == "" {
+		return Server{}, false
+	}
+	if status == "" {
+		status = known
+	}
+	list := []Server{server(id, name, status, snaps)}
+	d.annotate(ctx, list)
+	return list[0], true
+}
