@@ -229,6 +229,9 @@
               // a refresh.
               var typing = region && region.contains(document.activeElement) && /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName);
               if (!region || typing || region.querySelector("input[type=checkbox]:checked")) return;
+              // A region that polls itself (a run under way) sees the
+              // change, and says how it ended, at its next poll.
+              if (region.hasAttribute("hx-trigger")) return;
               window.htmx.ajax("GET", window.location.href, { target: "#" + id, select: "#" + id, swap: "outerHTML" });
             });
             return;
