@@ -115,6 +115,10 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
+		// Opening a SQLite connection costs more than a page's queries:
+		// keep as many idle as pages may use at once.
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
 		s.pool, s.db, s.engine, s.path = db, db, SQLite, path
 	default:
 		return nil, errors.New("store: the database URL must start with postgres:// or postgresql://, or be empty for SQLite")
