@@ -107,6 +107,13 @@ func (p PollSpec) Next() PollSpec {
 	return p
 }
 
+// Fastest is the poll at the first pace (every 2 s): for a card answered
+// from the store, which costs VPS.org nothing.
+func (p PollSpec) Fastest() PollSpec {
+	p.After, p.Retry, p.Full = 0, false, false
+	return p
+}
+
 // Refresh is a poll that re-renders the whole card whatever changed, for a
 // tab shown again after a while.
 func (p PollSpec) Refresh() PollSpec {

@@ -149,6 +149,24 @@ func TestPagesWatchingABusyServerAreAnsweredFromTheStore(t *testing.T) {
 			}
 		}
 	}
+	// A moving card answered from the store keeps the first pace (2 s)
+	// instead of slowing down: a change reaches it at once.
+	b := watchers[0]
+	poll := b.get("/").Doc.Find("#server-12348 .poller").AttrOr("hx-get", "")
+	for range 3 {
+		r := b.hx(http.MethodGet, strings.TrimPrefix(poll, ts.base), nil)
+		if r.StatusCode == http.StatusNoContent {
+			break
+		}
+		next := r.Doc.Find(".poller").AttrOr("hx-get", "")
+		if r.StatusCode != http.StatusOK || next == "" {
+			t.Fatalf("poll %s: %d %q", poll, r.StatusCode, r.Body)
+		}
+		poll = next
+	}
+	if !strings.Contains(poll, "n=0") && strings.Contains(poll, "n=") {
+		t.Errorf("the card answered from the store slowed down: %s", poll)
+	}
 	// 36 whole cards; at most the follower's own look (every 2 s) reached
 	// VPS.org.
 	if n := ts.sim.TokenCalls(simulator.DemoToken); n > 2 {
