@@ -19,6 +19,19 @@ func (tb *tab) activeID() string {
 	return tb.eval(`document.activeElement && document.activeElement !== document.body ? (document.activeElement.id || document.activeElement.tagName) : "BODY"`)
 }
 
+// askedForChanges counts the page's questions about what the team changed.
+func (a *app) askedForChanges() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, p := range a.paths {
+		if p == "GET /poll/changes" {
+			n++
+		}
+	}
+	return n
+}
+
 // polls counts the cards' poll requests the page has made (not its
 // questions about what the team changed).
 func (a *app) polls() int {
@@ -237,10 +250,13 @@ func TestHiddenTabStopsPollingAndRefreshesWhenShown(t *testing.T) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot")))
 	tb.eval(`Object.defineProperty(document, "hidden", {configurable: true, get: () => window.fakeHidden === true}),
 	  window.fakeHidden = true, document.dispatchEvent(new Event("visibilitychange")), "ok"`)
-	before := a.polls()
+	before, asked := a.polls(), a.askedForChanges()
 	time.Sleep(16 * time.Second)
 	if n := a.polls() - before; n != 0 {
 		t.Errorf("a hidden tab polled %d times", n)
+	}
+	if n := a.askedForChanges() - asked; n != 0 {
+		t.Errorf("a hidden tab asked %d times what the team changed", n)
 	}
 	tb.eval(`window.fakeHidden = false, document.dispatchEvent(new Event("visibilitychange")), "ok"`)
 	if !wait.Within(10*time.Second, func() bool { return a.polls() >= before+4 }) {

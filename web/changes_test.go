@@ -83,9 +83,9 @@ func TestTeammatesSeeEachOthersChanges(t *testing.T) {
 	if n := ts.sim.TokenCalls(simulator.DemoToken) + ts.sim.TokenCalls(otherAccountToken); n != 0 {
 		t.Errorf("%d calls to VPS.org for the questions", n)
 	}
-	// The card refreshed for the change shows who started it.
-	card := bob.get("/").Doc.Find("#server-12348").Text()
-	if !strings.Contains(card, "alices-snapshot") {
+	// The refresh the page then makes of that card shows the snapshot.
+	refresh := bob.get("/").Doc.Find("#server-12348-live").AttrOr("data-refresh", "")
+	if card := bob.hx(http.MethodGet, strings.TrimPrefix(refresh, ts.base), nil).Body; !strings.Contains(card, "alices-snapshot") {
 		t.Errorf("bob's card: %q", card)
 	}
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -24,29 +23,35 @@ func (c Changes) Last(ctx context.Context) (int64, error) {
 }
 
 // Since returns the newest change's id and, of servers, those that changed
-// after since, each once.
+// after since, each once: one statement (so both from one snapshot), on the
+// index by server, for every page's question every 2 s.
 func (c Changes) Since(ctx context.Context, since int64, servers []int64) (int64, []int64, error) {
-	last, err := c.Last(ctx)
-	if err != nil || last <= since || len(servers) == 0 {
+	if len(servers) == 0 {
+		last, err := c.Last(ctx)
 		return max(last, since), nil, err
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?,", len(servers)), ",")
-	args := []any{since, last}
+	args := []any{since}
 	for _, id := range servers {
 		args = append(args, id)
 	}
-	rows, err := c.s.db.QueryContext(ctx, c.s.q("SELECT DISTINCT server_id FROM changes WHERE id > ? AND id <= ? AND server_id IN ("+marks+") ORDER BY server_id"), args...)
+	// Row 0 (no server has id 0) carries the newest id.
+	rows, err := c.s.db.QueryContext(ctx, c.s.q("SELECT 0, COALESCE(MAX(id), 0) FROM changes UNION ALL "+
+		"SELECT DISTINCT server_id, 0 FROM changes WHERE id > ? AND server_id IN ("+placeholders(len(servers))+") ORDER BY 1"), args...)
 	if err != nil {
 		return since, nil, err
 	}
 	defer rows.Close()
-	var changed []int64
+	last, changed := since, []int64(nil)
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var id, newest int64
+		if err := rows.Scan(&id, &newest); err != nil {
 			return since, nil, err
 		}
-		changed = append(changed, id)
+		if id == 0 {
+			last = max(last, newest)
+		} else {
+			changed = append(changed, id)
+		}
 	}
 	return last, changed, rows.Err()
 }
