@@ -49,6 +49,7 @@ func (tb *tab) checkA11y(what string) {
 }
 
 func TestAccessibility(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.allow(`status of (422|502|404)`) // the error states below are provoked on purpose
@@ -90,6 +91,7 @@ func TestAccessibility(t *testing.T) {
 
 // TestAxeFindsProblems proves the check above is not vacuous.
 func TestAxeFindsProblems(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.do(chromedp.Navigate(a.URL + "/signin"))
@@ -110,6 +112,7 @@ func TestAxeFindsProblems(t *testing.T) {
 }
 
 func TestScreenshots(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{snapshotDelay: time.Minute})
 	for _, size := range []struct {
 		name string

@@ -40,6 +40,7 @@ func replace(t *testing.T, what, text string, pairs ...string) string {
 // on one PostgreSQL. A person signs in through it all and both replicas
 // answer them.
 func TestComposeExample(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}

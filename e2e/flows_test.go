@@ -13,6 +13,7 @@ import (
 )
 
 func TestSignInWrongTokenThenRight(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.allow(`status of 401`)
@@ -43,6 +44,7 @@ func TestSignInWrongTokenThenRight(t *testing.T) {
 }
 
 func TestCreateAndWatchItComplete(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -86,6 +88,7 @@ func TestCreateAndWatchItComplete(t *testing.T) {
 }
 
 func TestBadNameAndLimit(t *testing.T) {
+	t.Parallel()
 	// Only admins may delete, so nothing is offered to make room at 5 of 5.
 	a := startAppWith(t, appOptions{deleteGroups: []string{"admins"}})
 	tb := newTab(t, a)
@@ -120,6 +123,7 @@ func TestBadNameAndLimit(t *testing.T) {
 }
 
 func TestRestoreWithTypedName(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -155,6 +159,7 @@ func TestRestoreWithTypedName(t *testing.T) {
 }
 
 func TestDeleteAfterConfirmation(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -172,6 +177,7 @@ func TestDeleteAfterConfirmation(t *testing.T) {
 }
 
 func TestCancelClosesDialog(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -184,6 +190,7 @@ func TestCancelClosesDialog(t *testing.T) {
 }
 
 func TestFilterFromPastedURL(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	// Pasted while signed out: sign in, then land on the filtered page.
@@ -203,6 +210,7 @@ func TestFilterFromPastedURL(t *testing.T) {
 }
 
 func TestSignOutThenBack(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -218,6 +226,7 @@ func TestSignOutThenBack(t *testing.T) {
 }
 
 func TestCreateAndRestoreWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.noScript()
@@ -277,6 +286,7 @@ func (tb *tab) tabTo(sel string, max int) {
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
 
 func TestKeyboardOnlyCreate(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.do(chromedp.Navigate(a.URL + "/signin"))
@@ -301,6 +311,7 @@ func TestKeyboardOnlyCreate(t *testing.T) {
 // TestDoubleClickCreatesOne: the submit button is disabled while the request
 // is in flight, and a double click makes one snapshot.
 func TestDoubleClickCreatesOne(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -327,6 +338,7 @@ func TestDoubleClickCreatesOne(t *testing.T) {
 // TestUnderBasePath: mounted at /snapdash/, every link, asset, form and htmx
 // request keeps the prefix, and live status still works.
 func TestUnderBasePath(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{basePath: "/snapdash/"})
 	tb := newTab(t, a)
 	tb.app = &app{URL: a.URL + "/snapdash", sim: a.sim}

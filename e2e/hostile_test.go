@@ -10,6 +10,7 @@ import (
 // TestHostileDataKeepsLayout: markup, quotes, very long words and odd Unicode
 // from the upstream render as text and the page stays within the screen.
 func TestHostileDataKeepsLayout(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	long := strings.Repeat("verylongwordwithoutbreaks", 40)
 	a.sim.AddAccount("tk-hostile-e2e-77aa",

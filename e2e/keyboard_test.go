@@ -51,6 +51,7 @@ func (a *app) polls() int {
 // focused), and a poll that changes the card keeps focus on the control of
 // the same id.
 func TestFocusSurvivesPolls(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{snapshotDelay: 12 * time.Second})
 	tb := newTab(t, a)
 	tb.signIn()
@@ -103,6 +104,7 @@ func TestFocusSurvivesPolls(t *testing.T) {
 // row after Create, the next row after Delete, the restoring note after a
 // restore starts.
 func TestFocusAfterActions(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{snapshotDelay: time.Minute})
 	tb := newTab(t, a)
 	tb.signIn()
@@ -137,6 +139,7 @@ func TestFocusAfterActions(t *testing.T) {
 // restore button waits for the typed name. Escape on a dialog whose opener a
 // poll replaced returns focus to the control of the same id.
 func TestDestructiveDialogsProtect(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -175,6 +178,7 @@ func TestDestructiveDialogsProtect(t *testing.T) {
 // Escape closes the inline create form and returns to "New snapshot"; a
 // slow answer shows a busy state on the control used and "Creating…".
 func TestInlineFormEscapeAndBusyStates(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -206,6 +210,7 @@ func TestInlineFormEscapeAndBusyStates(t *testing.T) {
 // At most three messages show after four actions; successes fade, errors
 // stay until closed.
 func TestMessagesDoNotPileUp(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{snapshotDelay: time.Minute})
 	tb := newTab(t, a)
 	tb.allow(`status of 502`)
@@ -242,6 +247,7 @@ func TestMessagesDoNotPileUp(t *testing.T) {
 
 // A hidden tab does not poll; shown again after a while, it refreshes its cards.
 func TestHiddenTabStopsPollingAndRefreshesWhenShown(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{snapshotDelay: time.Minute})
 	tb := newTab(t, a)
 	tb.signIn()
@@ -266,6 +272,7 @@ func TestHiddenTabStopsPollingAndRefreshesWhenShown(t *testing.T) {
 
 // Choosing a server in the filter applies it at once.
 func TestFilterAppliesOnChange(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -288,6 +295,7 @@ const overflow = `(() => {
 // With 100-character names everything wraps: no page or dialog scrolls
 // sideways on a phone or a desktop.
 func TestLongNamesKeepLayouts(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{snapshotDelay: time.Minute})
 	a.sim.AddAccount("tk-long-names-9d9d", simulator.ServerSeed{ID: 7171, Name: longName, Snapshots: []simulator.SnapshotSeed{
 		{ID: 9171, Name: longName, SizeMB: 1024, Description: strings.Repeat("d", 500)},
@@ -338,6 +346,7 @@ func TestLongNamesKeepLayouts(t *testing.T) {
 
 // The dark theme passes axe, contrast included.
 func TestDarkThemeAccessibility(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	dark(tb)

@@ -11,6 +11,7 @@ import (
 // Pin and note a snapshot in the browser: the dialog, the row after it, a
 // Delete that cannot be used, hostile text as text; axe clean.
 func TestPinAndNote(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -52,6 +53,7 @@ func TestPinAndNote(t *testing.T) {
 // The table of every snapshot: sorting with JavaScript swaps only the table
 // and keeps a shareable address; on a phone nothing scrolls sideways; axe clean.
 func TestFleetTable(t *testing.T) {
+	t.Parallel()
 	a := startApp(t)
 	tb := newTab(t, a)
 	tb.signIn()
@@ -81,6 +83,7 @@ func TestFleetTable(t *testing.T) {
 // A bulk delete in the browser: two boxes, one confirmation typed with the
 // count, the outcome on the table; axe clean; nothing scrolls sideways on a phone.
 func TestBulkDeleteInTheBrowser(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true})
 	tb := newTab(t, a)
 	tb.signIn()

@@ -107,6 +107,7 @@ http {
 // named; an identity header the browser sends is replaced by nginx; an
 // expired SSO session makes the polling page reload and sign in again.
 func TestBehindNginxAuthRequest(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy and runs nginx")
 	}

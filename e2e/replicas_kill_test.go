@@ -24,6 +24,7 @@ import (
 // holds the job following a create is killed with SIGKILL; the other replica
 // finishes the job, and the outcome is recorded once.
 func TestKilledReplicasJobIsFinishedByTheOther(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -128,6 +129,7 @@ func queryRow(t *testing.T, databaseURL, query string, dst ...any) error {
 // is taken; the other replica resumes from the recorded step and sends one
 // create and one restore in all.
 func TestKilledReplicasRestoreIsFinishedByTheOther(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -199,6 +201,7 @@ func lastAttemptByKind(t *testing.T, databaseURL, kind string) string {
 // bulk delete's job is killed between two deletes; the other finishes it,
 // and each snapshot is deleted once.
 func TestKilledReplicasBulkDeleteIsFinishedByTheOther(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
@@ -242,6 +245,7 @@ func TestKilledReplicasBulkDeleteIsFinishedByTheOther(t *testing.T) {
 // finishes it, with one create in all, and the automation token is in
 // neither replica's log.
 func TestKilledReplicasScheduledRunIsFinishedByTheOther(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}

@@ -158,6 +158,7 @@ func (p *person) formID(u string) string {
 // guard are shared through PostgreSQL; PostgreSQL going away gives a clear
 // error and loses nothing once it is back.
 func TestTwoReplicasSharePostgreSQL(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts processes")
 	}

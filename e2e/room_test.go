@@ -14,6 +14,7 @@ import (
 // picks the oldest, confirms; the card follows the job, which deletes, then
 // creates (in that order at VPS.org), and says how it ended. axe clean.
 func TestMakeRoomByKeyboard(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 2 * time.Second})
 	tb := newTab(t, a)
 	tb.signIn()

@@ -33,6 +33,7 @@ func checkSafetyOrder(t *testing.T, a *app, snapshotDelay time.Duration) {
 // With JavaScript: the dialog offers the safety snapshot, checked; the card
 // follows the job's steps by polling; the outcome arrives as a message.
 func TestSafetyNetRestore(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 3 * time.Second, restoreDelay: 3 * time.Second})
 	tb := newTab(t, a)
 	tb.signIn()
@@ -59,6 +60,7 @@ func TestSafetyNetRestore(t *testing.T) {
 
 // Without JavaScript: the same, through pages; reloading shows the steps.
 func TestSafetyNetRestoreWithoutJavaScript(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 3 * time.Second, restoreDelay: 3 * time.Second})
 	tb := newTab(t, a)
 	tb.noScript()
@@ -96,6 +98,7 @@ func TestSafetyNetRestoreWithoutJavaScript(t *testing.T) {
 // "Notify me when it finishes": with the tab hidden, the card keeps polling
 // and the browser's Notifications API tells the outcome.
 func TestNotifyWhenTheRestoreFinishes(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 4 * time.Second, restoreDelay: 2 * time.Second})
 	tb := newTab(t, a)
 	tb.signIn()

@@ -11,6 +11,7 @@ import (
 // A schedule in the browser: add one, run it now, keep focus while the list
 // refreshes, hear the outcome; the card shows it; axe clean in both themes.
 func TestScheduleInTheBrowser(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true})
 	tb := newTab(t, a)
 	tb.signIn()
@@ -64,6 +65,7 @@ func TestScheduleInTheBrowser(t *testing.T) {
 // "Notify me when it finishes" on a scheduled run: with the tab hidden, the
 // browser's Notifications API tells the outcome.
 func TestNotifyWhenTheScheduledRunEnds(t *testing.T) {
+	t.Parallel()
 	a := startAppWith(t, appOptions{jobs: true, snapshotDelay: 10 * time.Second})
 	tb := newTab(t, a)
 	tb.signIn()

@@ -139,6 +139,7 @@ func expireSSO(t *testing.T, tb *tab, site string) {
 // activity; an expired SSO session during polling reloads the page through
 // the proxy; an identity header forged straight to Snapdash is not believed.
 func TestBehindOAuth2Proxy(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy")
 	}
@@ -199,6 +200,7 @@ func behindGroupsProxy(t *testing.T, o appOptions) (*app, *mockoidc.MockOIDC, st
 // a user of other groups sees no Restore, and a restore POST through the
 // proxy is refused (403) with nothing sent to VPS.org.
 func TestRolesThroughOAuth2Proxy(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy")
 	}
@@ -260,6 +262,7 @@ func TestRolesThroughOAuth2Proxy(t *testing.T) {
 // told why, and a forged free_slot through the proxy is refused with
 // nothing changed at VPS.org.
 func TestMakingRoomNeedsTheDeleteRoleThroughOAuth2Proxy(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds oauth2-proxy")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -38,14 +39,16 @@ func (h *Fragments) Poll(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such server.")
 	}
 	before := views.ParsePoll(h.Site.BasePath, id, c.QueryParams())
-	// A whole card (a change the team made, a tab shown again) reads the
-	// server's status too: a teammate may have started a restore; so does a
-	// card whose restore job runs: its restore step stops the server.
-	needStatus := before.Restoring || before.Full || before.Job != 0
-	// While a job follows work on the server, the card is answered from
-	// what it saw (the store); otherwise VPS.org is asked. (A restore's
-	// follower keeps the status: a whole card takes what the view has.)
-	srv, fromStore := h.Site.Dash.FromView(ctx, token, id, before.Status, before.Restoring || before.Job != 0)
+	// A card whose restore was sent needs the server's status, and so does
+	// a whole card (a change the team made, a tab shown again): a teammate
+	// may have started a restore.
+	// While a job works on the server, the card is answered from what it
+	// saw (the store; a whole card takes the status the view has);
+	// otherwise VPS.org is asked, for the status too when a restore job
+	// runs (its restore may have been sent since).
+	restoring := before.Restoring || (before.Job != 0 && restores.SentRestore(before.Step))
+	needStatus := restoring || before.Full || before.Job != 0
+	srv, fromStore := h.Site.Dash.FromView(ctx, token, id, before.Status, restoring)
 	if !fromStore {
 		var err error
 		if srv, err = h.Site.Dash.Refresh(ctx, token, id, needStatus, before.Status); err != nil {

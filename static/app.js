@@ -221,6 +221,7 @@
         .then(function (d) {
           if (!d) return;
           since = String(d.since);
+          document.dispatchEvent(new CustomEvent("snapdash:changed"));
           var regions = (feed.getAttribute("data-region") || "").split(" ").filter(Boolean);
           if (regions.length) {
             regions.forEach(function (id) {
@@ -250,6 +251,83 @@
     }, 2000);
   }
   document.addEventListener("DOMContentLoaded", followChanges);
+
+  // --- The team's events tray -------------------------------------------------
+
+  // The tray shows the team's recent events: asked when the change feed says
+  // something changed (every 10 s on a page without one). New events are
+  // added at the top; a success fades after a while, a failure stays until
+  // dismissed; nothing already shown is replaced under the person's focus.
+  function followTray() {
+    var tray = document.getElementById("tray");
+    if (!tray || !window.fetch || !window.DOMParser) return;
+    var list = tray.querySelector("ol"), first = true, asking = false, dismissed = [];
+    try { dismissed = JSON.parse(sessionStorage.getItem("snapdash-dismissed") || "[]"); } catch (e) { dismissed = []; }
+    function focused(li) { return li.contains(document.activeElement); }
+    function show() { tray.hidden = list.children.length === 0; }
+    function fade(li) {
+      setTimeout(function () {
+        if (!li.parentNode) return;
+        if (focused(li)) return fade(li);
+        li.classList.add("fading");
+        setTimeout(function () {
+          if (focused(li)) { li.classList.remove("fading"); return fade(li); }
+          li.remove();
+          show();
+        }, 900);
+      }, 8000);
+    }
+    function add(li) {
+      var key = li.getAttribute("data-key");
+      if (dismissed.indexOf(key) >= 0 || list.querySelector('[data-key="' + key + '"]')) return;
+      var ok = li.classList.contains("ok");
+      if (first && ok) return; // old news when the page opened
+      var old = list.querySelector('[data-id="' + li.getAttribute("data-id") + '"]');
+      if (old && focused(old)) return; // seen at the next change, once focus has moved on
+      if (old) old.remove();
+      var item = document.importNode(li, true);
+      list.insertBefore(item, list.firstChild);
+      if (!item.classList.contains("bad") && !item.classList.contains("run")) fade(item);
+    }
+    function load() {
+      if (asking || document.hidden) return;
+      asking = true;
+      fetch(tray.getAttribute("data-tray"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) {
+          if (!html) return;
+          var got = new DOMParser().parseFromString(html, "text/html").querySelectorAll("li[data-key]");
+          for (var i = got.length - 1; i >= 0; i--) add(got[i]); // oldest first: the newest ends on top
+          while (list.children.length > 5 && !focused(list.lastElementChild)) list.lastElementChild.remove();
+          first = false;
+          tray.setAttribute("data-loaded", "");
+          show();
+        })
+        .catch(function () {})
+        .then(function () { asking = false; });
+    }
+    load();
+    document.addEventListener("snapdash:changed", load);
+    if (!document.getElementById("changes")) setInterval(load, 10000);
+    tray.addEventListener("click", function (ev) {
+      var button = ev.target.closest && ev.target.closest("button.dismiss");
+      if (!button) return;
+      var li = button.closest("li");
+      dismissed.push(li.getAttribute("data-key"));
+      try { sessionStorage.setItem("snapdash-dismissed", JSON.stringify(dismissed.slice(-50))); } catch (e) {}
+      var next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      show();
+      // Focus stays near: on the next event's button, else the page's content.
+      var target = next && next.querySelector("button");
+      if (!target) {
+        target = document.getElementById("main");
+        target.setAttribute("tabindex", "-1");
+      }
+      target.focus();
+    });
+  }
+  document.addEventListener("DOMContentLoaded", followTray);
 
   // --- The server filter ----------------------------------------------------
 

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/handlers"
-	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/services"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Config is what the web application needs to know.
@@ -47,7 +47,7 @@ type Config struct {
 
 // API is what the application needs of the VPS.org client.
 type API interface {
-	dashboard.API
+	vpsapi.API
 	handlers.Pinger
 }
 

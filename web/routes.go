@@ -100,6 +100,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	app.DELETE("/snapshots/:id", snaps.Delete)
 	polls.GET("/servers/:id", frags.Poll)
 	polls.GET("/changes", frags.Changes)
+	polls.GET("/tray", acts.Tray)
 	app.GET("/fleet", table.Fleet)
 	app.GET("/fleet/delete", table.ConfirmBulkDelete)
 	app.POST("/fleet/delete", table.BulkDelete)

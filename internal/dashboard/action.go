@@ -79,8 +79,6 @@ var (
 	// ErrBadDeleteChoice: the snapshot chosen to free a slot cannot be
 	// deleted: it is the one being restored, in progress, or gone.
 	ErrBadDeleteChoice = errors.New("that snapshot cannot be deleted to free a slot")
-	// ErrNoJobs: the action needs the job engine, which is not running.
-	ErrNoJobs = errors.New("this action needs the job engine")
 )
 
 // notSent wraps why an action stopped before anything was sent to VPS.org.
@@ -134,7 +132,8 @@ func (d *Dashboard) Send(ctx context.Context, a Action) (Result, error) {
 	var res Result
 	var err error
 	if a.Safety || a.DeleteFirst != 0 {
-		return res, notSent{ErrNoJobs} // the restore service's: it starts a job
+		// A programming error: the restore service starts these as jobs.
+		return res, notSent{errors.New("dashboard: a restore with a safety snapshot, or making room, is the restore service's")}
 	}
 	switch a.Kind {
 	case Create:

@@ -22,16 +22,6 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
-// API is what the dashboard needs of the VPS.org API.
-type API interface {
-	ListSnapshots(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error)
-	ListServers(ctx context.Context, token vpsapi.Token) ([]vpsapi.Server, error)
-	GetServer(ctx context.Context, token vpsapi.Token, id int64) (vpsapi.Server, error)
-	CreateSnapshot(ctx context.Context, token vpsapi.Token, req vpsapi.CreateRequest) (vpsapi.Created, error)
-	RestoreSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) (vpsapi.Restored, error)
-	DeleteSnapshot(ctx context.Context, token vpsapi.Token, snapshotID int64) error
-}
-
 // Limit is the number of snapshots VPS.org allows per server.
 const Limit = vpsapi.SnapshotLimit
 
@@ -44,7 +34,7 @@ type Follower interface {
 // Dashboard runs the shared use cases for every signed-in person; each call
 // carries the person's token.
 type Dashboard struct {
-	api       API
+	api       vpsapi.API
 	activity  activity.Store
 	follow    Follower
 	restores  restores.Store  // read: the cards' running restores, what is in use
@@ -62,7 +52,7 @@ type Dashboard struct {
 // Options are a Dashboard's collaborators; all but Roles, Log and Now are
 // required.
 type Options struct {
-	API       API
+	API       vpsapi.API
 	Activity  activity.Store
 	Claims    submitguard.Claimer // the double-submit guard shared by replicas
 	Follow    Follower
@@ -96,7 +86,7 @@ func New(o Options) *Dashboard {
 }
 
 // API is VPS.org, for the features.
-func (d *Dashboard) API() API { return d.api }
+func (d *Dashboard) API() vpsapi.API { return d.api }
 
 // Log is where the features log.
 func (d *Dashboard) Log() *slog.Logger { return d.log }

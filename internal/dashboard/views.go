@@ -1,10 +1,12 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"slices"
 
 	"github.com/snapdash/snapdash/internal/live"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -20,8 +22,8 @@ func (d *Dashboard) FromView(ctx context.Context, token vpsapi.Token, id int64, 
 	if !sees || !slices.Contains(ids, id) {
 		return Server{}, false
 	}
-	status, snaps, ok := d.views.Fresh(ctx, id, live.Fresh)
-	if !ok || (needStatus && status == "") {
+	seen, snaps, ok := d.views.Fresh(ctx, id, live.Fresh)
+	if !ok || (needStatus && seen == "") {
 		return Server{}, false
 	}
 	name := ""
@@ -31,10 +33,16 @@ func (d *Dashboard) FromView(ctx context.Context, token vpsapi.Token, id int64, 
 	if name == "" {
 		return Server{}, false
 	}
-	if status == "" {
-		status = known
-	}
-	list := []Server{server(id, name, status, snaps)}
+	list := []Server{server(id, name, cmp.Or(seen, known), snaps)}
 	d.annotate(ctx, list)
+	if j := list[0].Job; j != nil && restores.SentRestore(j.Step) && seen == "" {
+		// Its restore was sent since the page last asked: the status the
+		// page knew is no longer true, and the view does not say the new one.
+		return Server{}, false
+	}
 	return list[0], true
 }
+
+// Seeing is VPS.org as the jobs ask it: what they see of a server is kept
+// for the pages (live.Seeing).
+func (d *Dashboard) Seeing() vpsapi.API { return live.Seeing(d.api, d.views) }

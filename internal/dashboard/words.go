@@ -89,9 +89,6 @@ func Explain(a Action, err error) Explanation {
 	case errors.Is(err, ErrBadDeleteChoice):
 		return Explanation{Why: NotSent, Reason: ReasonInvalid,
 			Text: "That snapshot cannot be deleted to make room: it is the one being restored, still in progress, or gone. Choose another. Nothing was sent."}
-	case errors.Is(err, ErrNoJobs):
-		return Explanation{Why: NotSent, Reason: ReasonUnavailable,
-			Text: "Snapdash cannot take a safety snapshot right now (its job engine is not running), so nothing was sent. Restore without a safety snapshot, or try again later."}
 	case errors.Is(err, vpsapi.ErrNotFound):
 		text := map[string]string{
 			Create:  fmt.Sprintf("VPS.org has no server %d on this account any more. It may have been deleted.", a.ServerID),

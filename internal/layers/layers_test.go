@@ -149,12 +149,12 @@ var allowedImports = map[string][]string{
 	"internal/services/bulkdelete":  {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store", "internal/submitguard", "vpsapi"},
 	"internal/services/schedule":    {"internal/activity", "internal/dashboard", "internal/jobs", "internal/schedules", "internal/steps", "vpsapi"},
 	"internal/services/signout":     {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store"},
-	"internal/services/feed":        {"internal/dashboard", "internal/live", "vpsapi"},
+	"internal/services/feed":        {"internal/activity", "internal/dashboard", "internal/live", "vpsapi"},
 	"internal/services/mark":        {"internal/activity", "internal/dashboard", "internal/marks", "vpsapi"},
 	"internal/services/activitylog": {"internal/activity", "internal/dashboard", "internal/restores", "vpsapi"},
 	// The one wiring of them all, and its test double of cmd's.
 	"internal/services": {"internal/dashboard", "internal/jobs", "internal/live", "internal/services/activitylog", "internal/services/feed", "internal/services/mark", "internal/services/bulkdelete", "internal/services/follow",
-		"internal/services/restore", "internal/services/schedule", "internal/services/signout", "internal/store"},
+		"internal/services/restore", "internal/services/schedule", "internal/services/signout", "internal/store", "vpsapi"},
 	"internal/services/servicestest": {"internal/activity", "internal/bulk", "internal/dashboard", "internal/services",
 		"internal/services/schedule", "internal/store", "internal/store/storetest", "internal/submitguard", "internal/wait", "vpsapi", "vpsapi/simulator"},
 }

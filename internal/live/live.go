@@ -74,18 +74,37 @@ func (d *Views) SawStatus(ctx context.Context, serverID int64, status string) {
 // Fresh is what a job saw of a server within fresh: its snapshots, and its
 // status when known ("" otherwise).
 func (d *Views) Fresh(ctx context.Context, serverID int64, fresh time.Duration) (string, []vpsapi.Snapshot, bool) {
-	if d == nil || d.store == nil {
+	if d == nil {
 		return "", nil, false
 	}
-	status, b, at, ok, err := d.store.Get(ctx, serverID)
-	if err != nil || !ok || len(b) == 0 || d.now().Sub(at) > fresh || at.After(d.now().Add(time.Second)) {
-		return "", nil, false
-	}
-	var snaps []vpsapi.Snapshot
-	if err := json.Unmarshal(b, &snaps); err != nil {
+	return d.Since(ctx, serverID, d.now().Add(-fresh))
+}
+
+// Since is what a job saw of a server at or after since (a look taken
+// before an action was accepted cannot tell how it goes).
+func (d *Views) Since(ctx context.Context, serverID int64, since time.Time) (string, []vpsapi.Snapshot, bool) {
+	status, snaps, at, ok := d.Last(ctx, serverID)
+	if !ok || at.Before(since) {
 		return "", nil, false
 	}
 	return status, snaps, true
+}
+
+// Last is what a job last saw of a server, and when; ok is false when
+// nothing was seen (or it cannot be read).
+func (d *Views) Last(ctx context.Context, serverID int64) (string, []vpsapi.Snapshot, time.Time, bool) {
+	if d == nil || d.store == nil {
+		return "", nil, time.Time{}, false
+	}
+	status, b, at, ok, err := d.store.Get(ctx, serverID)
+	if err != nil || !ok || len(b) == 0 || at.After(d.now().Add(time.Second)) {
+		return "", nil, time.Time{}, false
+	}
+	var snaps []vpsapi.Snapshot
+	if err := json.Unmarshal(b, &snaps); err != nil {
+		return "", nil, time.Time{}, false
+	}
+	return status, snaps, at, true
 }
 
 // Seen remembers, for a while, which servers each token saw when VPS.org

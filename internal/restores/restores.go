@@ -84,6 +84,10 @@ func (r Restore) Cancellable() bool {
 	return r.State == Running && (r.Step == StepDeleteSending || r.Step == StepCreateSending || r.Step == StepSafety)
 }
 
+// SentRestore reports whether a restore at step has sent (or is sending)
+// its restore: from then on the server's status tells how it goes.
+func SentRestore(step string) bool { return step == StepRestoreSending || step == StepRestoring }
+
 // ErrAlreadyRunning: the server already has a restore running.
 var ErrAlreadyRunning = errors.New("a restore of this server is already running")
 

@@ -22,13 +22,14 @@ import (
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/services/signout"
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Options are what the use cases are built from. Store, API and Keys are
 // required.
 type Options struct {
 	Store *store.Store
-	API   dashboard.API
+	API   vpsapi.API
 	Keys  [][]byte // the session keys' hash/block pairs, newest first: they seal jobs' tokens
 	// WorkerID names this process in River's records; default: River's.
 	WorkerID string

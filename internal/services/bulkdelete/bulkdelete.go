@@ -29,7 +29,7 @@ import (
 // at a time.
 type Service struct {
 	dash  *dashboard.Dashboard
-	api   dashboard.API
+	api   vpsapi.API
 	store *store.Store // a bulk delete and its job are written in one of its transactions
 	bulk  bulk.Store
 	jobs  *jobs.Runner
@@ -40,7 +40,7 @@ type Service struct {
 
 // New returns a Service and adds its worker to the job engine.
 func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
-	s := &Service{dash: dash, api: dash.API(), store: st, bulk: st.Bulk(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
+	s := &Service{dash: dash, api: dash.Seeing(), store: st, bulk: st.Bulk(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &BulkDeleteWorker{Service: s})
 	return s
 }

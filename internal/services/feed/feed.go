@@ -6,7 +6,10 @@ package feed
 
 import (
 	"context"
+	"slices"
+	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/live"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -52,13 +55,38 @@ func (d *Service) Since(ctx context.Context, token vpsapi.Token, since int64) (i
 	if d.changes == nil {
 		return since, nil, nil
 	}
-	ids, ok := d.seen.Of(token, d.dash.Now())
-	if !ok {
-		servers, err := d.dash.Servers(ctx, token)
-		if err != nil {
-			return since, nil, err
-		}
-		ids = live.ServerIDs(servers)
+	ids, err := d.servers(ctx, token)
+	if err != nil {
+		return since, nil, err
 	}
 	return d.changes.Since(ctx, since, ids)
+}
+
+// Recent are the newest records (at most n, none older than within) of
+// the servers the person's token sees: the team's events for the tray,
+// from the store.
+func (d *Service) Recent(ctx context.Context, token vpsapi.Token, n int, within time.Duration) ([]activity.Record, error) {
+	ids, err := d.servers(ctx, token)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	recs, _, err := d.dash.Activity().Query(ctx, activity.Query{Servers: ids, Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	oldest := d.dash.Now().Add(-within)
+	return slices.DeleteFunc(recs, func(r activity.Record) bool { return r.Time.Before(oldest) && r.Finished.Before(oldest) }), nil
+}
+
+// servers are the ids of the servers the person's token sees: as their
+// page loads saw them, else asked of VPS.org.
+func (d *Service) servers(ctx context.Context, token vpsapi.Token) ([]int64, error) {
+	if ids, ok := d.seen.Of(token, d.dash.Now()); ok {
+		return ids, nil
+	}
+	servers, err := d.dash.Servers(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return live.ServerIDs(servers), nil
 }

@@ -13,40 +13,58 @@ import (
 
 // shared is how recent what another follower saw of the same server may be
 // for this one not to ask VPS.org again: one follower's calls per busy
-// server, however many actions it has.
+// server, however many actions it has. Only a look taken after this
+// follower's action was accepted stands in for its own.
 const shared = 1500 * time.Millisecond
+
+// sharedSince is the oldest look f may take from another follower; the
+// zero time when none (a job queued before Accepted was recorded).
+func (s *Service) sharedSince(f FollowArgs) time.Time {
+	if f.Accepted.IsZero() {
+		return s.now().Add(time.Hour)
+	}
+	return later(f.Accepted, s.now().Add(-shared))
+}
 
 // snapshots are a server's snapshots: as another follower just saw them,
 // else listed (and kept for the pages).
-func (s *Service) snapshots(ctx context.Context, token vpsapi.Token, serverID int64) ([]vpsapi.Snapshot, error) {
-	if _, snaps, ok := s.views.Fresh(ctx, serverID, shared); ok {
+func (s *Service) snapshots(ctx context.Context, token vpsapi.Token, f FollowArgs) ([]vpsapi.Snapshot, error) {
+	if _, snaps, ok := s.views.Since(ctx, f.ServerID, s.sharedSince(f)); ok {
 		return snaps, nil
 	}
-	snaps, err := s.api.ListSnapshots(ctx, token, serverID)
+	snaps, err := s.api.ListSnapshots(ctx, token, f.ServerID)
 	if err == nil {
-		s.views.SawSnapshots(ctx, serverID, snaps)
+		s.views.SawSnapshots(ctx, f.ServerID, snaps)
 	}
 	return snaps, err
 }
 
 // status is a server's status: as another follower just saw it, else asked
-// (and kept for the pages, with its snapshots the first time, so a page can
-// be answered about a restoring server from the store).
-func (s *Service) status(ctx context.Context, token vpsapi.Token, serverID int64) (vpsapi.Server, error) {
-	if status, _, ok := s.views.Fresh(ctx, serverID, shared); ok && status != "" {
-		return vpsapi.Server{ID: serverID, Status: status}, nil
+// (and kept for the pages, with its snapshots when none are kept yet, so a
+// page can be answered about a restoring server from the store).
+func (s *Service) status(ctx context.Context, token vpsapi.Token, f FollowArgs) (vpsapi.Server, error) {
+	status, _, at, known := s.views.Last(ctx, f.ServerID)
+	if known && status != "" && !at.Before(s.sharedSince(f)) {
+		return vpsapi.Server{ID: f.ServerID, Status: status}, nil
 	}
-	srv, err := s.api.GetServer(ctx, token, serverID)
+	srv, err := s.api.GetServer(ctx, token, f.ServerID)
 	if err != nil {
 		return srv, err
 	}
-	if _, _, ok := s.views.Fresh(ctx, serverID, time.Hour); !ok {
-		if snaps, err := s.api.ListSnapshots(ctx, token, serverID); err == nil {
-			s.views.SawSnapshots(ctx, serverID, snaps)
+	if !known {
+		if snaps, err := s.api.ListSnapshots(ctx, token, f.ServerID); err == nil {
+			s.views.SawSnapshots(ctx, f.ServerID, snaps)
 		}
 	}
-	s.views.SawStatus(ctx, serverID, srv.Status)
+	s.views.SawStatus(ctx, f.ServerID, srv.Status)
 	return srv, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // Progress is how a followed action stands after one check.
@@ -62,7 +80,7 @@ type Progress struct {
 func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (Progress, error) {
 	switch f.Action {
 	case activity.Create:
-		snaps, err := s.snapshots(ctx, token, f.ServerID)
+		snaps, err := s.snapshots(ctx, token, f)
 		if err != nil {
 			return ended(err, "the server is gone from VPS.org")
 		}
@@ -80,7 +98,7 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 		}
 		return Progress{}, nil
 	case activity.Restore:
-		srv, err := s.status(ctx, token, f.ServerID)
+		srv, err := s.status(ctx, token, f)
 		if errors.Is(err, vpsapi.ErrNotFound) {
 			// The Servers API is missing here (or the server is gone):
 			// nothing tells how the restore goes.

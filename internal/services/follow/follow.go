@@ -97,7 +97,10 @@ type FollowArgs struct {
 	SnapshotID   int64     `json:"snapshot_id"`
 	SnapshotName string    `json:"snapshot_name"`
 	Started      time.Time `json:"started"`
-	TokenKey     string    `json:"token_key"`
+	// Accepted is when VPS.org's answer came: only what was seen of the
+	// server after it tells how the action goes.
+	Accepted time.Time `json:"accepted"`
+	TokenKey string    `json:"token_key"`
 }
 
 // Kind names the job in River.
@@ -110,7 +113,7 @@ func (FollowArgs) Kind() string { return "follow_action" }
 func (s *Service) Start(ctx context.Context, r activity.Record, session string, token vpsapi.Token) error {
 	f := FollowArgs{
 		ActivityID: r.ID, Action: r.Action, ServerID: r.ServerID, ServerName: r.ServerName, Actor: r.Actor,
-		SnapshotID: r.SnapshotID, SnapshotName: r.SnapshotName, Started: r.Time,
+		SnapshotID: r.SnapshotID, SnapshotName: r.SnapshotName, Started: r.Time, Accepted: s.now(),
 	}
 	p := jobs.Person{Session: session, Token: token, ActivityID: r.ID, Life: s.TokenLife()}
 	return s.jobs.InsertWithToken(ctx, p, func(key string) (river.JobArgs, *river.InsertOpts) {

@@ -2,6 +2,7 @@ package follow_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/internal/wait"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
@@ -184,5 +186,33 @@ func TestFollowGivesUpAfterTheLimit(t *testing.T) {
 	}
 	if n := len(f.Sim.Requests()); n != 0 {
 		t.Errorf("%d calls to VPS.org past the limit", n)
+	}
+}
+
+// What another job saw of the server just before a create was accepted
+// (no such snapshot yet) does not stand in for the follower's own look: the
+// snapshot being taken is not "gone".
+func TestAFollowerDoesNotTakeALookFromBeforeItsAction(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Second})
+	ctx := context.Background()
+	before, err := json.Marshal(f.Sim.Snapshots(servicestest.AliceToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Store.ServerViews().Put(ctx, store.ServerView{ServerID: f.Server, Snapshots: before, ReadAt: time.Now().Add(-100 * time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	f.Act(t, dashboard.Create)
+	var id int64
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
+		if s.Name == "nightly" {
+			id = s.ID
+		}
+	}
+	p, err := f.Follow.Check(ctx, follow.FollowArgs{Action: activity.Create, ServerID: f.Server, SnapshotID: id, SnapshotName: "nightly",
+		Started: time.Now(), Accepted: time.Now()}, servicestest.AliceToken)
+	if err != nil || p.Done {
+		t.Errorf("the snapshot being taken was judged from a look before its create: %+v %v", p, err)
 	}
 }

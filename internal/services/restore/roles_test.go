@@ -92,8 +92,13 @@ func TestSignOutDuringTheRestoreCallRecordsWhatHappened(t *testing.T) {
 	if got := f.Sim.ServerStatus(f.Server); got != "restoring" {
 		t.Errorf("the server is %q: the restore on its way was cut short", got)
 	}
-	rec := f.Final(t, 10*time.Second)
-	if rec.Final != activity.SignedOut || !strings.Contains(rec.FinalDetail, "VPS.org accepted it") {
+	// The sign-out records why the job stopped at once; the job adds what
+	// it had done when its call comes back.
+	var rec activity.Record
+	if !wait.Within(10*time.Second, func() bool {
+		rec = f.Final(t, 10*time.Second)
+		return rec.FinalDetail != ""
+	}) || rec.Final != activity.SignedOut || !strings.Contains(rec.FinalDetail, "VPS.org accepted it") {
 		t.Errorf("the record says %q: %q", rec.Final, rec.FinalDetail)
 	}
 	if n := f.Sim.Calls(restoreKey); n != 1 {

@@ -26,7 +26,8 @@ import (
 // make room, and carries out their steps.
 type Service struct {
 	dash     *dashboard.Dashboard
-	api      dashboard.API
+	api      vpsapi.API   // for the pages
+	job      vpsapi.API   // for its jobs: what they see is kept for the pages
 	store    *store.Store // its rows and job are written in one of its transactions
 	restores restores.Store
 	activity activity.Store
@@ -38,7 +39,7 @@ type Service struct {
 
 // New returns a Service and adds its worker to the job engine.
 func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
-	s := &Service{dash: dash, api: dash.API(), store: st, restores: st.Restores(), activity: st.Activity(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
+	s := &Service{dash: dash, api: dash.API(), job: dash.Seeing(), store: st, restores: st.Restores(), activity: st.Activity(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &SafeRestoreWorker{Service: s})
 	return s
 }

@@ -53,7 +53,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before deleting "+r.DeleteName+": "+why+" Nothing was deleted or restored.")
 			return jobs.Next{Done: true}, nil
 		}
-		snaps, err := s.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := s.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -65,7 +65,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		}
 		if slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.DeleteID }) {
 			// Deleting twice is harmless: a second delete finds nothing.
-			err := s.api.DeleteSnapshot(ctx, token, r.DeleteID)
+			err := s.job.DeleteSnapshot(ctx, token, r.DeleteID)
 			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 				return s.refusedOr(ctx, r, err, wait, "VPS.org refused to delete "+r.DeleteName+", so no safety snapshot was taken and nothing was restored: ")
 			}
@@ -74,7 +74,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 	case restores.StepCreateSending:
 		// Found here, the create may have been sent before a replica died:
 		// the list tells, and only a create not found is sent.
-		snaps, err := s.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := s.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -86,13 +86,13 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		if r.Creates() {
 			desc, refused = r.Description, "VPS.org refused the snapshot (after "+r.DeleteName+" was deleted to make room): "
 		}
-		created, err := s.api.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName, Description: desc})
+		created, err := s.job.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName, Description: desc})
 		if err != nil {
 			return s.refusedOr(ctx, r, err, jobs.Next{Wait: vpsapi.Pace(2)}, refused)
 		}
 		return s.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, created.ID })
 	case restores.StepSafety:
-		snaps, err := s.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := s.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -141,7 +141,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 	case restores.StepRestoreSending:
 		// Found here, on a later run, the restore may have been sent before a
 		// replica died: never send it again; the server's status tells.
-		srv, err := s.api.GetServer(ctx, token, r.ServerID)
+		srv, err := s.job.GetServer(ctx, token, r.ServerID)
 		if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 			return wait, err
 		}
@@ -151,7 +151,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		s.endRestore(ctx, r, restores.Failed, activity.Failed, "it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again.")
 		return jobs.Next{Done: true}, nil
 	case restores.StepRestoring:
-		srv, err := s.api.GetServer(ctx, token, r.ServerID)
+		srv, err := s.job.GetServer(ctx, token, r.ServerID)
 		switch {
 		case errors.Is(err, vpsapi.ErrNotFound):
 			s.endRestore(ctx, r, restores.Done, activity.Completed, "restore sent; VPS.org does not tell when the server runs again")
@@ -176,7 +176,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 
 // sendRestore sends the restore, recorded at StepRestoreSending before.
 func (s *Service) sendRestore(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
-	_, err := s.api.RestoreSnapshot(ctx, token, r.SnapshotID)
+	_, err := s.job.RestoreSnapshot(ctx, token, r.SnapshotID)
 	if err != nil {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {

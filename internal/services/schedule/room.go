@@ -97,7 +97,7 @@ func (svc *Service) inTheWay(ctx context.Context, s schedules.Schedule, snaps []
 // sendPrune deletes one of the schedule's own snapshots to make room,
 // recorded at StepPruneSending before.
 func (svc *Service) sendPrune(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
-	err := svc.api.DeleteSnapshot(ctx, svc.automation, victim.ID)
+	err := svc.job.DeleteSnapshot(ctx, svc.automation, victim.ID)
 	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
@@ -121,7 +121,7 @@ func (svc *Service) sendPrune(ctx context.Context, s schedules.Schedule, r sched
 // is sent again, which is harmless.
 func (svc *Service) resumePrune(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
 	wait := jobs.Next{Wait: vpsapi.PaceAfter(svc.now().Sub(r.Updated))}
-	snaps, err := svc.api.ListSnapshots(ctx, svc.automation, r.ServerID)
+	snaps, err := svc.job.ListSnapshots(ctx, svc.automation, r.ServerID)
 	if err != nil {
 		return wait, err
 	}

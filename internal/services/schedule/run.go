@@ -92,7 +92,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 			return jobs.Next{Done: true}, nil
 		}
 		if s.SkipRestoring {
-			srv, err := svc.api.GetServer(ctx, token, r.ServerID)
+			srv, err := svc.job.GetServer(ctx, token, r.ServerID)
 			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 				return wait, err
 			}
@@ -101,7 +101,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 				return jobs.Next{Done: true}, nil
 			}
 		}
-		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -127,7 +127,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		// Found here on a later run, the create may have been sent before a
 		// replica died or its answer was lost: the list tells; it is never
 		// sent again.
-		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -140,7 +140,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		svc.endRun(ctx, r, schedules.Failed, "it is not known whether VPS.org received the create, and "+r.SnapshotName+" is not listed; it was not sent again")
 		return jobs.Next{Done: true}, nil
 	case schedules.StepWaiting:
-		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -162,7 +162,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		}
 		return svc.moveRun(ctx, r, schedules.StepWaiting, func(r *schedules.Run) { r.Step = schedules.StepRotating })
 	case schedules.StepRotating:
-		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -186,7 +186,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 	case schedules.StepDeleteSending:
 		// Deleting twice is harmless: a second delete finds nothing. The
 		// checks run again, in case it was pinned or put to use meanwhile.
-		snaps, err := svc.api.ListSnapshots(ctx, token, r.ServerID)
+		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
@@ -208,7 +208,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 
 // sendCreate sends the run's create, recorded at StepCreateSending before.
 func (svc *Service) sendCreate(ctx context.Context, s schedules.Schedule, r schedules.Run) (jobs.Next, error) {
-	created, err := svc.api.CreateSnapshot(ctx, svc.automation, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SnapshotName,
+	created, err := svc.job.CreateSnapshot(ctx, svc.automation, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SnapshotName,
 		Description: "Scheduled by Snapdash: " + s.Describe() + ", keeps " + fmt.Sprint(s.Keep)})
 	if err != nil {
 		var ve *vpsapi.Error
@@ -287,7 +287,7 @@ func (svc *Service) restoreRunning(ctx context.Context, serverID int64) bool {
 // sendRetentionDelete deletes one of the schedule's old snapshots, recorded
 // at StepDeleteSending before.
 func (svc *Service) sendRetentionDelete(ctx context.Context, s schedules.Schedule, r schedules.Run, victim vpsapi.Snapshot) (jobs.Next, error) {
-	err := svc.api.DeleteSnapshot(ctx, svc.automation, victim.ID)
+	err := svc.job.DeleteSnapshot(ctx, svc.automation, victim.ID)
 	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {

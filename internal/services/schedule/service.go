@@ -45,7 +45,8 @@ type Options struct {
 // Service changes schedules and carries out their runs.
 type Service struct {
 	dash        *dashboard.Dashboard
-	api         dashboard.API
+	api         vpsapi.API // for the pages
+	job         vpsapi.API // for its runs: what they see is kept for the pages
 	schedules   schedules.Store
 	activity    activity.Store
 	jobs        *jobs.Runner
@@ -66,7 +67,7 @@ func New(dash *dashboard.Dashboard, st schedules.Store, act activity.Store, engi
 	if o.Tick <= 0 {
 		o.Tick = DefaultTick
 	}
-	svc := &Service{dash: dash, api: dash.API(), schedules: st, activity: act, jobs: engine, roles: dash.Roles(),
+	svc := &Service{dash: dash, api: dash.API(), job: dash.Seeing(), schedules: st, activity: act, jobs: engine, roles: dash.Roles(),
 		automation: o.Automation, maxFailures: o.MaxFailures, observeRun: o.ObserveRun, log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &ScheduleTickWorker{Service: svc})
 	jobs.AddWorker(engine, &ScheduledRunWorker{Service: svc})

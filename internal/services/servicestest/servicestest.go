@@ -14,6 +14,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/store"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // Keys are the session keys tests seal jobs' tokens with.
@@ -35,7 +36,7 @@ type Options struct {
 
 // New builds the use cases on st and api, starts the job engine when o.Work,
 // and stops it when the test ends.
-func New(t testing.TB, st *store.Store, api dashboard.API, o Options) *services.Services {
+func New(t testing.TB, st *store.Store, api vpsapi.API, o Options) *services.Services {
 	t.Helper()
 	if o.Keys == nil {
 		o.Keys = Keys
