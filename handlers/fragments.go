@@ -56,6 +56,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 		}
 	}
 	g := h.Site.group(c, srv)
+	g.FromStore = fromStore
 	snaps, name, status := srv.Snapshots, srv.Name, srv.Status
 
 	var flashes []views.Flash
@@ -103,8 +104,8 @@ func (h *Fragments) Poll(c echo.Context) error {
 	next := before.Next()
 	if fromStore {
 		// Answered from what a job saw, a poll costs VPS.org nothing: the
-		// card keeps asking every 2 s, so a teammate's change shows at once.
-		next = before.Fastest()
+		// card keeps asking often, so a change shows at once.
+		next = before.FromStoreNext()
 	}
 	if next.URL() == before.URL() {
 		return c.NoContent(http.StatusNoContent)

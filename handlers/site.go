@@ -154,6 +154,7 @@ func (s *Site) Page(c echo.Context, title string) views.Page {
 		Identity:  st.RequestIdentity(),
 		Groups:    st.Groups(),
 		SignedIn:  st.SignedIn(),
+		ReadAt:    s.Now(),
 	}
 	if p.SignedIn {
 		p.TokenHint = st.Token().String()

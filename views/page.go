@@ -23,6 +23,7 @@ type Page struct {
 	SignedIn  bool
 	TokenHint string // "token …abcd" of the signed-in person
 	Flashes   []Flash
+	ReadAt    time.Time // when the page was read: without JavaScript it says so
 }
 
 // Flash is a message shown once.

@@ -25,10 +25,20 @@ type PollSpec struct {
 	After      int    // polls so far without a change; sets the interval
 	Retry      bool   // the last poll failed: the next answer must clear its note
 	Full       bool   // refresh the whole card whatever changed (a tab shown again)
+	// FromStore: the last answer came from what a job saw (the store), so
+	// the next costs VPS.org nothing and is due sooner.
+	FromStore bool
 }
+
+// StorePace is how often a card answered from the store polls: with the
+// follower's look every 2 s, a change shows within 3 s.
+const StorePace = time.Second
 
 // Interval is how long to wait before the next poll.
 func (p PollSpec) Interval() time.Duration {
+	if p.FromStore {
+		return StorePace
+	}
 	return vpsapi.Pace(p.After)
 }
 
@@ -61,6 +71,9 @@ func (p PollSpec) URL() string {
 	if p.Full {
 		q.Set("full", "1")
 	}
+	if p.FromStore {
+		q.Set("s", "1")
+	}
 	return p.Base + "/poll/servers/" + itoa(p.ServerID) + "?" + q.Encode()
 }
 
@@ -83,6 +96,7 @@ func ParsePoll(base string, id int64, q url.Values) PollSpec {
 	p.Restoring = q.Get("r") == "1"
 	p.Retry = q.Get("retry") == "1"
 	p.Full = q.Get("full") == "1"
+	p.FromStore = q.Get("s") == "1"
 	switch st := q.Get("st"); st {
 	case vpsapi.ServerRunning, vpsapi.ServerStopped, vpsapi.ServerRestoring:
 		p.Status = st
@@ -103,14 +117,14 @@ func ParsePoll(base string, id int64, q url.Values) PollSpec {
 // any failed poll's note cleared.
 func (p PollSpec) Next() PollSpec {
 	p.After = min(p.After+1, vpsapi.PaceSteps-1)
-	p.Retry, p.Full = false, false
+	p.Retry, p.Full, p.FromStore = false, false, false
 	return p
 }
 
-// Fastest is the poll at the first pace (every 2 s): for a card answered
-// from the store, which costs VPS.org nothing.
-func (p PollSpec) Fastest() PollSpec {
-	p.After, p.Retry, p.Full = 0, false, false
+// FromStoreNext is the poll after an answer from the store, which cost
+// VPS.org nothing: at StorePace, however long nothing changed.
+func (p PollSpec) FromStoreNext() PollSpec {
+	p.After, p.Retry, p.Full, p.FromStore = 0, false, false, true
 	return p
 }
 
@@ -125,6 +139,6 @@ func (p PollSpec) Refresh() PollSpec {
 // step), with a note to clear once a poll succeeds.
 func (p PollSpec) AfterFailure() PollSpec {
 	p.After = min(max(p.After+1, 2), vpsapi.PaceSteps-1)
-	p.Retry, p.Full = true, false
+	p.Retry, p.Full, p.FromStore = true, false, false
 	return p
 }

@@ -149,8 +149,8 @@ func TestPagesWatchingABusyServerAreAnsweredFromTheStore(t *testing.T) {
 			}
 		}
 	}
-	// A moving card answered from the store keeps the first pace (2 s)
-	// instead of slowing down: a change reaches it at once.
+	// A moving card answered from the store polls every second instead of
+	// slowing down (views.StorePace): a change reaches it at once.
 	b := watchers[0]
 	poll := b.get("/").Doc.Find("#server-12348 .poller").AttrOr("hx-get", "")
 	for range 3 {
@@ -164,12 +164,28 @@ func TestPagesWatchingABusyServerAreAnsweredFromTheStore(t *testing.T) {
 		}
 		poll = next
 	}
-	if !strings.Contains(poll, "n=0") && strings.Contains(poll, "n=") {
+	if !strings.Contains(poll, "n=0") || !strings.Contains(poll, "s=1") {
 		t.Errorf("the card answered from the store slowed down: %s", poll)
 	}
 	// 36 whole cards; at most the follower's own look (every 2 s) reached
 	// VPS.org.
 	if n := ts.sim.TokenCalls(simulator.DemoToken); n > 2 {
 		t.Errorf("36 polls of 12 pages cost %d calls to VPS.org", n)
+	}
+}
+
+// Without JavaScript nothing on a page moves: every page that would
+// update says, in a <noscript>, when it was read.
+func TestPagesSayWhenTheyWereRead(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	want := "Read at <time datetime=\"" + ts.clock.Now().UTC().Format(time.RFC3339) + "\">" + ts.clock.Now().UTC().Format("15:04:05 UTC") + "</time>"
+	for _, path := range []string{"/", "/fleet", "/activity", "/schedules"} {
+		page := b.get(path)
+		if page.StatusCode != http.StatusOK || !strings.Contains(page.Body, want) || !strings.Contains(page.Body, "reload it to see what changed") {
+			t.Errorf("%s does not say when it was read (%d)", path, page.StatusCode)
+		}
 	}
 }

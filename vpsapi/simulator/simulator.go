@@ -299,12 +299,21 @@ func (s *Simulator) SetLatency(d time.Duration) {
 	s.latency = d
 }
 
+// SetSnapshotDelay sets how long the snapshots created from now on take
+// to complete.
+func (s *Simulator) SetSnapshotDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.opts.SnapshotDelay = d
+}
+
 // SnapshotState is what tests read back of a snapshot.
 type SnapshotState struct {
 	ID       int64
 	ServerID int64
 	Name     string
 	Status   string
+	ReadyAt  time.Time // when it completes (or completed); zero if it never does
 }
 
 // Snapshots returns the snapshots of token's account, by id.
@@ -319,7 +328,7 @@ func (s *Simulator) Snapshots(token string) []SnapshotState {
 			continue
 		}
 		s.advanceSnapshot(sn, now)
-		out = append(out, SnapshotState{ID: sn.id, ServerID: sn.serverID, Name: sn.name, Status: sn.status})
+		out = append(out, SnapshotState{ID: sn.id, ServerID: sn.serverID, Name: sn.name, Status: sn.status, ReadyAt: sn.readyAt})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
