@@ -264,7 +264,12 @@
     var list = tray.querySelector("ol"), first = true, asking = false, dismissed = [];
     try { dismissed = JSON.parse(sessionStorage.getItem("snapdash-dismissed") || "[]"); } catch (e) { dismissed = []; }
     function focused(li) { return li.contains(document.activeElement); }
-    function show() { tray.hidden = list.children.length === 0; }
+    // Keyboard focus is never left under the tray: the page scrolls what
+    // gets focus clear of it.
+    function show() {
+      tray.hidden = list.children.length === 0;
+      document.documentElement.style.scrollPaddingBottom = tray.hidden ? "" : (tray.offsetHeight + 16) + "px";
+    }
     function fade(li) {
       setTimeout(function () {
         if (!li.parentNode) return;
