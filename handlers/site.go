@@ -22,6 +22,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/services/feed"
+	"github.com/snapdash/snapdash/internal/services/fleet"
 	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/services/restore"
 	"github.com/snapdash/snapdash/internal/services/schedule"
@@ -44,6 +45,7 @@ type Site struct {
 	Dash      *dashboard.Dashboard // the shared use cases: reading, acting, marking
 	Restores  *restore.Service     // restores with a safety snapshot, new snapshots that make room
 	Bulk      *bulkdelete.Service
+	Fleet     *fleet.Service // the table of every snapshot
 	Schedules *schedule.Service
 	SignOut   *signout.Service // what a session's end does to its jobs
 	Activity  *activitylog.Service

@@ -41,6 +41,7 @@ func Load() (*Assets, error) {
 		if err != nil {
 			return err
 		}
+		data = withoutCommentLines(p, data)
 		sum := sha256.Sum256(data)
 		ct := mime.TypeByExtension(path.Ext(p))
 		if ct == "" {
@@ -62,6 +63,31 @@ func Load() (*Assets, error) {
 		return nil
 	})
 	return a, err
+}
+
+// withoutCommentLines drops the lines of our own scripts and styles that are
+// only a comment: they are for the people who read the source, not worth
+// sending to every browser. (A whole line can only be a comment there: the
+// scripts have no multi-line strings.) Vendored files are sent as they are.
+func withoutCommentLines(name string, data []byte) []byte {
+	var comment func(line []byte) bool
+	switch {
+	case name == "app.js" || name == "notify.js":
+		comment = func(l []byte) bool { return bytes.HasPrefix(l, []byte("//")) }
+	case path.Ext(name) == ".css":
+		comment = func(l []byte) bool {
+			return bytes.HasPrefix(l, []byte("/*")) && bytes.HasSuffix(l, []byte("*/")) && !bytes.Contains(l[2:len(l)-2], []byte("*/"))
+		}
+	default:
+		return data
+	}
+	var out bytes.Buffer
+	for line := range bytes.Lines(data) {
+		if !comment(bytes.TrimSpace(line)) {
+			out.Write(line)
+		}
+	}
+	return out.Bytes()
 }
 
 // Get returns the named asset.

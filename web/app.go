@@ -150,7 +150,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
 			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
-			Dash: deps.Services.Dash, Restores: deps.Services.Restores, Bulk: deps.Services.Bulk, Schedules: deps.Services.Schedules, SignOut: deps.Services.SignOut, Activity: deps.Services.Activity, Marks: deps.Services.Marks, Feed: deps.Services.Feed,
+			Dash: deps.Services.Dash, Restores: deps.Services.Restores, Bulk: deps.Services.Bulk, Schedules: deps.Services.Schedules, SignOut: deps.Services.SignOut, Activity: deps.Services.Activity, Marks: deps.Services.Marks, Feed: deps.Services.Feed, Fleet: deps.Services.Fleet,
 		},
 	}
 	if a.handler, err = compressed(a.routes(deps)); err != nil {

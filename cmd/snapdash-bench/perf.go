@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"net/url"
 	"regexp"
 	"runtime"
 	"slices"
@@ -22,7 +21,6 @@ const (
 	tokIdle      = "perf-idle-0000000000002"
 	tokSnapshot  = "perf-moving-snapshot-003"
 	tokRestoring = "perf-restoring-0000004"
-	tokFollowed  = "perf-followed-create-05"
 )
 
 // target is one line of the report.
@@ -167,16 +165,6 @@ func perf(ctx context.Context, o options) error {
 	counts := map[string]int{}
 	loads := map[string]int{}
 	var mu sync.Mutex
-	followed := 0
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		n, err := followedCreate(ctx, sd.URL, up.sim, tokFollowed, minute)
-		if err != nil {
-			fmt.Println("followed create:", err)
-		}
-		followed = n
-	}()
 	for _, tok := range []string{tokIdle, tokSnapshot, tokRestoring} {
 		wg.Add(1)
 		go func() {
@@ -205,10 +193,6 @@ func perf(ctx context.Context, o options) error {
 		}
 		report = append(report, target{"upstream calls a minute, " + sc.name, strconv.Itoa(n), sc.want, ok})
 	}
-	page := counts[tokSnapshot]
-	fmt.Printf("upstream calls of the job following a create, no page open: %d in %s (an open page watching a snapshot: %d, ratio %.2f)\n",
-		followed, minute, page, float64(followed)/float64(max(page, 1)))
-	report = append(report, target{"upstream calls of a follow job / an open page's", fmt.Sprintf("%d / %d", followed, page), "≤ 1", followed > 0 && followed <= page})
 
 	// 4. The live truth: one follower per busy server, however many watch.
 	live, err := liveTargets(ctx, o, sd.URL, up.sim, minute)
@@ -304,35 +288,9 @@ func seedPerf(sim *simulator.Simulator) {
 	sim.AddAccount(tokIdle, simulator.ServerSeed{ID: 31000, Name: "idle", Snapshots: []simulator.SnapshotSeed{{Name: "done", SizeMB: 100}}})
 	sim.AddAccount(tokSnapshot, simulator.ServerSeed{ID: 32000, Name: "busy", Snapshots: []simulator.SnapshotSeed{{Name: "running", Status: "in_progress"}}})
 	sim.AddAccount(tokRestoring, simulator.ServerSeed{ID: 33000, Name: "restoring", Status: "restoring"})
-	sim.AddAccount(tokFollowed, simulator.ServerSeed{ID: 34000, Name: "followed"})
 }
 
 var formIDField = regexp.MustCompile(`name="form_id" value="([^"]+)"`)
-
-// followedCreate creates a snapshot with token's session and closes the
-// page: only the job following the create asks VPS.org about it. It returns
-// the upstream calls made during d after the create.
-func followedCreate(ctx context.Context, base string, sim *simulator.Simulator, token string, d time.Duration) (int, error) {
-	c := newClient(base, 8, &http.Transport{})
-	if err := c.signIn(ctx, token); err != nil {
-		return 0, err
-	}
-	status, form, err := c.do(ctx, http.MethodGet, "/snapshots/new?server_id=34000", nil, false)
-	if err := check(status, err); err != nil {
-		return 0, err
-	}
-	fid := formIDField.FindSubmatch(form)
-	if fid == nil {
-		return 0, fmt.Errorf("no form_id on the create form")
-	}
-	status, _, err = c.do(ctx, http.MethodPost, "/snapshots", url.Values{"_csrf": {c.csrf}, "form_id": {string(fid[1])}, "server_id": {"34000"}, "name": {"followed"}}, false)
-	if err != nil || status != http.StatusSeeOther {
-		return 0, fmt.Errorf("create: %d %v", status, err)
-	}
-	start := sim.TokenCalls(token)
-	sleepCtx(ctx, d)
-	return sim.TokenCalls(token) - start, nil
-}
 
 var (
 	pollerAttr  = regexp.MustCompile(`<div class="poller"[^>]*>`)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	fleetsvc "github.com/snapdash/snapdash/internal/services/fleet"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
@@ -28,7 +30,7 @@ func (h *Handler) Fleet(c echo.Context) error {
 	ctx := c.Request().Context()
 	q, note := readFleetQuery(c)
 	since := h.Site.Feed.Last(ctx)
-	res, err := h.Site.Dash.Fleet(ctx, session.From(ctx).Token(), dashboard.FleetQuery{
+	res, err := h.Site.Fleet.Table(ctx, session.From(ctx).Token(), fleetsvc.Query{
 		Sort: q.Sort, Desc: q.Desc, ServerID: q.ServerID, Status: q.Status,
 		OlderThan: time.Duration(q.OlderThan) * 24 * time.Hour, Page: q.Page,
 	})
@@ -57,7 +59,7 @@ func (h *Handler) Fleet(c echo.Context) error {
 	for _, r := range res.Rows {
 		row := views.FleetRow{ID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, Name: r.Name, Status: r.Status,
 			SizeMB: r.SizeMB, Created: r.CreatedAt, Old: r.Age > maxAge}
-		row.Locked = dashboard.LockedWhy(r)
+		row.Locked = fleetsvc.LockedWhy(r)
 		d.Rows = append(d.Rows, row)
 	}
 	return h.Site.Render(c, http.StatusOK, views.FleetList(d))

@@ -128,6 +128,11 @@ type Store interface {
 	Query(ctx context.Context, q Query) (recs []Record, total int, err error)
 	// Actors lists who appears in the records about servers.
 	Actors(ctx context.Context, servers []int64) ([]string, error)
+	// Creators are the creates VPS.org accepted of snapshotIDs, newest first.
+	Creators(ctx context.Context, snapshotIDs []int64) ([]Record, error)
+	// OpenRestores are the restores VPS.org accepted of servers whose end
+	// no job has seen, newest first.
+	OpenRestores(ctx context.Context, servers []int64) ([]Record, error)
 }
 
 // Query selects records; zero fields match everything but Servers, which
@@ -139,7 +144,3 @@ type Query struct {
 	Actor, Action string
 	Offset, Limit int
 }
-
-// DefaultCap is how many of the newest records are read to tell who created
-// which snapshot and who started a running restore.
-const DefaultCap = 1000

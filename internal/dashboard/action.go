@@ -223,7 +223,6 @@ func (d *Dashboard) complete(ctx context.Context, a Action, r activity.Record) e
 	if err := d.activity.Complete(ctx, r.ID, r.Outcome, r.Detail, r.ServerName, r.SnapshotID); err != nil {
 		return err
 	}
-	d.ForgetAttributions()
 	return d.startFollow(ctx, a, r)
 }
 

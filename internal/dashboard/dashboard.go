@@ -10,6 +10,7 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -44,7 +45,8 @@ type Dashboard struct {
 	guard     *submitguard.Guard
 	log       *slog.Logger
 	now       func() time.Time
-	recent    attributionCache
+	kept      annotations
+	changes   Changes
 	views     *live.Views
 	seen      *live.Seen
 }
@@ -59,6 +61,7 @@ type Options struct {
 	Restores  restores.Store
 	Schedules schedules.Store
 	Marks     marks.Store
+	Changes   Changes          // the store's change feed: while it stands still, annotations are kept
 	Seen      *live.Seen       // which servers each token saw; nil: a new one
 	Views     *live.Views      // what the jobs saw of servers; nil: polls ask VPS.org
 	Roles     Roles            // who may restore and delete; zero: everyone
@@ -77,12 +80,15 @@ func New(o Options) *Dashboard {
 	if o.Seen == nil {
 		o.Seen = live.NewSeen()
 	}
+	if o.Changes == nil {
+		o.Changes = noFeed{}
+	}
 	guard := submitguard.New(15*time.Minute, 10000, o.Now)
 	if o.Claims != nil {
 		guard.WithClaims(o.Claims)
 	}
 	return &Dashboard{api: o.API, activity: o.Activity, follow: o.Follow, restores: o.Restores, schedules: o.Schedules, marks: o.Marks,
-		roles: o.Roles, guard: guard, log: o.Log, now: o.Now, views: o.Views, seen: o.Seen}
+		roles: o.Roles, guard: guard, log: o.Log, now: o.Now, views: o.Views, seen: o.Seen, changes: o.Changes}
 }
 
 // API is VPS.org, for the features.
@@ -99,3 +105,8 @@ func (d *Dashboard) Now() time.Time { return d.now() }
 
 // Activity is the team's record, nil when none is kept.
 func (d *Dashboard) Activity() activity.Store { return d.activity }
+
+// noFeed is no change feed: nothing is kept, every page reads the store.
+type noFeed struct{}
+
+func (noFeed) Last(context.Context) (int64, error) { return 0, errors.New("dashboard: no change feed") }

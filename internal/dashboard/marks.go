@@ -16,36 +16,15 @@ func (e PinnedError) Error() string {
 	return "the snapshot is pinned by " + e.Pin.Actor + ": " + e.Pin.Reason
 }
 
-// markServers reads the pins and notes of the servers' snapshots, and
-// forgets those of snapshots gone from VPS.org.
-func (d *Dashboard) markServers(ctx context.Context, servers []Server, ids []int64) {
-	if d.marks == nil {
-		return
-	}
-	pins, notes, err := d.marks.Of(ctx, ids)
-	if err != nil {
-		d.log.WarnContext(ctx, "pins and notes not read", "error", err)
-		return
-	}
-	for i := range servers {
-		s := &servers[i]
-		gone := false
+// forgetGone forgets the pins and notes of the servers' snapshots gone
+// from VPS.org.
+func (d *Dashboard) forgetGone(ctx context.Context, servers []Server, pins map[int64]marks.Pin, notes map[int64]marks.Note) {
+	for _, s := range servers {
 		present := make([]int64, 0, len(s.Snapshots))
 		for _, sn := range s.Snapshots {
 			present = append(present, sn.ID)
-			if p, ok := pins[sn.ID]; ok {
-				if s.Pins == nil {
-					s.Pins = map[int64]marks.Pin{}
-				}
-				s.Pins[sn.ID] = p
-			}
-			if n, ok := notes[sn.ID]; ok {
-				if s.Notes == nil {
-					s.Notes = map[int64]marks.Note{}
-				}
-				s.Notes[sn.ID] = n
-			}
 		}
+		gone := false
 		for id, p := range pins {
 			gone = gone || (p.ServerID == s.ID && !slices.Contains(present, id))
 		}

@@ -16,7 +16,7 @@ var ErrUnprotected = errors.New("what must not be deleted cannot be read now")
 
 // Why a snapshot must not be deleted.
 const (
-	whyInUse = "used by a running restore"
+	WhyInUse = "used by a running restore"
 )
 
 // Protected is what must not be deleted on some servers, read once: pinned
@@ -37,7 +37,7 @@ func (p Protected) Why(id int64) string {
 		return "pinned by " + pin.Actor
 	}
 	if p.used[id] {
-		return whyInUse
+		return WhyInUse
 	}
 	return ""
 }
@@ -56,13 +56,6 @@ func (p Protected) InUse(id int64) bool { return p.used[id] }
 // restore Snapdash sent and saw no end of). It fails closed: anything it
 // cannot read is ErrUnprotected, and the caller deletes nothing.
 func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers map[int64]string) (Protected, error) {
-	return d.protection(ctx, token, servers, true)
-}
-
-// protection is Protection; with fresh false the record of who restored
-// what may be the one read in the last two seconds, as pages show it: for
-// the table, whose every choice a delete checks again, fresh.
-func (d *Dashboard) protection(ctx context.Context, token vpsapi.Token, servers map[int64]string, fresh bool) (Protected, error) {
 	p := Protected{pins: map[int64]marks.Pin{}, used: map[int64]bool{}}
 	ids := slices.Sorted(maps.Keys(servers))
 	if d.marks != nil {
@@ -84,16 +77,13 @@ func (d *Dashboard) protection(ctx context.Context, token vpsapi.Token, servers 
 	if d.activity == nil {
 		return p, nil
 	}
-	if fresh {
-		d.ForgetAttributions() // deciding a delete: the record as it is now
-	}
-	att, ok := d.attributions(ctx)
-	if !ok {
-		return p, ErrUnprotected
+	opened, err := d.openRestores(ctx, ids)
+	if err != nil {
+		return p, errors.Join(ErrUnprotected, err)
 	}
 	for _, id := range ids {
-		r, ok := att.restore[id]
-		if !ok || r.ended {
+		r, ok := opened[id]
+		if !ok {
 			continue
 		}
 		status := servers[id]

@@ -5,7 +5,6 @@ import (
 	"slices"
 
 	"github.com/snapdash/snapdash/internal/restores"
-	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -20,22 +19,6 @@ func (d *Dashboard) VisibleServer(ctx context.Context, token vpsapi.Token, id in
 		return vpsapi.Server{}, &vpsapi.Error{Kind: vpsapi.ErrNotFound, Op: "find server"}
 	}
 	return servers[i], nil
-}
-
-// schedulesOf returns the schedules of servers, by server id.
-func (d *Dashboard) schedulesOf(ctx context.Context, servers []int64) map[int64]schedules.Schedule {
-	out := map[int64]schedules.Schedule{}
-	if d.schedules == nil || len(servers) == 0 {
-		return out
-	}
-	list, err := d.schedules.List(ctx, servers)
-	if err != nil {
-		d.log.WarnContext(ctx, "schedules not read", "error", err)
-	}
-	for _, s := range list {
-		out[s.ServerID] = s
-	}
-	return out
 }
 
 // RunningRestores are the running restores of servers, by server.

@@ -16,6 +16,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/services/feed"
+	"github.com/snapdash/snapdash/internal/services/fleet"
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/services/restore"
@@ -54,6 +55,7 @@ type Services struct {
 	Jobs      *jobs.Runner
 	Dash      *dashboard.Dashboard
 	Follow    *follow.Service
+	Fleet     *fleet.Service
 	Restores  *restore.Service
 	Bulk      *bulkdelete.Service
 	Schedules *schedule.Service
@@ -89,12 +91,13 @@ func New(ctx context.Context, o Options) (*Services, error) {
 	fol := follow.New(follow.Options{API: o.API, Activity: st.Activity(), Jobs: engine, Views: seen, Limit: o.FollowLimit, Log: o.Log, Now: o.Now})
 	dash := dashboard.New(dashboard.Options{
 		API: o.API, Activity: st.Activity(), Claims: st.Claims(), Follow: fol, Restores: st.Restores(), Schedules: st.Schedules(),
-		Marks: st.Marks(), Seen: tokens, Views: seen, Roles: o.Roles, Log: o.Log, Now: o.Now,
+		Marks: st.Marks(), Changes: st.Changes(), Seen: tokens, Views: seen, Roles: o.Roles, Log: o.Log, Now: o.Now,
 	})
+	table := fleet.New(dash)
 	return &Services{
-		Jobs: engine, Dash: dash, Follow: fol,
+		Jobs: engine, Dash: dash, Follow: fol, Fleet: table,
 		Restores:  restore.New(dash, st, engine),
-		Bulk:      bulkdelete.New(dash, st, engine),
+		Bulk:      bulkdelete.New(dash, table, st, engine),
 		Schedules: schedule.New(dash, st.Schedules(), st.Activity(), engine, o.Schedule),
 		SignOut:   signout.New(dash, engine, st.Activity(), st.Bulk()),
 		Activity:  activitylog.New(dash, st.Activity(), st.Restores()),

@@ -66,6 +66,26 @@ func (a Activity) Get(ctx context.Context, ids []int64) ([]activity.Record, erro
 	return a.records(ctx, "SELECT "+recordColumns+" FROM activity WHERE id IN ("+placeholders(len(ids))+") ORDER BY at DESC, id DESC", int64s(ids)...)
 }
 
+// Creators are the creates VPS.org accepted of snapshotIDs, newest first:
+// who created a snapshot, found by its id.
+func (a Activity) Creators(ctx context.Context, snapshotIDs []int64) ([]activity.Record, error) {
+	if len(snapshotIDs) == 0 {
+		return nil, nil
+	}
+	return a.records(ctx, "SELECT "+recordColumns+" FROM activity WHERE snapshot_id IN ("+placeholders(len(snapshotIDs))+
+		") AND action = 'create' AND outcome = 'started' ORDER BY at DESC, id DESC", int64s(snapshotIDs)...)
+}
+
+// OpenRestores are the restores VPS.org accepted of servers whose end no
+// job has seen, newest first.
+func (a Activity) OpenRestores(ctx context.Context, servers []int64) ([]activity.Record, error) {
+	if len(servers) == 0 {
+		return nil, nil
+	}
+	return a.records(ctx, "SELECT "+recordColumns+" FROM activity WHERE server_id IN ("+placeholders(len(servers))+
+		") AND action = 'restore' AND outcome = 'started' AND final = '' ORDER BY at DESC, id DESC", int64s(servers)...)
+}
+
 const recordColumns = "id, at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail, final, final_detail, finished_at"
 
 // records runs a query of recordColumns and reads its rows.

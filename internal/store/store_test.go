@@ -140,7 +140,7 @@ func TestClaimsOneWinner(t *testing.T) {
 // Migrations run from an empty database once, and two starting together do
 // not race: one applies, the other finds it done.
 // latest is the newest schema version.
-const latest = 9
+const latest = 10
 
 func TestMigrateOnceUnderALock(t *testing.T) {
 	pg := (*pgtest.Server)(nil)

@@ -20,6 +20,7 @@ import (
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
+	"github.com/snapdash/snapdash/internal/services/fleet"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -28,6 +29,7 @@ import (
 // Service plans and starts bulk deletes, and deletes their snapshots one
 // at a time.
 type Service struct {
+	fleet *fleet.Service // what may be deleted, as the table shows it
 	dash  *dashboard.Dashboard
 	api   vpsapi.API
 	store *store.Store // a bulk delete and its job are written in one of its transactions
@@ -39,8 +41,8 @@ type Service struct {
 }
 
 // New returns a Service and adds its worker to the job engine.
-func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner) *Service {
-	s := &Service{dash: dash, api: dash.Seeing(), store: st, bulk: st.Bulk(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
+func New(dash *dashboard.Dashboard, table *fleet.Service, st *store.Store, engine *jobs.Runner) *Service {
+	s := &Service{dash: dash, fleet: table, api: dash.Seeing(), store: st, bulk: st.Bulk(), jobs: engine, roles: dash.Roles(), log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &BulkDeleteWorker{Service: s})
 	return s
 }
@@ -83,25 +85,25 @@ var ErrBulkChanged = errors.New("the selection changed")
 // Choice is a selection for a bulk delete, checked: what will be
 // deleted, and what cannot be, with why.
 type Choice struct {
-	Rows    []dashboard.FleetRow
+	Rows    []fleet.Row
 	Refused map[int64]string // by snapshot id
 }
 
 // Plan checks a selection against the table's data: one list and
 // one servers call.
 func (s *Service) Plan(ctx context.Context, token vpsapi.Token, ids []int64) (Choice, error) {
-	f, err := s.dash.Fleet(ctx, token, dashboard.FleetQuery{Page: 1, All: true})
+	f, err := s.fleet.Table(ctx, token, fleet.Query{Page: 1, All: true})
 	if err != nil {
 		return Choice{}, err
 	}
 	c := Choice{Refused: map[int64]string{}}
 	for _, id := range ids {
-		i := slices.IndexFunc(f.Rows, func(r dashboard.FleetRow) bool { return r.ID == id })
+		i := slices.IndexFunc(f.Rows, func(r fleet.Row) bool { return r.ID == id })
 		switch {
 		case i < 0:
 			c.Refused[id] = "no longer there"
-		case dashboard.LockedWhy(f.Rows[i]) != "":
-			c.Refused[id] = dashboard.LockedWhy(f.Rows[i])
+		case fleet.LockedWhy(f.Rows[i]) != "":
+			c.Refused[id] = fleet.LockedWhy(f.Rows[i])
 		default:
 			c.Rows = append(c.Rows, f.Rows[i])
 		}
@@ -262,7 +264,6 @@ func (s *Service) itemDone(ctx context.Context, b bulk.Delete, it bulk.Item, sta
 		rec.Outcome, rec.Detail = activity.Refused, fmt.Sprintf("in a bulk delete: %s", detail)
 	}
 	s.dash.RecordDecision(ctx, rec)
-	s.dash.ForgetAttributions()
 	return nil
 }
 

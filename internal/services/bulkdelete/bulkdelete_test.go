@@ -18,6 +18,7 @@ import (
 	"github.com/snapdash/snapdash/internal/pgtest"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/fleet"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/store/storetest"
@@ -147,13 +148,13 @@ func TestAPlainRestoresSnapshotIsKeptByEveryPath(t *testing.T) {
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Hour})
 	f.Act(t, dashboard.Restore) // plain: no safety snapshot
 	ctx := context.Background()
-	fl, err := f.Dash.Fleet(ctx, servicestest.AliceToken, dashboard.FleetQuery{Page: 1})
+	fl, err := f.Fleet.Table(ctx, servicestest.AliceToken, fleet.Query{Page: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range fl.Rows {
-		if r.ID == f.Snap && dashboard.LockedWhy(r) != "used by a running restore" {
-			t.Errorf("the table says %q of the snapshot being restored", dashboard.LockedWhy(r))
+		if r.ID == f.Snap && fleet.LockedWhy(r) != "used by a running restore" {
+			t.Errorf("the table says %q of the snapshot being restored", fleet.LockedWhy(r))
 		}
 	}
 	c, err := f.Bulk.Plan(ctx, servicestest.AliceToken, []int64{f.Snap})
@@ -191,12 +192,12 @@ func TestUnreadableRulesDeleteNothing(t *testing.T) {
 			if _, err := db.Exec("ALTER TABLE " + table + " RENAME TO away"); err != nil {
 				t.Fatal(err)
 			}
-			fl, err := f.Dash.Fleet(ctx, servicestest.AliceToken, dashboard.FleetQuery{Page: 1})
+			fl, err := f.Fleet.Table(ctx, servicestest.AliceToken, fleet.Query{Page: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, r := range fl.Rows {
-				if dashboard.LockedWhy(r) == "" {
+				if fleet.LockedWhy(r) == "" {
 					t.Errorf("%s can be selected while the rules cannot be read", r.Name)
 				}
 			}

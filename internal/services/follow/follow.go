@@ -108,8 +108,9 @@ func (FollowArgs) Kind() string { return "follow_action" }
 
 // Start has a job follow an accepted create or restore (or a create whose
 // answer was lost, to learn whether it happened), recorded as r, with the
-// token of the person who started it in session; its first check comes at
-// the pace an open page would poll.
+// token of the person who started it in session. Its first look is at
+// once: what it sees answers the pages watching the server from their
+// first poll, so none of them asks VPS.org.
 func (s *Service) Start(ctx context.Context, r activity.Record, session string, token vpsapi.Token) error {
 	f := FollowArgs{
 		ActivityID: r.ID, Action: r.Action, ServerID: r.ServerID, ServerName: r.ServerName, Actor: r.Actor,
@@ -118,7 +119,7 @@ func (s *Service) Start(ctx context.Context, r activity.Record, session string, 
 	p := jobs.Person{Session: session, Token: token, ActivityID: r.ID, Life: s.TokenLife()}
 	return s.jobs.InsertWithToken(ctx, p, func(key string) (river.JobArgs, *river.InsertOpts) {
 		f.TokenKey = key
-		return f, &river.InsertOpts{ScheduledAt: s.now().Add(s.every)}
+		return f, nil
 	})
 }
 

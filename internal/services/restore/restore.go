@@ -145,7 +145,6 @@ func (s *Service) startRestoreJob(ctx context.Context, a dashboard.Action, r res
 	if err != nil {
 		return dashboard.Result{}, dashboard.BeforeSending(err)
 	}
-	s.dash.ForgetAttributions()
 	if err := s.jobs.StopIfSessionEnded(ctx, a.Session); err != nil {
 		s.log.WarnContext(ctx, "a restore whose session ended was not stopped; it stops at its next step", "restore_id", r.ID, "error", err)
 	}

@@ -1,4 +1,7 @@
-package dashboard
+// Package fleet is the table of every snapshot of a person's servers
+// (All snapshots): sorted, filtered and paged here, from the same two calls
+// as the cards, with what may not be deleted and why.
+package fleet
 
 import (
 	"cmp"
@@ -7,11 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
-// FleetQuery sorts, filters and pages the table of every snapshot.
-type FleetQuery struct {
+// Query sorts, filters and pages the table of every snapshot.
+type Query struct {
 	Sort      string        // name, server, status, size or age (default age)
 	Desc      bool          // descending
 	ServerID  int64         // 0: every server
@@ -21,11 +25,11 @@ type FleetQuery struct {
 	All       bool          // every row, unpaged (a bulk delete's check)
 }
 
-// FleetPerPage is how many rows a page of the table shows.
-const FleetPerPage = 50
+// PerPage is how many rows a page of the table shows.
+const PerPage = 50
 
-// FleetRow is one snapshot with its server's name.
-type FleetRow struct {
+// Row is one snapshot with its server's name.
+type Row struct {
 	vpsapi.Snapshot
 	ServerName string
 	Age        time.Duration
@@ -34,9 +38,9 @@ type FleetRow struct {
 	Unchecked  bool // pins and running restores could not be read: it cannot be deleted
 }
 
-// Fleet is one page of the table and what it adds up to.
-type Fleet struct {
-	Rows      []FleetRow
+// Table is one page of the table and what it adds up to.
+type Table struct {
+	Rows      []Row
 	Servers   []vpsapi.Server
 	Total     int               // snapshots matching the filter
 	SizeGB    float64           // their total size
@@ -44,33 +48,42 @@ type Fleet struct {
 	More      bool
 }
 
-// Fleet lists every snapshot of the person's servers: one list call and one
+// Service reads the table.
+type Service struct {
+	dash *dashboard.Dashboard
+}
+
+// New returns a Service.
+func New(dash *dashboard.Dashboard) *Service { return &Service{dash: dash} }
+
+// Table lists every snapshot of the person's servers: one list call and one
 // servers call, as the cards (and shared with them within the coalescing
 // window); sorting, filtering and paging happen here.
-func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery) (Fleet, error) {
+func (s *Service) Table(ctx context.Context, token vpsapi.Token, q Query) (Table, error) {
+	d := s.dash
 	acc, err := d.Account(ctx, token, 0)
 	if err != nil {
-		return Fleet{}, err
+		return Table{}, err
 	}
 	names := map[int64]string{}
 	statuses := make(map[int64]string, len(acc.Servers))
 	for _, s := range acc.Servers {
 		names[s.ID], statuses[s.ID] = s.Name, s.Status
 	}
-	prot, protErr := d.protection(ctx, token, statuses, false)
+	prot, protErr := d.Protection(ctx, token, statuses)
 	if protErr != nil {
-		d.log.WarnContext(ctx, "pins and running restores not read: no snapshot can be selected", "error", protErr)
+		d.Log().WarnContext(ctx, "pins and running restores not read: no snapshot can be selected", "error", protErr)
 	}
-	now := d.now()
-	out := Fleet{Servers: acc.Servers}
-	var rows []FleetRow
+	now := d.Now()
+	out := Table{Servers: acc.Servers}
+	var rows []Row
 	for _, s := range acc.Snapshots {
 		name, ok := names[s.Server.ID]
 		if !ok {
 			name = s.Server.Name
 		}
 		_, pinned := prot.Pinned(s.ID)
-		r := FleetRow{Snapshot: s, ServerName: name, Age: now.Sub(s.CreatedAt), Pinned: pinned, InUse: prot.InUse(s.ID), Unchecked: protErr != nil}
+		r := Row{Snapshot: s, ServerName: name, Age: now.Sub(s.CreatedAt), Pinned: pinned, InUse: prot.InUse(s.ID), Unchecked: protErr != nil}
 		if (q.ServerID != 0 && s.Server.ID != q.ServerID) || (q.Status != "" && s.Status != q.Status) || (q.OlderThan > 0 && r.Age < q.OlderThan) {
 			continue
 		}
@@ -79,7 +92,7 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 			out.SizeGB += float64(*s.SizeMB) / 1024
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b FleetRow) int {
+	slices.SortStableFunc(rows, func(a, b Row) int {
 		var c int
 		switch q.Sort {
 		case "name":
@@ -105,8 +118,8 @@ func (d *Dashboard) Fleet(ctx context.Context, token vpsapi.Token, q FleetQuery)
 		return out, nil
 	}
 	page := max(q.Page, 1)
-	start := min((page-1)*FleetPerPage, len(rows))
-	end := min(start+FleetPerPage, len(rows))
+	start := min((page-1)*PerPage, len(rows))
+	end := min(start+PerPage, len(rows))
 	out.Rows, out.More = rows[start:end], end < len(rows)
 	return out, nil
 }
@@ -119,14 +132,14 @@ func size(mb *int64) int64 {
 }
 
 // LockedWhy says why a snapshot of the table cannot be deleted; "" when it can.
-func LockedWhy(r FleetRow) string {
+func LockedWhy(r Row) string {
 	switch {
 	case r.Pinned:
 		return "pinned"
 	case r.Unchecked:
 		return "cannot be checked now"
 	case r.InUse:
-		return whyInUse
+		return dashboard.WhyInUse
 	case !r.Done():
 		return "still in progress"
 	}
