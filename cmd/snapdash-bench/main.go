@@ -79,7 +79,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer up.Close()
-	sd, err := startSnapdash(ctx, o.bin, up.URL, nil)
+	sd, err := startSnapdash(ctx, o.bin, up.URL, nil, nil)
 	if err != nil {
 		return err
 	}

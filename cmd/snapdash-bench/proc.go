@@ -46,10 +46,16 @@ type process struct {
 
 // startSnapdash builds (unless bin is given) and starts snapdash against apiURL,
 // trusting loopback as its proxy so each simulated client has its own address.
-func startSnapdash(ctx context.Context, bin, apiURL string, env []string) (*process, error) {
+// prepare, when given, fills its data directory first.
+func startSnapdash(ctx context.Context, bin, apiURL string, env []string, prepare func(dataDir string) error) (*process, error) {
 	dir, err := os.MkdirTemp("", "snapdash-bench-")
 	if err != nil {
 		return nil, err
+	}
+	if prepare != nil {
+		if err := prepare(filepath.Join(dir, "data")); err != nil {
+			return nil, err
+		}
 	}
 	if bin == "" {
 		bin = filepath.Join(dir, "snapdash")
