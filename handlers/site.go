@@ -55,6 +55,7 @@ type Site struct {
 	// (0: none) prices what the table shows.
 	SnapshotMaxAge  time.Duration
 	PricePerGBMonth float64
+	PriceCurrency   string // shown with the price: "EUR", "€"; "" none
 
 	pages render.Renderer
 }

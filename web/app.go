@@ -34,6 +34,7 @@ type Config struct {
 	GroupsHeader    string         // header with the SSO groups, comma-separated
 	SnapshotMaxAge  time.Duration  // older snapshots are marked in the table
 	PricePerGBMonth float64        // prices the table's snapshots; 0: no price shown
+	PriceCurrency   string         // shown with the price; "": none
 	RequireIdentity bool           // refuse requests that carry no believed identity
 	Simulator       bool           // say so in a banner
 	DemoToken       string         // shown on the sign-in page
@@ -149,7 +150,7 @@ func New(cfg Config, deps Deps) (*App, error) {
 		}),
 		site: &handlers.Site{
 			BasePath: base, Assets: assets, Simulator: cfg.Simulator, DemoToken: cfg.DemoToken,
-			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth,
+			Log: deps.Log, SnapshotMaxAge: cfg.SnapshotMaxAge, PricePerGBMonth: cfg.PricePerGBMonth, PriceCurrency: cfg.PriceCurrency,
 			Dash: deps.Services.Dash, Restores: deps.Services.Restores, Bulk: deps.Services.Bulk, Schedules: deps.Services.Schedules, SignOut: deps.Services.SignOut, Activity: deps.Services.Activity, Marks: deps.Services.Marks, Feed: deps.Services.Feed, Fleet: deps.Services.Fleet,
 		},
 	}

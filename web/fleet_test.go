@@ -13,7 +13,7 @@ import (
 )
 
 func priced(cfg *webConfig, _ *simOptions) {
-	cfg.PricePerGBMonth, cfg.SnapshotMaxAge = 0.05, 10*24*time.Hour
+	cfg.PricePerGBMonth, cfg.PriceCurrency, cfg.SnapshotMaxAge = 0.05, "EUR", 10*24*time.Hour
 }
 
 func fleetNames(r response) []string {
@@ -45,7 +45,7 @@ func TestFleetTableSortsFiltersAndAddsUp(t *testing.T) {
 	// The demo sizes: 5120+4856+20480+3072+3100+3150+3188+3201 MB = 45.1 GB;
 	// at 0.05 a GB-month, 2.25.
 	totals := strings.Join(strings.Fields(r.Doc.Find("[data-testid=fleet-totals]").Text()), " ")
-	if totals != "8 snapshots 45.1 GB 2.25 a month at 0.05 per GB-month" {
+	if totals != "8 snapshots 45.1 GB 2.25 EUR a month at 0.05 EUR per GB-month" {
 		t.Errorf("totals read %q", totals)
 	}
 	if s := r.Doc.Find(`th[aria-sort=descending]`).Text(); !strings.Contains(s, "Size") {

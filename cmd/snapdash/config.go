@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/schedule"
@@ -34,6 +36,7 @@ type config struct {
 	Retention       string
 	MaxAge          string
 	Price           string
+	Currency        string
 	TrustedProxies  string
 	UserHeader      string
 	GroupsHeader    string
@@ -96,6 +99,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"data-dir", "SNAPDASH_DATA_DIR", "directory of the SQLite database", false}, &c.DataDir, defaultDataDir()},
 		{option{"snapshot-max-age", "SNAPDASH_SNAPSHOT_MAX_AGE", "snapshots older than this are marked in the table, such as 30d", false}, &c.MaxAge, "30d"},
 		{option{"price-per-gb-month", "SNAPDASH_PRICE_PER_GB_MONTH", "the price of a GB of snapshot for a month, to show what snapshots cost; empty: no price", false}, &c.Price, ""},
+		{option{"price-currency", "SNAPDASH_PRICE_CURRENCY", "the price's currency, shown with it (such as EUR, USD or €)", false}, &c.Currency, ""},
 		{option{"activity-retention", "SNAPDASH_ACTIVITY_RETENTION", "how long activity records are kept, such as 400d or 2160h", false}, &c.Retention, "400d"},
 		{option{"trusted-proxies", "SNAPDASH_TRUSTED_PROXIES", "comma-separated CIDRs whose identity and forwarding headers are believed", false}, &c.TrustedProxies, ""},
 		{option{"user-header", "SNAPDASH_USER_HEADER", "header carrying the SSO identity", false}, &c.UserHeader, web.DefaultUserHeader},
@@ -284,6 +288,9 @@ func (c *config) validate() error {
 			return fmt.Errorf("SNAPDASH_PRICE_PER_GB_MONTH=%q must be a positive number such as 0.05", c.Price)
 		}
 		c.price = p
+	}
+	if n := utf8.RuneCountInString(c.Currency); n > 8 || strings.ContainsFunc(c.Currency, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Sc, r) }) {
+		return fmt.Errorf("SNAPDASH_PRICE_CURRENCY=%q must be a currency's code or sign, such as EUR or €", c.Currency)
 	}
 	if c.NotifyWebhook != "" {
 		if u, err := url.Parse(c.NotifyWebhook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

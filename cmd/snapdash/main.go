@@ -148,6 +148,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 		GroupsHeader:    cfg.GroupsHeader,
 		SnapshotMaxAge:  cfg.maxAge,
 		PricePerGBMonth: cfg.price,
+		PriceCurrency:   cfg.Currency,
 		RequireIdentity: cfg.RequireIdentity,
 		Simulator:       cfg.APIURL == "",
 		DemoToken:       demo,

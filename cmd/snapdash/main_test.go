@@ -91,6 +91,17 @@ func TestRunReportsBadConfigInOneLine(t *testing.T) {
 	}
 }
 
+// A price's currency is a code or a sign, nothing that could pass for
+// more words on the page.
+func TestPriceCurrencyIsChecked(t *testing.T) {
+	for cur, ok := range map[string]bool{"EUR": true, "€": true, "": true, "US$": true, "EUR per": false, "<b>": false, "ABCDEFGHIJ": false} {
+		_, err := parseConfig(nil, env(map[string]string{"SNAPDASH_PRICE_PER_GB_MONTH": "0.05", "SNAPDASH_PRICE_CURRENCY": cur}), io.Discard)
+		if (err == nil) != ok {
+			t.Errorf("SNAPDASH_PRICE_CURRENCY=%q: %v", cur, err)
+		}
+	}
+}
+
 // TestShutdownFinishesInFlightRequests: what SIGTERM does (main cancels the
 // context serve runs under): a request in flight gets its answer, a new one
 // is refused.

@@ -54,7 +54,11 @@ func (h *Handler) Fleet(c echo.Context) error {
 		d.Bulk = bulkStatus(b)
 	}
 	if p := h.Site.PricePerGBMonth; p > 0 {
-		d.Cost = strconv.FormatFloat(res.SizeGB*p, 'f', 2, 64) + " a month at " + strconv.FormatFloat(p, 'f', -1, 64) + " per GB-month"
+		cur := ""
+		if c := h.Site.PriceCurrency; c != "" {
+			cur = " " + c
+		}
+		d.Cost = strconv.FormatFloat(res.SizeGB*p, 'f', 2, 64) + cur + " a month at " + strconv.FormatFloat(p, 'f', -1, 64) + cur + " per GB-month"
 	}
 	for _, r := range res.Rows {
 		row := views.FleetRow{ID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, Name: r.Name, Status: r.Status,
