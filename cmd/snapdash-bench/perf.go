@@ -39,13 +39,17 @@ func perf(ctx context.Context, o options) error {
 	seedPerf(up.sim)
 	// Sharing reads between one person's requests is off here: every page must
 	// pay its upstream calls, or the comparison with the bare proxy means nothing.
-	sd, err := startSnapdash(ctx, o.bin, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, nil)
+	env := []string{"SNAPDASH_COALESCE_WINDOW=0"}
+	if o.debug != "" {
+		env = append(env, "SNAPDASH_DEBUG_LISTEN="+o.debug)
+	}
+	sd, err := startSnapdash(ctx, o.bin, up.URL, env, nil)
 	if err != nil {
 		return err
 	}
 	defer sd.Stop()
 	// The same, on a store holding a team's year (seed.go).
-	year, err := startSnapdash(ctx, sd.cmd.Path, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, func(dir string) error { return seedYear(ctx, dir, up.sim) })
+	year, err := startSnapdash(ctx, sd.cmd.Path, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, func(dir string) error { return seedYear(ctx, dir) })
 	if err != nil {
 		return err
 	}
