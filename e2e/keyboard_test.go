@@ -376,3 +376,31 @@ func TestDarkThemeAccessibility(t *testing.T) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#pin-reason")))
 	tb.checkA11y("pin and note page, dark")
 }
+
+// Arrowing through a filter's choices updates the results in place: the
+// address follows (Back returns to where it was), and focus stays on the
+// select instead of dropping to the page with each reload.
+func TestFilterByKeyboardKeepsFocus(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	tb := newTab(t, a)
+	tb.signIn()
+	for _, page := range []struct{ path, sel, region string }{
+		{"/", "#server_id", "#servers"}, {"/activity", "#server_id", "#activity-results"}, {"/fleet", "#fleet-server", "#fleet"},
+	} {
+		tb.do(chromedp.Navigate(a.URL + page.path))
+		tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(page.region)))
+		tb.eval(`window.samePage = true, document.querySelector("` + page.sel + `").focus(), "ok"`)
+		tb.do(chromedp.KeyEvent(kb.ArrowDown))
+		tb.until(10*time.Second, `location.search.includes("server_id=")`)
+		tb.until(5*time.Second, `document.activeElement === document.querySelector("`+page.sel+`")`)
+		if tb.eval(`String(window.samePage === true)`) != "true" {
+			t.Errorf("%s: the page was loaded again", page.path)
+		}
+		if page.path == "/" {
+			tb.until(5*time.Second, `document.querySelectorAll("#servers section.server").length === 1`)
+		}
+		tb.do(chromedp.NavigateBack())
+		tb.untilAfterNavigation(10*time.Second, `!location.search.includes("server_id=") && document.querySelector("`+page.region+`") !== null`)
+	}
+}

@@ -336,12 +336,29 @@
 
   // --- The server filter ----------------------------------------------------
 
-  // Choosing a server applies the filter at once (the button stays for
-  // browsers without JavaScript).
+  // Choosing in a filter updates its results in place (the form names the
+  // region): the address follows, so it can be shared and Back works, and
+  // focus stays on the select, so arrowing through the choices never drops
+  // it to the page (WCAG 3.2.2). Without JavaScript the Show button sends it.
   document.addEventListener("change", function (ev) {
-    var select = ev.target;
-    if (select.tagName === "SELECT" && select.form && select.form.classList.contains("filter")) {
-      select.form.submit();
+    var select = ev.target, form = select.form;
+    if (select.tagName !== "SELECT" || !form || !form.classList.contains("filter")) return;
+    var region = form.getAttribute("data-results");
+    if (!region || !document.getElementById(region) || !window.htmx || !window.URLSearchParams) {
+      form.submit();
+      return;
     }
+    var query = new URLSearchParams(new FormData(form)).toString();
+    var url = form.getAttribute("action") + (query ? "?" + query : "");
+    window.htmx.ajax("GET", url, { target: "#" + region, select: "#" + region, swap: "outerHTML" }).then(function () {
+      history.pushState({ snapdashFilter: true }, "", url);
+      filtered = true;
+    });
+  });
+  // Back (or Forward) across an address a filter pushed: the page as it is
+  // read at that address.
+  var filtered = false;
+  window.addEventListener("popstate", function (ev) {
+    if (filtered || (ev.state && ev.state.snapdashFilter)) window.location.reload();
   });
 })();

@@ -321,7 +321,7 @@ func FleetList(d FleetPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "\" hx-target=\"#fleet\" hx-select=\"#fleet\" hx-swap=\"outerHTML\" hx-push-url=\"true\"><div class=\"field\"><label for=\"fleet-server\">Server</label> <select id=\"fleet-server\" name=\"server_id\"><option value=\"\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "\" hx-target=\"#fleet\" hx-select=\"#fleet\" hx-swap=\"outerHTML\" hx-push-url=\"true\" data-results=\"fleet\"><div class=\"field\"><label for=\"fleet-server\">Server</label> <select id=\"fleet-server\" name=\"server_id\"><option value=\"\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -46,7 +45,7 @@ func BenchmarkAnnotations(b *testing.B) {
 		servers := append([]Server(nil), page...)
 		d.annotate(ctx, servers)
 		if servers[0].CreatedBy[1000].Actor != "person" {
-			b.Fatal(fmt.Sprintf("not annotated: %+v", servers[0].CreatedBy))
+			b.Fatalf("not annotated: %+v", servers[0].CreatedBy)
 		}
 	}
 	b.Run("kept", func(b *testing.B) {
