@@ -403,4 +403,11 @@ func TestFilterByKeyboardKeepsFocus(t *testing.T) {
 		tb.do(chromedp.NavigateBack())
 		tb.untilAfterNavigation(10*time.Second, `!location.search.includes("server_id=") && document.querySelector("`+page.region+`") !== null`)
 	}
+	// Sorting the table by keyboard keeps focus on the header's link.
+	tb.do(chromedp.Navigate(a.URL + "/fleet"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#sort-size")))
+	tb.eval(`document.getElementById("sort-size").focus(), "ok"`)
+	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.until(10*time.Second, `location.search.includes("sort=size")`)
+	tb.until(5*time.Second, `document.activeElement.id === "sort-size"`)
 }

@@ -32,6 +32,8 @@ func TestScheduleInTheBrowser(t *testing.T) {
 	}
 	tb.do(chromedp.Click(chromedp.CSS(`section.schedule form[action$="/run"] button`)))
 	tb.untilAfterNavigation(10*time.Second, `!!document.querySelector('[data-testid="schedule-running"]')`)
+	// After Run now, focus is on the running schedule's card, not the page.
+	tb.until(5*time.Second, `document.activeElement.matches("section.schedule") && document.activeElement.id === location.hash.slice(1)`)
 	// Focus on Pause stays there while the list refreshes itself.
 	tb.eval(`document.querySelector('section.schedule form[action$="/pause"] button').focus(); "ok"`)
 	tb.until(30*time.Second, `document.querySelector("#flashes").textContent.includes("The scheduled snapshot of build-runner-01 completed")`)

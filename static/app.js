@@ -334,6 +334,16 @@
   }
   document.addEventListener("DOMContentLoaded", followTray);
 
+  // An action that comes back to a card by its address (Run now: /schedules
+  // #schedule-3) puts keyboard focus there too, not on the page's start.
+  document.addEventListener("DOMContentLoaded", function () {
+    var id = window.location.hash.slice(1);
+    var card = id && document.getElementById(id);
+    if (!card || !card.matches("section.card")) return;
+    if (!card.hasAttribute("tabindex")) card.setAttribute("tabindex", "-1");
+    card.focus();
+  });
+
   // --- The server filter ----------------------------------------------------
 
   // Choosing in a filter updates its results in place (the form names the
