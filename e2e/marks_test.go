@@ -93,8 +93,9 @@ func TestBulkDeleteInTheBrowser(t *testing.T) {
 	tb.do(
 		chromedp.Click(chromedp.CSS("#pick-810")),
 		chromedp.Click(chromedp.CSS("#pick-811")),
-		chromedp.Click(chromedp.CSS(`.bulk-actions button[type=submit]`)),
 	)
+	tb.until(5*time.Second, `document.getElementById("fleet-ticked").textContent === "2 selected"`)
+	tb.do(chromedp.Click(chromedp.CSS(`.bulk-actions button[type=submit]`)))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#confirm-count")))
 	if got := tb.text("#confirm-title"); got != "Delete 2 snapshots?" {
 		t.Errorf("the confirmation asks %q", got)

@@ -334,6 +334,14 @@
   }
   document.addEventListener("DOMContentLoaded", followTray);
 
+  // The table says how many rows are ticked, as they are ticked.
+  document.addEventListener("change", function (ev) {
+    var box = ev.target, form = box.form, said = document.getElementById("fleet-ticked");
+    if (box.type !== "checkbox" || box.name !== "snapshot" || !form || !said) return;
+    var n = form.querySelectorAll('input[name="snapshot"]:checked').length;
+    said.textContent = n === 0 ? "None selected" : n + " selected";
+  });
+
   // An action that comes back to a card by its address (Run now: /schedules
   // #schedule-3) puts keyboard focus there too, not on the page's start.
   document.addEventListener("DOMContentLoaded", function () {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,25 @@ func TestFleetSortIsLabelledTruly(t *testing.T) {
 	names := fleetNames(b.get(size))
 	if len(names) == 0 || names[0] != "before-postgres-16" {
 		t.Errorf("largest first reads %v", names)
+	}
+}
+
+// The table says how many rows are ticked: none at first, and as many as
+// a shortcut ticked.
+func TestTheTableSaysHowManyAreTicked(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t, priced)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	if got := b.get("/fleet").Doc.Find("#fleet-ticked").Text(); got != "None selected" {
+		t.Errorf("at first the table says %q", got)
+	}
+	page := b.get("/fleet?select=old")
+	ticked := page.Doc.Find(`input[name="snapshot"][checked]`).Length()
+	if ticked < 2 {
+		t.Fatalf("the shortcut ticked %d rows; the test needs more", ticked)
+	}
+	if got, want := page.Doc.Find("#fleet-ticked").Text(), strconv.Itoa(ticked)+" selected"; got != want {
+		t.Errorf("with %d rows ticked the table says %q", ticked, got)
 	}
 }
