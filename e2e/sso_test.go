@@ -215,7 +215,7 @@ func TestRolesThroughOAuth2Proxy(t *testing.T) {
 	if tb.count(`#server-12345 a[href*="/restore"]`) != 0 {
 		t.Error("a user outside ops sees Restore")
 	}
-	if why := tb.text("#server-12345-roles"); !strings.Contains(why, "Restores are limited to the ops group.") {
+	if why := tb.text("#roles-notice"); !strings.Contains(why, "Restores are limited to the ops group.") {
 		t.Errorf("the card says %q", why)
 	}
 	if got := tb.text("header .who"); !strings.Contains(got, "engineering") {

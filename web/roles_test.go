@@ -47,9 +47,12 @@ func TestRolesLimitRestoreAndDelete(t *testing.T) {
 	if page.Doc.Find(`#server-12345 a[href*="/restore"]`).Length() != 0 || page.Doc.Find(`#server-12345 a[href*="/delete"]`).Length() != 0 {
 		t.Error("a member of no allowed group sees Restore or Delete")
 	}
-	if why := page.Doc.Find("#server-12345-roles").Text(); !strings.Contains(why, "Restores are limited to the ops group.") ||
+	if why := page.Doc.Find("#roles-notice").Text(); !strings.Contains(why, "Restores are limited to the ops group.") ||
 		!strings.Contains(why, "Deletes and unpins are limited to the ops or sre groups.") {
 		t.Errorf("the reason reads %q", why)
+	}
+	if n := strings.Count(page.Body, "Restores are limited to the ops group."); n != 1 {
+		t.Errorf("the roles' notice is said %d times on the page, want once", n)
 	}
 	if g := page.Doc.Find("header .who").Text(); !strings.Contains(g, "dev") {
 		t.Errorf("the header does not show the groups: %q", g)
