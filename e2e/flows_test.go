@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -354,4 +355,30 @@ func TestUnderBasePath(t *testing.T) {
 			t.Errorf("the browser asked for %s, outside the base path", p)
 		}
 	}
+}
+
+// The demo token is shown whole on a phone, never broken mid-way, and its
+// Copy button copies it.
+func TestDemoTokenCopies(t *testing.T) {
+	t.Parallel()
+	a := startApp(t)
+	tb := newTab(t, a, phone)
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.Call(tb.ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb.do(chromedp.Navigate(a.URL + "/signin"))
+	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS(`button[data-copy="demo-token"]`)))
+	if lines := tb.eval(`String(document.getElementById("demo-token").getClientRects().length)`); lines != "1" {
+		t.Errorf("the demo token is broken over %s lines", lines)
+	}
+	if got := tb.eval(`document.activeElement.id`); got != "token" {
+		t.Errorf("the sign-in page starts on %q, not the token field", got)
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`button[data-copy="demo-token"]`)))
+	tb.until(5*time.Second, `document.getElementById("demo-token-copied").textContent === "Copied."`)
+	tb.eval(`navigator.clipboard.readText().then(t => document.body.dataset.clip = t), "ok"`)
+	tb.until(5*time.Second, `document.body.dataset.clip === "`+simulator.DemoToken+`"`)
 }

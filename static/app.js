@@ -334,6 +334,21 @@
   }
   document.addEventListener("DOMContentLoaded", followTray);
 
+  // A Copy button (the demo token) copies its text where the browser lets
+  // scripts write the clipboard; without it the text is there to select.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!navigator.clipboard) return;
+    document.querySelectorAll("button[data-copy]").forEach(function (b) { b.hidden = false; });
+  });
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("button[data-copy]");
+    if (!b) return;
+    var id = b.getAttribute("data-copy"), said = document.getElementById(id + "-copied");
+    navigator.clipboard.writeText(document.getElementById(id).textContent).then(
+      function () { if (said) said.textContent = "Copied."; },
+      function () { if (said) said.textContent = "Could not copy: select the token and copy it."; });
+  });
+
   // The table says how many rows are ticked, as they are ticked.
   document.addEventListener("change", function (ev) {
     var box = ev.target, form = box.form, said = document.getElementById("fleet-ticked");
