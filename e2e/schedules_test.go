@@ -18,6 +18,24 @@ func TestScheduleInTheBrowser(t *testing.T) {
 	tb.do(chromedp.Navigate(a.URL + "/schedules"))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#schedule-form")))
 	tb.checkA11y("schedules page, none yet")
+	// The form shows the fields of the cadence chosen, and the servers in
+	// the order every page lists them.
+	visible := func(sel string) bool { return tb.eval(`String(document.querySelector("`+sel+`").offsetParent !== null)`) == "true" }
+	if visible("#schedule-hours") || visible("#schedule-weekday") {
+		t.Error("every day: the form shows the hours' or the weekday's field")
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=every][value=weekly]`)))
+	if visible("#schedule-hours") || !visible("#schedule-weekday") {
+		t.Error("every week: the form does not show just the weekday's field")
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=every][value=hours]`)))
+	if !visible("#schedule-hours") || visible("#schedule-weekday") {
+		t.Error("every few hours: the form does not show just the hours' field")
+	}
+	tb.do(chromedp.Click(chromedp.CSS(`input[name=every][value=daily]`)))
+	if order := tb.eval(`[...document.querySelectorAll("#schedule-server option")].map(o => o.textContent).join(",")`); order != "build-runner-01,db-server-01,staging-01,web-server-01" {
+		t.Errorf("the servers are offered as %s", order)
+	}
 	tb.do(
 		chromedp.SetValue(chromedp.CSS("#schedule-server"), "12348"),
 		chromedp.SetValue(chromedp.CSS("#schedule-keep"), "2"),

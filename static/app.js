@@ -349,6 +349,22 @@
       function () { if (said) said.textContent = "Could not copy: select the token and copy it."; });
   });
 
+  // The schedule form shows the fields of the cadence chosen (without
+  // JavaScript all of them show, each labelled with its cadence).
+  function showCadence(form) {
+    var chosen = form.querySelector('input[name="every"]:checked');
+    form.querySelectorAll("[data-cadence]").forEach(function (el) {
+      el.hidden = !chosen || el.getAttribute("data-cadence") !== chosen.value;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("schedule-form");
+    if (form) showCadence(form);
+  });
+  document.addEventListener("change", function (ev) {
+    if (ev.target.name === "every" && ev.target.form && ev.target.form.id === "schedule-form") showCadence(ev.target.form);
+  });
+
   // The table says how many rows are ticked, as they are ticked.
   document.addEventListener("change", function (ev) {
     var box = ev.target, form = box.form, said = document.getElementById("fleet-ticked");

@@ -977,7 +977,7 @@ func scheduleForm(d SchedulesPage) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 96, "\" required aria-describedby=\"schedule-time-hint\"><p class=\"hint\" id=\"schedule-time-hint\">Every few hours: the runs fall at this time and every so many hours from it.</p></div><div class=\"field\"><label for=\"schedule-hours\">Every few hours: how many</label> <select id=\"schedule-hours\" name=\"hours\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 96, "\" required aria-describedby=\"schedule-time-hint\"><p class=\"hint\" id=\"schedule-time-hint\" data-cadence=\"hours\">Every few hours: the runs fall at this time and every so many hours from it.</p></div><div class=\"field\" data-cadence=\"hours\"><label for=\"schedule-hours\">Every few hours: how many</label> <select id=\"schedule-hours\" name=\"hours\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1023,7 +1023,7 @@ func scheduleForm(d SchedulesPage) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "</select></div><div class=\"field\"><label for=\"schedule-weekday\">Every week: on</label> <select id=\"schedule-weekday\" name=\"weekday\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 102, "</select></div><div class=\"field\" data-cadence=\"weekly\"><label for=\"schedule-weekday\">Every week: on</label> <select id=\"schedule-weekday\" name=\"weekday\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -74,9 +74,10 @@ func (h *Handler) pageOf(c echo.Context, form views.ScheduleForm) (views.Schedul
 		d.Rows = append(d.Rows, row)
 	}
 	if form.ID == 0 {
-		for _, s := range o.Servers {
+		// In the order every other page lists them (by name).
+		for _, s := range handlers.ServerOptions(o.Servers) {
 			if !has[s.ID] {
-				form.Servers = append(form.Servers, views.ServerOption{ID: s.ID, Name: s.Name})
+				form.Servers = append(form.Servers, s)
 			}
 		}
 	}
