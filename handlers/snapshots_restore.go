@@ -172,6 +172,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	formID := c.FormValue("form_id")
 	if !chosen {
 		cf.Error = fmt.Sprintf("%s has no room for a safety snapshot: choose a snapshot to delete first, or restore without a safety snapshot. Nothing was changed.", cf.ServerName)
+		cf.ChoiceError = true
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
 	if strings.TrimSpace(cf.Typed) == "" {

@@ -179,6 +179,10 @@ func TestSafetyRestoreAtTheLimit(t *testing.T) {
 	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.Doc.Find("#confirm-error").Text(), "choose a snapshot to delete first") {
 		t.Fatalf("confirming without a choice: %d %q", r.StatusCode, r.Doc.Find("#confirm-error").Text())
 	}
+	// What is wrong is marked: the missing choice, not the name typed right.
+	if r.Doc.Find(`#confirm-name[aria-invalid]`).Length() != 0 || r.Doc.Find(`fieldset.choice[aria-invalid="true"]`).Length() != 1 {
+		t.Error("without a choice, the typed name is marked invalid and the choice is not")
+	}
 	form.Set("free_slot", "814")
 	if r := b.post("/snapshots/814/restore?server_id=12347", form); r.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("choosing to delete the snapshot being restored: %d", r.StatusCode)
