@@ -152,7 +152,9 @@
     region.querySelectorAll(".flash").forEach(function (f) {
       if (f.hasAttribute("data-tidy")) return;
       f.setAttribute("data-tidy", "");
-      if (f.classList.contains("error")) {
+      if (f.classList.contains("sr-only")) {
+        setTimeout(function () { f.remove(); }, okFor); // said on its card; heard here
+      } else if (f.classList.contains("error")) {
         var close = document.createElement("button");
         close.type = "button";
         close.className = "flash-close linkish";

@@ -218,6 +218,10 @@ func TestOutcomeShownOnTheCard(t *testing.T) {
 	if got := r.Doc.Find("#server-12348-live .card-outcome").Text(); !strings.Contains(got, "on-the-card") {
 		t.Errorf("card outcome %q", got)
 	}
+	// Said once to the eye: the message region only announces it.
+	if top := r.Doc.Find(`[hx-swap-oob] .flash`); top.Length() != 1 || !top.HasClass("sr-only") {
+		t.Errorf("the message is shown twice: at the top too (%d, class %q)", top.Length(), top.AttrOr("class", ""))
+	}
 	if r.Doc.Find(`#server-12348-live [autofocus]`).AttrOr("id", "") != r.Doc.Find("#server-12348-live tr.snapshot").First().AttrOr("id", "-") {
 		t.Error("focus after create does not go to the new row")
 	}

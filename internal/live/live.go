@@ -44,8 +44,19 @@ func NewViews(st ServerViews, now func() time.Time, log *slog.Logger) *Views {
 	return &Views{store: st, now: now, log: log}
 }
 
-// SawSnapshots keeps what a job's list of a server's snapshots showed.
-func (d *Views) SawSnapshots(ctx context.Context, serverID int64, snaps []vpsapi.Snapshot) {
+// Asked is when a job asked VPS.org: what it saw is as old as the question,
+// not the answer (a change made while the answer travelled may be missing
+// from it).
+func (d *Views) Asked() time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.now()
+}
+
+// SawSnapshots keeps what a job's list of a server's snapshots, asked at
+// asked, showed.
+func (d *Views) SawSnapshots(ctx context.Context, serverID int64, snaps []vpsapi.Snapshot, asked time.Time) {
 	if d == nil || d.store == nil {
 		return
 	}
@@ -54,19 +65,19 @@ func (d *Views) SawSnapshots(ctx context.Context, serverID int64, snaps []vpsapi
 	}
 	b, err := json.Marshal(snaps)
 	if err == nil {
-		err = d.store.Put(context.WithoutCancel(ctx), serverID, "", b, d.now())
+		err = d.store.Put(context.WithoutCancel(ctx), serverID, "", b, asked)
 	}
 	if err != nil {
 		d.log.WarnContext(ctx, "what a job saw of a server not kept", "server_id", serverID, "error", err)
 	}
 }
 
-// SawStatus keeps a server's status as a job saw it.
-func (d *Views) SawStatus(ctx context.Context, serverID int64, status string) {
+// SawStatus keeps a server's status as a job saw it, asked at asked.
+func (d *Views) SawStatus(ctx context.Context, serverID int64, status string, asked time.Time) {
 	if d == nil || d.store == nil || status == "" {
 		return
 	}
-	if err := d.store.Put(context.WithoutCancel(ctx), serverID, status, nil, d.now()); err != nil {
+	if err := d.store.Put(context.WithoutCancel(ctx), serverID, status, nil, asked); err != nil {
 		d.log.WarnContext(ctx, "what a job saw of a server not kept", "server_id", serverID, "error", err)
 	}
 }

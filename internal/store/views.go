@@ -22,13 +22,15 @@ type ServerViews struct{ s *Store }
 // ServerViews is the store's views of servers.
 func (s *Store) ServerViews() ServerViews { return ServerViews{s} }
 
-// Put writes what was seen of a server. A list of snapshots replaces the
-// view, status included ("" when the list came without one: a status seen
-// before it may be stale); a status alone keeps the snapshots.
+// Put writes what was seen of a server, unless a newer look is kept (two
+// jobs' answers may come back out of order). A list of snapshots replaces
+// the view, status included ("" when the list came without one: a status
+// seen before it may be stale); a status alone keeps the snapshots.
 func (v ServerViews) Put(ctx context.Context, w ServerView) error {
 	_, err := v.s.db.ExecContext(ctx, v.s.q(`INSERT INTO server_views (server_id, status, snapshots, read_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (server_id) DO UPDATE SET status = CASE WHEN excluded.status <> '' OR excluded.snapshots <> '' THEN excluded.status ELSE server_views.status END,
-		snapshots = CASE WHEN excluded.snapshots <> '' THEN excluded.snapshots ELSE server_views.snapshots END, read_at = excluded.read_at`),
+		snapshots = CASE WHEN excluded.snapshots <> '' THEN excluded.snapshots ELSE server_views.snapshots END, read_at = excluded.read_at
+		WHERE excluded.read_at >= server_views.read_at`),
 		w.ServerID, w.Status, string(w.Snapshots), w.ReadAt.UnixMilli())
 	return err
 }

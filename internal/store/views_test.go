@@ -45,6 +45,13 @@ func TestAServerViewKeepsOnlyWhatIsStillTrue(t *testing.T) {
 			if w := get(); w.Status != "" || string(w.Snapshots) != `[{"id":1},{"id":2}]` {
 				t.Errorf("after a newer list: %q %s", w.Status, w.Snapshots)
 			}
+			// An answer to an older question, come back late, is not kept.
+			if err := views.Put(ctx, store.ServerView{ServerID: 7, Snapshots: []byte(`[]`), ReadAt: time.Now().Add(-time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+			if w := get(); string(w.Snapshots) != `[{"id":1},{"id":2}]` {
+				t.Errorf("an older look replaced a newer one: %s", w.Snapshots)
+			}
 		})
 	}
 }

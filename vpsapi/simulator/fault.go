@@ -3,6 +3,7 @@ package simulator
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 )
@@ -18,7 +19,10 @@ type Fault struct {
 	// answer: the caller cannot tell whether it happened.
 	LoseAnswer bool
 	Delay      time.Duration // wait this long, then answer normally (or as above)
-	Times      int           // how many requests it hits; 0 means until cleared
+	// Late answers at once, as things stand, but sends the answer this much
+	// later: what changed meanwhile is missing from it.
+	Late  time.Duration
+	Times int // how many requests it hits; 0 means until cleared
 }
 
 // maxHang bounds a Hang, so a caller without a timeout cannot block a test forever.
@@ -70,6 +74,19 @@ func (s *Simulator) inject(w http.ResponseWriter, r *http.Request, f Fault) bool
 	if f.LoseAnswer {
 		s.mux.ServeHTTP(&discard{}, r)
 		f.Reset = true
+	}
+	if f.Late > 0 {
+		rec := httptest.NewRecorder()
+		s.mux.ServeHTTP(rec, r)
+		if !sleep(r, f.Late) {
+			return true
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		return true
 	}
 	switch {
 	case f.Hang:

@@ -32,9 +32,10 @@ func (s *Service) snapshots(ctx context.Context, token vpsapi.Token, f FollowArg
 	if _, snaps, ok := s.views.Since(ctx, f.ServerID, s.sharedSince(f)); ok {
 		return snaps, nil
 	}
+	asked := s.views.Asked()
 	snaps, err := s.api.ListSnapshots(ctx, token, f.ServerID)
 	if err == nil {
-		s.views.SawSnapshots(ctx, f.ServerID, snaps)
+		s.views.SawSnapshots(ctx, f.ServerID, snaps, asked)
 	}
 	return snaps, err
 }
@@ -47,16 +48,17 @@ func (s *Service) status(ctx context.Context, token vpsapi.Token, f FollowArgs) 
 	if known && status != "" && !at.Before(s.sharedSince(f)) {
 		return vpsapi.Server{ID: f.ServerID, Status: status}, nil
 	}
+	asked := s.views.Asked()
 	srv, err := s.api.GetServer(ctx, token, f.ServerID)
 	if err != nil {
 		return srv, err
 	}
 	if !known {
 		if snaps, err := s.api.ListSnapshots(ctx, token, f.ServerID); err == nil {
-			s.views.SawSnapshots(ctx, f.ServerID, snaps)
+			s.views.SawSnapshots(ctx, f.ServerID, snaps, asked)
 		}
 	}
-	s.views.SawStatus(ctx, f.ServerID, srv.Status)
+	s.views.SawStatus(ctx, f.ServerID, srv.Status, asked)
 	return srv, nil
 }
 

@@ -216,3 +216,34 @@ func TestAFollowerDoesNotTakeALookFromBeforeItsAction(t *testing.T) {
 		t.Errorf("the snapshot being taken was judged from a look before its create: %+v %v", p, err)
 	}
 }
+
+// A look that was asked before a create was accepted, but answered after,
+// does not stand in for the create's follower either: what it saw is as
+// old as its question.
+func TestALookAskedBeforeAnActionIsNotTakenForIt(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Second})
+	ctx := context.Background()
+	asked := f.Sim.Calls("GET /api/v1/snapshots/")
+	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/snapshots/", Late: 2 * time.Second, Times: 1})
+	slow := make(chan struct{})
+	go func() {
+		defer close(slow)
+		_, _ = f.Follow.Check(ctx, follow.FollowArgs{Action: activity.Create, ServerID: f.Server, SnapshotID: f.Snap, Accepted: time.Now()}, servicestest.AliceToken)
+	}()
+	wait.Until(t, 5*time.Second, func() bool { return f.Sim.Calls("GET /api/v1/snapshots/") > asked }) // asked
+	f.Act(t, dashboard.Create)
+	accepted := time.Now()
+	<-slow // answered after the create, without it
+	var id int64
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
+		if s.Name == "nightly" {
+			id = s.ID
+		}
+	}
+	p, err := f.Follow.Check(ctx, follow.FollowArgs{Action: activity.Create, ServerID: f.Server, SnapshotID: id, SnapshotName: "nightly",
+		Started: accepted, Accepted: accepted}, servicestest.AliceToken)
+	if err != nil || p.Done {
+		t.Errorf("the new snapshot was judged from a look asked before its create: %+v %v", p, err)
+	}
+}
