@@ -20,7 +20,9 @@ func TestScheduleInTheBrowser(t *testing.T) {
 	tb.checkA11y("schedules page, none yet")
 	// The form shows the fields of the cadence chosen, and the servers in
 	// the order every page lists them.
-	visible := func(sel string) bool { return tb.eval(`String(document.querySelector("`+sel+`").offsetParent !== null)`) == "true" }
+	visible := func(sel string) bool {
+		return tb.eval(`String(document.querySelector("`+sel+`").offsetParent !== null)`) == "true"
+	}
 	if visible("#schedule-hours") || visible("#schedule-weekday") {
 		t.Error("every day: the form shows the hours' or the weekday's field")
 	}
