@@ -331,6 +331,11 @@ func TestLongNamesKeepLayouts(t *testing.T) {
 				check(path)
 			}
 			if size.name == "390" {
+				tb.do(chromedp.Navigate(a.URL + "/"))
+				tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("main h1")))
+				if top, _ := strconv.Atoi(tb.eval(`String(Math.round(document.querySelector("main").getBoundingClientRect().top))`)); top > 170 {
+					t.Errorf("on a phone the banner and the header take %d px before any content (at most 170)", top)
+				}
 				small := tb.eval(`(() => {
 				  const bad = [...document.querySelectorAll("main button, main .button, main select, main input:not([type=hidden])")]
 				    .filter(e => e.offsetParent && e.getBoundingClientRect().height < 44);
