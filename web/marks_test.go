@@ -35,9 +35,13 @@ func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
 	if !strings.Contains(row.Find(".pin").Text(), "golden image") || row.Find("button[disabled]#snapshot-798-delete").Length() != 1 {
 		t.Errorf("the pinned row: %q", row.Text())
 	}
+	// The delete page (without JavaScript) says why it cannot delete, not
+	// that it will, and leads to where it may be unpinned.
 	confirm := b.get("/snapshots/798/delete?server_id=12345")
-	if !strings.Contains(confirm.Doc.Find("#confirm-error").Text(), "pinned by token") || confirm.Doc.Find("button[type=submit][disabled]").Length() != 1 {
-		t.Errorf("the delete dialog: %q", confirm.Doc.Find("form.confirm").Text())
+	if !strings.Contains(confirm.Doc.Find("#confirm-error").Text(), "pinned by token") || confirm.Doc.Find("form.confirm button.danger").Length() != 0 ||
+		strings.Contains(confirm.Doc.Find("form.confirm").Text(), "will be deleted permanently") ||
+		confirm.Doc.Find(`a#confirm-unpin[href="/snapshots/798/marks?server_id=12345"]`).Length() != 1 {
+		t.Errorf("the delete page of a pinned snapshot: %q", strings.Join(strings.Fields(confirm.Doc.Find("form.confirm").Text()), " "))
 	}
 	ts.sim.ResetCalls()
 	r := b.post("/snapshots/798/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
