@@ -38,7 +38,7 @@ func TestPinnedSnapshotSurvivesADelete(t *testing.T) {
 	// The delete page (without JavaScript) says why it cannot delete, not
 	// that it will, and leads to where it may be unpinned.
 	confirm := b.get("/snapshots/798/delete?server_id=12345")
-	if !strings.Contains(confirm.Doc.Find("#confirm-error").Text(), "pinned by token") || confirm.Doc.Find("form.confirm button.danger").Length() != 0 ||
+	if !strings.Contains(confirm.Doc.Find("#confirm-error").Text(), "pinned by token") || confirm.Doc.Find("form.confirm button.danger:not([disabled])").Length() != 0 ||
 		strings.Contains(confirm.Doc.Find("form.confirm").Text(), "will be deleted permanently") ||
 		confirm.Doc.Find(`a#confirm-unpin[href="/snapshots/798/marks?server_id=12345"]`).Length() != 1 {
 		t.Errorf("the delete page of a pinned snapshot: %q", strings.Join(strings.Fields(confirm.Doc.Find("form.confirm").Text()), " "))
@@ -174,5 +174,34 @@ func TestPinAndNoteInOneSubmit(t *testing.T) {
 	page = b.get("/")
 	if page.Doc.Find("#snapshot-801 .pin").Length() != 0 || !strings.Contains(page.Doc.Find("#snapshot-801 .note").Text(), "no longer golden") {
 		t.Errorf("after unpin the row reads pin %q, note %q", page.Doc.Find("#snapshot-801 .pin").Text(), page.Doc.Find("#snapshot-801 .note").Text())
+	}
+}
+
+// Without JavaScript, a delete confirmed from the page filtered to one
+// server comes back to that filtered page; from the whole page, to the
+// whole page (at the server's card).
+func TestNoScriptDeleteKeepsTheFilter(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	link := b.get("/?server_id=12345").Doc.Find("#snapshot-798-delete").AttrOr("href", "")
+	if !strings.Contains(link, "back=filtered") {
+		t.Fatalf("the filtered page's Delete leads to %q", link)
+	}
+	page := b.get(strings.TrimPrefix(link, ts.base))
+	if back := page.Doc.Find("form.confirm a[data-dismiss]").AttrOr("href", ""); back != "/?server_id=12345" {
+		t.Errorf("Cancel leads to %q", back)
+	}
+	r := b.post(strings.TrimPrefix(page.Doc.Find("form.confirm").AttrOr("action", ""), ts.base), formFields(page, "form.confirm"))
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(strings.TrimPrefix(r.Header.Get("Location"), ts.URL), "/?server_id=12345") {
+		t.Errorf("after the delete: %d %q", r.StatusCode, r.Header.Get("Location"))
+	}
+	whole := b.get("/").Doc.Find("#snapshot-801-delete").AttrOr("href", "")
+	if strings.Contains(whole, "back=") {
+		t.Errorf("the whole page's Delete leads to %q", whole)
+	}
+	if back := b.get(strings.TrimPrefix(whole, ts.base)).Doc.Find("form.confirm a[data-dismiss]").AttrOr("href", ""); back != "/#server-12345" {
+		t.Errorf("from the whole page, Cancel leads to %q", back)
 	}
 }
