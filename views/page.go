@@ -147,7 +147,13 @@ func flashClass(kind FlashKind) string {
 // htmxConfig keeps htmx within the CSP (no eval, no injected styles or
 // scripts) and says which answers are swapped: 422 re-renders a form with its
 // errors; a 401 (the SSO proxy's) is left to app.js, which reloads the page.
-const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,` +
+//
+// defaultSettleDelay 0: htmx wires up swapped-in content (its links' and
+// forms' handlers) when it settles, 20 ms after the swap by default; a click
+// in between followed the plain link, a full page instead of a dialog (a
+// browser test met it when the change feed refreshed a card). At 0 it
+// settles in the swap itself.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"defaultSettleDelay":0,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"401","swap":false,"error":true},` +
 	`{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
 
