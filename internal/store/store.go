@@ -119,7 +119,7 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		// keep as many idle as pages may use at once.
 		db.SetMaxOpenConns(16)
 		db.SetMaxIdleConns(16)
-		s.pool, s.db, s.engine, s.path = db, newPrepared(db), SQLite, path
+		s.pool, s.db, s.engine, s.path = db, db, SQLite, path
 	default:
 		return nil, errors.New("store: the database URL must start with postgres:// or postgresql://, or be empty for SQLite")
 	}
