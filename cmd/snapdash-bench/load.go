@@ -21,7 +21,7 @@ func pollLoad(ctx context.Context, clients []*client, up *upstream, d, every tim
 	if err != nil || status != http.StatusOK {
 		return nil, fmt.Errorf("create form: %d %v", status, err)
 	}
-	fid := regexp.MustCompile(`name="form_id" value="([^"]+)"`).FindSubmatch(form)
+	fid := formIDField.FindSubmatch(form)
 	if fid == nil {
 		return nil, fmt.Errorf("no form_id in the create form")
 	}

@@ -208,14 +208,14 @@ func (d *Dashboard) readNotes(ctx context.Context, servers []Server) (map[int64]
 			}
 		}
 	}
-	opened, err := d.activity.OpenRestores(ctx, ids)
+	opened, err := d.openRestores(ctx, ids)
 	if err != nil {
 		failed("who started the restores", err)
 	}
-	for _, r := range opened { // newest first
-		if n, ok := out[r.ServerID]; ok && n.restore == nil {
-			n.restore = &restoreStarted{Attribution{Actor: r.Actor, At: r.Time}, r.SnapshotID}
-			out[r.ServerID] = n
+	for id, r := range opened {
+		if n, ok := out[id]; ok {
+			n.restore = &r
+			out[id] = n
 		}
 	}
 	return out, complete
