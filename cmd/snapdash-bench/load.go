@@ -17,6 +17,11 @@ var pollURL = regexp.MustCompile(`hx-get="(/poll/servers/[^"]+)"`)
 // server's live fragment, as an open page does, until d has passed.
 func pollLoad(ctx context.Context, clients []*client, up *upstream, d, every time.Duration) (*result, error) {
 	c := clients[0]
+	// The page first, as a browser opens it: a card is answered from the
+	// store only for servers its token was seen to see.
+	if err := c.getPage(ctx, "/"); err != nil {
+		return nil, fmt.Errorf("page: %w", err)
+	}
 	status, form, err := c.do(ctx, http.MethodGet, "/snapshots/new?server_id=12348", nil, true)
 	if err != nil || status != http.StatusOK {
 		return nil, fmt.Errorf("create form: %d %v", status, err)

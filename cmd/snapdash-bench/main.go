@@ -29,6 +29,7 @@ type options struct {
 	interval time.Duration
 	quick    bool
 	pageOnly bool
+	pollOnly bool
 	debug    string // perf: the measured snapdash's debug listener (pprof), for a profile
 }
 
@@ -41,6 +42,7 @@ func main() {
 	flag.DurationVar(&o.interval, "interval", 2*time.Second, "each poller's pause between polls (the page's fastest)")
 	flag.BoolVar(&o.quick, "quick", false, "a short, small run (as CI does)")
 	flag.BoolVar(&o.pageOnly, "page-only", false, "perf: measure only the page against the bare proxy")
+	flag.BoolVar(&o.pollOnly, "poll-only", false, "perf: measure only the poll fragment (p99 at many pollers, saturation)")
 	flag.StringVar(&o.debug, "debug-listen", "", "perf: serve pprof of the measured snapdash (the empty store's) on this address")
 	flag.Parse()
 	suite := flag.Arg(0)

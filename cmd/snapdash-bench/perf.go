@@ -109,7 +109,11 @@ func perf(ctx context.Context, o options) error {
 	if o.quick {
 		rounds = 1
 	}
-	for _, lat := range []time.Duration{0, 50 * time.Millisecond} {
+	lats := []time.Duration{0, 50 * time.Millisecond}
+	if o.pollOnly {
+		lats = nil
+	}
+	for _, lat := range lats {
 		up.sim.SetLatency(lat)
 		var ratios []float64
 		for _, c := range contenders {
@@ -163,30 +167,15 @@ func perf(ctx context.Context, o options) error {
 		return nil
 	}
 
-	// 2. The poll fragment of a busy server (answered from what its follower
-	// saw): 1,000 pollers every 2 s, then flat out.
-	pollers, pollDur := 1000, 20*time.Second
-	if o.quick {
-		pollers, pollDur = 50, 4*time.Second
-	}
-	clients = clients[:min(pollers, len(clients))]
-	cpu := sd.CPU()
-	res, err := pollLoad(ctx, clients, up, pollDur, 2*time.Second)
+	pollReport, err := pollTargets(ctx, o, sd, up, clients, dur)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("poll fragment, %d pollers every 2 s, upstream +0: %.0f req/s, p50 %s, p99 %s, %d failed; CPU per poll %s\n",
-		len(clients), res.rate(), res.p(50), res.p(99), res.failed, perReq(sd.CPU()-cpu, res))
-	report = append(report, target{fmt.Sprintf("poll p99 at %d pollers, upstream +0", len(clients)), res.p(99).String(), "≤ 5ms", res.p(99) <= 5*time.Millisecond && res.failed == 0})
-	pollPath := pollTarget(ctx, clients[0])
-	// Flat out with 500 in flight, as issue 29 measured 586 req/s.
-	inFlight := min(pollers, 500)
-	sat := closedLoop(ctx, inFlight, dur, func(ctx context.Context) error {
-		status, _, err := clients[int(time.Now().UnixNano())%len(clients)].do(ctx, http.MethodGet, pollPath, nil, true)
-		return check(status, err)
-	})
-	fmt.Printf("poll fragment flat out, %d in flight: %.0f req/s, p50 %s, p99 %s, %d failed (saturation)\n", inFlight, sat.rate(), sat.p(50), sat.p(99), sat.failed)
-	report = append(report, target{"poll fragment saturation (issue 29: 2 × 586)", fmt.Sprintf("%.0f req/s", sat.rate()), "≥ 1172 req/s", sat.rate() >= 1172 && sat.failed == 0})
+	report = append(report, pollReport...)
+	if o.pollOnly {
+		printTargets(report)
+		return nil
+	}
 
 	// 3 and 4 run side by side, on their own accounts (they count calls; 4's
 	// freshness, timed, comes after its minute, once 3 is done).
@@ -381,14 +370,6 @@ func openPage(ctx context.Context, base string, sim *simulator.Simulator, token 
 	}
 	sleepCtx(ctx, time.Until(deadline))
 	return load, sim.TokenCalls(token) - start, nil
-}
-
-func pollTarget(ctx context.Context, c *client) string {
-	_, page, _ := c.do(ctx, http.MethodGet, "/", nil, false)
-	if m := pollURL.FindSubmatch(page); m != nil {
-		return html.UnescapeString(string(m[1]))
-	}
-	return "/healthz"
 }
 
 var assetRef = regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
