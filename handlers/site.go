@@ -7,6 +7,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -188,4 +189,18 @@ func (s *Site) LocalPath(p string) string {
 func Navigate(c echo.Context, url string) error {
 	htmx.Navigate(c.Response(), c.Request(), url)
 	return nil
+}
+
+// askOnce makes the rest of a GET ask VPS.org each question once, the
+// server's status at once (Dashboard.AskOnce): a dialog opens in one
+// upstream call's time. Not for a POST: an action may wait on another's
+// outcome (the double-submit guard), and what it reads after must be new.
+func (s *Site) askOnce(c echo.Context, serverID int64) context.Context {
+	ctx := c.Request().Context()
+	if c.Request().Method != http.MethodGet {
+		return ctx
+	}
+	ctx = s.Dash.AskOnce(ctx, session.From(ctx).Token(), serverID)
+	c.SetRequest(c.Request().WithContext(ctx))
+	return ctx
 }

@@ -24,6 +24,7 @@ func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
 	if err != nil || snapID <= 0 || !ok || serverID == 0 {
 		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
 	}
+	ctx = h.Site.askOnce(c, 0)
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), serverID)
 	if err != nil {
 		return views.MarksForm{}, err

@@ -20,6 +20,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, "Choose a server to snapshot from the snapshots page.")
 	}
+	ctx = h.Site.askOnce(c, 0) // at the limit, the room's choices read the list again
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), id)
 	if err != nil {
 		return err

@@ -28,12 +28,12 @@ func (h *Snapshots) allowed(c echo.Context, action string) error {
 
 // confirmFor loads what a restore or delete confirmation names.
 func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
-	ctx := c.Request().Context()
 	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || snapID <= 0 {
 		return views.Confirm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
 	}
 	serverID, _ := ParseServerID(c.QueryParam("server_id"))
+	ctx := h.Site.askOnce(c, serverID)
 	token := session.From(ctx).Token()
 	dash := h.Site.Dash
 	snap, err := dash.FindSnapshot(ctx, token, serverID, snapID)

@@ -40,11 +40,44 @@
   // (autofocus); closing it empties the slot and returns focus to what
   // opened it, found again by id if a poll replaced it meanwhile.
   var openerID = "";
+  var waitingFor = null; // the link whose dialog is on its way
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var t = ev.detail && ev.detail.target;
     if (t && t.id === "dialog" && ev.detail.elt && ev.detail.elt.tagName === "A") {
       openerID = ev.detail.elt.id || "";
+      showWaiting(t, ev.detail.elt);
     }
+  });
+
+  // The dialog opens at once, saying it is on its way; its answer replaces
+  // it. Given up (Escape, Cancel), its late answer is dropped: it never
+  // opens a dialog nobody is waiting for.
+  function showWaiting(slot, opener) {
+    var tpl = document.getElementById("dialog-waiting");
+    var open = slot.querySelector("dialog");
+    if (!tpl || (open && !open.hasAttribute("data-waiting"))) return;
+    slot.innerHTML = "";
+    slot.appendChild(tpl.content.cloneNode(true));
+    var d = slot.querySelector("dialog");
+    waitingFor = opener;
+    d.showModal();
+    var h = d.querySelector("[tabindex='-1']");
+    if (h) h.focus();
+  }
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var asked = ev.detail && ev.detail.requestConfig; // detail.elt is the target here
+    var elt = asked && asked.elt;
+    if (ev.detail.target && ev.detail.target.id === "dialog" && elt && elt.tagName === "A" && elt !== waitingFor) {
+      ev.detail.shouldSwap = false;
+    }
+  });
+  // An answer that went elsewhere (an error's message) or none at all:
+  // the waiting dialog closes, and focus goes back to the link.
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    if (!ev.detail || ev.detail.elt !== waitingFor) return;
+    waitingFor = null;
+    var d = document.querySelector("#dialog dialog[data-waiting]");
+    if (d && d.open) d.close();
   });
   document.addEventListener("htmx:afterSettle", function () {
     var d = document.querySelector("#dialog dialog[data-modal]");
@@ -57,6 +90,7 @@
   document.addEventListener("close", function (ev) {
     var d = ev.target;
     if (d.tagName === "DIALOG" && d.parentElement && d.parentElement.id === "dialog") {
+      if (d.hasAttribute("data-waiting")) waitingFor = null;
       d.parentElement.innerHTML = "";
       var opener = openerID && document.getElementById(openerID);
       if (opener) opener.focus();

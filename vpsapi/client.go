@@ -131,23 +131,30 @@ func (c *Client) ListSnapshots(ctx context.Context, token Token, serverID int64)
 	if serverID != 0 {
 		q.Set("server_id", strconv.FormatInt(serverID, 10))
 	}
-	return list[Snapshot](ctx, c, token, "list snapshots", "/api/v1/snapshots/", q)
+	return askedList(ctx, token, "snapshots?"+q.Encode(), func() ([]Snapshot, error) {
+		return list[Snapshot](ctx, c, token, "list snapshots", "/api/v1/snapshots/", q)
+	})
 }
 
 // ListServers lists the servers the token can see.
 func (c *Client) ListServers(ctx context.Context, token Token) ([]Server, error) {
-	return list[Server](ctx, c, token, "list servers", "/api/v1/servers/", nil)
+	return askedList(ctx, token, "servers", func() ([]Server, error) {
+		return list[Server](ctx, c, token, "list servers", "/api/v1/servers/", nil)
+	})
 }
 
 // GetServer reads one server.
 func (c *Client) GetServer(ctx context.Context, token Token, id int64) (Server, error) {
-	var s Server
-	err := c.do(ctx, token, "get server", http.MethodGet, c.resolve(fmt.Sprintf("/api/v1/servers/%d/", id), nil), nil, http.StatusOK, &s)
-	return s, err
+	return asked(ctx, token, "server/"+strconv.FormatInt(id, 10), func() (Server, error) {
+		var s Server
+		err := c.do(ctx, token, "get server", http.MethodGet, c.resolve(fmt.Sprintf("/api/v1/servers/%d/", id), nil), nil, http.StatusOK, &s)
+		return s, err
+	})
 }
 
 // CreateSnapshot starts a snapshot. It is never retried: a retry could be a second snapshot.
 func (c *Client) CreateSnapshot(ctx context.Context, token Token, req CreateRequest) (Created, error) {
+	defer forgetAsked(ctx)
 	var out Created
 	err := c.do(ctx, token, "create snapshot", http.MethodPost, c.resolve("/api/v1/snapshots/", nil), req, http.StatusCreated, &out)
 	return out, err
@@ -155,6 +162,7 @@ func (c *Client) CreateSnapshot(ctx context.Context, token Token, req CreateRequ
 
 // RestoreSnapshot restores the snapshot's server from it. Never retried.
 func (c *Client) RestoreSnapshot(ctx context.Context, token Token, snapshotID int64) (Restored, error) {
+	defer forgetAsked(ctx)
 	var out Restored
 	err := c.do(ctx, token, "restore snapshot", http.MethodPost, c.resolve(fmt.Sprintf("/api/v1/snapshots/%d/restore/", snapshotID), nil), nil, http.StatusOK, &out)
 	return out, err
@@ -162,6 +170,7 @@ func (c *Client) RestoreSnapshot(ctx context.Context, token Token, snapshotID in
 
 // DeleteSnapshot deletes a snapshot permanently. Never retried.
 func (c *Client) DeleteSnapshot(ctx context.Context, token Token, snapshotID int64) error {
+	defer forgetAsked(ctx)
 	return c.do(ctx, token, "delete snapshot", http.MethodDelete, c.resolve(fmt.Sprintf("/api/v1/snapshots/%d/", snapshotID), nil), nil, http.StatusNoContent, nil)
 }
 

@@ -257,3 +257,15 @@ func (d *Dashboard) CheckToken(ctx context.Context, token vpsapi.Token) error {
 	}
 	return err
 }
+
+// AskOnce returns a context under which each of VPS.org's answers is asked
+// once for the rest of a request (vpsapi.OnceEach), with serverID's status
+// asked at once, beside whatever the caller lists first: a dialog's rules
+// (the snapshot, the limit, what is in use) each read the server.
+func (d *Dashboard) AskOnce(ctx context.Context, token vpsapi.Token, serverID int64) context.Context {
+	ctx = vpsapi.OnceEach(ctx)
+	if serverID > 0 {
+		go d.api.GetServer(ctx, token, serverID) //nolint:errcheck // kept for the caller's own ask
+	}
+	return ctx
+}
