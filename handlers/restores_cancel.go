@@ -22,11 +22,12 @@ func (h *Snapshots) CancelRestore(c echo.Context) error {
 	if err != nil || id <= 0 || !ok || serverID == 0 {
 		return echo.NewHTTPError(http.StatusNotFound, "There is no such restore.")
 	}
-	err = h.Site.Restores.Cancel(ctx, session.From(ctx).Token(), serverID, id)
+	r, err := h.Site.Restores.Cancel(ctx, session.From(ctx).Token(), serverID, id)
 	var msg views.Flash
 	switch {
 	case err == nil:
-		msg = views.Flash{Kind: views.FlashInfo, Text: "The restore is cancelled: no restore will be sent. The safety snapshot, if it was taken, stays."}
+		// The card's restore says the same until the job ends it.
+		msg = views.Flash{Kind: views.FlashInfo, Text: r.NowWords(false)}
 	case errors.Is(err, restores.ErrTooLate):
 		msg = views.Flash{Kind: views.FlashError, Text: "The restore had already been sent, so it could not be cancelled."}
 	case errors.Is(err, restores.ErrNotFound):

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
 	"github.com/snapdash/snapdash/internal/render"
+	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/services/feed"
@@ -31,6 +33,7 @@ import (
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
 	"github.com/snapdash/snapdash/views"
+	"github.com/snapdash/snapdash/vpsapi"
 )
 
 // CSRFKey is where the CSRF middleware leaves the token in the Echo context.
@@ -72,8 +75,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom, CSRF: csrf,
 	}
 	if r := srv.Job; r != nil {
-		g.Job = &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: r.StepWords(), Actor: r.Actor, Started: r.Started,
-			Cancellable: r.Cancellable() && !r.CancelRequested, Cancelling: r.CancelRequested}
+		g.Job = jobView(*r, srv.Snapshots)
 	}
 	for id, a := range srv.CreatedBy {
 		if g.CreatedBy == nil {
@@ -203,4 +205,14 @@ func (s *Site) askOnce(c echo.Context, serverID int64) context.Context {
 	ctx = s.Dash.AskOnce(ctx, session.From(ctx).Token(), serverID)
 	c.SetRequest(c.Request().WithContext(ctx))
 	return ctx
+}
+
+// jobView is a running restore's box on its card. What the card lists may
+// be ahead of the job's step (its safety snapshot failed, seen before the
+// job's next look) or a cancel may wait for it: the box says so, not the
+// step, and offers no Cancel.
+func jobView(r restores.Restore, snaps []vpsapi.Snapshot) *views.RestoreJob {
+	safetyFailed := r.SafetyID != 0 && slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.SafetyID && s.Failed() })
+	return &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: r.NowWords(safetyFailed), Actor: r.Actor, Started: r.Started,
+		Cancellable: r.Cancellable() && !r.CancelRequested && !safetyFailed, Cancelling: r.CancelRequested}
 }

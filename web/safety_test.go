@@ -258,3 +258,34 @@ func TestRestoreDialogSaysWhatUndoesIt(t *testing.T) {
 		t.Errorf("the warning reads %q", text)
 	}
 }
+
+// The answer to Cancel says "Cancelling" once on the card, and not the
+// step the restore was at (it said "cancelled" above "Safety snapshot … in
+// progress, then restore").
+func TestCancelAnswerDoesNotContradictTheCard(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	form := formFields(b.get("/snapshots/801/restore?server_id=12345"), "form.confirm")
+	form.Set("confirm_name", "web-server-01")
+	b.post("/snapshots/801/restore?server_id=12345", form)
+	running, _ := ts.db.Restores().Running(context.Background(), []int64{12345})
+	if len(running) != 1 {
+		t.Fatal("no restore running")
+	}
+	restoreOf(t, ts, running[0].ID, restores.StepSafety)
+	action := b.get("/").Doc.Find("#server-12345-restoring form").AttrOr("action", "")
+	r := b.hx(http.MethodPost, strings.TrimPrefix(action, ts.base), url.Values{})
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("cancel: %d", r.StatusCode)
+	}
+	card := r.Doc.Find("#server-12345-live").Text()
+	if n := strings.Count(card, "Cancelling the restore of web-server-01"); n != 1 {
+		t.Errorf("the card says Cancelling %d times: %q", n, card)
+	}
+	if strings.Contains(card, "in progress, then restore") || strings.Contains(card, "is cancelled") {
+		t.Errorf("the card contradicts itself: %q", card)
+	}
+	restoreOf(t, ts, running[0].ID, restores.Cancelled)
+}

@@ -29,6 +29,23 @@ func (r Restore) StepWords() string {
 	return fmt.Sprintf("Restoring from %s; the server is stopped until it finishes. Safety snapshot %s kept.", r.SnapshotName, r.SafetyName)
 }
 
+// NowWords says where a running restore stands as its card should say it:
+// a cancel asked, or its safety snapshot seen failed, ends the job at its
+// next look, and until then its step's words would contradict the card.
+func (r Restore) NowWords(safetyFailed bool) string {
+	switch {
+	case r.CancelRequested && r.Creates():
+		return fmt.Sprintf("Cancelling the snapshot %s of %s: nothing more will be deleted or created.", r.SafetyName, r.ServerName)
+	case r.CancelRequested:
+		return fmt.Sprintf("Cancelling the restore of %s: no restore will be sent. The safety snapshot, if it was taken, stays.", r.ServerName)
+	case safetyFailed && r.Step == StepSafety && r.Creates():
+		return fmt.Sprintf("The snapshot %s failed (%s was deleted to make room).", r.SafetyName, r.DeleteName)
+	case safetyFailed && r.Step == StepSafety:
+		return fmt.Sprintf("The safety snapshot %s failed, so no restore will be sent.", r.SafetyName)
+	}
+	return r.StepWords()
+}
+
 // EndWords says how a restore with a safety snapshot ended, and
 // whether it went wrong.
 func (r Restore) EndWords() (text string, bad bool) {

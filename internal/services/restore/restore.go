@@ -156,22 +156,26 @@ func (s *Service) startRestoreJob(ctx context.Context, a dashboard.Action, r res
 // Cancel stops a restore whose restore has not been sent;
 // restores.ErrTooLate once it has. Only a person whose token sees the
 // server may cancel its restore (one call to VPS.org tells).
-func (s *Service) Cancel(ctx context.Context, token vpsapi.Token, serverID, restoreID int64) error {
+func (s *Service) Cancel(ctx context.Context, token vpsapi.Token, serverID, restoreID int64) (restores.Restore, error) {
 	r, err := s.restores.Get(ctx, restoreID)
 	if err != nil {
-		return err
+		return restores.Restore{}, err
 	}
 	if r.ServerID != serverID {
-		return restores.ErrNotFound
+		return restores.Restore{}, restores.ErrNotFound
 	}
 	servers, err := s.dash.Servers(ctx, token)
 	if err != nil {
-		return err
+		return restores.Restore{}, err
 	}
 	if !slices.ContainsFunc(servers, func(s vpsapi.Server) bool { return s.ID == serverID }) {
-		return restores.ErrNotFound
+		return restores.Restore{}, restores.ErrNotFound
 	}
-	return s.restores.Cancel(ctx, restoreID)
+	if err := s.restores.Cancel(ctx, restoreID); err != nil {
+		return restores.Restore{}, err
+	}
+	r.CancelRequested = true
+	return r, nil
 }
 
 // Get reads a restore of serverID, running or ended: for a poll that

@@ -164,14 +164,14 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 		x, _ := f.Store.Restores().Get(context.Background(), r.ID)
 		return x.Step == restores.StepSafety
 	})
-	if err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
+	if _, err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server+1, r.ID); !errors.Is(err, restores.ErrNotFound) {
 		t.Errorf("cancel naming another server: %v", err)
 	}
 	f.Sim.AddAccount("tok_mallory", simulator.ServerSeed{Name: "mallorys"})
-	if err := f.Restores.Cancel(context.Background(), "tok_mallory", f.Server, r.ID); !errors.Is(err, restores.ErrNotFound) {
+	if _, err := f.Restores.Cancel(context.Background(), "tok_mallory", f.Server, r.ID); !errors.Is(err, restores.ErrNotFound) {
 		t.Errorf("cancel by someone who cannot see the server: %v", err)
 	}
-	if err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server, r.ID); err != nil {
+	if _, err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	end := ended(f, t, r.ID, time.Minute)
@@ -183,7 +183,7 @@ func TestCancelBeforeTheRestore(t *testing.T) {
 	if _, n := first(f, restoreKey); n != 0 {
 		t.Errorf("%d restores sent after a cancel", n)
 	}
-	if err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server, r.ID); !errors.Is(err, restores.ErrTooLate) {
+	if _, err := f.Restores.Cancel(context.Background(), servicestest.AliceToken, f.Server, r.ID); !errors.Is(err, restores.ErrTooLate) {
 		t.Errorf("cancel of an ended restore: %v", err)
 	}
 }
