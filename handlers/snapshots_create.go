@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -150,8 +151,11 @@ func (h *Snapshots) done(c echo.Context, serverID int64, msg views.Flash, closeD
 	if !htmx.Enabled(c.Request()) {
 		st.AddFlash(string(msg.Kind), msg.Text)
 		back := h.Site.URL("/")
-		if c.FormValue("back") == "filtered" {
+		switch backTo(c) {
+		case "filtered":
 			back += "?server_id=" + fmt.Sprint(serverID) // where the form was opened
+		case "fleet":
+			return c.Redirect(http.StatusSeeOther, h.Site.URL("/fleet"))
 		}
 		return c.Redirect(http.StatusSeeOther, back+"#"+views.ServerCardID(serverID))
 	}
@@ -214,4 +218,14 @@ func focusRestoring(g views.ServerGroup) string {
 		return views.ServerRestoringID(g.ID)
 	}
 	return focusHeading(g)
+}
+
+// backTo is where a form opened elsewhere than the whole page returns:
+// "filtered" (the page of its server alone), "fleet" (All snapshots), or "".
+func backTo(c echo.Context) string {
+	switch b := cmp.Or(c.QueryParam("back"), c.FormValue("back")); b {
+	case "filtered", "fleet":
+		return b
+	}
+	return ""
 }

@@ -33,7 +33,8 @@ func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
 		if s.ID != snapID {
 			continue
 		}
-		f := views.MarksForm{ServerID: serverID, ServerName: srv.Name, SnapshotID: snapID, SnapshotName: s.Name, AsPage: !htmx.Enabled(c.Request())}
+		f := views.MarksForm{ServerID: serverID, ServerName: srv.Name, SnapshotID: snapID, SnapshotName: s.Name, AsPage: !htmx.Enabled(c.Request()),
+			FromFleet: backTo(c) == "fleet"}
 		if p, ok := srv.Pins[snapID]; ok {
 			f.Pin = &views.Mark{Actor: p.Actor, Text: p.Reason, At: p.At}
 		}

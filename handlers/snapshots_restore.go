@@ -44,7 +44,7 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 		ServerID: snap.Server.ID, ServerName: snap.Server.Name,
 		SnapshotID: snap.ID, SnapshotName: snap.Name, SnapshotCreated: snap.CreatedAt, SnapshotStatus: snap.Status,
 		FormID: submitguard.NewFormID(), AsPage: !htmx.Enabled(c.Request()),
-		Filtered: c.QueryParam("back") == "filtered" || c.FormValue("back") == "filtered",
+		Filtered: backTo(c) == "filtered", FromFleet: backTo(c) == "fleet",
 	}
 	if cf.ServerStatus, err = dash.ServerStatus(ctx, token, cf.ServerID); err != nil {
 		return views.Confirm{}, err

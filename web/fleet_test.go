@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -243,5 +244,53 @@ func TestTheTableSaysHowManyAreTicked(t *testing.T) {
 	}
 	if got, want := page.Doc.Find("#fleet-ticked").Text(), strconv.Itoa(ticked)+" selected"; got != want {
 		t.Errorf("with %d rows ticked the table says %q", ticked, got)
+	}
+}
+
+// The table searches by a part of the name (any case, kept by the sort
+// links), refuses a hostile search with a note, and each row's actions
+// open their confirmation as a page that comes back to the table: a delete
+// from there, without JavaScript, lands on the table with its message.
+func TestFleetSearchAndRowActions(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	r := b.get("/fleet?q=RELEASE-1")
+	if got := fleetNames(r); len(got) != 5 || !strings.HasPrefix(got[0], "release-1-") {
+		t.Errorf("searching RELEASE-1 lists %v", got)
+	}
+	if href := r.Doc.Find(`th a[href*="sort=size"]`).AttrOr("href", ""); !strings.Contains(href, "q=RELEASE-1") {
+		t.Errorf("sorting drops the search: %q", href)
+	}
+	if v := r.Doc.Find("#fleet-name").AttrOr("value", ""); v != "RELEASE-1" {
+		t.Errorf("the search field shows %q", v)
+	}
+	bad := b.get("/fleet?q=%00x")
+	if bad.StatusCode != http.StatusOK || !strings.Contains(bad.Doc.Find(".flash.info").Text(), "name") || len(fleetNames(bad)) != 8 {
+		t.Errorf("a hostile search: %d, note %q, %d rows", bad.StatusCode, bad.Doc.Find(".flash.info").Text(), len(fleetNames(bad)))
+	}
+
+	row := r.Doc.Find(`table.fleet tbody tr`).FilterFunction(func(_ int, s *goquery.Selection) bool { return s.Find(".snap-name").Text() == "release-1-4" })
+	var hrefs []string
+	row.Find("td.row-actions a").Each(func(_ int, s *goquery.Selection) { hrefs = append(hrefs, s.AttrOr("href", "")) })
+	want := []string{"/snapshots/810/restore?server_id=12347&back=fleet", "/snapshots/810/marks?server_id=12347&back=fleet", "/snapshots/810/delete?server_id=12347&back=fleet"}
+	if strings.Join(hrefs, " ") != strings.Join(want, " ") {
+		t.Fatalf("the row's actions go to %v, want %v", hrefs, want)
+	}
+	page := b.get(want[2])
+	if cancel := page.Doc.Find(`form.confirm a[data-dismiss]`).AttrOr("href", ""); cancel != "/fleet" {
+		t.Errorf("Cancel goes to %q, want the table", cancel)
+	}
+	if page.Doc.Find("form.confirm[hx-post]").Length() != 0 {
+		t.Error("the confirmation as a page posts through htmx, into a dialog that page does not have")
+	}
+	done := b.post(strings.TrimPrefix(page.Doc.Find("form.confirm").AttrOr("action", ""), ts.base), formFields(page, "form.confirm"))
+	if done.StatusCode != http.StatusSeeOther || done.Header.Get("Location") != "/fleet" {
+		t.Fatalf("delete: %d to %q, want 303 to the table", done.StatusCode, done.Header.Get("Location"))
+	}
+	after := b.get("/fleet")
+	if !strings.Contains(after.Doc.Find("#flashes").Text(), "release-1-4") || slices.Contains(fleetNames(after), "release-1-4") {
+		t.Errorf("back on the table: message %q, rows %v", after.Doc.Find("#flashes").Text(), fleetNames(after))
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	fleetsvc "github.com/snapdash/snapdash/internal/services/fleet"
 
@@ -32,7 +34,7 @@ func (h *Handler) Fleet(c echo.Context) error {
 	since := h.Site.Feed.Last(ctx)
 	res, err := h.Site.Fleet.Table(ctx, session.From(ctx).Token(), fleetsvc.Query{
 		Sort: q.Sort, Desc: q.Desc, ServerID: q.ServerID, Status: q.Status,
-		OlderThan: time.Duration(q.OlderThan) * 24 * time.Hour, Page: q.Page,
+		OlderThan: time.Duration(q.OlderThan) * 24 * time.Hour, Name: q.Name, Page: q.Page,
 	})
 	if err != nil {
 		return err
@@ -49,6 +51,9 @@ func (h *Handler) Fleet(c echo.Context) error {
 	}
 	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.Delete); !ok {
 		d.NoDelete = why
+	}
+	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.Restore); !ok {
+		d.NoRestore = why
 	}
 	if b, ok := h.Site.Bulk.Latest(ctx, bulkdelete.Owner(st.Identity(), st.Token()), res.Servers); ok {
 		d.Bulk = bulkStatus(b)
@@ -98,6 +103,13 @@ func readFleetQuery(c echo.Context) (views.FleetQuery, string) {
 			dropped = append(dropped, "age")
 		} else {
 			q.OlderThan = n
+		}
+	}
+	if v := strings.TrimSpace(c.QueryParam("q")); v != "" {
+		if utf8.ValidString(v) && utf8.RuneCountInString(v) <= 100 && !strings.ContainsFunc(v, unicode.IsControl) {
+			q.Name = v
+		} else {
+			dropped = append(dropped, "name")
 		}
 	}
 	if v := c.QueryParam("page"); v != "" {

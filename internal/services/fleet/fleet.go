@@ -21,6 +21,7 @@ type Query struct {
 	ServerID  int64         // 0: every server
 	Status    string        // a snapshot status; "": any
 	OlderThan time.Duration // 0: any age
+	Name      string        // a part of the name, any case; "": any
 	Page      int           // 1-based
 	All       bool          // every row, unpaged (a bulk delete's check)
 }
@@ -84,7 +85,8 @@ func (s *Service) Table(ctx context.Context, token vpsapi.Token, q Query) (Table
 		}
 		_, pinned := prot.Pinned(s.ID)
 		r := Row{Snapshot: s, ServerName: name, Age: now.Sub(s.CreatedAt), Pinned: pinned, InUse: prot.InUse(s.ID), Unchecked: protErr != nil}
-		if (q.ServerID != 0 && s.Server.ID != q.ServerID) || (q.Status != "" && s.Status != q.Status) || (q.OlderThan > 0 && r.Age < q.OlderThan) {
+		if (q.ServerID != 0 && s.Server.ID != q.ServerID) || (q.Status != "" && s.Status != q.Status) || (q.OlderThan > 0 && r.Age < q.OlderThan) ||
+			(q.Name != "" && !strings.Contains(strings.ToLower(s.Name), strings.ToLower(q.Name))) {
 			continue
 		}
 		rows = append(rows, r)
