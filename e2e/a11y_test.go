@@ -140,6 +140,9 @@ func TestScreenshots(t *testing.T) {
 			tb.do(chromedp.Navigate(a.URL + "/activity"))
 			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("tr.record")))
 			tb.screenshot("activity-desktop")
+			tb.do(chromedp.Navigate(a.URL + "/fleet"))
+			tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("table.fleet")))
+			tb.screenshot("fleet-desktop")
 		}
 		if size.name == "phone" {
 			// The layout holds at 390 px: nothing wider than the screen.

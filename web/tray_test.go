@@ -42,7 +42,7 @@ func TestTheTrayShowsTheTeamsEvents(t *testing.T) {
 	}
 	items := tray.Doc.Find("li.tray-item")
 	created := items.FilterFunction(func(_ int, s *goquery.Selection) bool { return strings.Contains(s.Text(), "alices-snapshot") })
-	if created.Length() != 1 || !strings.Contains(created.Text(), "created snapshot alices-snapshot of build-runner-01") ||
+	if created.Length() != 1 || !strings.Contains(created.Find("p").First().Text(), "created snapshot alices-snapshot of build-runner-01, ") ||
 		!created.HasClass("run") || created.AttrOr("data-key", "") == "" {
 		t.Errorf("the tray says of the create: %q (class %q)", created.Text(), created.AttrOr("class", ""))
 	}
