@@ -68,9 +68,9 @@ func (h *Fragments) Poll(c echo.Context) error {
 		s := snaps[i]
 		switch {
 		case s.Failed():
-			flashes = append(flashes, views.Flash{Kind: views.FlashError, Text: fmt.Sprintf("Snapshot %s of %s failed (%s).", s.Name, name, views.StatusLabel(s.Status))})
+			flashes = append(flashes, views.Flash{Kind: views.FlashError, Text: fmt.Sprintf("Snapshot %s of %s failed (%s).", s.Name, name, views.StatusLabel(ctx, s.Status))})
 		case s.Done():
-			flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Snapshot %s of %s is complete (%s).", s.Name, name, views.HumanSize(s.SizeMB))})
+			flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Snapshot %s of %s is complete (%s).", s.Name, name, views.HumanSize(ctx, s.SizeMB))})
 		}
 	}
 	jobEnded := before.Job != 0 && (g.Job == nil || g.Job.ID != before.Job)
@@ -84,7 +84,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 			flashes = append(flashes, views.Flash{Kind: kind, Text: text})
 		}
 	} else if before.Restoring && !g.Restoring() {
-		flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Restore of %s finished. The server is %s.", name, views.StatusLabel(status))})
+		flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Restore of %s finished. The server is %s.", name, views.StatusLabel(ctx, status))})
 	}
 	now := g.InProgress()
 	slices.Sort(now)

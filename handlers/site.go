@@ -20,6 +20,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/render"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/activitylog"
@@ -148,11 +149,15 @@ func (s *Site) Asset(name string) string { return s.BasePath + "/static/" + s.As
 
 // Page builds the common page data for c's request, and for a whole page takes
 // its flash messages.
-func (s *Site) Page(c echo.Context, title string) views.Page {
-	st := session.From(c.Request().Context())
+func (s *Site) Page(c echo.Context, title string, args ...any) views.Page {
+	ctx := c.Request().Context()
+	st := session.From(ctx)
 	csrf, _ := c.Get(CSRFKey).(string)
 	p := views.Page{
-		Title:     title,
+		Title:     i18n.T(ctx, title, args...),
+		Section:   title,
+		Lang:      i18n.From(ctx).Lang(),
+		Here:      c.Request().URL.RequestURI(),
 		BasePath:  s.BasePath,
 		Asset:     s.Asset,
 		CSRF:      csrf,

@@ -28,7 +28,7 @@ func (h *Snapshots) ConfirmDelete(c echo.Context) error {
 }
 
 func (h *Snapshots) renderDelete(c echo.Context, status int, cf views.Confirm) error {
-	cf.Page = h.Site.Page(c, "Delete "+cf.SnapshotName)
+	cf.Page = h.Site.Page(c, "Delete %s", cf.SnapshotName)
 	return h.Site.renderForm(c, status, cf.Page, cf.AsPage, views.DeleteBody(cf), true)
 }
 

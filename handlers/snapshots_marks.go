@@ -47,7 +47,7 @@ func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
 }
 
 func (h *Snapshots) renderMarks(c echo.Context, status int, f views.MarksForm) error {
-	f.Page = h.Site.Page(c, "Pin or note "+f.SnapshotName)
+	f.Page = h.Site.Page(c, "Pin or note %s", f.SnapshotName)
 	return h.Site.renderForm(c, status, f.Page, f.AsPage, views.MarksBody(f), true)
 }
 

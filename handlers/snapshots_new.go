@@ -70,7 +70,7 @@ func (h *Snapshots) offerRoom(c echo.Context, g views.ServerGroup, f *views.Crea
 }
 
 func (h *Snapshots) renderCreate(c echo.Context, status int, f views.CreateForm) error {
-	f.Page = h.Site.Page(c, "New snapshot of "+f.ServerName)
+	f.Page = h.Site.Page(c, "New snapshot of %s", f.ServerName)
 	return h.Site.renderForm(c, status, f.Page, f.AsPage, views.CreateFormBody(f), false)
 }
 

@@ -125,7 +125,7 @@ func safetyAsked(c echo.Context, cf *views.Confirm) (safety bool, deleteFirst in
 }
 
 func (h *Snapshots) renderRestore(c echo.Context, status int, cf views.Confirm) error {
-	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
+	cf.Page = h.Site.Page(c, "Restore %s", cf.ServerName)
 	return h.Site.renderForm(c, status, cf.Page, cf.AsPage, views.RestoreBody(cf), true)
 }
 
@@ -143,7 +143,7 @@ func (h *Snapshots) renderRestoreRefused(c echo.Context, cf views.Confirm) error
 	}
 	g := h.Site.group(c, srv)
 	g.SwapOOB = true
-	cf.Page = h.Site.Page(c, "Restore "+cf.ServerName)
+	cf.Page = h.Site.Page(c, "Restore %s", cf.ServerName)
 	return h.Site.Render(c, http.StatusUnprocessableEntity, templ.Join(views.Dialog(views.RestoreBody(cf)), views.ServerLive(g)))
 }
 

@@ -2,6 +2,7 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"strconv"
@@ -9,6 +10,8 @@ import (
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // Page is what every full page needs from the request.
@@ -24,6 +27,12 @@ type Page struct {
 	TokenHint string // "token …abcd" of the signed-in person
 	Flashes   []Flash
 	ReadAt    time.Time // when the page was read: without JavaScript it says so
+	// Section is the page's place in the navigation (its English title);
+	// Lang its language's code; Here its own address, to come back to
+	// after the language is changed.
+	Section string
+	Lang    string
+	Here    string
 }
 
 // Flash is a message shown once.
@@ -72,38 +81,53 @@ func (p Page) HXHeaders() string {
 }
 
 // HumanSize formats megabytes as a person reads them: "5.0 GB", "512 MB".
-func HumanSize(mb *int64) string {
+func HumanSize(ctx context.Context, mb *int64) string {
 	if mb == nil {
 		return "—"
 	}
 	v := *mb
 	switch {
 	case v >= 1024*1024:
-		return strconv.FormatFloat(float64(v)/(1024*1024), 'f', 1, 64) + " TB"
+		return t(ctx, "%.1f TB", float64(v)/(1024*1024))
 	case v >= 1024:
-		return strconv.FormatFloat(float64(v)/1024, 'f', 1, 64) + " GB"
+		return t(ctx, "%.1f GB", float64(v)/1024)
 	default:
-		return strconv.FormatInt(v, 10) + " MB"
+		return t(ctx, "%d MB", v)
 	}
 }
 
-// appendAge appends how long ago t was, relative to now: "just now", "3 h ago", "2 d ago".
-func appendAge(b []byte, t, now time.Time) []byte {
+// appendAge appends how long ago t was, relative to now, in tr's language:
+// "just now", "3 h ago", "2 d ago". English, the most read, is written
+// without the catalog.
+func appendAge(b []byte, tr *i18n.Translator, t, now time.Time) []byte {
 	d := now.Sub(t)
-	n, unit := int64(0), ""
+	n, key := int64(0), ""
 	switch {
 	case d < time.Minute:
-		return append(b, "just now"...)
+		key = i18n.N("just now")
 	case d < time.Hour:
-		n, unit = int64(d/time.Minute), " min ago"
+		n, key = int64(d/time.Minute), i18n.N("%d min ago")
 	case d < 48*time.Hour:
-		n, unit = int64(d/time.Hour), " h ago"
+		n, key = int64(d/time.Hour), i18n.N("%d h ago")
 	case d < 60*24*time.Hour:
-		n, unit = int64(d/(24*time.Hour)), " d ago"
+		n, key = int64(d/(24*time.Hour)), i18n.N("%d d ago")
 	case d < 730*24*time.Hour:
-		n, unit = int64(d/(30*24*time.Hour)), " months ago"
+		n, key = int64(d/(30*24*time.Hour)), i18n.N("%d months ago")
 	default:
-		n, unit = int64(d/(365*24*time.Hour)), " years ago"
+		n, key = int64(d/(365*24*time.Hour)), i18n.N("%d years ago")
+	}
+	if tr.Lang() != "en" {
+		if n == 0 {
+			return append(b, tr.T("just now")...)
+		}
+		return append(b, tr.T(key, n)...)
+	}
+	if n == 0 {
+		return append(b, key...)
+	}
+	unit := key[2:] // " min ago"
+	if n == 1 && (unit == " months ago" || unit == " years ago") {
+		unit = strings.Replace(unit, "s ago", " ago", 1)
 	}
 	return append(strconv.AppendInt(b, n, 10), unit...)
 }
@@ -117,14 +141,26 @@ func UTC(t time.Time) string { return t.UTC().Format(utcLayout) }
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // StatusLabel turns an upstream status into words; unknown ones are shown verbatim.
-func StatusLabel(s string) string {
+func StatusLabel(ctx context.Context, s string) string {
 	switch s {
 	case "in_progress":
-		return "in progress"
+		return t(ctx, "in progress")
 	case "":
-		return "unknown"
+		return t(ctx, "unknown")
+	case "completed":
+		return t(ctx, "completed")
+	case "failed":
+		return t(ctx, "failed")
+	case "error":
+		return t(ctx, "error")
+	case "running":
+		return t(ctx, "running")
+	case "stopped":
+		return t(ctx, "stopped")
+	case "restoring":
+		return t(ctx, "restoring")
 	}
-	return strings.ReplaceAll(s, "_", " ")
+	return strings.ReplaceAll(s, "_", " ") // VPS.org's own word
 }
 
 // BadgeClass keeps the CSS class to known statuses, so upstream text never becomes a class name.
@@ -159,3 +195,6 @@ const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScri
 
 // joinGroups lists SSO groups for the header.
 func joinGroups(groups []string) string { return strings.Join(groups, ", ") }
+
+// t is key in the language of the request being rendered (i18n.T).
+func t(ctx context.Context, key string, args ...any) string { return i18n.T(ctx, key, args...) }

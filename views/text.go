@@ -5,6 +5,8 @@ import (
 	"html"
 	"io"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // text is written escaped, as templ's { } writes a string. templ formats each
@@ -21,8 +23,8 @@ func (t text) Render(_ context.Context, w io.Writer) error {
 // it skips templ's class handling, which builds a class list for each one.
 type badge string
 
-func (b badge) Render(_ context.Context, w io.Writer) error {
-	_, err := io.WriteString(w, `<span class="`+BadgeClass(string(b))+`">`+html.EscapeString(StatusLabel(string(b)))+`</span>`)
+func (b badge) Render(ctx context.Context, w io.Writer) error {
+	_, err := io.WriteString(w, `<span class="`+BadgeClass(string(b))+`">`+html.EscapeString(StatusLabel(ctx, string(b)))+`</span>`)
 	return err
 }
 
@@ -32,7 +34,7 @@ func (b badge) Render(_ context.Context, w io.Writer) error {
 // each attribute.
 type timeAgo struct{ t, now time.Time }
 
-func (a timeAgo) Render(_ context.Context, w io.Writer) error {
+func (a timeAgo) Render(ctx context.Context, w io.Writer) error {
 	u := a.t.UTC()
 	b := make([]byte, 0, 128)
 	b = append(b, `<time datetime="`...)
@@ -40,7 +42,7 @@ func (a timeAgo) Render(_ context.Context, w io.Writer) error {
 	b = append(b, `" title="`...)
 	b = u.AppendFormat(b, utcLayout)
 	b = append(b, `">`...)
-	b = appendAge(b, a.t, a.now)
+	b = appendAge(b, i18n.From(ctx), a.t, a.now)
 	b = append(b, `</time>`...)
 	_, err := w.Write(b)
 	return err

@@ -30,7 +30,7 @@ func render(t *testing.T, c templ.Component) *goquery.Document {
 }
 
 func page() views.Page {
-	return views.Page{Title: "Snapshots", Asset: func(n string) string { return "/static/h/" + n }, CSRF: "csrf-123", SignedIn: true, TokenHint: "token …2025"}
+	return views.Page{Title: "Snapshots", Section: "Snapshots", Lang: "en", Asset: func(n string) string { return "/static/h/" + n }, CSRF: "csrf-123", SignedIn: true, TokenHint: "token …2025"}
 }
 
 func size(v int64) *int64 { return &v }
@@ -40,7 +40,7 @@ func TestHumanSize(t *testing.T) {
 		mb   *int64
 		want string
 	}{{nil, "—"}, {size(512), "512 MB"}, {size(5120), "5.0 GB"}, {size(4856), "4.7 GB"}, {size(3 * 1024 * 1024), "3.0 TB"}} {
-		if got := views.HumanSize(tc.mb); got != tc.want {
+		if got := views.HumanSize(context.Background(), tc.mb); got != tc.want {
 			t.Errorf("HumanSize(%v) = %q, want %q", tc.mb, got, tc.want)
 		}
 	}

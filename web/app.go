@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/metrics"
 	"github.com/snapdash/snapdash/internal/services"
 	"github.com/snapdash/snapdash/internal/session"
@@ -86,6 +87,7 @@ type App struct {
 	now      func() time.Time
 	sessions *session.Manager
 	site     *handlers.Site
+	langs    *i18n.Catalog
 	handler  http.Handler
 }
 
@@ -139,11 +141,16 @@ func New(cfg Config, deps Deps) (*App, error) {
 		return nil, fmt.Errorf("web: base path %q must start with /", cfg.BasePath)
 	}
 	store := session.NewStore(deps.Sessions, cfg.SessionLifetime, cfg.SessionKeys...)
+	langs, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
 	a := &App{
-		cfg:  cfg,
-		base: base,
-		log:  deps.Log,
-		now:  deps.Now,
+		langs: langs,
+		cfg:   cfg,
+		base:  base,
+		log:   deps.Log,
+		now:   deps.Now,
 		sessions: session.NewManager(store, session.Config{
 			Name: "snapdash_session", Idle: cfg.IdleTimeout, Lifetime: cfg.SessionLifetime,
 			Path: base + "/", Now: deps.Now,

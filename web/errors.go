@@ -88,7 +88,7 @@ func (a *App) handleError(err error, c echo.Context) {
 		htmx.Reswap(c.Response(), "beforeend")
 		comp = views.FlashItems([]views.Flash{{Kind: views.FlashError, Text: p.Heading + ": " + p.Message}})
 	} else {
-		p.Page = a.site.Page(c, p.Heading)
+		p.Page = a.site.Page(c, "%s", p.Heading)
 		comp = views.ErrorPage(p)
 	}
 	if err := a.site.Render(c, p.Status, comp); err != nil {

@@ -30,6 +30,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	e.Use(a.logRequests())
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: a.logPanic}))
 	e.Use(a.securityHeaders)
+	e.Use(a.language)
 	e.Use(a.uncompressed)
 	e.Use(middleware.BodyLimit(a.cfg.BodyLimit))
 
@@ -67,6 +68,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 	pages.GET("/signin", signIn.ShowSignIn)
 	pages.POST("/signin", signIn.SignIn, signInLimit, a.checkCSRF)
 	pages.POST("/signout", signIn.SignOut, a.checkCSRF)
+	pages.POST("/language", a.chooseLanguage, a.checkCSRF)
 
 	// A person's writes are limited after the CSRF check (a forged request
 	// spends nothing) and before any handler (a refused one records nothing).

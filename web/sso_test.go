@@ -172,7 +172,7 @@ func TestBasePath(t *testing.T) {
 		t.Errorf("signed-out redirect %q", loc)
 	}
 	signin := b.get("/snapdash/signin")
-	if a := signin.Doc.Find("form").AttrOr("action", ""); a != "/snapdash/signin" {
+	if a := signin.Doc.Find("main form").AttrOr("action", ""); a != "/snapdash/signin" {
 		t.Errorf("sign-in form posts to %q", a)
 	}
 	r = b.post("/snapdash/signin", url.Values{"token": {simulator.DemoToken}, "next": {"/?server_id=12345"}})

@@ -64,7 +64,7 @@ func (h *Handler) Delete(c echo.Context) error {
 			return err
 		}
 		return h.Site.Render(c, http.StatusOK, views.ScheduleDeletePage(views.ScheduleDelete{
-			Page: h.Site.Page(c, "Delete the schedule of "+s.ServerName), ID: s.ID, ServerName: s.ServerName}))
+			Page: h.Site.Page(c, "Delete the schedule of %s", s.ServerName), ID: s.ID, ServerName: s.ServerName}))
 	}
 	return h.act(c, func(ch schedule.Change) (string, error) {
 		err := h.Site.Schedules.Delete(c.Request().Context(), ch)

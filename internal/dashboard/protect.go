@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -14,10 +15,8 @@ import (
 // not be read, so nothing is deleted.
 var ErrUnprotected = errors.New("what must not be deleted cannot be read now")
 
-// Why a snapshot must not be deleted.
-const (
-	WhyInUse = "used by a running restore"
-)
+// WhyInUse is why a snapshot a running restore uses must not be deleted.
+var WhyInUse = i18n.N("used by a running restore")
 
 // Protected is what must not be deleted on some servers, read once: pinned
 // snapshots, and the snapshots a running restore reads from or made, be it

@@ -25,6 +25,9 @@ var forbidden = map[string][]string{
 	"internal":           {"cmd", "web", "handlers", "views", "internal/dashboard", "internal/services"},
 	"vpsapi":             {"cmd", "web", "handlers", "views", "internal", "internal/dashboard", "internal/services"},
 	"static":             {"cmd", "web", "handlers", "views", "internal", "internal/dashboard", "internal/services", "vpsapi"},
+	// The languages are beneath everything: any layer may say its words
+	// through them, and they import nothing of Snapdash.
+	"internal/i18n": {"cmd", "web", "handlers", "views", "internal", "internal/dashboard", "internal/services", "vpsapi", "static"},
 }
 
 // Only web (and the areas' own packages, handlers/…) may import handlers;
@@ -38,7 +41,7 @@ var onlyFrom = map[string][]string{
 func layerOf(pkg string) string {
 	rel := strings.TrimPrefix(pkg, module)
 	best := ""
-	for _, l := range []string{"cmd", "web", "handlers", "views", "internal/services", "internal/dashboard", "internal", "vpsapi", "static", "e2e"} {
+	for _, l := range []string{"cmd", "web", "handlers", "views", "internal/services", "internal/dashboard", "internal/i18n", "internal", "vpsapi", "static", "e2e"} {
 		if (rel == l || strings.HasPrefix(rel, l+"/")) && len(l) > len(best) {
 			best = l
 		}
@@ -133,6 +136,7 @@ var allowedImports = map[string][]string{
 	"internal/pgtest":          {},
 	"internal/layers":          {},
 	"internal/wait":            {},
+	"internal/i18n":            {},
 	"internal/live":            {"vpsapi"},
 	"internal/steps":           {"vpsapi"},
 	"internal/session":         {"vpsapi"},
@@ -199,7 +203,8 @@ func TestInternalImportsAreListed(t *testing.T) {
 			if !strings.HasPrefix(imp, module) {
 				continue
 			}
-			if to := strings.TrimPrefix(imp, module); !slices.Contains(allowed, to) {
+			// The languages are beneath everything (see forbidden).
+			if to := strings.TrimPrefix(imp, module); to != "internal/i18n" && !slices.Contains(allowed, to) {
 				t.Errorf("%s imports %s, which allowedImports does not allow it", rel, to)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -137,13 +138,13 @@ func size(mb *int64) int64 {
 func LockedWhy(r Row) string {
 	switch {
 	case r.Pinned:
-		return "pinned"
+		return i18n.N("pinned")
 	case r.Unchecked:
-		return "cannot be checked now"
+		return i18n.N("cannot be checked now")
 	case r.InUse:
 		return dashboard.WhyInUse
 	case !r.Done():
-		return "still in progress"
+		return i18n.N("still in progress")
 	}
 	return ""
 }

@@ -1,0 +1,203 @@
+// Package i18n is Snapdash's languages: English, the words written in the
+// code, and Catalan, in locales/ca.json (a translator edits that file; a
+// key is the English text, with its fmt verbs). Each request carries the
+// Translator of its language (NewContext, From); T formats through it, in
+// that language's conventions (1,5 GB; plural forms from the files'
+// "one"/"other" objects).
+package i18n
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+//go:embed locales/*.json
+var files embed.FS
+
+// The languages Snapdash speaks, English first: what a browser that
+// prefers neither gets.
+var (
+	English = language.English
+	Catalan = language.Catalan
+)
+
+// Languages are the supported languages, by their codes.
+var codes = map[string]language.Tag{"en": English, "ca": Catalan}
+
+// Names are the languages as the header's switch offers them, each in its
+// own words.
+var names = []Language{{Code: "en", Name: "English"}, {Code: "ca", Name: "Català"}}
+
+// Language is one of the languages offered.
+type Language struct{ Code, Name string }
+
+// Offered lists the languages a person may choose.
+func Offered() []Language { return append([]Language(nil), names...) }
+
+// Catalog holds every language's messages.
+type Catalog struct {
+	cat     catalog.Catalog
+	matcher language.Matcher
+	byCode  map[string]*Translator
+}
+
+// Load reads the embedded message files.
+func Load() (*Catalog, error) {
+	b := catalog.NewBuilder(catalog.Fallback(English))
+	entries, err := fs.ReadDir(files, "locales")
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		code := strings.TrimSuffix(e.Name(), ".json")
+		tag, ok := codes[code]
+		if !ok {
+			return nil, fmt.Errorf("i18n: %s is not a language Snapdash offers", e.Name())
+		}
+		msgs, err := Messages(code)
+		if err != nil {
+			return nil, err
+		}
+		for key, m := range msgs {
+			if err := b.Set(tag, key, m.message()); err != nil {
+				return nil, fmt.Errorf("i18n: %s: %q: %w", e.Name(), key, err)
+			}
+		}
+	}
+	c := &Catalog{cat: b, matcher: language.NewMatcher([]language.Tag{English, Catalan}), byCode: map[string]*Translator{}}
+	for code, tag := range codes {
+		c.byCode[code] = &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b))}
+	}
+	return c, nil
+}
+
+// Message is one entry of a language's file: a text, or its plural forms
+// chosen by the first argument (an integer).
+type Message struct {
+	Text  string
+	One   string
+	Other string
+}
+
+// UnmarshalJSON reads "text" or {"one": "...", "other": "..."}.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		return json.Unmarshal(b, &m.Text)
+	}
+	var forms struct{ One, Other string }
+	if err := json.Unmarshal(b, &forms); err != nil {
+		return err
+	}
+	if forms.One == "" || forms.Other == "" {
+		return fmt.Errorf("a plural needs both \"one\" and \"other\"")
+	}
+	m.One, m.Other = forms.One, forms.Other
+	return nil
+}
+
+func (m Message) message() catalog.Message {
+	if m.Other == "" {
+		return catalog.String(m.Text)
+	}
+	return plural.Selectf(1, "%d", plural.One, m.One, plural.Other, m.Other)
+}
+
+// Messages reads the file of the language code: key → message.
+func Messages(code string) (map[string]Message, error) {
+	raw, err := files.ReadFile(path.Join("locales", code+".json"))
+	if err != nil {
+		return nil, err
+	}
+	var msgs map[string]Message
+	if err := json.Unmarshal(raw, &msgs); err != nil {
+		return nil, fmt.Errorf("i18n: locales/%s.json: %w", code, err)
+	}
+	return msgs, nil
+}
+
+// Choose is the language of a request: the one the person chose (its
+// code, "" if none), else the best match of the browser's Accept-Language,
+// else English.
+func (c *Catalog) Choose(chosen, acceptLanguage string) *Translator {
+	if t, ok := c.byCode[chosen]; ok {
+		return t
+	}
+	tag, _ := language.MatchStrings(c.matcher, acceptLanguage)
+	base, _ := tag.Base()
+	if t, ok := c.byCode[base.String()]; ok {
+		return t
+	}
+	return c.byCode["en"]
+}
+
+// For is the Translator of a language code ("en", "ca"); English for any
+// other.
+func (c *Catalog) For(code string) *Translator {
+	if t, ok := c.byCode[code]; ok {
+		return t
+	}
+	return c.byCode["en"]
+}
+
+// Translator says Snapdash's words in one language.
+type Translator struct {
+	code string
+	p    *message.Printer
+}
+
+// T is key in the translator's language, formatted with args as fmt
+// does. A nil Translator speaks English.
+func (t *Translator) T(key string, args ...any) string {
+	if t == nil {
+		return fmt.Sprintf(key, args...)
+	}
+	return t.p.Sprintf(key, args...)
+}
+
+// Lang is the language's code, for <html lang>: "en" or "ca".
+func (t *Translator) Lang() string {
+	if t == nil {
+		return "en"
+	}
+	return t.code
+}
+
+type ctxKey struct{}
+
+// NewContext returns ctx carrying t.
+func NewContext(ctx context.Context, t *Translator) context.Context {
+	return context.WithValue(ctx, ctxKey{}, t)
+}
+
+// From is ctx's Translator; nil (English) when it has none.
+func From(ctx context.Context) *Translator {
+	t, _ := ctx.Value(ctxKey{}).(*Translator)
+	return t
+}
+
+// T is key in ctx's language.
+func T(ctx context.Context, key string, args ...any) string { return From(ctx).T(key, args...) }
+
+// N marks text as a message where it is written (a constant, a table), for
+// the words to be found there; T says it in a language where it is shown.
+func N(text string) string { return text }
+
+// Word is key, a message marked where it was written (N), in the
+// translator's language: for words chosen at run time.
+func (t *Translator) Word(key string) string {
+	var none []any
+	return t.T(key, none...)
+}
+
+// Word is key in ctx's language (Translator.Word).
+func Word(ctx context.Context, key string) string { return From(ctx).Word(key) }
