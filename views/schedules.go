@@ -3,6 +3,8 @@ package views
 import (
 	"strconv"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // SchedulesPage lists the schedules of the person's servers, with the form
@@ -65,7 +67,7 @@ type ScheduleForm struct {
 }
 
 // Weekdays name the days of the week, Sunday first, as time.Weekday counts.
-var Weekdays = []string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+var Weekdays = []string{i18n.N("Sunday"), i18n.N("Monday"), i18n.N("Tuesday"), i18n.N("Wednesday"), i18n.N("Thursday"), i18n.N("Friday"), i18n.N("Saturday")}
 
 // ScheduleListID is the part of the page that refreshes while a run is under way.
 const ScheduleListID = "schedule-list"

@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"strconv"
@@ -10,7 +11,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
+	"github.com/snapdash/snapdash/views"
 )
 
 // CSV exports the filtered record (the same filters as the page, every
@@ -27,12 +30,13 @@ func (h *Handler) CSV(c echo.Context) error {
 	h2.Set("Content-Disposition", `attachment; filename="snapdash-activity-`+h.Site.Now().UTC().Format("20060102-1504")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"time (UTC)", "person", "action", "server id", "server", "snapshot id", "snapshot", "outcome", "detail", "final outcome", "final detail", "duration (s)"})
+	_ = w.Write([]string{i18n.T(ctx, "time (UTC)"), i18n.T(ctx, "person"), i18n.T(ctx, "action"), i18n.T(ctx, "server id"), i18n.T(ctx, "server"),
+		i18n.T(ctx, "snapshot id"), i18n.T(ctx, "snapshot"), i18n.T(ctx, "outcome"), i18n.T(ctx, "detail"), i18n.T(ctx, "final outcome"), i18n.T(ctx, "final detail"), i18n.T(ctx, "duration (s)")})
 	for _, r := range res.Records {
 		_ = w.Write(spreadsheetSafe(
-			r.Time.UTC().Format(time.DateTime), r.Actor, r.Action, id(r.ServerID), r.ServerName,
-			id(r.SnapshotID), r.SnapshotName, r.Shown(), r.Detail,
-			r.Final, r.FinalDetail, seconds(r),
+			r.Time.UTC().Format(time.DateTime), r.Actor, actionWord(ctx, r.Action), id(r.ServerID), r.ServerName,
+			id(r.SnapshotID), r.SnapshotName, shownWord(ctx, r.Shown()), r.Detail,
+			views.FinalWords(ctx, r.Final), r.FinalDetail, seconds(r),
 		))
 	}
 	w.Flush()
@@ -64,4 +68,44 @@ func spreadsheetSafe(cells ...string) []string {
 		}
 	}
 	return cells
+}
+
+// actionWord is a record's action as the CSV's action column says it.
+func actionWord(ctx context.Context, action string) string {
+	switch action {
+	case activity.Create:
+		return i18n.T(ctx, "create")
+	case activity.Restore:
+		return i18n.T(ctx, "restore")
+	case activity.Delete:
+		return i18n.T(ctx, "delete")
+	case activity.Pin:
+		return i18n.T(ctx, "pin")
+	case activity.Unpin:
+		return i18n.T(ctx, "unpin")
+	case activity.Note:
+		return i18n.T(ctx, "note")
+	case activity.Schedule:
+		return i18n.T(ctx, "schedule")
+	case activity.Scheduled:
+		return i18n.T(ctx, "scheduled snapshot")
+	case activity.LetFinish:
+		return i18n.T(ctx, "let finish")
+	}
+	return action
+}
+
+// shownWord is how an action went before its end, in words.
+func shownWord(ctx context.Context, shown string) string {
+	switch shown {
+	case "done":
+		return i18n.T(ctx, "done")
+	case "started":
+		return i18n.T(ctx, "started")
+	case "refused":
+		return i18n.T(ctx, "refused")
+	case "no answer":
+		return i18n.T(ctx, "no answer")
+	}
+	return shown
 }

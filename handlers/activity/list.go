@@ -3,6 +3,7 @@
 package activity
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/services/activitylog"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -54,7 +56,7 @@ func (h *Handler) List(c echo.Context) error {
 		Since:   since,
 	}
 	for _, r := range res.Records {
-		row := activityRow(r)
+		row := activityRow(ctx, r)
 		row.Steps = res.Steps[r.ID]
 		d.Records = append(d.Records, row)
 	}
@@ -91,12 +93,12 @@ func activityUnavailable(err error) error {
 }
 
 // activityRow puts a record in the activity page's words.
-func activityRow(r activity.Record) views.ActivityRow {
+func activityRow(ctx context.Context, r activity.Record) views.ActivityRow {
 	row := views.ActivityRow{
 		Time: r.Time, Actor: r.Actor, What: r.Action, SnapshotName: r.SnapshotName,
 		ServerID: r.ServerID, ServerName: r.ServerName, Outcome: views.OutcomeUnknown, Detail: r.Detail,
 	}
-	row.What = actionWords(r)
+	row.What = actionWords(ctx, r)
 	// The page's words are the CSV's: one reading of how an action went.
 	switch r.Shown() {
 	case "done":
@@ -116,26 +118,26 @@ func activityRow(r activity.Record) views.ActivityRow {
 
 // actionWords says what a record's action was, naming the server and the
 // snapshot: "restored web-server-01 from pre-migration-snapshot".
-func actionWords(r activity.Record) string {
+func actionWords(ctx context.Context, r activity.Record) string {
 	switch r.Action {
 	case activity.Create:
-		return "created snapshot " + r.SnapshotName + " of " + r.ServerName
+		return i18n.T(ctx, "created snapshot %s of %s", r.SnapshotName, r.ServerName)
 	case activity.Restore:
-		return "restored " + r.ServerName + " from " + r.SnapshotName
+		return i18n.T(ctx, "restored %s from %s", r.ServerName, r.SnapshotName)
 	case activity.Delete:
-		return "deleted snapshot " + r.SnapshotName + " of " + r.ServerName
+		return i18n.T(ctx, "deleted snapshot %s of %s", r.SnapshotName, r.ServerName)
 	case activity.Pin:
-		return "pinned snapshot " + r.SnapshotName + " of " + r.ServerName + ": " + r.Detail
+		return i18n.T(ctx, "pinned snapshot %s of %s: %s", r.SnapshotName, r.ServerName, r.Detail)
 	case activity.Unpin:
-		return "unpinned snapshot " + r.SnapshotName + " of " + r.ServerName
+		return i18n.T(ctx, "unpinned snapshot %s of %s", r.SnapshotName, r.ServerName)
 	case activity.Note:
-		return "noted on snapshot " + r.SnapshotName + " of " + r.ServerName + ": " + r.Detail
+		return i18n.T(ctx, "noted on snapshot %s of %s: %s", r.SnapshotName, r.ServerName, r.Detail)
 	case activity.Schedule:
-		return "schedule of " + r.ServerName + " " + r.Detail
+		return i18n.T(ctx, "schedule of %s %s", r.ServerName, r.Detail)
 	case activity.Scheduled:
-		return "scheduled snapshot of " + r.ServerName + " (" + r.Detail + ")"
+		return i18n.T(ctx, "scheduled snapshot of %s (%s)", r.ServerName, r.Detail)
 	case activity.LetFinish:
-		return "signed out and let the " + r.Detail + " finish; the token is kept sealed until it ends, then erased"
+		return i18n.T(ctx, "signed out and let the %s finish; the token is kept sealed until it ends, then erased", r.Detail)
 	}
 	return r.Action
 }

@@ -30,7 +30,7 @@ func (h *Handler) Tray(c echo.Context) error {
 	}
 	items := make([]views.TrayItem, 0, len(recs))
 	for _, r := range recs {
-		row := activityRow(r)
+		row := activityRow(ctx, r)
 		items = append(items, views.TrayItem{Key: strconv.FormatInt(r.ID, 10) + "-" + trayState(r), ID: r.ID, Row: row})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
