@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -36,7 +36,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 	token := session.From(ctx).Token()
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no such server.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such server."))
 	}
 	before := views.ParsePoll(h.Site.BasePath, id, c.QueryParams())
 	// A card whose restore was sent needs the server's status, and so does
@@ -68,15 +68,15 @@ func (h *Fragments) Poll(c echo.Context) error {
 		s := snaps[i]
 		switch {
 		case s.Failed():
-			flashes = append(flashes, views.Flash{Kind: views.FlashError, Text: fmt.Sprintf("Snapshot %s of %s failed (%s).", s.Name, name, views.StatusLabel(ctx, s.Status))})
+			flashes = append(flashes, views.Flash{Kind: views.FlashError, Text: i18n.T(ctx, "Snapshot %s of %s failed (%s).", s.Name, name, views.StatusLabel(ctx, s.Status))})
 		case s.Done():
-			flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Snapshot %s of %s is complete (%s).", s.Name, name, views.HumanSize(ctx, s.SizeMB))})
+			flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: i18n.T(ctx, "Snapshot %s of %s is complete (%s).", s.Name, name, views.HumanSize(ctx, s.SizeMB))})
 		}
 	}
 	jobEnded := before.Job != 0 && (g.Job == nil || g.Job.ID != before.Job)
 	if jobEnded {
 		if r, err := h.Site.Restores.Get(ctx, id, before.Job); err == nil {
-			text, bad := r.EndWords()
+			text, bad := r.EndWords(i18n.From(ctx))
 			kind := views.FlashOK
 			if bad {
 				kind = views.FlashError // stays until dismissed
@@ -84,7 +84,7 @@ func (h *Fragments) Poll(c echo.Context) error {
 			flashes = append(flashes, views.Flash{Kind: kind, Text: text})
 		}
 	} else if before.Restoring && !g.Restoring() {
-		flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: fmt.Sprintf("Restore of %s finished. The server is %s.", name, views.StatusLabel(ctx, status))})
+		flashes = append(flashes, views.Flash{Kind: views.FlashOK, Text: i18n.T(ctx, "Restore of %s finished. The server is %s.", name, views.StatusLabel(ctx, status))})
 	}
 	now := g.InProgress()
 	slices.Sort(now)
@@ -122,13 +122,14 @@ func (h *Fragments) pollFailed(c echo.Context, id int64, before views.PollSpec, 
 	if !errors.Is(err, vpsapi.ErrUnavailable) {
 		return err
 	}
-	h.Site.Log.WarnContext(c.Request().Context(), "poll failed", "server_id", id, "error", err)
+	ctx := c.Request().Context()
+	h.Site.Log.WarnContext(ctx, "poll failed", "server_id", id, "error", err)
 	p := before.AfterFailure()
-	status, why := http.StatusBadGateway, "VPS.org is not answering"
+	status, why := http.StatusBadGateway, i18n.T(ctx, "VPS.org is not answering")
 	if errors.Is(err, context.DeadlineExceeded) {
-		status, why = http.StatusGatewayTimeout, "VPS.org is too slow to answer"
+		status, why = http.StatusGatewayTimeout, i18n.T(ctx, "VPS.org is too slow to answer")
 	}
-	msg := fmt.Sprintf("Could not refresh: %s. Trying again in %d s.", why, int(p.Interval()/time.Second))
+	msg := i18n.T(ctx, "Could not refresh: %s. Trying again in %d s.", why, int(p.Interval()/time.Second))
 	htmx.Retarget(c.Response(), "#"+views.ServerPollerID(id))
 	htmx.Reswap(c.Response(), "outerHTML")
 	return h.Site.Render(c, status, views.Poller(p, msg))

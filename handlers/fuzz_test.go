@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ func FuzzValidateCreate(f *testing.F) {
 		f.Add(seed[0], seed[1])
 	}
 	f.Fuzz(func(t *testing.T, name, desc string) {
-		errs := validateCreate(name, desc)
+		errs := validateCreate(context.Background(), name, desc)
 		if _, bad := errs["name"]; !bad {
 			if name == "" || len(name) > maxNameLen || !nameRule.MatchString(name) {
 				t.Errorf("name %q accepted", name)

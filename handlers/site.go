@@ -76,7 +76,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		Limit: dashboard.Limit, Snapshots: srv.Snapshots, RestoringFrom: srv.RestoringFrom, CSRF: csrf,
 	}
 	if r := srv.Job; r != nil {
-		g.Job = jobView(*r, srv.Snapshots)
+		g.Job = jobView(i18n.From(c.Request().Context()), *r, srv.Snapshots)
 	}
 	for id, a := range srv.CreatedBy {
 		if g.CreatedBy == nil {
@@ -86,10 +86,10 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 	}
 	g.MarksOn = true
 	groups := session.From(c.Request().Context()).Groups()
-	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Restore); !ok {
+	if ok, why := s.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), groups, dashboard.Restore); !ok {
 		g.NoRestore = why
 	}
-	if ok, why := s.Dash.Roles().Allows(groups, dashboard.Delete); !ok {
+	if ok, why := s.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), groups, dashboard.Delete); !ok {
 		g.NoDelete = why
 	}
 	g.CanMakeRoom = g.NoDelete == ""
@@ -106,7 +106,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 		g.Notes[id] = views.Mark{Actor: n.Actor, Text: n.Text, At: n.At}
 	}
 	if sc := srv.Schedule; sc != nil {
-		g.Schedule = &views.ScheduleLine{ID: sc.ID, When: schedule.Summary(*sc), Paused: sc.Paused, NextRun: sc.NextRun, LastOutcome: sc.LastOutcome, Alert: sc.Alert}
+		g.Schedule = &views.ScheduleLine{ID: sc.ID, When: schedule.SummaryIn(i18n.From(c.Request().Context()), *sc), Paused: sc.Paused, NextRun: sc.NextRun, LastOutcome: sc.LastOutcome, Alert: sc.Alert}
 	}
 	if a := srv.RestoredBy; a != nil {
 		g.RestoredBy = &views.Attribution{Actor: a.Actor, At: a.At}
@@ -118,7 +118,7 @@ func (s *Site) group(c echo.Context, srv dashboard.Server) views.ServerGroup {
 // answered 403 with nothing sent to VPS.org.
 func (s *Site) Allowed(c echo.Context, action string, serverID, snapshotID int64, snapshotName string) error {
 	st := session.From(c.Request().Context())
-	ok, why := s.Dash.Roles().Allows(st.Groups(), action)
+	ok, why := s.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), st.Groups(), action)
 	if ok {
 		return nil
 	}
@@ -216,8 +216,8 @@ func (s *Site) askOnce(c echo.Context, serverID int64) context.Context {
 // be ahead of the job's step (its safety snapshot failed, seen before the
 // job's next look) or a cancel may wait for it: the box says so, not the
 // step, and offers no Cancel.
-func jobView(r restores.Restore, snaps []vpsapi.Snapshot) *views.RestoreJob {
+func jobView(tr *i18n.Translator, r restores.Restore, snaps []vpsapi.Snapshot) *views.RestoreJob {
 	safetyFailed := r.SafetyID != 0 && slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.SafetyID && s.Failed() })
-	return &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: r.NowWords(safetyFailed), Actor: r.Actor, Started: r.Started,
+	return &views.RestoreJob{ID: r.ID, SnapshotID: r.SnapshotID, SafetyID: r.SafetyID, Step: r.Step, Text: r.NowWords(tr, safetyFailed), Actor: r.Actor, Started: r.Started,
 		Cancellable: r.Cancellable() && !r.CancelRequested && !safetyFailed, Cancelling: r.CancelRequested}
 }

@@ -17,20 +17,20 @@ func TestJobViewSaysWhatTheCardShows(t *testing.T) {
 	inProgress := []vpsapi.Snapshot{{ID: 900, Name: "safety-1", Status: "in_progress"}}
 	failed := []vpsapi.Snapshot{{ID: 900, Name: "safety-1", Status: "failed"}}
 
-	if j := jobView(r, inProgress); !j.Cancellable || !strings.Contains(j.Text, "in progress, then restore") {
+	if j := jobView(nil, r, inProgress); !j.Cancellable || !strings.Contains(j.Text, "in progress, then restore") {
 		t.Errorf("running: %+v", j)
 	}
-	j := jobView(r, failed)
+	j := jobView(nil, r, failed)
 	if j.Cancellable || strings.Contains(j.Text, "in progress") || !strings.Contains(j.Text, "failed, so no restore will be sent") {
 		t.Errorf("safety snapshot failed on the card: %+v", j)
 	}
 	r.CancelRequested = true
-	j = jobView(r, inProgress)
+	j = jobView(nil, r, inProgress)
 	if j.Cancellable || !j.Cancelling || strings.Contains(j.Text, "in progress") || !strings.HasPrefix(j.Text, "Cancelling the restore of web-server-01") {
 		t.Errorf("cancel asked: %+v", j)
 	}
 	r.Kind, r.DeleteName = restores.KindCreate, "old-one"
-	if j := jobView(r, inProgress); !strings.HasPrefix(j.Text, "Cancelling the snapshot safety-1") {
+	if j := jobView(nil, r, inProgress); !strings.HasPrefix(j.Text, "Cancelling the snapshot safety-1") {
 		t.Errorf("a new snapshot's job, cancel asked: %+v", j)
 	}
 }

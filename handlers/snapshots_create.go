@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
@@ -30,21 +32,21 @@ const (
 )
 
 // validateCreate checks the form before anything is sent to VPS.org.
-func validateCreate(name, description string) map[string]string {
+func validateCreate(ctx context.Context, name, description string) map[string]string {
 	errs := map[string]string{}
 	switch {
 	case name == "":
-		errs["name"] = "Give the snapshot a name."
+		errs["name"] = i18n.T(ctx, "Give the snapshot a name.")
 	case !utf8.ValidString(name) || !nameRule.MatchString(name):
-		errs["name"] = "A snapshot name may contain only letters, digits, hyphens (-) and underscores (_): no spaces or other characters."
+		errs["name"] = i18n.T(ctx, "A snapshot name may contain only letters, digits, hyphens (-) and underscores (_): no spaces or other characters.")
 	case len(name) > maxNameLen:
-		errs["name"] = fmt.Sprintf("Keep the name to %d characters or fewer.", maxNameLen)
+		errs["name"] = i18n.T(ctx, "Keep the name to %d characters or fewer.", maxNameLen)
 	}
 	switch {
 	case !utf8.ValidString(description):
-		errs["description"] = "The description contains characters that are not text."
+		errs["description"] = i18n.T(ctx, "The description contains characters that are not text.")
 	case utf8.RuneCountInString(description) > maxDescriptionLen:
-		errs["description"] = fmt.Sprintf("Keep the description to %d characters or fewer.", maxDescriptionLen)
+		errs["description"] = i18n.T(ctx, "Keep the description to %d characters or fewer.", maxDescriptionLen)
 	}
 	return errs
 }
@@ -55,7 +57,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 	st := session.From(ctx)
 	id, ok := ParseServerID(c.FormValue("server_id"))
 	if !ok || id == 0 {
-		return echo.NewHTTPError(http.StatusBadRequest, "The form did not say which server to snapshot. Reload the page and try again.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.N("The form did not say which server to snapshot. Reload the page and try again."))
 	}
 	f := views.CreateForm{
 		ServerID:    id,
@@ -65,7 +67,7 @@ func (h *Snapshots) Create(c echo.Context) error {
 		AsPage:      !htmx.Enabled(c.Request()),
 		Filtered:    c.FormValue("back") == "filtered",
 	}
-	f.Errors = validateCreate(f.Name, f.Description)
+	f.Errors = validateCreate(ctx, f.Name, f.Description)
 	// Deleting a snapshot to make room is a delete, whatever form asked it.
 	deleteFirst, _ := strconv.ParseInt(c.FormValue("delete_first"), 10, 64)
 	if deleteFirst != 0 {
@@ -74,12 +76,12 @@ func (h *Snapshots) Create(c echo.Context) error {
 		}
 		f.Pick = deleteFirst
 	} else if c.FormValue("room_offered") == "1" {
-		f.Errors["delete_first"] = "Choose the snapshot to delete first: the server holds 5 of 5, so the new one cannot be taken before one goes. Nothing was changed."
+		f.Errors["delete_first"] = i18n.T(ctx, "Choose the snapshot to delete first: the server holds 5 of 5, so the new one cannot be taken before one goes. Nothing was changed.")
 	}
 	if !submitguard.ValidFormID(f.FormID) {
 		f.FormID = submitguard.NewFormID()
 		if len(f.Errors) == 0 {
-			f.Errors[""] = "This form had expired. Check the values and submit it again."
+			f.Errors[""] = i18n.T(ctx, "This form had expired. Check the values and submit it again.")
 		}
 	}
 	if len(f.Errors) > 0 {
@@ -92,14 +94,14 @@ func (h *Snapshots) Create(c echo.Context) error {
 		AllowDuplicateName: c.FormValue("duplicate") == f.Name, DeleteFirst: deleteFirst,
 	}
 	res, err := h.Site.Restores.Create(ctx, a)
-	ex := dashboard.Explain(a, err)
+	ex := dashboard.Explain(ctx, a, err)
 	switch ex.Why {
 	case dashboard.Accepted:
 		if r := res.SafeRestore; r.ID != 0 {
-			msg := fmt.Sprintf("%s is deleted to make room, then the snapshot %s is taken. Its progress shows on the card.", r.DeleteName, r.SafetyName)
+			msg := i18n.T(ctx, "%s is deleted to make room, then the snapshot %s is taken. Its progress shows on the card.", r.DeleteName, r.SafetyName)
 			return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRestoring)
 		}
-		msg := fmt.Sprintf("Snapshot %s of %s started. %s", res.Created.Name, res.Created.Server.Name, res.Created.Message)
+		msg := i18n.T(ctx, "Snapshot %s of %s started. %s", res.Created.Name, res.Created.Server.Name, res.Created.Message)
 		return h.done(c, id, views.Flash{Kind: views.FlashOK, Text: msg}, false, true, focusRow(res.Created.ID))
 	case dashboard.Repeat:
 		return h.done(c, id, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, false, true, focusHeading)

@@ -1,12 +1,12 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
@@ -41,14 +41,14 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	}
 	cf, err := h.confirmFor(c)
 	if err != nil {
-		return h.gone(c, err, "That snapshot was already deleted.")
+		return h.gone(c, err, i18n.T(ctx, "That snapshot was already deleted."))
 	}
 	if cf.InUse {
 		return h.renderDelete(c, http.StatusConflict, cf) // the dialog says why
 	}
 	formID := c.FormValue("form_id")
 	if !submitguard.ValidFormID(formID) {
-		cf.Error = "This confirmation had expired. Confirm again to delete the snapshot."
+		cf.Error = i18n.T(ctx, "This confirmation had expired. Confirm again to delete the snapshot.")
 		return h.renderDelete(c, http.StatusUnprocessableEntity, cf)
 	}
 	a := dashboard.Action{
@@ -57,10 +57,10 @@ func (h *Snapshots) Delete(c echo.Context) error {
 		ServerID: cf.ServerID, ServerName: cf.ServerName, SnapshotID: cf.SnapshotID, SnapshotName: cf.SnapshotName,
 	}
 	_, err = h.Site.Dash.Act(ctx, a)
-	ex := dashboard.Explain(a, err)
+	ex := dashboard.Explain(ctx, a, err)
 	switch ex.Why {
 	case dashboard.Accepted:
-		msg := fmt.Sprintf("Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)
+		msg := i18n.T(ctx, "Snapshot %s of %s deleted.", cf.SnapshotName, cf.ServerName)
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusAfterDelete(cf.SnapshotCreated))
 	case dashboard.Repeat:
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashInfo, Text: ex.Text}, true, false, focusAfterDelete(cf.SnapshotCreated))

@@ -2,10 +2,10 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
@@ -18,7 +18,7 @@ func (h *Snapshots) List(c echo.Context) error {
 	filter, ok := ParseServerID(c.QueryParam("server_id"))
 	note := ""
 	if !ok {
-		note = "The server filter in the address is not a server id, so all servers are shown."
+		note = i18n.T(ctx, "The server filter in the address is not a server id, so all servers are shown.")
 	}
 	dash := h.Site.Dash
 	// Read before VPS.org is: what changes meanwhile reaches the page.
@@ -28,7 +28,7 @@ func (h *Snapshots) List(c echo.Context) error {
 		return err
 	}
 	if filter != 0 && !acc.Has(filter) {
-		note = "There is no server with id " + strconv.FormatInt(filter, 10) + " on this account, so all servers are shown."
+		note = i18n.T(ctx, "There is no server with id %d on this account, so all servers are shown.", filter)
 		filter = 0
 		// The servers are all there already; only the snapshots were filtered.
 		if acc, err = dash.Unfiltered(ctx, token, acc); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/services/mark"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
@@ -22,7 +23,7 @@ func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
 	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	serverID, ok := ParseServerID(c.QueryParam("server_id"))
 	if err != nil || snapID <= 0 || !ok || serverID == 0 {
-		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
+		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such snapshot."))
 	}
 	ctx = h.Site.askOnce(c, 0)
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), serverID)
@@ -84,7 +85,7 @@ func (h *Snapshots) saveMarks(c echo.Context, do string) error {
 	}
 	f, err := h.marksFor(c)
 	if err != nil {
-		return h.gone(c, err, "That snapshot is no longer there.")
+		return h.gone(c, err, i18n.T(ctx, "That snapshot is no longer there."))
 	}
 	before := f.Note
 	_, noted := c.Request().PostForm["note"] // a form without the field leaves the note alone
@@ -100,28 +101,28 @@ func (h *Snapshots) saveMarks(c echo.Context, do string) error {
 	switch do {
 	case "pin":
 		if f.Reason == "" {
-			f.Error = "Say why the snapshot must be kept: the reason shows to everyone who would delete it. Nothing was changed."
+			f.Error = i18n.T(ctx, "Say why the snapshot must be kept: the reason shows to everyone who would delete it. Nothing was changed.")
 			return h.renderMarks(c, http.StatusUnprocessableEntity, f)
 		}
 		err = save(activity.Pin, f.Reason)
-		said = append(said, f.SnapshotName+" is pinned: nobody can delete it through Snapdash until it is unpinned.")
+		said = append(said, i18n.T(ctx, "%s is pinned: nobody can delete it through Snapdash until it is unpinned.", f.SnapshotName))
 	case "unpin":
 		err = save(activity.Unpin, "")
-		said = append(said, f.SnapshotName+" is no longer pinned.")
+		said = append(said, i18n.T(ctx, "%s is no longer pinned.", f.SnapshotName))
 	}
 	if err == nil && f.Note != before {
 		err = save(activity.Note, f.Note)
-		said = append(said, "The note on "+f.SnapshotName+" is saved.")
+		said = append(said, i18n.T(ctx, "The note on %s is saved.", f.SnapshotName))
 	}
 	switch {
 	case errors.Is(err, mark.ErrTooLong):
-		f.Error = "That is too long (" + err.Error() + "). Nothing more was changed."
+		f.Error = i18n.T(ctx, "That is too long (%s). Nothing more was changed.", err.Error())
 		return h.renderMarks(c, http.StatusUnprocessableEntity, f)
 	case err != nil:
-		return h.gone(c, err, "That snapshot is no longer there.")
+		return h.gone(c, err, i18n.T(ctx, "That snapshot is no longer there."))
 	}
 	if len(said) == 0 {
-		said = append(said, "Nothing changed on "+f.SnapshotName+".")
+		said = append(said, i18n.T(ctx, "Nothing changed on %s.", f.SnapshotName))
 	}
 	return h.done(c, f.ServerID, views.Flash{Kind: views.FlashOK, Text: strings.Join(said, " ")}, true, false, focusRow(f.SnapshotID))
 }

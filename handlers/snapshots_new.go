@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
@@ -18,7 +18,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 	ctx := c.Request().Context()
 	id, ok := ParseServerID(c.QueryParam("server_id"))
 	if !ok || id == 0 {
-		return echo.NewHTTPError(http.StatusBadRequest, "Choose a server to snapshot from the snapshots page.")
+		return echo.NewHTTPError(http.StatusBadRequest, i18n.N("Choose a server to snapshot from the snapshots page."))
 	}
 	ctx = h.Site.askOnce(c, 0) // at the limit, the room's choices read the list again
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), id)
@@ -42,6 +42,7 @@ func (h *Snapshots) NewForm(c echo.Context) error {
 // offerRoom fills in, for a full server, what may be deleted to make room
 // for the new snapshot, or why nothing can be.
 func (h *Snapshots) offerRoom(c echo.Context, g views.ServerGroup, f *views.CreateForm) error {
+	ctx := c.Request().Context()
 	say := func(msg string) {
 		if f.Errors[""] == "" { // a refusal's own words come first
 			f.Errors[""] = msg
@@ -49,13 +50,12 @@ func (h *Snapshots) offerRoom(c echo.Context, g views.ServerGroup, f *views.Crea
 	}
 	if !g.CanMakeRoom {
 		if g.NoDelete != "" {
-			say(fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows, and making room means deleting one: %s", g.Name, g.Limit, g.NoDelete))
+			say(i18n.T(ctx, "%s already has %d snapshots, the most VPS.org allows, and making room means deleting one: %s", g.Name, g.Limit, g.NoDelete))
 		} else {
-			say(fmt.Sprintf("%s already has %d snapshots, the most VPS.org allows. Delete one before creating another.", g.Name, g.Limit))
+			say(i18n.T(ctx, "%s already has %d snapshots, the most VPS.org allows. Delete one before creating another.", g.Name, g.Limit))
 		}
 		return nil
 	}
-	ctx := c.Request().Context()
 	room, err := h.Site.Restores.RoomChoices(ctx, session.From(ctx).Token(), g.ID)
 	if err != nil {
 		return err
@@ -64,7 +64,7 @@ func (h *Snapshots) offerRoom(c echo.Context, g views.ServerGroup, f *views.Crea
 		f.Room = append(f.Room, views.SnapshotChoice{ID: s.ID, Name: s.Name, Created: s.CreatedAt})
 	}
 	if len(f.Room) == 0 {
-		say(fmt.Sprintf("%s already has %d snapshots, and none of them may be deleted to make room: they are pinned, in progress or used by a restore.", g.Name, g.Limit))
+		say(i18n.T(ctx, "%s already has %d snapshots, and none of them may be deleted to make room: they are pinned, in progress or used by a restore.", g.Name, g.Limit))
 	}
 	return nil
 }

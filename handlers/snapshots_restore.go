@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/views"
@@ -30,7 +30,7 @@ func (h *Snapshots) allowed(c echo.Context, action string) error {
 func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || snapID <= 0 {
-		return views.Confirm{}, echo.NewHTTPError(http.StatusNotFound, "There is no such snapshot.")
+		return views.Confirm{}, echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such snapshot."))
 	}
 	serverID, _ := ParseServerID(c.QueryParam("server_id"))
 	ctx := h.Site.askOnce(c, serverID)
@@ -82,13 +82,13 @@ func (h *Snapshots) offerSafety(c echo.Context, cf *views.Confirm) error {
 		return err
 	}
 	if plan.Running != nil {
-		cf.Safety.Running = "A restore of " + cf.ServerName + " is already running: " + plan.Running.StepWords() +
-			" Wait for it to finish, or cancel it on the server's card, before starting another."
+		cf.Safety.Running = i18n.T(ctx, "A restore of %s is already running: %s Wait for it to finish, or cancel it on the server's card, before starting another.",
+			cf.ServerName, plan.Running.StepWords(i18n.From(ctx)))
 		return nil
 	}
 	cf.Safety.Offered, cf.Safety.Name, cf.Safety.FreeSlot = true, plan.SafetyName, plan.FreeSlot
 	// Making room is a delete: offered only to those who may delete.
-	if ok, why := h.Site.Dash.Roles().Allows(session.From(ctx).Groups(), dashboard.Delete); !ok {
+	if ok, why := h.Site.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), session.From(ctx).Groups(), dashboard.Delete); !ok {
 		cf.Safety.NoDelete = why
 		return nil
 	}
@@ -163,7 +163,7 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	}
 	cf, err := h.confirmFor(c)
 	if err != nil {
-		return h.gone(c, err, "The snapshot is no longer there, so nothing was restored.")
+		return h.gone(c, err, i18n.T(ctx, "The snapshot is no longer there, so nothing was restored."))
 	}
 	if err := h.offerSafety(c, &cf); err != nil {
 		return err
@@ -172,20 +172,20 @@ func (h *Snapshots) Restore(c echo.Context) error {
 	cf.Typed = c.FormValue("confirm_name")
 	formID := c.FormValue("form_id")
 	if !chosen {
-		cf.Error = fmt.Sprintf("%s has no room for a safety snapshot: choose a snapshot to delete first, or restore without a safety snapshot. Nothing was changed.", cf.ServerName)
+		cf.Error = i18n.T(ctx, "%s has no room for a safety snapshot: choose a snapshot to delete first, or restore without a safety snapshot. Nothing was changed.", cf.ServerName)
 		cf.ChoiceError = true
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
 	if strings.TrimSpace(cf.Typed) == "" {
-		cf.Error = fmt.Sprintf("Type the server's name, %s, to confirm the restore; nothing was changed.", cf.ServerName)
+		cf.Error = i18n.T(ctx, "Type the server's name, %s, to confirm the restore; nothing was changed.", cf.ServerName)
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
 	if strings.TrimSpace(cf.Typed) != cf.ServerName {
-		cf.Error = fmt.Sprintf("The name you typed does not match. Type %s exactly to restore it; nothing was changed.", cf.ServerName)
+		cf.Error = i18n.T(ctx, "The name you typed does not match. Type %s exactly to restore it; nothing was changed.", cf.ServerName)
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
 	if !submitguard.ValidFormID(formID) {
-		cf.Error = "This confirmation had expired. Type the server name again and confirm."
+		cf.Error = i18n.T(ctx, "This confirmation had expired. Type the server name again and confirm.")
 		cf.Typed = ""
 		return h.renderRestore(c, http.StatusUnprocessableEntity, cf)
 	}
@@ -196,14 +196,14 @@ func (h *Snapshots) Restore(c echo.Context) error {
 		Safety: safety, DeleteFirst: deleteFirst,
 	}
 	res, err := h.Site.Restores.Restore(ctx, a)
-	ex := dashboard.Explain(a, err)
+	ex := dashboard.Explain(ctx, a, err)
 	switch ex.Why {
 	case dashboard.Accepted:
-		msg := fmt.Sprintf("Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Restored.Message)
+		msg := i18n.T(ctx, "Restore of %s from %s started. %s", cf.ServerName, cf.SnapshotName, res.Restored.Message)
 		if r := res.SafeRestore; r.ID != 0 {
-			msg = fmt.Sprintf("Restore of %s from %s started: the safety snapshot %s is taken first, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.SafetyName)
+			msg = i18n.T(ctx, "Restore of %s from %s started: the safety snapshot %s is taken first, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.SafetyName)
 			if r.DeleteName != "" {
-				msg = fmt.Sprintf("Restore of %s from %s started: %s is deleted to make room, then the safety snapshot %s is taken, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.DeleteName, r.SafetyName)
+				msg = i18n.T(ctx, "Restore of %s from %s started: %s is deleted to make room, then the safety snapshot %s is taken, and the restore is sent only once it is complete.", cf.ServerName, cf.SnapshotName, r.DeleteName, r.SafetyName)
 			}
 		}
 		return h.done(c, cf.ServerID, views.Flash{Kind: views.FlashOK, Text: msg}, true, false, focusRestoring)

@@ -2,6 +2,12 @@
 (function () {
   "use strict";
 
+  // The page's words in its language (the layout's data-words; English
+  // is the key itself).
+  var words = {};
+  try { words = JSON.parse(document.documentElement.getAttribute("data-words") || "{}"); } catch (e) { words = {}; }
+  function w(key) { return words[key] || key; }
+
   // A proxy answering 401 to an htmx request means the SSO session ended:
   // reload so the proxy can send the person to sign in.
   document.addEventListener("htmx:responseError", function (ev) {
@@ -192,8 +198,8 @@
         var close = document.createElement("button");
         close.type = "button";
         close.className = "flash-close linkish";
-        close.textContent = "Close";
-        close.setAttribute("aria-label", "Close this message");
+        close.textContent = w("Close");
+        close.setAttribute("aria-label", w("Close this message"));
         close.addEventListener("click", function () { f.remove(); });
         f.appendChild(close);
       } else {
@@ -381,8 +387,8 @@
     if (!b) return;
     var id = b.getAttribute("data-copy"), said = document.getElementById(id + "-copied");
     navigator.clipboard.writeText(document.getElementById(id).textContent).then(
-      function () { if (said) said.textContent = "Copied."; },
-      function () { if (said) said.textContent = "Could not copy: select the token and copy it."; });
+      function () { if (said) said.textContent = w("Copied."); },
+      function () { if (said) said.textContent = w("Could not copy: select the token and copy it."); });
   });
 
   // The schedule form shows the fields of the cadence chosen (without
@@ -406,7 +412,7 @@
     var box = ev.target, form = box.form, said = document.getElementById("fleet-ticked");
     if (box.type !== "checkbox" || box.name !== "snapshot" || !form || !said) return;
     var n = form.querySelectorAll('input[name="snapshot"]:checked').length;
-    said.textContent = n === 0 ? "None selected" : n + " selected";
+    said.textContent = n === 0 ? w("None selected") : n === 1 ? w("1 selected") : w("{n} selected").replace("{n}", n);
   });
 
   // An action that comes back to a card by its address (Run now: /schedules

@@ -6,6 +6,9 @@
 (function () {
   "use strict";
   if (!("Notification" in window) || !window.sessionStorage) return;
+  var words = {};
+  try { words = JSON.parse(document.documentElement.getAttribute("data-words") || "{}"); } catch (e) { words = {}; }
+  function w(key) { return words[key] || key; }
 
   // watchable is one kind of thing to be told about: its buttons carry attr
   // with an id; mark(id, on) says whether it must keep polling when hidden.
@@ -17,7 +20,7 @@
         var on = sessionStorage.getItem(key(id)) === "1" && Notification.permission === "granted";
         b.hidden = Notification.permission === "denied";
         b.setAttribute("aria-pressed", on ? "true" : "false");
-        b.textContent = on ? "You will be notified" : "Notify me when it finishes";
+        b.textContent = on ? w("You will be notified") : w("Notify me when it finishes");
         mark(id, on);
       });
     }
@@ -69,7 +72,7 @@
       var server = target.id.split("-")[1];
       var fresh = document.getElementById(target.id) || target;
       if (sessionStorage.getItem(restores.key(server)) === "1" && !fresh.querySelector(".restoring-note.job")) {
-        restores.ended(server, fresh.querySelector(".card-outcome"), "The restore has ended.");
+        restores.ended(server, fresh.querySelector(".card-outcome"), w("The restore has ended."));
       }
       restores.show(fresh);
     } else {
@@ -82,7 +85,7 @@
         if (!k || k.indexOf(runs.key("")) !== 0) continue;
         var id = k.slice(runs.key("").length);
         if (!document.querySelector("#schedule-" + id + ' [data-testid="schedule-running"]')) {
-          runs.ended(id, document.querySelector("#flashes > :last-child"), "The scheduled snapshot has ended.");
+          runs.ended(id, document.querySelector("#flashes > :last-child"), w("The scheduled snapshot has ended."));
         }
       }
     }

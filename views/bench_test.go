@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -29,12 +30,23 @@ func page5x5() views.Snapshots {
 
 func BenchmarkSnapshotsPage(b *testing.B) {
 	d := page5x5()
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := views.SnapshotsPage(d).Render(ctx, io.Discard); err != nil {
-			b.Fatal(err)
+	langs, err := i18n.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, lang := range []string{"", "en", "ca"} {
+		ctx := context.Background()
+		if lang != "" {
+			ctx = i18n.NewContext(ctx, langs.For(lang))
 		}
+		b.Run("lang="+lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := views.SnapshotsPage(d).Render(ctx, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

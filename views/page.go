@@ -81,18 +81,29 @@ func (p Page) HXHeaders() string {
 }
 
 // HumanSize formats megabytes as a person reads them: "5.0 GB", "512 MB".
-func HumanSize(ctx context.Context, mb *int64) string {
+func HumanSize(ctx context.Context, mb *int64) string { return humanSize(i18n.From(ctx), mb) }
+
+// humanSize is HumanSize in tr's language; English, the most read, without
+// the catalog.
+func humanSize(tr *i18n.Translator, mb *int64) string {
 	if mb == nil {
 		return "—"
 	}
 	v := *mb
+	en := tr.Lang() == "en"
 	switch {
+	case v >= 1024*1024 && en:
+		return strconv.FormatFloat(float64(v)/(1024*1024), 'f', 1, 64) + " TB"
 	case v >= 1024*1024:
-		return t(ctx, "%.1f TB", float64(v)/(1024*1024))
+		return tr.T("%.1f TB", float64(v)/(1024*1024))
+	case v >= 1024 && en:
+		return strconv.FormatFloat(float64(v)/1024, 'f', 1, 64) + " GB"
 	case v >= 1024:
-		return t(ctx, "%.1f GB", float64(v)/1024)
+		return tr.T("%.1f GB", float64(v)/1024)
+	case en:
+		return strconv.FormatInt(v, 10) + " MB"
 	default:
-		return t(ctx, "%d MB", v)
+		return tr.T("%d MB", v)
 	}
 }
 
@@ -198,3 +209,18 @@ func joinGroups(groups []string) string { return strings.Join(groups, ", ") }
 
 // t is key in the language of the request being rendered (i18n.T).
 func t(ctx context.Context, key string, args ...any) string { return i18n.T(ctx, key, args...) }
+
+// scriptWords are the words app.js and notify.js write, in the page's
+// language, as JSON keyed by their English.
+func scriptWords(ctx context.Context) string {
+	m := make(map[string]string, len(jsWords))
+	for _, k := range jsWords {
+		m[k] = i18n.Word(ctx, k)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+var jsWords = []string{i18n.N("Close"), i18n.N("Close this message"), i18n.N("Copied."), i18n.N("Could not copy: select the token and copy it."),
+	i18n.N("None selected"), i18n.N("1 selected"), i18n.N("{n} selected"), i18n.N("You will be notified"), i18n.N("Notify me when it finishes"),
+	i18n.N("The restore has ended."), i18n.N("The scheduled snapshot has ended.")}

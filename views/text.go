@@ -47,3 +47,35 @@ func (a timeAgo) Render(ctx context.Context, w io.Writer) error {
 	_, err := w.Write(b)
 	return err
 }
+
+// cell is a table cell labelled for phones (app.css shows its data-label
+// before it), written without templ's attribute machinery: a page has a
+// hundred. B is the body's concrete type, so nothing is boxed.
+type cell[B interface {
+	Render(context.Context, io.Writer) error
+}] struct {
+	class, label string
+	body         B
+}
+
+func (c cell[B]) Render(ctx context.Context, w io.Writer) error {
+	parts := [...]string{`<td class="`, c.class, `" data-label="`, html.EscapeString(c.label), `">`}
+	from := 0
+	if c.class == "" {
+		parts[0], parts[1], parts[2], from = "", "", "", 0
+		if _, err := io.WriteString(w, `<td data-label="`); err != nil {
+			return err
+		}
+		from = 3
+	}
+	for _, p := range parts[from:] {
+		if _, err := io.WriteString(w, p); err != nil {
+			return err
+		}
+	}
+	if err := c.body.Render(ctx, w); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "</td>")
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 )
 
@@ -24,7 +25,7 @@ const preSessionCookie = "snapdash_csrf"
 
 // csrfRefused is the answer to a request without its session's token.
 func csrfRefused() error {
-	return echo.NewHTTPError(http.StatusForbidden, "This form has expired or did not come from Snapdash. Reload the page and try again.")
+	return echo.NewHTTPError(http.StatusForbidden, i18n.N("This form has expired or did not come from Snapdash. Reload the page and try again."))
 }
 
 // csrfToken computes the request's token and leaves it for the handlers

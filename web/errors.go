@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -12,6 +11,7 @@ import (
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -29,46 +29,47 @@ func (a *App) handleError(err error, c echo.Context) {
 		return // the browser went away
 	}
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	ctx := r.Context()
 
 	if errors.Is(err, vpsapi.ErrUnauthorized) {
 		a.tokenRefused(c)
 		return
 	}
 
-	p := views.Problem{Status: http.StatusInternalServerError, Heading: "Something went wrong",
-		Message: fmt.Sprintf("Snapdash hit an unexpected problem. Nothing was lost; try again. If it keeps happening, give your administrator the reference %s.", reqID)}
+	p := views.Problem{Status: http.StatusInternalServerError, Heading: i18n.T(ctx, "Something went wrong"),
+		Message: i18n.T(ctx, "Snapdash hit an unexpected problem. Nothing was lost; try again. If it keeps happening, give your administrator the reference %s.", reqID)}
 	var he *echo.HTTPError
-	switch pp, upstream := dashboard.Problem(err); {
+	switch pp, upstream := dashboard.Problem(ctx, err); {
 	case upstream:
 		p.Status, p.Heading, p.Message = handlers.Status(pp.Reason), pp.Heading, pp.Message
 	case errors.As(err, &he):
 		p.Status = he.Code
-		p.Heading = http.StatusText(he.Code)
+		p.Heading = statusHeading(ctx, he.Code)
 		msg, ok := he.Message.(string)
 		if ok && he.Code != http.StatusInternalServerError {
-			p.Message = msg
+			p.Message = i18n.Word(ctx, msg) // a handler's words are marked (i18n.N)
 		}
 		// Echo's own errors carry only the status text; a handler's carry its words, which stay.
 		generic := msg == http.StatusText(he.Code)
 		switch he.Code {
 		case http.StatusNotFound:
-			p.Heading = "Not found"
+			p.Heading = i18n.T(ctx, "Not found")
 			if generic {
-				p.Heading, p.Message = "Page not found", "There is no page at this address."
+				p.Heading, p.Message = i18n.T(ctx, "Page not found"), i18n.T(ctx, "There is no page at this address.")
 			}
 		case http.StatusMethodNotAllowed:
 			if generic {
-				p.Heading, p.Message = "Not allowed", "This address does not accept that kind of request."
+				p.Heading, p.Message = i18n.T(ctx, "Not allowed"), i18n.T(ctx, "This address does not accept that kind of request.")
 			}
 		case http.StatusRequestEntityTooLarge:
-			p.Heading = "Too much data"
+			p.Heading = i18n.T(ctx, "Too much data")
 			if generic {
-				p.Message = "What was sent is larger than Snapdash accepts. Shorten it and try again."
+				p.Message = i18n.T(ctx, "What was sent is larger than Snapdash accepts. Shorten it and try again.")
 			}
 		case http.StatusForbidden:
-			p.Heading = "Refused"
+			p.Heading = i18n.T(ctx, "Refused")
 		case http.StatusTooManyRequests:
-			p.Heading = "Slow down"
+			p.Heading = i18n.T(ctx, "Slow down")
 		}
 	}
 	if p.Status >= 500 {
@@ -116,4 +117,24 @@ func (a *App) tokenRefused(c echo.Context) {
 func navigate(c echo.Context, url string) error {
 	htmx.Navigate(c.Response(), c.Request(), url)
 	return nil
+}
+
+// statusHeading is an error page's heading for an HTTP status, in the
+// reader's language.
+func statusHeading(ctx context.Context, code int) string {
+	switch code {
+	case http.StatusBadRequest:
+		return i18n.T(ctx, "Bad request")
+	case http.StatusConflict:
+		return i18n.T(ctx, "Conflict")
+	case http.StatusUnprocessableEntity:
+		return i18n.T(ctx, "Not accepted")
+	case http.StatusBadGateway:
+		return i18n.T(ctx, "VPS.org is not answering")
+	case http.StatusServiceUnavailable:
+		return i18n.T(ctx, "Not available right now")
+	case http.StatusGatewayTimeout:
+		return i18n.T(ctx, "VPS.org is too slow to answer")
+	}
+	return http.StatusText(code)
 }

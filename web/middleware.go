@@ -17,6 +17,7 @@ import (
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/htmx"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 )
 
@@ -46,7 +47,7 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 func (a *App) requireIdentity(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if a.cfg.RequireIdentity && a.identity(c.Request()) == "" {
-			return echo.NewHTTPError(http.StatusForbidden, "Snapdash is only available through your organisation's single sign-on. Open it from the usual address.")
+			return echo.NewHTTPError(http.StatusForbidden, i18n.N("Snapdash is only available through your organisation's single sign-on. Open it from the usual address."))
 		}
 		return next(c)
 	}
@@ -64,7 +65,7 @@ func (a *App) readForm(next echo.HandlerFunc) echo.HandlerFunc {
 				if errors.As(err, &mbe) || errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
 					return echo.NewHTTPError(http.StatusRequestEntityTooLarge).SetInternal(err)
 				}
-				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.").SetInternal(err)
+				return echo.NewHTTPError(http.StatusBadRequest, i18n.N("The form could not be read. Reload the page and try again.")).SetInternal(err)
 			}
 		}
 		return next(c)
@@ -112,7 +113,7 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		st, err := a.sessions.Load(c.Response(), r, a.cookieSecure(r), !a.isPoll(c), a.identity(r), a.groups(r))
 		if err != nil {
 			// The store is down: say so rather than sign the person out.
-			return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its session store right now. Try again in a moment.").SetInternal(err)
+			return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.N("Snapdash cannot reach its session store right now. Try again in a moment.")).SetInternal(err)
 		}
 		c.SetRequest(r.WithContext(session.NewContext(r.Context(), st)))
 		c.Response().Before(func() {
@@ -235,7 +236,7 @@ func (a *App) uncompressed(next echo.HandlerFunc) echo.HandlerFunc {
 func (a *App) serveStatic(c echo.Context) error {
 	asset, ok := a.site.Assets.Get(c.Param("name"))
 	if !ok {
-		return echo.NewHTTPError(http.StatusNotFound, "No such file.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.N("No such file."))
 	}
 	h := c.Response().Header()
 	if c.Param("hash") == asset.Hash {

@@ -13,6 +13,7 @@ import (
 	"github.com/snapdash/snapdash/handlers/auth"
 	"github.com/snapdash/snapdash/handlers/fleet"
 	"github.com/snapdash/snapdash/handlers/schedules"
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 func (a *App) routes(deps Deps) *echo.Echo {
@@ -62,7 +63,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 		}),
 		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many sign-in attempts from your address. Wait a minute and try again.")
+			return echo.NewHTTPError(http.StatusTooManyRequests, i18n.N("Too many sign-in attempts from your address. Wait a minute and try again."))
 		},
 	})
 	pages.GET("/signin", signIn.ShowSignIn)
@@ -82,7 +83,7 @@ func (a *App) routes(deps Deps) *echo.Echo {
 		}),
 		IdentifierExtractor: a.writer,
 		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests, "Too many changes in a short time: nothing was done with this one. Wait a few seconds and try again.")
+			return echo.NewHTTPError(http.StatusTooManyRequests, i18n.N("Too many changes in a short time: nothing was done with this one. Wait a few seconds and try again."))
 		},
 	})
 	app := pages.Group("", a.requireSignIn, a.checkCSRF, writeLimit)

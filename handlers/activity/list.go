@@ -40,7 +40,7 @@ func (h *Handler) List(c echo.Context) error {
 		return activityUnavailable(err)
 	}
 	if res.NotYours {
-		note = notYourServer
+		note = i18n.Word(c.Request().Context(), notYourServer)
 		f.ServerID = 0
 	}
 	d := views.ActivityPage{
@@ -63,7 +63,7 @@ func (h *Handler) List(c echo.Context) error {
 	return h.Site.Render(c, http.StatusOK, views.ActivityList(d))
 }
 
-const notYourServer = "The server in the address is not one of yours, so activity on all your servers is shown."
+var notYourServer = i18n.N("The server in the address is not one of yours, so activity on all your servers is shown.")
 
 // readActivityFilter reads the filter from the address; what is not a
 // filter is dropped, with a note.
@@ -72,7 +72,7 @@ func readActivityFilter(c echo.Context) (activitylog.Filter, string) {
 	note := ""
 	id, ok := handlers.ParseServerID(c.QueryParam("server_id"))
 	if !ok {
-		note = notYourServer
+		note = i18n.Word(c.Request().Context(), notYourServer)
 	}
 	f.ServerID = id
 	if a := c.QueryParam("actor"); len(a) <= 256 {
@@ -87,7 +87,7 @@ func readActivityFilter(c echo.Context) (activitylog.Filter, string) {
 
 func activityUnavailable(err error) error {
 	if errors.Is(err, activitylog.ErrUnreadable) {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The activity record cannot be read right now. Try again in a moment.").SetInternal(err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.N("The activity record cannot be read right now. Try again in a moment.")).SetInternal(err)
 	}
 	return err
 }

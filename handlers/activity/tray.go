@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
@@ -26,7 +27,7 @@ func (h *Handler) Tray(c echo.Context) error {
 	ctx := c.Request().Context()
 	recs, err := h.Site.Feed.Recent(ctx, session.From(ctx).Token(), trayEvents, trayWithin)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "The team's events cannot be read right now.").SetInternal(err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.N("The team's events cannot be read right now.")).SetInternal(err)
 	}
 	items := make([]views.TrayItem, 0, len(recs))
 	for _, r := range recs {

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/views"
 )
@@ -18,7 +19,7 @@ func (h *Handler) SignOut(c echo.Context) error {
 	st := session.From(ctx)
 	id := st.ID()
 	unavailable := func(err error) error {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash cannot reach its database right now, so you are NOT signed out yet. Try again in a moment.").SetInternal(err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.N("Snapdash cannot reach its database right now, so you are NOT signed out yet. Try again in a moment.")).SetInternal(err)
 	}
 	// Work under way is named first, and its person chooses what becomes of it.
 	kept := 0

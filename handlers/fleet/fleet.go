@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	fleetsvc "github.com/snapdash/snapdash/internal/services/fleet"
 
 	"github.com/labstack/echo/v4"
@@ -49,21 +50,21 @@ func (h *Handler) Fleet(c echo.Context) error {
 	case "failed", "old":
 		d.Select = sel
 	}
-	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.Delete); !ok {
+	if ok, why := h.Site.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), st.Groups(), dashboard.Delete); !ok {
 		d.NoDelete = why
 	}
-	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.Restore); !ok {
+	if ok, why := h.Site.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), st.Groups(), dashboard.Restore); !ok {
 		d.NoRestore = why
 	}
 	if b, ok := h.Site.Bulk.Latest(ctx, bulkdelete.Owner(st.Identity(), st.Token()), res.Servers); ok {
-		d.Bulk = bulkStatus(b)
+		d.Bulk = bulkStatus(ctx, b)
 	}
 	if p := h.Site.PricePerGBMonth; p > 0 {
 		cur := ""
 		if c := h.Site.PriceCurrency; c != "" {
 			cur = " " + c
 		}
-		d.Cost = strconv.FormatFloat(res.SizeGB*p, 'f', 2, 64) + cur + " a month at " + strconv.FormatFloat(p, 'f', -1, 64) + cur + " per GB-month"
+		d.Cost = i18n.T(ctx, "%s%s a month at %s%s per GB-month", strconv.FormatFloat(res.SizeGB*p, 'f', 2, 64), cur, strconv.FormatFloat(p, 'f', -1, 64), cur)
 	}
 	for _, r := range res.Rows {
 		row := views.FleetRow{ID: r.ID, ServerID: r.Server.ID, ServerName: r.ServerName, Name: r.Name, Status: r.Status,
@@ -120,7 +121,7 @@ func readFleetQuery(c echo.Context) (views.FleetQuery, string) {
 		}
 	}
 	if len(dropped) > 0 {
-		return q, "Part of the address was not understood (" + strings.Join(dropped, ", ") + "), so it was left out."
+		return q, i18n.T(c.Request().Context(), "Part of the address was not understood (%s), so it was left out.", strings.Join(dropped, ", "))
 	}
 	return q, ""
 }

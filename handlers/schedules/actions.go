@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/snapdash/snapdash/handlers"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
@@ -22,9 +23,9 @@ func (h *Handler) Run(c echo.Context) error {
 			return "", err
 		}
 		if run.State == schedules.Skipped {
-			return "The run of " + run.ServerName + " was skipped: " + run.Detail + ".", nil
+			return i18n.T(c.Request().Context(), "The run of %s was skipped: %s.", run.ServerName, run.Detail), nil
 		}
-		return "The schedule of " + run.ServerName + " is running now; its outcome shows here when it ends.", nil
+		return i18n.T(c.Request().Context(), "The schedule of %s is running now; its outcome shows here when it ends.", run.ServerName), nil
 	})
 }
 
@@ -32,7 +33,7 @@ func (h *Handler) Run(c echo.Context) error {
 func (h *Handler) Pause(c echo.Context) error {
 	return h.act(c, func(ch schedule.Change) (string, error) {
 		s, err := h.Site.Schedules.Pause(c.Request().Context(), ch, true)
-		return "The schedule of " + s.ServerName + " is paused.", err
+		return i18n.T(c.Request().Context(), "The schedule of %s is paused.", s.ServerName), err
 	})
 }
 
@@ -40,7 +41,7 @@ func (h *Handler) Pause(c echo.Context) error {
 func (h *Handler) Resume(c echo.Context) error {
 	return h.act(c, func(ch schedule.Change) (string, error) {
 		s, err := h.Site.Schedules.Pause(c.Request().Context(), ch, false)
-		return "The schedule of " + s.ServerName + " runs again; next run " + views.UTC(s.NextRun) + ".", err
+		return i18n.T(c.Request().Context(), "The schedule of %s runs again; next run %s.", s.ServerName, views.UTC(s.NextRun)), err
 	})
 }
 
@@ -51,14 +52,14 @@ func (h *Handler) Delete(c echo.Context) error {
 		ctx := c.Request().Context()
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
-			return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+			return echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such schedule."))
 		}
 		if err := h.allowed(c, id); err != nil {
 			return err
 		}
 		s, err := h.Site.Schedules.Get(ctx, session.From(ctx).Token(), id)
 		if errors.Is(err, schedules.ErrNotFound) {
-			return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+			return echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such schedule."))
 		}
 		if err != nil {
 			return err
@@ -67,8 +68,9 @@ func (h *Handler) Delete(c echo.Context) error {
 			Page: h.Site.Page(c, "Delete the schedule of %s", s.ServerName), ID: s.ID, ServerName: s.ServerName}))
 	}
 	return h.act(c, func(ch schedule.Change) (string, error) {
-		err := h.Site.Schedules.Delete(c.Request().Context(), ch)
-		return "The schedule is deleted. The snapshots it made stay, and no schedule will delete them.", err
+		ctx := c.Request().Context()
+		err := h.Site.Schedules.Delete(ctx, ch)
+		return i18n.T(ctx, "The schedule is deleted. The snapshots it made stay, and no schedule will delete them."), err
 	})
 }
 
@@ -79,7 +81,7 @@ func (h *Handler) act(c echo.Context, change func(schedule.Change) (string, erro
 	st := session.From(ctx)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such schedule."))
 	}
 	if err := h.allowed(c, id); err != nil {
 		return err
@@ -89,13 +91,13 @@ func (h *Handler) act(c echo.Context, change func(schedule.Change) (string, erro
 	switch {
 	case err == nil:
 	case errors.Is(err, schedules.ErrNotFound):
-		kind, words = views.FlashInfo, "That schedule is no longer there."
+		kind, words = views.FlashInfo, i18n.T(ctx, "That schedule is no longer there.")
 	case errors.Is(err, schedules.ErrRunning):
-		kind, words = views.FlashInfo, "A run of that schedule is under way already; nothing more was started."
+		kind, words = views.FlashInfo, i18n.T(ctx, "A run of that schedule is under way already; nothing more was started.")
 	case errors.Is(err, schedules.ErrNoToken):
-		kind, words = views.FlashError, "No automation token is configured, so schedules cannot run."
+		kind, words = views.FlashError, i18n.T(ctx, "No automation token is configured, so schedules cannot run.")
 	case errors.Is(err, schedule.ErrNoSchedules):
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "Snapdash's database is not answering, so nothing was changed. Try again in a moment.").SetInternal(err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, i18n.N("Snapdash's database is not answering, so nothing was changed. Try again in a moment.")).SetInternal(err)
 	default:
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
@@ -21,25 +22,26 @@ import (
 // readScheduleForm reads the form into the form as typed and the schedule
 // it asks for; what cannot be read is listed in the form's errors.
 func readScheduleForm(c echo.Context, id int64) (views.ScheduleForm, schedules.Schedule) {
+	ctx := c.Request().Context()
 	f := views.ScheduleForm{ID: id, Every: c.FormValue("every"), Time: strings.TrimSpace(c.FormValue("time")),
 		SkipRestoring: c.FormValue("skip_restoring") != ""}
 	s := schedules.Schedule{ID: id, Every: f.Every, SkipRestoring: f.SkipRestoring}
 	number := func(name, what string, lo, hi int) int {
 		n, err := strconv.Atoi(c.FormValue(name))
 		if err != nil || n < lo || n > hi {
-			f.Errors = append(f.Errors, what)
+			f.Errors = append(f.Errors, i18n.Word(ctx, what))
 			return lo
 		}
 		return n
 	}
-	f.Keep = number("keep", "keep between 1 and 4 snapshots, so one slot stays free for people", schedules.KeepMin, schedules.KeepMax)
-	f.Hours = number("hours", "every N hours takes 1, 2, 3, 4, 6, 8 or 12", 1, 12)
-	f.Weekday = number("weekday", "choose a day of the week", 0, 6)
+	f.Keep = number("keep", i18n.N("keep between 1 and 4 snapshots, so one slot stays free for people"), schedules.KeepMin, schedules.KeepMax)
+	f.Hours = number("hours", i18n.N("every N hours takes 1, 2, 3, 4, 6, 8 or 12"), 1, 12)
+	f.Weekday = number("weekday", i18n.N("choose a day of the week"), 0, 6)
 	s.Keep, s.Hours, s.Weekday = f.Keep, f.Hours, time.Weekday(f.Weekday)
 	if m, ok := schedules.ParseClock(f.Time); ok {
 		s.Minute = m
 	} else {
-		f.Errors = append(f.Errors, "give the time as HH:MM, such as 03:00 (UTC)")
+		f.Errors = append(f.Errors, i18n.T(ctx, "give the time as HH:MM, such as 03:00 (UTC)"))
 	}
 	if id == 0 {
 		s.ServerID, _ = handlers.ParseServerID(c.FormValue("server_id"))
@@ -55,7 +57,7 @@ func (h *Handler) Create(c echo.Context) error { return h.save(c, 0) }
 func (h *Handler) Update(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return echo.NewHTTPError(http.StatusNotFound, "There is no such schedule.")
+		return echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such schedule."))
 	}
 	return h.save(c, id)
 }
@@ -75,22 +77,24 @@ func (h *Handler) save(c echo.Context, id int64) error {
 		var room *schedule.RoomError
 		switch {
 		case errors.As(err, &room):
-			f.RoomWarning = room.Words()
+			f.RoomWarning = room.Words(i18n.From(ctx))
 		case err == nil:
-			st.AddFlash(string(views.FlashOK), saved.ServerName+" is scheduled "+schedule.Summary(saved)+". Next run "+views.UTC(saved.NextRun)+".")
+			st.AddFlash(string(views.FlashOK), i18n.T(ctx, "%s is scheduled %s. Next run %s.", saved.ServerName, schedule.SummaryIn(i18n.From(ctx), saved), views.UTC(saved.NextRun)))
 			return c.Redirect(http.StatusSeeOther, h.Site.URL("/schedules")+"#"+views.ScheduleRowID(saved.ID))
 		case errors.As(err, &invalid):
-			f.Errors = invalid.Problems
+			for _, p := range invalid.Problems {
+				f.Errors = append(f.Errors, i18n.Word(ctx, p))
+			}
 		case errors.Is(err, schedules.ErrExists):
-			f.Errors = []string{"that server has a schedule already: change it in its row"}
+			f.Errors = []string{i18n.T(ctx, "that server has a schedule already: change it in its row")}
 		case errors.Is(err, vpsapi.ErrNotFound), errors.Is(err, schedules.ErrNotFound):
-			f.Errors = []string{"your API token cannot see that server"}
+			f.Errors = []string{i18n.T(ctx, "your API token cannot see that server")}
 		case errors.Is(err, schedule.ErrNoSchedules):
 			h.Site.Log.ErrorContext(ctx, "schedule not saved", "error", err)
 			status = http.StatusServiceUnavailable
-			f.Errors = []string{"Snapdash's database is not answering, so nothing was saved; what you entered is still here: try again in a moment"}
+			f.Errors = []string{i18n.T(ctx, "Snapdash's database is not answering, so nothing was saved; what you entered is still here: try again in a moment")}
 		case errors.Is(err, schedules.ErrNoToken):
-			return echo.NewHTTPError(http.StatusConflict, "No automation token is configured, so nothing can be scheduled. Nothing was saved.")
+			return echo.NewHTTPError(http.StatusConflict, i18n.N("No automation token is configured, so nothing can be scheduled. Nothing was saved."))
 		default:
 			return err
 		}
@@ -114,7 +118,7 @@ func (h *Handler) save(c echo.Context, id int64) error {
 // allowed checks the schedule groups; a refusal is recorded, against the
 // server the schedule is (or would be) for, and answered 403.
 func (h *Handler) allowed(c echo.Context, id int64) error {
-	if ok, _ := h.Site.Dash.Roles().Allows(session.From(c.Request().Context()).Groups(), dashboard.ScheduleAction); ok {
+	if ok, _ := h.Site.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), session.From(c.Request().Context()).Groups(), dashboard.ScheduleAction); ok {
 		return nil
 	}
 	server, _ := handlers.ParseServerID(c.FormValue("server_id"))

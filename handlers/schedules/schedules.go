@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/handlers"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/session"
@@ -44,30 +45,30 @@ func (h *Handler) pageOf(c echo.Context, form views.ScheduleForm) (views.Schedul
 	}
 	if unavailable {
 		h.Site.Log.ErrorContext(ctx, "schedules not read", "error", err)
-		d.Unavailable = "The schedules cannot be read right now: Snapdash's database is not answering. Try again in a moment."
+		d.Unavailable = i18n.T(ctx, "The schedules cannot be read right now: Snapdash's database is not answering. Try again in a moment.")
 	}
-	if ok, why := h.Site.Dash.Roles().Allows(st.Groups(), dashboard.ScheduleAction); !ok {
+	if ok, why := h.Site.Dash.Roles().AllowsIn(i18n.From(c.Request().Context()), st.Groups(), dashboard.ScheduleAction); !ok {
 		d.NoChange = why
 	}
 	has := map[int64]bool{}
 	for _, s := range o.Schedules {
 		has[s.ServerID] = true
-		row := views.ScheduleRow{ID: s.ID, ServerName: s.ServerName, When: schedule.Summary(s),
+		row := views.ScheduleRow{ID: s.ID, ServerName: s.ServerName, When: schedule.SummaryIn(i18n.From(ctx), s),
 			Paused: s.Paused, PausedWhy: s.PausedWhy, Alert: s.Alert, NextRun: s.NextRun}
 		if s.PausedWhy != "" {
 			d.Refused = s.PausedWhy
 		}
 		if s.Alert != "" {
-			d.Refused = s.ServerName + "'s schedule: " + s.Alert
+			d.Refused = i18n.T(ctx, "%s's schedule: %s", s.ServerName, s.Alert)
 		}
 		for _, r := range o.Runs[s.ID] {
 			if r.State == schedules.Running {
-				row.Running, row.RunID = r.StepWords(), r.ID
+				row.Running, row.RunID = r.StepWords(i18n.From(ctx)), r.ID
 				d.Polling = true
 			}
-			by := "automation"
+			by := i18n.T(ctx, "automation")
 			if r.Manual {
-				by = r.Actor + " (run now)"
+				by = i18n.T(ctx, "%s (run now)", r.Actor)
 			}
 			row.Runs = append(row.Runs, views.RunRow{Started: r.Started, State: r.State, Snapshot: r.SnapshotName, Detail: r.Detail, By: by})
 		}
@@ -138,7 +139,7 @@ func (h *Handler) Poll(c echo.Context) error {
 		for _, runs := range o.Runs {
 			for _, r := range runs {
 				if r.ID == watch && r.State != schedules.Running {
-					d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: r.EndWords()}
+					d.Ended = &views.Flash{Kind: runFlashKind(r.State), Text: r.EndWords(i18n.From(c.Request().Context()))}
 				}
 			}
 		}

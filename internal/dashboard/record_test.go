@@ -55,7 +55,7 @@ func TestActionNotRecordableIsNotSent(t *testing.T) {
 	if n := f.Sim.Calls("POST /api/v1/snapshots/"); n != 0 {
 		t.Errorf("%d creates sent without a record", n)
 	}
-	if ex := dashboard.Explain(a, err); ex.Why != dashboard.NotSent || ex.Reason != dashboard.ReasonUnavailable {
+	if ex := dashboard.Explain(context.Background(), a, err); ex.Why != dashboard.NotSent || ex.Reason != dashboard.ReasonUnavailable {
 		t.Errorf("explained as %+v", ex)
 	}
 }

@@ -3,6 +3,8 @@ package dashboard
 import (
 	"slices"
 	"strings"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // Roles limits restores and deletes to members of SSO groups. They are
@@ -22,22 +24,39 @@ const ScheduleAction = "schedule"
 // Allows reports whether a person in groups may take the action (Restore,
 // Delete, or Unpin, which counts as a delete), and if not, why in words.
 func (r Roles) Allows(groups []string, action string) (bool, string) {
-	need, noun := r.Delete, "Deletes and unpins"
+	return r.AllowsIn(nil, groups, action)
+}
+
+// AllowsIn is Allows with the why in tr's language (a job's record keeps
+// English: nil).
+func (r Roles) AllowsIn(tr *i18n.Translator, groups []string, action string) (bool, string) {
+	need := r.Delete
 	switch action {
 	case Restore:
-		need, noun = r.Restore, "Restores"
+		need = r.Restore
 	case ScheduleAction:
-		need, noun = r.Schedule, "Schedules"
+		need = r.Schedule
 	}
 	if len(need) == 0 || slices.ContainsFunc(groups, func(g string) bool { return slices.Contains(need, g) }) {
 		return true, ""
 	}
-	names := strings.Join(need, ", ")
-	if len(need) > 1 {
-		names = strings.Join(need[:len(need)-1], ", ") + " or " + need[len(need)-1]
-		return false, noun + " are limited to the " + names + " groups."
+	if len(need) == 1 {
+		switch action {
+		case Restore:
+			return false, tr.T("Restores are limited to the %s group.", need[0])
+		case ScheduleAction:
+			return false, tr.T("Schedules are limited to the %s group.", need[0])
+		}
+		return false, tr.T("Deletes and unpins are limited to the %s group.", need[0])
 	}
-	return false, noun + " are limited to the " + names + " group."
+	names := strings.Join(need[:len(need)-1], ", ") + tr.T(" or ") + need[len(need)-1]
+	switch action {
+	case Restore:
+		return false, tr.T("Restores are limited to the %s groups.", names)
+	case ScheduleAction:
+		return false, tr.T("Schedules are limited to the %s groups.", names)
+	}
+	return false, tr.T("Deletes and unpins are limited to the %s groups.", names)
 }
 
 // Roles are the dashboard's rules on who may restore and delete.

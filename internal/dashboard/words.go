@@ -3,9 +3,9 @@ package dashboard
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -54,70 +54,72 @@ const (
 // Explain puts an action's error in the person's words. It is the one place
 // that maps VPS.org's and the guard's errors to what people read after an
 // action; Problem does the same for pages.
-func Explain(a Action, err error) Explanation {
-	noun := map[string]string{Create: "the snapshot was started", Restore: "the restore started", Delete: "the snapshot was deleted"}[a.Kind]
-	check := map[string]string{Create: "Check the list before submitting again.", Restore: "Check the server's status before trying again.", Delete: "Check the list before trying again."}[a.Kind]
+func Explain(ctx context.Context, a Action, err error) Explanation {
 	var ve *vpsapi.Error
 	switch {
 	case err == nil:
 		return Explanation{Why: Accepted, Reason: ReasonOK}
 	case errors.Is(err, submitguard.ErrAlreadySubmitted):
 		return Explanation{Why: Repeat, Reason: ReasonOK,
-			Text: "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened."}
+			Text: i18n.T(ctx, "This form was already submitted, so it was not sent to VPS.org again. The list shows what happened.")}
 	case errors.Is(err, submitguard.ErrClaimUnavailable):
 		return Explanation{Why: GuardDown, Reason: ReasonUnavailable,
-			Text: "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment."}
+			Text: i18n.T(ctx, "Snapdash could not check whether this form was already sent (its shared store is not answering), so nothing was sent. Try again in a moment.")}
 	case errors.Is(err, ErrNameTaken):
 		return Explanation{Why: NameTaken, Reason: ReasonInvalid,
-			Text: a.ServerName + " already has a snapshot named " + a.SnapshotName + ". Create snapshot again to make a second one with the same name, or choose another name."}
+			Text: i18n.T(ctx, "%s already has a snapshot named %s. Create snapshot again to make a second one with the same name, or choose another name.", a.ServerName, a.SnapshotName)}
 	case errors.Is(err, vpsapi.ErrUnauthorized):
 		return Explanation{Why: TokenRefused, Reason: ReasonTokenRefused}
 	case errors.As(err, new(PinnedError)):
 		var pe PinnedError
 		errors.As(err, &pe)
 		return Explanation{Why: NotSent, Reason: ReasonConflict,
-			Text: a.SnapshotName + " is pinned by " + pe.Pin.Actor + " (" + pe.Pin.Reason + "), so it cannot be deleted. Unpin it first if it may go. Nothing was sent."}
+			Text: i18n.T(ctx, "%s is pinned by %s (%s), so it cannot be deleted. Unpin it first if it may go. Nothing was sent.", a.SnapshotName, pe.Pin.Actor, pe.Pin.Reason)}
 	case errors.Is(err, restores.ErrAlreadyRunning):
 		return Explanation{Why: NotSent, Reason: ReasonConflict,
-			Text: "A restore of " + a.ServerName + " is already running, so nothing was sent. Its progress shows on the server's card."}
+			Text: i18n.T(ctx, "A restore of %s is already running, so nothing was sent. Its progress shows on the server's card.", a.ServerName)}
 	case errors.Is(err, ErrNoFreeSlot):
 		return Explanation{Why: NotSent, Reason: ReasonInvalid,
-			Text: fmt.Sprintf("%s has %d of %d snapshots, so there is no room for a safety snapshot. Choose a snapshot to delete first, or restore without a safety snapshot. Nothing was sent.", a.ServerName, Limit, Limit)}
+			Text: i18n.T(ctx, "%s has %d of %d snapshots, so there is no room for a safety snapshot. Choose a snapshot to delete first, or restore without a safety snapshot. Nothing was sent.", a.ServerName, Limit, Limit)}
 	case errors.Is(err, ErrBadDeleteChoice) && a.Kind == Create:
 		return Explanation{Why: NotSent, Reason: ReasonInvalid,
-			Text: "That snapshot can no longer be deleted to make room: it was pinned, is in progress, is used by a restore, or is gone. Choose another. Nothing was sent."}
+			Text: i18n.T(ctx, "That snapshot can no longer be deleted to make room: it was pinned, is in progress, is used by a restore, or is gone. Choose another. Nothing was sent.")}
 	case errors.Is(err, ErrBadDeleteChoice):
 		return Explanation{Why: NotSent, Reason: ReasonInvalid,
-			Text: "That snapshot cannot be deleted to make room: it is the one being restored, still in progress, or gone. Choose another. Nothing was sent."}
+			Text: i18n.T(ctx, "That snapshot cannot be deleted to make room: it is the one being restored, still in progress, or gone. Choose another. Nothing was sent.")}
 	case errors.Is(err, vpsapi.ErrNotFound):
 		text := map[string]string{
-			Create:  fmt.Sprintf("VPS.org has no server %d on this account any more. It may have been deleted.", a.ServerID),
-			Restore: "The snapshot is no longer there, so nothing was restored.",
-			Delete:  "That snapshot was already deleted.",
+			Create:  i18n.T(ctx, "VPS.org has no server %d on this account any more. It may have been deleted.", a.ServerID),
+			Restore: i18n.T(ctx, "The snapshot is no longer there, so nothing was restored."),
+			Delete:  i18n.T(ctx, "That snapshot was already deleted."),
 		}[a.Kind]
 		return Explanation{Why: Gone, Reason: ReasonGone, Text: text}
 	case errors.Is(err, ErrNoRecord):
 		return Explanation{Why: NotSent, Reason: ReasonUnavailable,
-			Text: "Snapdash cannot record this action right now (its database is not answering), so nothing was sent to VPS.org. Try again in a moment."}
+			Text: i18n.T(ctx, "Snapdash cannot record this action right now (its database is not answering), so nothing was sent to VPS.org. Try again in a moment.")}
 	case errors.Is(err, ErrNotSent):
 		return Explanation{Why: NotSent, Reason: ReasonUpstream,
-			Text: "VPS.org did not answer, so nothing was sent. Try again in a moment."}
+			Text: i18n.T(ctx, "VPS.org did not answer, so nothing was sent. Try again in a moment.")}
 	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
-		return refused(a, ve)
+		return refused(ctx, a, ve)
 	default:
-		return Explanation{Why: NotKnown, Reason: ReasonUpstream,
-			Text: "VPS.org did not answer, so it is not known whether " + noun + ". " + check}
+		text := map[string]string{
+			Create:  i18n.T(ctx, "VPS.org did not answer, so it is not known whether the snapshot was started. Check the list before submitting again."),
+			Restore: i18n.T(ctx, "VPS.org did not answer, so it is not known whether the restore started. Check the server's status before trying again."),
+			Delete:  i18n.T(ctx, "VPS.org did not answer, so it is not known whether the snapshot was deleted. Check the list before trying again."),
+		}[a.Kind]
+		return Explanation{Why: NotKnown, Reason: ReasonUpstream, Text: text}
 	}
 }
 
 // refused words VPS.org's own refusal; a create's field errors go to its fields.
-func refused(a Action, ve *vpsapi.Error) Explanation {
+func refused(ctx context.Context, a Action, ve *vpsapi.Error) Explanation {
 	e := Explanation{Why: RefusedUpstream, Reason: ReasonInvalid}
 	switch a.Kind {
 	case Restore:
-		e.Text = "VPS.org refused the restore: " + ve.Summary()
+		e.Text = i18n.T(ctx, "VPS.org refused the restore:") + " " + ve.Summary()
 	case Delete:
-		e.Text = "VPS.org refused to delete it: " + ve.Summary()
+		e.Text = i18n.T(ctx, "VPS.org refused to delete it:") + " " + ve.Summary()
 	default:
 		e.Fields = map[string]string{}
 		for field, msgs := range ve.Fields {
@@ -126,9 +128,9 @@ func refused(a Action, ve *vpsapi.Error) Explanation {
 			}
 		}
 		if sum := ve.Summary(); sum != "" {
-			e.Text = "VPS.org refused: " + sum
+			e.Text = i18n.T(ctx, "VPS.org refused:") + " " + sum
 		} else if len(e.Fields) == 0 {
-			e.Text = "VPS.org refused the snapshot without saying why."
+			e.Text = i18n.T(ctx, "VPS.org refused the snapshot without saying why.")
 		}
 		for field, msgs := range ve.Fields {
 			if field != "name" && field != "description" && field != "non_field_errors" {
@@ -147,10 +149,10 @@ type PageProblem struct {
 
 // Problem puts an error from VPS.org that stopped a page in the person's
 // words; ok is false for any other error.
-func Problem(err error) (p PageProblem, ok bool) {
+func Problem(ctx context.Context, err error) (p PageProblem, ok bool) {
 	if errors.Is(err, ErrUnprotected) {
-		return PageProblem{ReasonUnavailable, "Snapdash cannot check this now",
-			"Snapdash could not read its pins and running restores, so it deletes nothing until it can. Your session is fine and nothing was changed; try again in a moment."}, true
+		return PageProblem{ReasonUnavailable, i18n.T(ctx, "Snapdash cannot check this now"),
+			i18n.T(ctx, "Snapdash could not read its pins and running restores, so it deletes nothing until it can. Your session is fine and nothing was changed; try again in a moment.")}, true
 	}
 	var ve *vpsapi.Error
 	if !errors.As(err, &ve) {
@@ -158,16 +160,16 @@ func Problem(err error) (p PageProblem, ok bool) {
 	}
 	switch {
 	case errors.Is(err, vpsapi.ErrUnavailable):
-		p = PageProblem{ReasonUpstream, "VPS.org is not answering",
-			"Snapdash could not get an answer from the VPS.org API. Your session is fine and nothing was changed by this page; try again in a moment."}
+		p = PageProblem{ReasonUpstream, i18n.T(ctx, "VPS.org is not answering"),
+			i18n.T(ctx, "Snapdash could not get an answer from the VPS.org API. Your session is fine and nothing was changed by this page; try again in a moment.")}
 		if errors.Is(err, context.DeadlineExceeded) {
 			p.Reason = ReasonUpstreamSlow
-			p.Message = "The VPS.org API took too long to answer. Your session is fine; try again in a moment."
+			p.Message = i18n.T(ctx, "The VPS.org API took too long to answer. Your session is fine; try again in a moment.")
 		}
 	case errors.Is(err, vpsapi.ErrNotFound):
-		p = PageProblem{ReasonGone, "Not found", "VPS.org has no such item on your account. It may have been deleted."}
+		p = PageProblem{ReasonGone, i18n.T(ctx, "Not found"), i18n.T(ctx, "VPS.org has no such item on your account. It may have been deleted.")}
 	default:
-		p = PageProblem{ReasonUpstream, "VPS.org refused the request", ve.Summary()}
+		p = PageProblem{ReasonUpstream, i18n.T(ctx, "VPS.org refused the request"), ve.Summary()}
 	}
 	return p, true
 }

@@ -76,7 +76,19 @@ func Load() (*Catalog, error) {
 	}
 	c := &Catalog{cat: b, matcher: language.NewMatcher([]language.Tag{English, Catalan}), byCode: map[string]*Translator{}}
 	for code, tag := range codes {
-		c.byCode[code] = &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b))}
+		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), plain: map[string]string{}, plural: map[string]bool{}}
+		msgs, err := Messages(code)
+		if err != nil {
+			return nil, err
+		}
+		for key, m := range msgs {
+			if m.Other != "" {
+				t.plural[key] = true
+			} else if !strings.Contains(key, "%") {
+				t.plain[key] = m.Text
+			}
+		}
+		c.byCode[code] = t
 	}
 	return c, nil
 }
@@ -151,14 +163,30 @@ func (c *Catalog) For(code string) *Translator {
 
 // Translator says Snapdash's words in one language.
 type Translator struct {
-	code string
-	p    *message.Printer
+	code   string
+	p      *message.Printer
+	plain  map[string]string // messages without arguments, looked up at once
+	plural map[string]bool   // messages whose words depend on a count
 }
 
 // T is key in the translator's language, formatted with args as fmt
-// does. A nil Translator speaks English.
+// does. A nil Translator speaks English. English, the code's own words,
+// and a message without arguments cost a map lookup at most: a page
+// says hundreds.
 func (t *Translator) T(key string, args ...any) string {
-	if t == nil {
+	switch {
+	case t == nil && len(args) == 0 && !strings.Contains(key, "%"):
+		return key
+	case t == nil:
+		return fmt.Sprintf(key, args...)
+	case len(args) == 0:
+		if s, ok := t.plain[key]; ok {
+			return s
+		}
+		if t.code == "en" && !strings.Contains(key, "%") {
+			return key
+		}
+	case t.code == "en" && !t.plural[key]:
 		return fmt.Sprintf(key, args...)
 	}
 	return t.p.Sprintf(key, args...)

@@ -16,7 +16,7 @@ import (
 
 // call finds the words the code says through a translator: t(ctx, "…") in
 // views, i18n.T(ctx, "…"), tr.T("…"), i18n.N("…") and a page's title.
-var call = regexp.MustCompile("(?:\\bt\\(ctx,\\s*|\\bi18n\\.T\\(ctx,\\s*|\\.T\\(|\\bi18n\\.N\\(|\\.Page\\(c,\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)")
+var call = regexp.MustCompile("(?:\\bt\\(ctx,\\s*|\\bi18n\\.T\\((?:ctx|c\\.Request\\(\\)\\.Context\\(\\)),\\s*|\\.T\\(|\\bi18n\\.N\\(|\\.Page\\(c,\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)")
 
 // used is every message key in the code outside tests.
 func used(t *testing.T) map[string][]string {

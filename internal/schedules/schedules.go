@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // How often a schedule runs.
@@ -73,22 +75,22 @@ func (s Schedule) Validate() error {
 	switch s.Every {
 	case Daily, Weekly, Hourly:
 		if s.Minute < 0 || s.Minute >= 24*60 {
-			probs = append(probs, "the time must be between 00:00 and 23:59")
+			probs = append(probs, i18n.N("the time must be between 00:00 and 23:59"))
 		}
 		if s.Every == Weekly && (s.Weekday < time.Sunday || s.Weekday > time.Saturday) {
-			probs = append(probs, "choose a day of the week")
+			probs = append(probs, i18n.N("choose a day of the week"))
 		}
 		if s.Every == Hourly && !slices.Contains(Hours, s.Hours) {
-			probs = append(probs, "every N hours takes 1, 2, 3, 4, 6, 8 or 12")
+			probs = append(probs, i18n.N("every N hours takes 1, 2, 3, 4, 6, 8 or 12"))
 		}
 	default:
-		probs = append(probs, "choose daily, every N hours, or weekly")
+		probs = append(probs, i18n.N("choose daily, every N hours, or weekly"))
 	}
 	if s.Keep < KeepMin || s.Keep > KeepMax {
-		probs = append(probs, fmt.Sprintf("keep between %d and %d snapshots, so one slot stays free for people", KeepMin, KeepMax))
+		probs = append(probs, i18n.N("keep between 1 and 4 snapshots, so one slot stays free for people"))
 	}
 	if s.ServerID <= 0 {
-		probs = append(probs, "choose a server")
+		probs = append(probs, i18n.N("choose a server"))
 	}
 	if len(probs) > 0 {
 		return &InvalidError{Problems: probs}
@@ -129,19 +131,25 @@ func (s Schedule) Next(t time.Time) time.Time {
 }
 
 // Describe says how often the schedule runs: "every day at 03:00 UTC".
-func (s Schedule) Describe() string {
+func (s Schedule) Describe() string { return s.DescribeIn(nil) }
+
+// DescribeIn is Describe in tr's language.
+func (s Schedule) DescribeIn(tr *i18n.Translator) string {
 	switch s.Every {
 	case Hourly:
 		if s.Hours <= 1 {
-			return fmt.Sprintf("every hour at :%02d UTC", s.Minute%60)
+			return tr.T("every hour at :%02d UTC", s.Minute%60)
 		}
-		return "every " + strconv.Itoa(s.Hours) + " hours from " + clock(s.first()) + " UTC"
+		return tr.T("every %d hours from %s UTC", s.Hours, clock(s.first()))
 	case Weekly:
-		return fmt.Sprintf("every %s at %s UTC", s.Weekday, clock(s.Minute))
+		return tr.T("every %s at %s UTC", tr.Word(weekdays[s.Weekday]), clock(s.Minute))
 	default:
-		return "every day at " + clock(s.Minute) + " UTC"
+		return tr.T("every day at %s UTC", clock(s.Minute))
 	}
 }
+
+// weekdays are the days' names as the catalog has them.
+var weekdays = [7]string{i18n.N("Sunday"), i18n.N("Monday"), i18n.N("Tuesday"), i18n.N("Wednesday"), i18n.N("Thursday"), i18n.N("Friday"), i18n.N("Saturday")}
 
 // first is an Hourly schedule's first run of a day, in minutes after midnight.
 func (s Schedule) first() int { return s.Minute % (max(s.Hours, 1) * 60) }

@@ -1,23 +1,34 @@
 package schedules
 
-// StepWords says what a scheduled run is doing.
-func (r Run) StepWords() string {
+import "github.com/snapdash/snapdash/internal/i18n"
+
+// StepWords says what a scheduled run is doing, in tr's language.
+func (r Run) StepWords(tr *i18n.Translator) string {
 	switch r.Step {
 	case StepCreateSending:
-		return "creating " + r.SnapshotName
+		return tr.T("creating %s", r.SnapshotName)
 	case StepWaiting:
-		return "waiting for " + r.SnapshotName + " to complete"
+		return tr.T("waiting for %s to complete", r.SnapshotName)
 	case StepRotating, StepDeleteSending:
-		return r.SnapshotName + " completed; deleting the schedule's snapshots beyond its keep count"
+		return tr.T("%s completed; deleting the schedule's snapshots beyond its keep count", r.SnapshotName)
 	}
-	return "checking the server"
+	return tr.T("checking the server")
 }
 
-// EndWords says how a scheduled run ended.
-func (r Run) EndWords() string {
-	words := "The scheduled snapshot of " + r.ServerName + " " + r.State
-	if r.Detail != "" {
-		words += ": " + r.Detail
+// EndWords says how a scheduled run ended, in tr's language; its detail
+// was written by the job, in English.
+func (r Run) EndWords(tr *i18n.Translator) string {
+	state := r.State
+	switch r.State {
+	case Completed:
+		state = tr.T("completed")
+	case Skipped:
+		state = tr.T("skipped")
+	case Failed:
+		state = tr.T("failed")
 	}
-	return words + "."
+	if r.Detail != "" {
+		return tr.T("The scheduled snapshot of %s %s: %s.", r.ServerName, state, r.Detail)
+	}
+	return tr.T("The scheduled snapshot of %s %s.", r.ServerName, state)
 }

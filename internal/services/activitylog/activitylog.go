@@ -11,6 +11,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -109,7 +110,7 @@ func (s *Service) restoreSteps(ctx context.Context, recs []activity.Record) map[
 	}
 	out := make(map[int64][]string, len(of))
 	for id, r := range of {
-		out[id] = r.Steps()
+		out[id] = r.Steps(i18n.From(ctx))
 	}
 	return out
 }

@@ -352,7 +352,7 @@ func TestRestoreAndItsJobAreWrittenTogether(t *testing.T) {
 	if _, rerr := db.Exec("ALTER TABLE river_job_away RENAME TO river_job"); rerr != nil {
 		t.Fatal(rerr)
 	}
-	if ex := dashboard.Explain(f.Action(dashboard.Restore), err); err == nil || ex.Why != dashboard.NotSent {
+	if ex := dashboard.Explain(context.Background(), f.Action(dashboard.Restore), err); err == nil || ex.Why != dashboard.NotSent {
 		t.Fatalf("a restore whose job could not be written: %v (%+v)", err, ex)
 	}
 	if n := storetest.Count(t, f.Store, "SELECT COUNT(*) FROM restores"); n != 0 {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -154,11 +155,11 @@ func (e *RoomError) Error() string {
 }
 
 // Words say it in the person's words.
-func (e *RoomError) Words() string {
+func (e *RoomError) Words(tr *i18n.Translator) string {
 	if e.Free <= 0 {
-		return fmt.Sprintf("%s has %d of %d snapshots that are not this schedule's: there is no free slot for it, so its runs would be skipped until people delete some.", e.Server, dashboard.Limit, dashboard.Limit)
+		return tr.T("%s has %d of %d snapshots that are not this schedule's: there is no free slot for it, so its runs would be skipped until people delete some.", e.Server, dashboard.Limit, dashboard.Limit)
 	}
-	return fmt.Sprintf("%s has room for %d of this schedule's snapshots, and it keeps %d: once it holds %d, its runs are skipped while the server is full.", e.Server, e.Free, e.Keep, e.Free)
+	return tr.T("%s has room for %d of this schedule's snapshots, and it keeps %d: once it holds %d, its runs are skipped while the server is full.", e.Server, e.Free, e.Keep, e.Free)
 }
 
 // roomForSchedule checks that the server has a free slot for each snapshot

@@ -8,6 +8,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -189,10 +190,13 @@ func (svc *Service) Save(ctx context.Context, c Change) (schedules.Schedule, err
 }
 
 // Summary is a schedule in a line: how often, what it keeps, its rule.
-func Summary(s schedules.Schedule) string {
-	words := s.Describe() + fmt.Sprintf(", keeps its %d newest", s.Keep)
+func Summary(s schedules.Schedule) string { return SummaryIn(nil, s) }
+
+// SummaryIn is Summary in tr's language.
+func SummaryIn(tr *i18n.Translator, s schedules.Schedule) string {
+	words := s.DescribeIn(tr) + tr.T(", keeps its %d newest", s.Keep)
 	if s.SkipRestoring {
-		words += ", skips while the server restores"
+		words += tr.T(", skips while the server restores")
 	}
 	return words
 }

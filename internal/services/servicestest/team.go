@@ -95,7 +95,7 @@ func (f *Team) Act(t testing.TB, kind string) {
 func (f *Team) Try(kind string) (dashboard.Explanation, error) {
 	a := f.Action(kind)
 	_, err := f.Dash.Act(context.Background(), a)
-	return dashboard.Explain(a, err), err
+	return dashboard.Explain(context.Background(), a, err), err
 }
 
 // Final waits for the newest record to have a final outcome.

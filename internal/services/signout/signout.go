@@ -5,12 +5,12 @@ package signout
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/store"
 )
@@ -65,11 +65,11 @@ func (s *Service) describeJobs(ctx context.Context, underway []store.Erased) ([]
 		j := JobUnderway{Servers: map[int64]string{r.ServerID: r.ServerName}}
 		switch r.Action {
 		case activity.Create:
-			j.Words = "snapshot " + r.SnapshotName + " of " + r.ServerName + ", followed until it completes"
+			j.Words = i18n.T(ctx, "snapshot %s of %s, followed until it completes", r.SnapshotName, r.ServerName)
 		case activity.Restore:
-			j.Words = "restore of " + r.ServerName + " from " + r.SnapshotName
+			j.Words = i18n.T(ctx, "restore of %s from %s", r.ServerName, r.SnapshotName)
 		default:
-			j.Words = r.Action + " on " + r.ServerName
+			j.Words = i18n.T(ctx, "%s on %s", r.Action, r.ServerName)
 		}
 		out = append(out, j)
 	}
@@ -88,7 +88,7 @@ func (s *Service) describeJobs(ctx context.Context, underway []store.Erased) ([]
 			}
 			j.Servers[it.ServerID] = it.ServerName
 		}
-		j.Words = fmt.Sprintf("bulk delete of %d snapshots, %d still to delete", len(b.Items), left)
+		j.Words = i18n.T(ctx, "bulk delete of %d snapshots, %d still to delete", len(b.Items), left)
 		out = append(out, j)
 	}
 	return out, nil
