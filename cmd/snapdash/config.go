@@ -61,6 +61,7 @@ type config struct {
 	MetricsListen   string
 	CookieSecure    string
 	NotifyWebhook   string
+	Language        string
 	PublicURL       string
 
 	// Parsed by validate.
@@ -114,6 +115,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		{option{"debug-listen", "SNAPDASH_DEBUG_LISTEN", "address for Go's pprof profiles, such as 127.0.0.1:6060; empty: off", false}, &c.DebugListen, ""},
 		{option{"metrics-listen", "SNAPDASH_METRICS_LISTEN", "address serving Prometheus /metrics, apart from the pages, such as 127.0.0.1:9100; empty: off", false}, &c.MetricsListen, ""},
 		{option{"notify-webhook-url", "SNAPDASH_NOTIFY_WEBHOOK_URL", "https:// address receiving a JSON POST (Slack-compatible) for every job that ends; empty: none", true}, &c.NotifyWebhook, ""},
+		{option{"language", "SNAPDASH_LANGUAGE", "the language of notifications and of what Snapdash says outside a person's page: en or ca (each person's pages follow their browser, or the choice in the header)", false}, &c.Language, "en"},
 		{option{"public-url", "SNAPDASH_PUBLIC_URL", "Snapdash's address as people open it, such as https://snapdash.example.com/, for links in notifications", false}, &c.PublicURL, ""},
 		{option{"sim-fail-snapshots", "SNAPDASH_SIM_FAIL_SNAPSHOTS", "simulator: snapshots whose name starts with this end failed, for demos; empty: none", false}, &c.SimFail, ""},
 		{option{"cookie-secure", "SNAPDASH_COOKIE_SECURE", "auto: cookies Secure over HTTPS (seen directly or in a trusted proxy's X-Forwarded-Proto); always: Secure whatever the request says", false}, &c.CookieSecure, "auto"},
@@ -291,6 +293,9 @@ func (c *config) validate() error {
 	}
 	if n := utf8.RuneCountInString(c.Currency); n > 8 || strings.ContainsFunc(c.Currency, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.Is(unicode.Sc, r) }) {
 		return fmt.Errorf("SNAPDASH_PRICE_CURRENCY=%q must be a currency's code or sign, such as EUR or €", c.Currency)
+	}
+	if c.Language != "en" && c.Language != "ca" {
+		return fmt.Errorf("SNAPDASH_LANGUAGE=%q must be en or ca", c.Language)
 	}
 	if c.NotifyWebhook != "" {
 		if u, err := url.Parse(c.NotifyWebhook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

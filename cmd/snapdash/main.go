@@ -128,7 +128,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, ready chan<- stri
 	host, _ := os.Hostname()
 	svc, err := services.New(ctx, services.Options{
 		Store: st, API: api, Keys: cfg.keyPairs, WorkerID: fmt.Sprintf("snapdash-%s-%d", host, os.Getpid()),
-		FollowLimit: cfg.FollowLimit, Retention: cfg.retention, Webhook: cfg.NotifyWebhook, PublicURL: cfg.PublicURL,
+		FollowLimit: cfg.FollowLimit, Retention: cfg.retention, Webhook: cfg.NotifyWebhook, PublicURL: cfg.PublicURL, Language: cfg.Language,
 		Roles:         dashboard.Roles{Restore: groupList(cfg.RestoreGroups), Delete: groupList(cfg.DeleteGroups), Schedule: groupList(cfg.ScheduleGroups)},
 		Schedule:      schedule.Options{Automation: vpsapi.Token(cfg.Automation), MaxFailures: cfg.maxFailures, ObserveRun: m.ObserveRun},
 		ObserveNotify: m.ObserveNotify, Log: log,

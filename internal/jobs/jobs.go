@@ -28,6 +28,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/store"
 )
 
@@ -47,6 +48,8 @@ type Options struct {
 	// PublicURL is Snapdash's address as people open it, for links in
 	// notifications; "" leaves links out.
 	PublicURL string
+	// Language is the webhook's language ("en", "ca"; SNAPDASH_LANGUAGE).
+	Language string
 	// ObserveNotify counts notifications delivered (true) and failed.
 	ObserveNotify func(delivered bool)
 	Log           *slog.Logger
@@ -89,6 +92,7 @@ type Runner struct {
 	stoppers map[string]func(ctx context.Context, args []byte, final string)
 
 	webhook       string
+	words         *i18n.Translator // the webhook's language
 	publicURL     string
 	webhookClient *http.Client
 	observeNotify func(bool)
@@ -107,7 +111,12 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	langs, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
 	r := &Runner{
+		words: langs.For(o.Language),
 		store: o.Store, tokens: o.Store.JobTokens(), activity: o.Store.Activity(),
 		log: o.Log, now: o.Now, workers: river.NewWorkers(), stoppers: map[string]func(context.Context, []byte, string){},
 		webhook: o.Webhook, publicURL: o.PublicURL, observeNotify: o.ObserveNotify,
@@ -141,7 +150,6 @@ func New(ctx context.Context, o Options) (*Runner, error) {
 		RescueStuckJobsAfter: 2 * time.Minute,
 		Logger:               quiet(o.Log),
 	}
-	var err error
 	switch o.Store.Engine() {
 	case store.Postgres:
 		err = r.openPostgres(ctx, cfg)

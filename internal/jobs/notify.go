@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // Notice is the outcome of a job, for the people who left the page: the
@@ -77,7 +78,7 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 	if r.publicURL != "" {
 		m.URL = r.publicURL + "?server_id=" + strconv.FormatInt(n.ServerID, 10)
 	}
-	m.Text = noticeText(m)
+	m.Text = noticeText(r.words, m)
 	body, err := json.Marshal(m)
 	if err != nil {
 		return river.JobCancel(err)
@@ -113,30 +114,40 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 // noticeText is the message in Slack's words: who, what, how it ended, a
 // link. Every value is escaped for Slack's markup (a server named
 // "<!channel>" must not ping a channel); only Snapdash's own link is raw.
-func noticeText(m message) string {
+func noticeText(tr *i18n.Translator, m message) string {
 	person, server, snapshot := slackEscape(m.Person), slackEscape(m.Server), slackEscape(m.Snapshot)
-	what := person + "'s " + slackEscape(m.Action) + " of " + server
+	action := slackEscape(tr.Word(actionWords[m.Action]))
+	if action == "" {
+		action = slackEscape(m.Action)
+	}
+	what := tr.T("%s's %s of %s", person, action, server)
 	if m.Snapshot != "" {
 		switch m.Action {
 		case "create":
-			what = person + "'s snapshot " + snapshot + " of " + server
+			what = tr.T("%s's snapshot %s of %s", person, snapshot, server)
 		case "scheduled snapshot":
-			what = person + "'s scheduled snapshot " + snapshot + " of " + server
+			what = tr.T("%s's scheduled snapshot %s of %s", person, snapshot, server)
 		default:
-			what += " from " + snapshot
+			what = tr.T("%s's %s of %s from %s", person, action, server, snapshot)
 		}
 	}
-	text := what + ": " + slackEscape(m.Outcome)
+	text := what + ": " + slackEscape(tr.Word(m.Outcome))
 	if m.DurationSeconds > 0 {
-		text += " after " + (time.Duration(m.DurationSeconds) * time.Second).String()
+		text += " " + tr.T("after %s", (time.Duration(m.DurationSeconds)*time.Second).String())
 	}
 	if m.Detail != "" {
 		text += " (" + slackEscape(m.Detail) + ")"
 	}
 	if m.URL != "" {
-		text += " <" + m.URL + "|Open in Snapdash>"
+		text += " <" + m.URL + "|" + tr.T("Open in Snapdash") + ">"
 	}
 	return text
+}
+
+// actionWords are the notices' actions as the catalog has them.
+var actionWords = map[string]string{
+	"create": i18n.N("create"), "restore": i18n.N("restore"), "restore with a safety snapshot": i18n.N("restore with a safety snapshot"),
+	"bulk delete": i18n.N("bulk delete"), "scheduled snapshot": i18n.N("scheduled snapshot"), "schedule": i18n.N("schedule"),
 }
 
 // slackEscape writes &, < and > as Slack asks, so a value is read as text:

@@ -3,6 +3,8 @@ package jobs
 import (
 	"strings"
 	"testing"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 )
 
 // Names come from people and VPS.org: in Slack's markup they must read as
@@ -14,7 +16,7 @@ func TestNoticeTextEscapesForSlack(t *testing.T) {
 			Person: "mallory & co", Outcome: "failed", Detail: "VPS.org said <b>no</b>"},
 		URL: "https://snapdash.example.com/?server_id=7",
 	}
-	text := noticeText(m)
+	text := noticeText(nil, m)
 	for _, raw := range []string{"<!channel>", "<https://evil.example", "<b>", "mallory & co"} {
 		if strings.Contains(text, raw) {
 			t.Errorf("%q reached Slack unescaped: %s", raw, text)
@@ -25,5 +27,20 @@ func TestNoticeTextEscapesForSlack(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("the text lacks %q: %s", want, text)
 		}
+	}
+}
+
+// The webhook speaks the operator's language (SNAPDASH_LANGUAGE).
+func TestNoticeTextInCatalan(t *testing.T) {
+	langs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := message{Notice: Notice{Action: "create", Server: "web-1", Snapshot: "abans", Person: "anna", Outcome: "completed"},
+		DurationSeconds: 95, URL: "https://snapdash.example.com/?server_id=7"}
+	got := noticeText(langs.For("ca"), m)
+	want := "anna: instantània abans de web-1: completada al cap de 1m35s <https://snapdash.example.com/?server_id=7|Obre a Snapdash>"
+	if got != want {
+		t.Errorf("the Catalan notice is\n%s\nwant\n%s", got, want)
 	}
 }

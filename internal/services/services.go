@@ -42,6 +42,7 @@ type Options struct {
 	// Webhook receives a JSON POST for every job that ends; "" sends none.
 	Webhook   string
 	PublicURL string // for links in notifications; "" leaves them out
+	Language  string // the notifications' language: "en" (default) or "ca"
 	Roles     dashboard.Roles
 	Schedule  schedule.Options
 	// ObserveNotify counts notifications delivered (true) and failed.
@@ -81,7 +82,7 @@ func New(ctx context.Context, o Options) (*Services, error) {
 	engine, err := jobs.New(ctx, jobs.Options{
 		Store: st, Keys: o.Keys, ID: o.WorkerID, Retention: o.Retention,
 		TokenLife: max(o.FollowLimit+15*time.Minute, jobs.DefaultTokenLife),
-		Webhook:   o.Webhook, PublicURL: o.PublicURL, ObserveNotify: o.ObserveNotify, Log: o.Log, Now: o.Now,
+		Webhook:   o.Webhook, PublicURL: o.PublicURL, Language: o.Language, ObserveNotify: o.ObserveNotify, Log: o.Log, Now: o.Now,
 	})
 	if err != nil {
 		return nil, err
