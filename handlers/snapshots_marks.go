@@ -19,13 +19,12 @@ import (
 
 // marksFor loads the pin and note dialog of the addressed snapshot.
 func (h *Snapshots) marksFor(c echo.Context) (views.MarksForm, error) {
-	ctx := c.Request().Context()
 	snapID, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	serverID, ok := ParseServerID(c.QueryParam("server_id"))
 	if err != nil || snapID <= 0 || !ok || serverID == 0 {
 		return views.MarksForm{}, echo.NewHTTPError(http.StatusNotFound, i18n.N("There is no such snapshot."))
 	}
-	ctx = h.Site.askOnce(c, 0)
+	ctx := h.Site.askOnce(c, 0)
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), serverID)
 	if err != nil {
 		return views.MarksForm{}, err

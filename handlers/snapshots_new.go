@@ -15,12 +15,11 @@ import (
 
 // NewForm shows the create form: into the server's card for htmx, as a page without JavaScript.
 func (h *Snapshots) NewForm(c echo.Context) error {
-	ctx := c.Request().Context()
 	id, ok := ParseServerID(c.QueryParam("server_id"))
 	if !ok || id == 0 {
 		return echo.NewHTTPError(http.StatusBadRequest, i18n.N("Choose a server to snapshot from the snapshots page."))
 	}
-	ctx = h.Site.askOnce(c, 0) // at the limit, the room's choices read the list again
+	ctx := h.Site.askOnce(c, 0) // at the limit, the room's choices read the list again
 	srv, err := h.Site.Dash.Server(ctx, session.From(ctx).Token(), id)
 	if err != nil {
 		return err
