@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -95,7 +94,7 @@ func TestTheTrayShowsATeammatesEvents(t *testing.T) {
 	watcher.until(3*time.Second, `[...document.querySelectorAll("#tray li.bad")].some(li => li.textContent.includes("refused-in-the-tray"))`)
 	watcher.checkA11y("the tray with a refusal")
 	watcher.eval(`document.querySelector("#tray li.bad button.dismiss").focus(), "ok"`)
-	watcher.do(chromedp.KeyEvent(kb.Enter))
+	watcher.do(pressEnter())
 	watcher.until(time.Second, `![...document.querySelectorAll("#tray li")].some(li => li.textContent.includes("refused-in-the-tray"))`)
 	if got := watcher.eval(`document.activeElement === document.body ? "body" : "kept"`); got != "kept" {
 		t.Error("dismissing the event dropped focus to the page's body")

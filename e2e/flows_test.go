@@ -295,15 +295,15 @@ func TestKeyboardOnlyCreate(t *testing.T) {
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#token")))
 	// The page starts in the token field.
 	tb.until(5*time.Second, `document.activeElement && document.activeElement.id === "token"`)
-	tb.do(chromedp.KeyEvent(simulator.DemoToken), chromedp.KeyEvent(kb.Enter))
+	tb.do(chromedp.KeyEvent(simulator.DemoToken), pressEnter())
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("section.server")))
 	tb.tabTo(`#server-12348 a[href*="/snapshots/new"]`, 40)
-	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.do(pressEnter())
 	tb.until(10*time.Second, `document.activeElement && document.activeElement.matches("#create-12348 input[name=name]")`)
 	if got := tb.eval(focusCheck); got != "ok" {
 		t.Errorf("in the form: %s", got)
 	}
-	tb.do(chromedp.KeyEvent("by-keyboard"), chromedp.KeyEvent(kb.Enter))
+	tb.do(chromedp.KeyEvent("by-keyboard"), pressEnter())
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#server-12348 tr.snapshot .badge.in_progress")))
 	if name := tb.text("#server-12348 tr.snapshot td.name .snap-name"); name != "by-keyboard" {
 		t.Errorf("created %q", name)

@@ -19,8 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
@@ -71,6 +74,7 @@ type app struct {
 	requests atomic.Int64
 	mu       sync.Mutex
 	paths    []string
+	answers  []string // each request's method, address and status
 }
 
 // appOptions vary the app for a test.
@@ -127,7 +131,16 @@ func startAppWith(t *testing.T, o appOptions) *app {
 		a.mu.Lock()
 		a.paths = append(a.paths, r.Method+" "+r.URL.Path)
 		a.mu.Unlock()
-		h.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		// What was asked and answered, for a test whose browser met an error.
+		said := fmt.Sprintf("%s %s %d", r.Method, r.URL.RequestURI(), sw.status)
+		if r.Method == http.MethodPost && r.PostForm != nil {
+			said += fmt.Sprintf(" name=%q form_id=%q hx=%q", r.PostForm.Get("name"), r.PostForm.Get("form_id"), r.Header.Get("HX-Request"))
+		}
+		a.mu.Lock()
+		a.answers = append(a.answers, said)
+		a.mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
 	a.URL = srv.URL
@@ -234,8 +247,26 @@ next:
 			}
 		}
 		tb.t.Errorf("browser console: %s (%s)", m, m.URL)
+		if tb.app != nil {
+			tb.app.mu.Lock()
+			tb.t.Logf("the requests, in order:\n%s", strings.Join(tb.app.answers, "\n"))
+			tb.app.mu.Unlock()
+		}
 	}
 }
+
+// statusWriter notes the status a handler answered.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
@@ -400,4 +431,25 @@ func screenshotDir() string {
 		return d
 	}
 	return filepath.Join("out", "screenshots")
+}
+
+// pressEnter presses Enter as a keyboard does: its keydown and keypress in
+// one event, so an answer that moves focus (a link opening a form) cannot
+// land between them and send the keypress to the new field, submitting it
+// empty. chromedp.KeyEvent sends the two as separate round trips.
+func pressEnter() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, k := range kb.Encode('\r') {
+			switch k.Type {
+			case kb.KeyChar:
+				continue
+			case kb.KeyDown:
+				k.Text, k.UnmodifiedText = "\r", "\r"
+			}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

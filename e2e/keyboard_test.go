@@ -145,13 +145,13 @@ func TestDestructiveDialogsProtect(t *testing.T) {
 	tb.signIn()
 	for _, action := range []string{"delete", "restore"} {
 		tb.do(chromedp.Focus(chromedp.CSS("#snapshot-801-" + action)))
-		tb.do(chromedp.KeyEvent(kb.Enter))
+		tb.do(pressEnter())
 		tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open]")))
 		tb.until(5*time.Second, `document.activeElement.textContent === "Cancel"`)
 		if action == "restore" && tb.eval(`String(document.querySelector("dialog[open] button[type=submit]").disabled)`) != "true" {
 			t.Error("Restore is enabled before the name is typed")
 		}
-		tb.do(chromedp.KeyEvent(kb.Enter)) // the second Enter lands on Cancel
+		tb.do(pressEnter()) // the second Enter lands on Cancel
 		tb.wait(5*time.Second, chromedp.WaitNotPresent(chromedp.CSS("dialog")))
 		tb.until(5*time.Second, `document.activeElement.id === "snapshot-801-`+action+`"`)
 	}
@@ -166,7 +166,7 @@ func TestDestructiveDialogsProtect(t *testing.T) {
 	tb.until(5*time.Second, `document.activeElement.id === "snapshot-798-delete"`)
 	tb.do(
 		chromedp.Focus(chromedp.CSS("#snapshot-801-restore")),
-		chromedp.KeyEvent(kb.Enter),
+		pressEnter(),
 	)
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("dialog[open] #confirm-name")))
 	tb.do(chromedp.SendKeys(chromedp.CSS("#confirm-name"), "web-server-01"))
@@ -412,7 +412,7 @@ func TestFilterByKeyboardKeepsFocus(t *testing.T) {
 	tb.do(chromedp.Navigate(a.URL + "/fleet"))
 	tb.wait(10*time.Second, chromedp.WaitVisible(chromedp.CSS("#sort-size")))
 	tb.eval(`document.getElementById("sort-size").focus(), "ok"`)
-	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.do(pressEnter())
 	tb.until(10*time.Second, `location.search.includes("sort=size")`)
 	tb.until(5*time.Second, `document.activeElement.id === "sort-size"`)
 }

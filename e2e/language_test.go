@@ -37,7 +37,7 @@ func TestCatalanInTheBrowser(t *testing.T) {
 
 	// The switch, by keyboard: its button, then Enter.
 	tb.eval(`document.getElementById("lang-en").focus(), "ok"`)
-	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.do(pressEnter())
 	tb.untilAfterNavigation(10*time.Second, `document.documentElement.lang === "en" && document.querySelector("h1").textContent === "Snapshots"`)
 	tb.do(chromedp.Navigate(a.URL + "/activity"))
 	tb.untilAfterNavigation(10*time.Second, `document.documentElement.lang === "en" && document.querySelector("h1").textContent === "Activity"`)

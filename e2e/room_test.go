@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 )
 
 // At 5 of 5, by keyboard alone: New snapshot opens the form with the choice
@@ -19,7 +18,7 @@ func TestMakeRoomByKeyboard(t *testing.T) {
 	tb := newTab(t, a)
 	tb.signIn()
 	tb.tabTo(`#server-12347 a[href*="/snapshots/new"]`, 60)
-	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.do(pressEnter())
 	tb.until(10*time.Second, `document.activeElement && document.activeElement.matches("#create-12347 input[name=name]")`)
 	if n := tb.count(`#create-12347 input[name=delete_first]:checked`); n != 0 {
 		t.Error("a snapshot to delete is chosen for the person")
@@ -34,7 +33,7 @@ func TestMakeRoomByKeyboard(t *testing.T) {
 		t.Fatalf("chose %q, want the oldest, 810", got)
 	}
 	tb.tabTo(`#create-12347 button[type=submit]`, 5)
-	tb.do(chromedp.KeyEvent(kb.Enter))
+	tb.do(pressEnter())
 	tb.until(20*time.Second, `document.querySelector("#server-12347").textContent.includes("Snapshot made-room of staging-01 completed; release-1-4 was deleted first to make room.")`)
 	del, post := a.requestTimes("DELETE /api/v1/snapshots/{id}/"), a.requestTimes("POST /api/v1/snapshots/")
 	if len(del) != 1 || len(post) != 1 || post[0].Before(del[0]) {
