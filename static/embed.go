@@ -67,8 +67,9 @@ func Load() (*Assets, error) {
 
 // withoutCommentLines drops the lines of our own scripts and styles that are
 // only a comment: they are for the people who read the source, not worth
-// sending to every browser. (A whole line can only be a comment there: the
-// scripts have no multi-line strings.) Vendored files are sent as they are.
+// sending to every browser, and neither is their indentation. (A whole line
+// can only be a comment there: the scripts have no multi-line strings.)
+// Vendored files are sent as they are.
 func withoutCommentLines(name string, data []byte) []byte {
 	var comment func(line []byte) bool
 	switch {
@@ -84,7 +85,7 @@ func withoutCommentLines(name string, data []byte) []byte {
 	var out bytes.Buffer
 	for line := range bytes.Lines(data) {
 		if !comment(bytes.TrimSpace(line)) {
-			out.Write(line)
+			out.Write(bytes.TrimLeft(line, " \t")) // indentation, too, is for the reader of the source
 		}
 	}
 	return out.Bytes()
