@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,6 +43,7 @@ type process struct {
 	cmd  *exec.Cmd
 	dir  string
 	logs bytes.Buffer
+	stop sync.Once
 }
 
 // startSnapdash builds (unless bin is given) and starts snapdash against apiURL,
@@ -162,7 +164,9 @@ func (p *process) start(probe string) error {
 }
 
 // Stop ends the process with SIGTERM and removes its files.
-func (s *process) Stop() {
+func (s *process) Stop() { s.stop.Do(s.stopNow) }
+
+func (s *process) stopNow() {
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
