@@ -19,11 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
@@ -255,19 +252,6 @@ next:
 	}
 }
 
-// statusWriter notes the status a handler answered.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
 	if err := chromedp.Do(tb.ctx, steps...); err != nil {
@@ -431,25 +415,4 @@ func screenshotDir() string {
 		return d
 	}
 	return filepath.Join("out", "screenshots")
-}
-
-// pressEnter presses Enter as a keyboard does: its keydown and keypress in
-// one event, so an answer that moves focus (a link opening a form) cannot
-// land between them and send the keypress to the new field, submitting it
-// empty. chromedp.KeyEvent sends the two as separate round trips.
-func pressEnter() chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		for _, k := range kb.Encode('\r') {
-			switch k.Type {
-			case kb.KeyChar:
-				continue
-			case kb.KeyDown:
-				k.Text, k.UnmodifiedText = "\r", "\r"
-			}
-			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
