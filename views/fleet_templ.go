@@ -794,7 +794,7 @@ func FleetList(d FleetPage) templ.Component {
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = text(it.Detail).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = text(i18n.Word(ctx, it.Detail)).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}

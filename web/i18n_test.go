@@ -154,3 +154,47 @@ func TestCatalanThroughout(t *testing.T) {
 	check("VPS.org failing", b.get("/"), true)
 	ts.sim.ClearFault()
 }
+
+// More of what the handler tests render, in Catalan: a card's poll, the
+// sign-out page with jobs under way and what it says after, the page of a
+// person whose roles limit them.
+func TestCatalanFragmentsAndStates(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	b.post("/language", url.Values{"lang": {"ca"}, "back": {"/"}})
+	check := func(what string, r response) {
+		t.Helper()
+		if r.Doc == nil {
+			t.Errorf("%s: %d, nothing to read", what, r.StatusCode)
+			return
+		}
+		if words := untranslated(r); len(words) > 0 {
+			t.Errorf("%s says English words %v", what, words)
+		}
+	}
+	form := newForm(b, "12348")
+	form.Set("name", "seguida")
+	b.post("/snapshots", form)
+	home := b.get("/")
+	check("the page with a snapshot in progress", home)
+	url, _ := pollOf(home.Doc.Find("#server-12348-live"))
+	if url == "" {
+		t.Fatal("the card of a snapshot in progress does not poll")
+	}
+	check("a card's poll", b.hx(http.MethodGet, strings.TrimPrefix(url, ts.base)+"&full=1", nil))
+	ask := b.post("/signout", nil)
+	if ask.Doc == nil || ask.Doc.Find("ul.underway li").Length() != 1 {
+		t.Fatalf("sign-out did not ask about the job under way: %d", ask.StatusCode)
+	}
+	check("the sign-out page with a job under way", ask)
+	r := b.post("/signout", formFields(ask, `form[action$="/signout"]`))
+	check("the page after signing out", b.follow(strings.TrimPrefix(r.Header.Get("Location"), ts.URL)))
+
+	roles := newTestServer(t, trustLoopback, limitRoles)
+	dev := append(asIn("dev@example.com", "dev"), "Accept-Language", "ca")
+	d := signedInAs(t, roles, dev...)
+	check("the page of someone who may not restore or delete", d.get("/", dev...))
+	check("All snapshots for them", d.get("/fleet", dev...))
+}

@@ -35,8 +35,8 @@ func (h *Handler) CSV(c echo.Context) error {
 	for _, r := range res.Records {
 		_ = w.Write(spreadsheetSafe(
 			r.Time.UTC().Format(time.DateTime), r.Actor, actionWord(ctx, r.Action), id(r.ServerID), r.ServerName,
-			id(r.SnapshotID), r.SnapshotName, shownWord(ctx, r.Shown()), r.Detail,
-			views.FinalWords(ctx, r.Final), r.FinalDetail, seconds(r),
+			id(r.SnapshotID), r.SnapshotName, shownWord(ctx, r.Shown()), i18n.Word(ctx, r.Detail),
+			views.FinalWords(ctx, r.Final), i18n.Word(ctx, r.FinalDetail), seconds(r),
 		))
 	}
 	w.Flush()

@@ -223,8 +223,13 @@ func N(text string) string { return text }
 // Word is key, a message marked where it was written (N), in the
 // translator's language: for words chosen at run time.
 func (t *Translator) Word(key string) string {
-	var none []any
-	return t.T(key, none...)
+	if t == nil {
+		return key
+	}
+	if s, ok := t.plain[key]; ok {
+		return s
+	}
+	return key // not a message (a name, VPS.org's words, an old record's text): as it is
 }
 
 // Word is key in ctx's language (Translator.Word).

@@ -147,3 +147,27 @@ func TestChooseAndSay(t *testing.T) {
 		t.Errorf("without a translator: %q", got)
 	}
 }
+
+// A word chosen at run time is translated when it is a message, and left
+// as it is otherwise: a name, VPS.org's words (a "%" among them), an old
+// record's English.
+func TestWordLeavesWhatIsNotAMessage(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := c.For("ca")
+	for in, want := range map[string]string{
+		"cancelled before anything was restored": "cancel·lada abans de restaurar res",
+		"disk 95% full, try later":               "disk 95% full, try later",
+		"web-server-01":                          "web-server-01",
+		"":                                       "",
+	} {
+		if got := ca.Word(in); got != want {
+			t.Errorf("Word(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := c.For("en").Word("disk 95% full"); got != "disk 95% full" {
+		t.Errorf("English Word of a %%: %q", got)
+	}
+}

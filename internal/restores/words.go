@@ -58,25 +58,25 @@ func (r Restore) EndWords(tr *i18n.Translator) (text string, bad bool) {
 		case Cancelled:
 			return tr.T("Snapshot %s of %s cancelled: nothing was deleted or created.", r.SafetyName, r.ServerName), false
 		case Stopped:
-			return tr.T("Snapshot %s of %s stopped: its job ended with its person's session.", r.SafetyName, r.ServerName) + " " + r.Detail, true
+			return tr.T("Snapshot %s of %s stopped: its job ended with its person's session.", r.SafetyName, r.ServerName) + " " + tr.Word(r.Detail), true
 		}
-		return tr.T("Snapshot %s of %s did not complete: %s.", r.SafetyName, r.ServerName, r.Detail), true
+		return tr.T("Snapshot %s of %s did not complete: %s.", r.SafetyName, r.ServerName, tr.Word(r.Detail)), true
 	}
 	switch r.State {
 	case Done:
-		if r.Detail != "" {
-			return tr.T("Restore of %s from %s sent: %s. The safety snapshot %s is kept.", r.ServerName, r.SnapshotName, r.Detail, r.SafetyName), false
+		if tr.Word(r.Detail) != "" {
+			return tr.T("Restore of %s from %s sent: %s. The safety snapshot %s is kept.", r.ServerName, r.SnapshotName, tr.Word(r.Detail), r.SafetyName), false
 		}
 		return tr.T("Restore of %s from %s finished: the server runs again. The safety snapshot %s is kept.", r.ServerName, r.SnapshotName, r.SafetyName), false
 	case Cancelled:
-		return tr.T("Restore of %s from %s %s.", r.ServerName, r.SnapshotName, r.Detail), false
+		return tr.T("Restore of %s from %s %s.", r.ServerName, r.SnapshotName, tr.Word(r.Detail)), false
 	case Stopped:
 		return tr.T("Restore of %s from %s stopped: its job ended with its person's session, so nothing more was sent.", r.ServerName, r.SnapshotName), true
 	}
 	if r.RestoreSent.IsZero() {
-		return tr.T("Restore of %s from %s did not happen: %s.", r.ServerName, r.SnapshotName, r.Detail), true
+		return tr.T("Restore of %s from %s did not happen: %s.", r.ServerName, r.SnapshotName, tr.Word(r.Detail)), true
 	}
-	return tr.T("Restore of %s from %s failed: %s.", r.ServerName, r.SnapshotName, r.Detail), true
+	return tr.T("Restore of %s from %s failed: %s.", r.ServerName, r.SnapshotName, tr.Word(r.Detail)), true
 }
 
 // Steps lists what a restore with a safety snapshot did, in words:

@@ -28,7 +28,7 @@ func (r Run) EndWords(tr *i18n.Translator) string {
 		state = tr.T("failed")
 	}
 	if r.Detail != "" {
-		return tr.T("The scheduled snapshot of %s %s: %s.", r.ServerName, state, r.Detail)
+		return tr.T("The scheduled snapshot of %s %s: %s.", r.ServerName, state, tr.Word(r.Detail))
 	}
 	return tr.T("The scheduled snapshot of %s %s.", r.ServerName, state)
 }

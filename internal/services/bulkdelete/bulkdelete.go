@@ -19,6 +19,7 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/bulk"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/services/fleet"
 	"github.com/snapdash/snapdash/internal/store"
@@ -227,7 +228,7 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 	} else {
 		prot, err := s.dash.Protection(ctx, token, map[int64]string{it.ServerID: ""})
 		if errors.Is(err, dashboard.ErrUnprotected) {
-			return s.itemDone(ctx, b, it, bulk.Refused, "not deleted: Snapdash could not read its pins and running restores", rec)
+			return s.itemDone(ctx, b, it, bulk.Refused, i18n.N("not deleted: Snapdash could not read its pins and running restores"), rec)
 		}
 		if why := prot.Why(it.SnapshotID); why != "" {
 			return s.itemDone(ctx, b, it, bulk.Refused, why+" meanwhile", rec)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/steps"
@@ -34,7 +35,7 @@ func (s *Service) Advance(ctx context.Context, id int64, token vpsapi.Token) (jo
 	}
 	next, err := s.advance(ctx, r, token)
 	if errors.Is(err, vpsapi.ErrUnauthorized) {
-		s.endRestore(ctx, r, restores.Stopped, activity.TokenRefused, "VPS.org refused the token during the restore")
+		s.endRestore(ctx, r, restores.Stopped, activity.TokenRefused, i18n.N("VPS.org refused the token during the restore"))
 		return jobs.Next{Done: true}, nil
 	}
 	return next, err
@@ -154,7 +155,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		srv, err := s.job.GetServer(ctx, token, r.ServerID)
 		switch {
 		case errors.Is(err, vpsapi.ErrNotFound):
-			s.endRestore(ctx, r, restores.Done, activity.Completed, "restore sent; VPS.org does not tell when the server runs again")
+			s.endRestore(ctx, r, restores.Done, activity.Completed, i18n.N("restore sent; VPS.org does not tell when the server runs again"))
 			return jobs.Next{Done: true}, nil
 		case err != nil:
 			return wait, err
@@ -231,7 +232,7 @@ func cancelledWords(r restores.Restore) string {
 	if r.SafetyID != 0 {
 		return "cancelled before the restore was sent; the safety snapshot " + r.SafetyName + " stays"
 	}
-	return "cancelled before anything was restored"
+	return i18n.N("cancelled before anything was restored")
 }
 
 // endRestore records how a restore ended, on the restore and on its

@@ -30,7 +30,7 @@ func (svc *Service) makeRoom(ctx context.Context, s schedules.Schedule, r schedu
 	victim, blocked, err := svc.inTheWay(ctx, s, snaps)
 	switch {
 	case errors.Is(err, dashboard.ErrUnprotected):
-		svc.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
+		svc.endRun(ctx, r, schedules.Failed, i18n.N("Snapdash could not read its pins and running restores, so nothing was deleted or created"))
 		return jobs.Next{Done: true}, true, nil
 	case err != nil:
 		return jobs.Next{Wait: vpsapi.Pace(2)}, true, err
@@ -133,7 +133,7 @@ func (svc *Service) resumePrune(ctx context.Context, s schedules.Schedule, r sch
 	}
 	prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{r.ServerID: ""})
 	if err != nil {
-		svc.endRun(ctx, r, schedules.Failed, "Snapdash could not read its pins and running restores, so nothing was deleted or created")
+		svc.endRun(ctx, r, schedules.Failed, i18n.N("Snapdash could not read its pins and running restores, so nothing was deleted or created"))
 		return jobs.Next{Done: true}, nil
 	}
 	if prot.Why(r.DeleteID) != "" {

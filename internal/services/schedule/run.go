@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/steps"
@@ -58,7 +59,7 @@ func (svc *Service) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error)
 		return jobs.Next{Done: true}, nil
 	}
 	if svc.automation == "" {
-		svc.endRun(ctx, r, schedules.Skipped, "no automation token is configured")
+		svc.endRun(ctx, r, schedules.Skipped, i18n.N("no automation token is configured"))
 		return jobs.Next{Done: true}, nil
 	}
 	s, err := svc.schedules.Get(ctx, r.ScheduleID)
@@ -88,7 +89,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 	switch r.Step {
 	case schedules.StepCheck:
 		if s.Paused && !r.Manual {
-			svc.endRun(ctx, r, schedules.Skipped, "the schedule is paused")
+			svc.endRun(ctx, r, schedules.Skipped, i18n.N("the schedule is paused"))
 			return jobs.Next{Done: true}, nil
 		}
 		if s.SkipRestoring {
@@ -97,7 +98,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 				return wait, err
 			}
 			if srv.Status == vpsapi.ServerRestoring || svc.restoreRunning(ctx, r.ServerID) {
-				svc.endRun(ctx, r, schedules.Skipped, "the server was restoring; nothing was sent")
+				svc.endRun(ctx, r, schedules.Skipped, i18n.N("the server was restoring; nothing was sent"))
 				return jobs.Next{Done: true}, nil
 			}
 		}
