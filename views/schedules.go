@@ -66,7 +66,8 @@ type ScheduleForm struct {
 	RoomWarning string
 }
 
-// Weekdays name the days of the week, Sunday first, as time.Weekday counts.
+// Weekdays name the days of the week, Sunday first, as time.Weekday counts
+// and names them (a schedule's description says time.Weekday.String()).
 var Weekdays = []string{i18n.N("Sunday"), i18n.N("Monday"), i18n.N("Tuesday"), i18n.N("Wednesday"), i18n.N("Thursday"), i18n.N("Friday"), i18n.N("Saturday")}
 
 // ScheduleListID is the part of the page that refreshes while a run is under way.

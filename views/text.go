@@ -59,17 +59,12 @@ type cell[B interface {
 }
 
 func (c cell[B]) Render(ctx context.Context, w io.Writer) error {
-	parts := [...]string{`<td class="`, c.class, `" data-label="`, html.EscapeString(c.label), `">`}
-	from := 0
-	if c.class == "" {
-		parts[0], parts[1], parts[2], from = "", "", "", 0
-		if _, err := io.WriteString(w, `<td data-label="`); err != nil {
-			return err
-		}
-		from = 3
+	parts := [...]string{`<td`, "", "", "", ` data-label="`, html.EscapeString(c.label), `">`}
+	if c.class != "" {
+		parts[1], parts[2], parts[3] = ` class="`, c.class, `"` // written apart: joined, they would be allocated
 	}
-	for _, p := range parts[from:] {
-		if _, err := io.WriteString(w, p); err != nil {
+	for _, part := range parts {
+		if _, err := io.WriteString(w, part); err != nil {
 			return err
 		}
 	}

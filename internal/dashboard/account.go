@@ -265,7 +265,7 @@ func (d *Dashboard) CheckToken(ctx context.Context, token vpsapi.Token) error {
 func (d *Dashboard) AskOnce(ctx context.Context, token vpsapi.Token, serverID int64) context.Context {
 	ctx = vpsapi.OnceEach(ctx)
 	if serverID > 0 {
-		go d.api.GetServer(ctx, token, serverID) //nolint:errcheck // kept for the caller's own ask
+		go d.api.GetServer(ctx, token, serverID) // its answer is kept for the caller's own ask
 	}
 	return ctx
 }

@@ -58,6 +58,7 @@ func Load() (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	byCode := map[string]*Translator{}
 	for _, e := range entries {
 		code := strings.TrimSuffix(e.Name(), ".json")
 		tag, ok := codes[code]
@@ -68,29 +69,25 @@ func Load() (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
+		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), plain: map[string]string{}, plural: map[string]bool{}}
 		for key, m := range msgs {
 			if err := b.Set(tag, key, m.message()); err != nil {
 				return nil, fmt.Errorf("i18n: %s: %q: %w", e.Name(), key, err)
 			}
-		}
-	}
-	c := &Catalog{cat: b, matcher: language.NewMatcher([]language.Tag{English, Catalan}), byCode: map[string]*Translator{}}
-	for code, tag := range codes {
-		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), plain: map[string]string{}, plural: map[string]bool{}}
-		msgs, err := Messages(code)
-		if err != nil {
-			return nil, err
-		}
-		for key, m := range msgs {
 			if m.Other != "" {
 				t.plural[key] = true
 			} else if !strings.Contains(key, "%") {
 				t.plain[key] = m.Text
 			}
 		}
-		c.byCode[code] = t
+		byCode[code] = t
 	}
-	return c, nil
+	for code := range codes {
+		if byCode[code] == nil {
+			return nil, fmt.Errorf("i18n: locales/%s.json is missing", code)
+		}
+	}
+	return &Catalog{cat: b, matcher: language.NewMatcher([]language.Tag{English, Catalan}), byCode: byCode}, nil
 }
 
 // Message is one entry of a language's file: a text, or its plural forms

@@ -142,14 +142,11 @@ func (s Schedule) DescribeIn(tr *i18n.Translator) string {
 		}
 		return tr.T("every %d hours from %s UTC", s.Hours, clock(s.first()))
 	case Weekly:
-		return tr.T("every %s at %s UTC", tr.Word(weekdays[s.Weekday]), clock(s.Minute))
+		return tr.T("every %s at %s UTC", tr.Word(s.Weekday.String()), clock(s.Minute))
 	default:
 		return tr.T("every day at %s UTC", clock(s.Minute))
 	}
 }
-
-// weekdays are the days' names as the catalog has them.
-var weekdays = [7]string{i18n.N("Sunday"), i18n.N("Monday"), i18n.N("Tuesday"), i18n.N("Wednesday"), i18n.N("Thursday"), i18n.N("Friday"), i18n.N("Saturday")}
 
 // first is an Hourly schedule's first run of a day, in minutes after midnight.
 func (s Schedule) first() int { return s.Minute % (max(s.Hours, 1) * 60) }
