@@ -245,6 +245,22 @@ func TestSignOutStopsJobs(t *testing.T) {
 	}
 }
 
+// A job that finds its token erased and records the sign-out itself,
+// before the sign-out writes its record, is still counted as stopped.
+func TestSignOutCountsAJobThatSaidSoFirst(t *testing.T) {
+	t.Parallel()
+	st := storetest.SQLite(t)
+	r := start(t, st, &stepper{answers: []answer{{next: jobs.Next{Wait: time.Hour}}}}, jobs.Options{})
+	id := started(t, st, time.Now())
+	insert(t, r, id, "alice-session", "tok_alice_secret")
+	if ok, err := st.Activity().Finish(context.Background(), id, activity.SignedOut, "", time.Now()); !ok || err != nil {
+		t.Fatalf("the job's own record: %v %v", ok, err)
+	}
+	if n, err := r.StopFor(context.Background(), "alice-session", activity.SignedOut); n != 1 || err != nil {
+		t.Errorf("stopped %d, %v; want 1", n, err)
+	}
+}
+
 // Tokens sealed before the session keys rotated still open after, and a job
 // inserted for a session that ended meanwhile stops at once.
 func TestKeyRotationAndLateInsert(t *testing.T) {

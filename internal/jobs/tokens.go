@@ -172,7 +172,7 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 			stopped++ // a bulk delete: its items say how it stopped
 		} else if ok, err := r.activity.Finish(ctx, e.ActivityID, final, "", r.now().UTC()); err != nil {
 			r.log.ErrorContext(ctx, "a stopped job's outcome not stored", "activity_id", e.ActivityID, "error", err)
-		} else if ok {
+		} else if ok || r.saidSo(ctx, e.ActivityID, final) {
 			stopped++
 		}
 		if e.JobID == 0 {
@@ -198,6 +198,13 @@ func (r *Runner) StopFor(ctx context.Context, sessionID, final string) (int, err
 		}
 	}
 	return stopped, nil
+}
+
+// saidSo tells whether a record's final outcome is already final: its job
+// found its token erased, between the erasing and the record, and said so.
+func (r *Runner) saidSo(ctx context.Context, activityID int64, final string) bool {
+	recs, err := r.activity.Get(ctx, []int64{activityID})
+	return err == nil && len(recs) == 1 && recs[0].Final == final
 }
 
 // Underway says which jobs a session started are still under way (they

@@ -153,7 +153,7 @@ var allowedImports = map[string][]string{
 	"internal/services/restore":     {"internal/activity", "internal/dashboard", "internal/jobs", "internal/marks", "internal/restores", "internal/store", "internal/steps", "vpsapi"},
 	"internal/services/bulkdelete":  {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/services/fleet", "internal/store", "internal/submitguard", "vpsapi"},
 	"internal/services/fleet":       {"internal/dashboard", "vpsapi"},
-	"internal/services/schedule":    {"internal/activity", "internal/dashboard", "internal/jobs", "internal/schedules", "internal/steps", "vpsapi"},
+	"internal/services/schedule":    {"internal/activity", "internal/dashboard", "internal/jobs", "internal/schedules", "internal/steps", "internal/store", "vpsapi"},
 	"internal/services/signout":     {"internal/activity", "internal/bulk", "internal/dashboard", "internal/jobs", "internal/store"},
 	"internal/services/feed":        {"internal/activity", "internal/dashboard", "internal/live", "vpsapi"},
 	"internal/services/mark":        {"internal/activity", "internal/dashboard", "internal/marks", "vpsapi"},

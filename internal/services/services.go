@@ -99,7 +99,7 @@ func New(ctx context.Context, o Options) (*Services, error) {
 		Jobs: engine, Dash: dash, Follow: fol, Fleet: table,
 		Restores:  restore.New(dash, st, engine),
 		Bulk:      bulkdelete.New(dash, table, st, engine),
-		Schedules: schedule.New(dash, st.Schedules(), st.Activity(), engine, o.Schedule),
+		Schedules: schedule.New(dash, st, engine, o.Schedule),
 		SignOut:   signout.New(dash, engine, st.Activity(), st.Bulk()),
 		Activity:  activitylog.New(dash, st.Activity(), st.Restores()),
 		Marks:     mark.New(dash, st.Marks()),

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -259,36 +261,47 @@ func (svc *Service) RunNow(ctx context.Context, c Change) (schedules.Run, error)
 	return svc.openRun(ctx, s, svc.now().UTC().Truncate(time.Second), c.Actor)
 }
 
-// openRun opens the run of a schedule's slot and starts its job; a run the
-// slot already had is returned as it is, its job started again only if
-// River has none (a replica died between the two).
+// openRun opens the run of a schedule's slot, its record and its job in one
+// transaction: a run is never open without its job, nor its job there
+// without its record. A run the slot already had is returned as it is, its
+// job inserted again only if River has none (a run opened before runs and
+// jobs were written together).
 func (svc *Service) openRun(ctx context.Context, s schedules.Schedule, slot time.Time, actor string) (schedules.Run, error) {
-	manual := actor != ""
-	run, created, err := svc.schedules.Open(ctx, schedules.Run{ScheduleID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName,
-		Slot: slot, Manual: manual, Actor: actor})
+	ctx = context.WithoutCancel(ctx)
+	var run schedules.Run
+	var created bool
+	err := svc.store.InTx(ctx, func(tx *store.Store) error {
+		var err error
+		run, created, err = tx.Schedules().Open(ctx, schedules.Run{ScheduleID: s.ID, ServerID: s.ServerID, ServerName: s.ServerName,
+			Slot: slot, Manual: actor != "", Actor: actor})
+		if err != nil {
+			return err
+		}
+		if created {
+			rec := activity.Record{Time: run.Started, Actor: cmp.Or(actor, automationActor), Action: activity.Scheduled, ServerID: s.ServerID,
+				ServerName: s.ServerName, Outcome: activity.Started, Detail: runDetail(s, run)}
+			if run.ActivityID, err = tx.Activity().Add(ctx, rec); err != nil {
+				return err
+			}
+			if _, err := tx.Schedules().Move(ctx, run.Step, run); err != nil {
+				return err
+			}
+		}
+		if run.State != schedules.Running {
+			return nil
+		}
+		args, opts := runJob(run.ID)
+		_, err = svc.jobs.InsertTx(ctx, tx, args, opts)
+		return err
+	})
 	if err != nil {
 		return run, unavailable(err)
 	}
 	if created {
-		if actor == "" {
-			actor = automationActor
-		}
-		rec := activity.Record{Time: run.Started, Actor: actor, Action: activity.Scheduled, ServerID: s.ServerID,
-			ServerName: s.ServerName, Outcome: activity.Started, Detail: runDetail(s, run)}
-		if id, err := svc.activity.Add(context.WithoutCancel(ctx), rec); err == nil {
-			run.ActivityID = id
-			_, _ = svc.schedules.Move(ctx, run.Step, run)
-		} else {
-			svc.log.ErrorContext(ctx, "activity not stored", "error", err)
-		}
 		svc.observe("started", 0)
 		if run.State == schedules.Skipped {
-			svc.finishRun(context.WithoutCancel(ctx), run, activity.Skipped)
-			return run, nil
+			svc.finishRun(ctx, run, activity.Skipped)
 		}
-	}
-	if run.State == schedules.Running {
-		return run, svc.startRun(ctx, run.ID)
 	}
 	return run, nil
 }

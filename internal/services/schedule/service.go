@@ -17,6 +17,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/schedules"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -45,8 +46,9 @@ type Options struct {
 // Service changes schedules and carries out their runs.
 type Service struct {
 	dash        *dashboard.Dashboard
-	api         vpsapi.API // for the pages
-	job         vpsapi.API // for its runs: what they see is kept for the pages
+	api         vpsapi.API   // for the pages
+	job         vpsapi.API   // for its runs: what they see is kept for the pages
+	store       *store.Store // opening a run and inserting its job is one transaction
 	schedules   schedules.Store
 	activity    activity.Store
 	jobs        *jobs.Runner
@@ -60,14 +62,14 @@ type Service struct {
 
 // New returns a Service, adds its workers to the job engine and has River's
 // leader tick every o.Tick.
-func New(dash *dashboard.Dashboard, st schedules.Store, act activity.Store, engine *jobs.Runner, o Options) *Service {
+func New(dash *dashboard.Dashboard, st *store.Store, engine *jobs.Runner, o Options) *Service {
 	if o.MaxFailures <= 0 {
 		o.MaxFailures = DefaultMaxFailures
 	}
 	if o.Tick <= 0 {
 		o.Tick = DefaultTick
 	}
-	svc := &Service{dash: dash, api: dash.API(), job: dash.Seeing(), schedules: st, activity: act, jobs: engine, roles: dash.Roles(),
+	svc := &Service{dash: dash, api: dash.API(), job: dash.Seeing(), store: st, schedules: st.Schedules(), activity: st.Activity(), jobs: engine, roles: dash.Roles(),
 		automation: o.Automation, maxFailures: o.MaxFailures, observeRun: o.ObserveRun, log: dash.Log(), now: dash.Now}
 	jobs.AddWorker(engine, &ScheduleTickWorker{Service: svc})
 	jobs.AddWorker(engine, &ScheduledRunWorker{Service: svc})
@@ -118,8 +120,8 @@ func (w *ScheduledRunWorker) Work(ctx context.Context, job *river.Job[ScheduledR
 	return nil
 }
 
-// startRun starts the job of a run; a run with a job already (by any
-// replica) gets no second.
-func (svc *Service) startRun(ctx context.Context, runID int64) error {
-	return svc.jobs.Insert(context.WithoutCancel(ctx), ScheduledRunArgs{RunID: runID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+// runJob is the job of a run: unique by its arguments, so a run with a
+// job already (by any replica) gets no second.
+func runJob(runID int64) (river.JobArgs, *river.InsertOpts) {
+	return ScheduledRunArgs{RunID: runID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
