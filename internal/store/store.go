@@ -114,7 +114,10 @@ func Open(ctx context.Context, databaseURL, dataDir string) (*Store, error) {
 		}
 		// Each connection keeps its statements: SQLite parses every query
 		// otherwise, a fifth of a poll's CPU.
-		db := sql.OpenDB(stmtcache.New(&sqlite.Driver{}, SQLiteDSN(path)))
+		// Its transactions (InTx) write: each takes the write lock as it
+		// begins, waiting its turn, since one that read first could not
+		// take it later once another had written (SQLITE_BUSY at once).
+		db := sql.OpenDB(stmtcache.New(&sqlite.Driver{}, SQLiteDSN(path)+"&_txlock=immediate"))
 		// Opening a SQLite connection costs more than a page's queries:
 		// keep as many idle as pages may use at once.
 		db.SetMaxOpenConns(16)
