@@ -133,9 +133,9 @@ func actionWords(ctx context.Context, r activity.Record) string {
 	case activity.Note:
 		return i18n.T(ctx, "noted on snapshot %s of %s: %s", r.SnapshotName, r.ServerName, r.Detail)
 	case activity.Schedule:
-		return i18n.T(ctx, "schedule of %s %s", r.ServerName, r.Detail)
+		return i18n.T(ctx, "schedule of %s %s", r.ServerName, i18n.Word(ctx, r.Detail))
 	case activity.Scheduled:
-		return i18n.T(ctx, "scheduled snapshot of %s (%s)", r.ServerName, r.Detail)
+		return i18n.T(ctx, "scheduled snapshot of %s (%s)", r.ServerName, i18n.Word(ctx, r.Detail))
 	case activity.LetFinish:
 		return i18n.T(ctx, "signed out and let the %s finish; the token is kept sealed until it ends, then erased", r.Detail)
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/i18n"
+
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/submitguard"
@@ -161,7 +163,7 @@ func (d *Dashboard) Send(ctx context.Context, a Action) (Result, error) {
 		}
 		if pinned {
 			d.RecordDecision(ctx, activity.Record{Time: d.now().UTC(), Actor: a.Actor, Action: Delete, ServerID: a.ServerID, ServerName: a.ServerName,
-				SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: "refused by Snapdash: pinned by " + p.Actor + ": " + p.Reason})
+				SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: i18n.Nf("refused by Snapdash: %s", i18n.Nf("pinned by %s: %s", p.Actor, p.Reason))})
 			return res, notSent{PinnedError{p}}
 		}
 		if res.recordID, err = d.intend(ctx, a); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 
+	"github.com/snapdash/snapdash/internal/i18n"
+
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -13,7 +15,7 @@ import (
 type PinnedError struct{ Pin marks.Pin }
 
 func (e PinnedError) Error() string {
-	return "the snapshot is pinned by " + e.Pin.Actor + ": " + e.Pin.Reason
+	return i18n.Nf("the snapshot is pinned by %s: %s", e.Pin.Actor, e.Pin.Reason)
 }
 
 // forgetGone forgets the pins and notes of the servers' snapshots gone
@@ -69,7 +71,7 @@ func (d *Dashboard) Pins(ctx context.Context, serverID int64) (map[int64]marks.P
 // logged and kept with no server, shown to no one.
 func (d *Dashboard) RefusedByRole(ctx context.Context, token vpsapi.Token, actor, action string, serverID, snapshotID int64, snapshotName, reason string) {
 	r := activity.Record{Time: d.now().UTC(), Actor: actor, Action: action,
-		Outcome: activity.Refused, Detail: "refused by Snapdash: " + reason}
+		Outcome: activity.Refused, Detail: i18n.Nf("refused by Snapdash: %s", reason)}
 	if serverID != 0 {
 		if srv, err := d.VisibleServer(ctx, token, serverID); err == nil {
 			r.ServerID, r.ServerName, r.SnapshotID, r.SnapshotName = srv.ID, srv.Name, snapshotID, snapshotName

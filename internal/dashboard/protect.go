@@ -33,7 +33,7 @@ type Protected struct {
 // running restore"); "" when it may be.
 func (p Protected) Why(id int64) string {
 	if pin, ok := p.pins[id]; ok {
-		return "pinned by " + pin.Actor
+		return i18n.Nf("pinned by %s", pin.Actor)
 	}
 	if p.used[id] {
 		return WhyInUse

@@ -12,7 +12,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/feature/plural"
@@ -80,6 +82,7 @@ func Load() (*Catalog, error) {
 				t.plain[key] = m.Text
 			}
 		}
+		t.sentences = sentences(slices.Collect(maps.Keys(msgs)))
 		byCode[code] = t
 	}
 	for code := range codes {
@@ -164,6 +167,9 @@ type Translator struct {
 	p      *message.Printer
 	plain  map[string]string // messages without arguments, looked up at once
 	plural map[string]bool   // messages whose words depend on a count
+	// sentences are the messages with arguments, for Word to read a
+	// sentence Nf wrote.
+	sentences []sentence
 }
 
 // T is key in the translator's language, formatted with args as fmt
@@ -217,17 +223,11 @@ func T(ctx context.Context, key string, args ...any) string { return From(ctx).T
 // the words to be found there; T says it in a language where it is shown.
 func N(text string) string { return text }
 
-// Word is key, a message marked where it was written (N), in the
-// translator's language: for words chosen at run time.
-func (t *Translator) Word(key string) string {
-	if t == nil {
-		return key
-	}
-	if s, ok := t.plain[key]; ok {
-		return s
-	}
-	return key // not a message (a name, VPS.org's words, an old record's text): as it is
-}
+// Word is key, a message marked where it was written (N, or a sentence
+// Nf wrote), in the translator's language: for words chosen at run time
+// and sentences kept in the record. What is not a message (a name,
+// VPS.org's words, an old record's own text) stays as it is.
+func (t *Translator) Word(key string) string { return t.word(key, 3) }
 
 // Word is key in ctx's language (Translator.Word).
 func Word(ctx context.Context, key string) string { return From(ctx).Word(key) }

@@ -15,11 +15,15 @@ import (
 )
 
 // call finds the words the code says through a translator: t(ctx, "…") in
-// views, i18n.T(ctx, "…"), tr.T("…"), i18n.N("…") and a page's title.
-var call = regexp.MustCompile("(?:\\bt\\(ctx,\\s*|\\bi18n\\.T\\((?:ctx|c\\.Request\\(\\)\\.Context\\(\\)),\\s*|\\.T\\(|\\bi18n\\.N\\(|\\.Page\\(c,\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)")
+// views, i18n.T(ctx, "…"), tr.T("…"), i18n.N("…"), i18n.Nf("…") and a
+// page's title.
+var call = regexp.MustCompile("(?:\\bt\\(ctx,\\s*|\\bi18n\\.T\\((?:ctx|c\\.Request\\(\\)\\.Context\\(\\)),\\s*|\\.T\\(|\\bi18n\\.Nf?\\(|\\.Page\\(c,\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)")
 
 // used is every message key in the code outside tests.
-func used(t *testing.T) map[string][]string {
+func used(t *testing.T) map[string][]string { return found(t, call) }
+
+// found is every key re finds in the code outside tests, with where.
+func found(t *testing.T, re *regexp.Regexp) map[string][]string {
 	t.Helper()
 	keys := map[string][]string{}
 	root := filepath.Join("..", "..")
@@ -35,7 +39,7 @@ func used(t *testing.T) map[string][]string {
 			if err != nil {
 				return err
 			}
-			for _, m := range call.FindAllStringSubmatch(string(b), -1) {
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
 				k, err := strconv.Unquote(m[1])
 				if err != nil {
 					t.Errorf("%s: %s: %v", p, m[1], err)

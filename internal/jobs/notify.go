@@ -136,7 +136,7 @@ func noticeText(tr *i18n.Translator, m message) string {
 		text += " " + tr.T("after %s", (time.Duration(m.DurationSeconds)*time.Second).String())
 	}
 	if m.Detail != "" {
-		text += " (" + slackEscape(m.Detail) + ")"
+		text += " (" + slackEscape(tr.Word(m.Detail)) + ")"
 	}
 	if m.URL != "" {
 		text += " <" + m.URL + "|" + tr.T("Open in Snapdash") + ">"

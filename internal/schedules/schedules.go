@@ -138,7 +138,7 @@ func (s Schedule) DescribeIn(tr *i18n.Translator) string {
 	switch s.Every {
 	case Hourly:
 		if s.Hours <= 1 {
-			return tr.T("every hour at :%02d UTC", s.Minute%60)
+			return tr.T("every hour at :%s UTC", fmt.Sprintf("%02d", s.Minute%60))
 		}
 		return tr.T("every %d hours from %s UTC", s.Hours, clock(s.first()))
 	case Weekly:

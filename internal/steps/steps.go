@@ -4,8 +4,9 @@
 package steps
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 
 	"github.com/snapdash/snapdash/vpsapi"
 )
@@ -29,6 +30,6 @@ func MadeSince(snaps []vpsapi.Snapshot, name string, started time.Time) (vpsapi.
 
 // FailedWords say what VPS.org said of a failed snapshot, and what to do.
 func FailedWords(status string) string {
-	return "VPS.org reports the snapshot as " + status + ". It still takes one of the server's " + fmt.Sprint(vpsapi.SnapshotLimit) +
-		" slots: delete it to free the slot, then try again."
+	return i18n.Nf("VPS.org reports the snapshot as %s. It still takes one of the server's %d slots: delete it to free the slot, then try again.",
+		status, vpsapi.SnapshotLimit)
 }

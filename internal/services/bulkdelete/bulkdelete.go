@@ -102,7 +102,7 @@ func (s *Service) Plan(ctx context.Context, token vpsapi.Token, ids []int64) (Ch
 		i := slices.IndexFunc(f.Rows, func(r fleet.Row) bool { return r.ID == id })
 		switch {
 		case i < 0:
-			c.Refused[id] = "no longer there"
+			c.Refused[id] = i18n.N("no longer there")
 		case fleet.LockedWhy(f.Rows[i]) != "":
 			c.Refused[id] = fleet.LockedWhy(f.Rows[i])
 		default:
@@ -240,7 +240,7 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 	}
 	// Roles may have changed since it started: asked again before the call.
 	if ok, why := s.roles.Allows(b.Groups, dashboard.Delete); !ok {
-		return s.itemDone(ctx, b, it, bulk.Refused, "refused by Snapdash: "+why, rec)
+		return s.itemDone(ctx, b, it, bulk.Refused, i18n.Nf("refused by Snapdash: %s", why), rec)
 	}
 	err := s.api.DeleteSnapshot(ctx, token, it.SnapshotID)
 	var ve *vpsapi.Error
@@ -260,9 +260,9 @@ func (s *Service) itemDone(ctx context.Context, b bulk.Delete, it bulk.Item, sta
 		return err
 	}
 	rec.Time = s.now().UTC()
-	rec.Outcome, rec.Detail = activity.Started, "in a bulk delete"
+	rec.Outcome, rec.Detail = activity.Started, i18n.N("in a bulk delete")
 	if state != bulk.Deleted {
-		rec.Outcome, rec.Detail = activity.Refused, fmt.Sprintf("in a bulk delete: %s", detail)
+		rec.Outcome, rec.Detail = activity.Refused, i18n.Nf("in a bulk delete: %s", detail)
 	}
 	s.dash.RecordDecision(ctx, rec)
 	return nil
@@ -297,10 +297,10 @@ func (s *Service) stop(ctx context.Context, id int64) {
 	for _, it := range b.Items {
 		switch it.State {
 		case bulk.Pending:
-			_, _ = s.bulk.Move(ctx, id, it.SnapshotID, it.State, bulk.Stopped, "its person signed out; not deleted")
+			_, _ = s.bulk.Move(ctx, id, it.SnapshotID, it.State, bulk.Stopped, i18n.N("its person signed out; not deleted"))
 		case bulk.Sending:
 			// Its delete may have reached VPS.org: say so, not "not deleted".
-			_, _ = s.bulk.Move(ctx, id, it.SnapshotID, it.State, bulk.Stopped, "its person signed out while its delete was on its way: it may be deleted; the table shows")
+			_, _ = s.bulk.Move(ctx, id, it.SnapshotID, it.State, bulk.Stopped, i18n.N("its person signed out while its delete was on its way: it may be deleted; the table shows"))
 		}
 	}
 	_ = s.bulk.Finish(ctx, id, s.now().UTC())

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/i18n"
+
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/steps"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -84,7 +86,7 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 	case activity.Create:
 		snaps, err := s.snapshots(ctx, token, f)
 		if err != nil {
-			return ended(err, "the server is gone from VPS.org")
+			return ended(err, i18n.N("the server is gone from VPS.org"))
 		}
 		if f.SnapshotID == 0 {
 			return s.resolveCreate(f, snaps), nil
@@ -113,11 +115,11 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 		case vpsapi.ServerRestoring:
 			return Progress{}, nil
 		case vpsapi.ServerRunning, vpsapi.ServerStopped:
-			return Progress{Done: true, Final: activity.Completed, Detail: "the server is " + srv.Status}, nil
+			return Progress{Done: true, Final: activity.Completed, Detail: i18n.Nf("the server is %s", srv.Status)}, nil
 		}
-		return Progress{Done: true, Final: activity.Failed, Detail: "the server is " + srv.Status + " after the restore"}, nil
+		return Progress{Done: true, Final: activity.Failed, Detail: i18n.Nf("the server is %s after the restore", srv.Status)}, nil
 	}
-	return Progress{Done: true, Final: activity.Stopped, Detail: "nothing to follow for " + f.Action}, nil
+	return Progress{Done: true, Final: activity.Stopped, Detail: i18n.Nf("nothing to follow for %s", f.Action)}, nil
 }
 
 // gone says how a snapshot being taken went away: deleted through Snapdash
@@ -128,19 +130,19 @@ func (s *Service) gone(ctx context.Context, f FollowArgs) Progress {
 		if err == nil {
 			for _, r := range recs {
 				if r.Outcome == activity.Started || r.Outcome == activity.Sending {
-					return Progress{Done: true, Final: activity.Deleted, Detail: "deleted by " + r.Actor + " while it was being taken"}
+					return Progress{Done: true, Final: activity.Deleted, Detail: i18n.Nf("deleted by %s while it was being taken", r.Actor)}
 				}
 			}
 		}
 	}
-	return Progress{Done: true, Final: activity.Lost, Detail: "the snapshot is gone from VPS.org before it completed"}
+	return Progress{Done: true, Final: activity.Lost, Detail: i18n.N("the snapshot is gone from VPS.org before it completed")}
 }
 
 // resolveCreate follows a create whose answer was lost (no snapshot id):
 // a snapshot of its name made since shows it happened, and is followed to its
 // end; none after steps.LostAnswerWindow shows it did not.
 func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress {
-	const happened = "VPS.org's answer was lost, but it made the snapshot"
+	happened := i18n.N("VPS.org's answer was lost, but it made the snapshot")
 	if sn, ok := steps.MadeSince(snaps, f.SnapshotName, f.Started); ok {
 		switch {
 		case sn.Failed():

@@ -7,9 +7,10 @@ package follow
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 
 	"github.com/riverqueue/river"
 
@@ -135,7 +136,7 @@ func (w *FollowWorker) Work(ctx context.Context, job *river.Job[FollowArgs]) err
 	s, f := w.Service, job.Args
 	elapsed := s.now().Sub(f.Started)
 	if elapsed >= s.limit {
-		s.finish(ctx, f, activity.StillRunning, fmt.Sprintf("still running after %d min", int(s.limit/time.Minute)))
+		s.finish(ctx, f, activity.StillRunning, i18n.Nf("still running after %d min", int(s.limit/time.Minute)))
 		return nil
 	}
 	token, err := s.jobs.Token(ctx, f.TokenKey)

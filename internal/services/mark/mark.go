@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/snapdash/snapdash/internal/i18n"
+
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/marks"
@@ -68,7 +70,7 @@ func (s *Service) Snapshot(ctx context.Context, m Mark) (vpsapi.Snapshot, error)
 		if err == nil && !ok {
 			return sn, nil // not pinned: nothing to record
 		}
-		detail = "pinned by " + p.Actor + ": " + p.Reason
+		detail = i18n.Nf("pinned by %s: %s", p.Actor, p.Reason)
 	case activity.Note:
 		err = s.marks.SetNote(ctx, marks.Note{SnapshotID: sn.ID, ServerID: m.ServerID, Actor: m.Actor, Text: m.Text, At: now})
 		if m.Text == "" {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/snapdash/snapdash/internal/i18n"
+
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
@@ -82,5 +84,5 @@ func (s *Service) startMakeRoom(ctx context.Context, a dashboard.Action) (dashbo
 		Step: restores.StepDeleteSending, Started: s.now().UTC(),
 	}
 	return s.startRestoreJob(ctx, a, r, activity.Record{Time: r.Started, Actor: a.Actor, Action: dashboard.Create, ServerID: a.ServerID, ServerName: r.ServerName,
-		SnapshotName: a.SnapshotName, Outcome: activity.Started, Detail: "deleting " + r.DeleteName + " first to make room"})
+		SnapshotName: a.SnapshotName, Outcome: activity.Started, Detail: i18n.Nf("deleting %s first to make room", r.DeleteName)})
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/i18n"
+
 	"github.com/riverqueue/river"
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
@@ -110,9 +112,9 @@ func (s *Service) startSafeRestore(ctx context.Context, a dashboard.Action) (das
 	} else if len(snaps) >= dashboard.Limit {
 		return dashboard.Result{}, dashboard.BeforeSending(dashboard.ErrNoFreeSlot)
 	}
-	detail := "safety snapshot " + r.SafetyName + " first"
+	detail := i18n.Nf("safety snapshot %s first", r.SafetyName)
 	if r.DeleteName != "" {
-		detail = "deleting " + r.DeleteName + ", then safety snapshot " + r.SafetyName + " first"
+		detail = i18n.Nf("deleting %s, then safety snapshot %s first", r.DeleteName, r.SafetyName)
 	}
 	return s.startRestoreJob(ctx, a, r, activity.Record{Time: r.Started, Actor: a.Actor, Action: dashboard.Restore, ServerID: a.ServerID, ServerName: a.ServerName,
 		SnapshotID: a.SnapshotID, SnapshotName: r.SnapshotName, Outcome: activity.Started, Detail: detail})

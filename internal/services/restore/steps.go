@@ -51,7 +51,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 	case restores.StepDeleteSending:
 		// Roles may have changed since it started: asked again before the call.
 		if ok, why := s.roles.Allows(r.Groups, dashboard.Delete); !ok {
-			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before deleting "+r.DeleteName+": "+why+" Nothing was deleted or restored.")
+			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, i18n.Nf("refused by Snapdash before deleting %s: %s Nothing was deleted or restored.", r.DeleteName, why))
 			return jobs.Next{Done: true}, nil
 		}
 		snaps, err := s.job.ListSnapshots(ctx, token, r.ServerID)
@@ -103,17 +103,17 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			s.endRestore(ctx, r, restores.Failed, activity.Lost, r.SafetyName+" is gone from VPS.org before it completed")
 			return jobs.Next{Done: true}, nil
 		case i < 0:
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" is gone from VPS.org, so nothing was restored")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("the safety snapshot %s is gone from VPS.org, so nothing was restored", r.SafetyName))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed() && r.Creates():
 			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+steps.FailedWords(snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, "the safety snapshot "+r.SafetyName+" "+snaps[i].Status+", so nothing was restored")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("the safety snapshot %s %s, so nothing was restored", r.SafetyName, snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case !snaps[i].Done():
 			if s.now().Sub(r.Started) > SafetyLimit {
-				s.endRestore(ctx, r, restores.Failed, activity.Failed, fmt.Sprintf("the safety snapshot %s was still %s after %d min, so nothing was restored",
+				s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("the safety snapshot %s was still %s after %d min, so nothing was restored",
 					r.SafetyName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(SafetyLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
@@ -125,7 +125,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			return jobs.Next{Done: true}, nil
 		}
 		if ok, why := s.roles.Allows(r.Groups, dashboard.Restore); !ok {
-			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, "refused by Snapdash before the restore: "+why+" The safety snapshot "+r.SafetyName+" stays; nothing was restored.")
+			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, i18n.Nf("refused by Snapdash before the restore: %s The safety snapshot %s stays; nothing was restored.", why, r.SafetyName))
 			return jobs.Next{Done: true}, nil
 		}
 		// Complete: record the step before the call, unless a cancel came first.
@@ -149,7 +149,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		if srv.Status == vpsapi.ServerRestoring {
 			return s.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, s.now().UTC() })
 		}
-		s.endRestore(ctx, r, restores.Failed, activity.Failed, "it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again.")
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.N("it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again."))
 		return jobs.Next{Done: true}, nil
 	case restores.StepRestoring:
 		srv, err := s.job.GetServer(ctx, token, r.ServerID)
@@ -161,7 +161,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			return wait, err
 		case srv.Status == vpsapi.ServerRestoring:
 			if s.now().Sub(r.RestoreSent) > RestoringLimit {
-				s.endRestore(ctx, r, restores.Failed, activity.StillRunning, fmt.Sprintf("still restoring after %d min", int(RestoringLimit/time.Minute)))
+				s.endRestore(ctx, r, restores.Failed, activity.StillRunning, i18n.Nf("still restoring after %d min", int(RestoringLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
@@ -169,7 +169,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			s.endRestore(ctx, r, restores.Done, activity.Completed, "")
 			return jobs.Next{Done: true}, nil
 		}
-		s.endRestore(ctx, r, restores.Failed, activity.Failed, "the server is "+srv.Status+" after the restore")
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("the server is %s after the restore", srv.Status))
 		return jobs.Next{Done: true}, nil
 	}
 	return jobs.Next{Done: true}, fmt.Errorf("dashboard: restore %d at unknown step %q", r.ID, r.Step)
@@ -230,7 +230,7 @@ func safetyIn(snaps []vpsapi.Snapshot, r restores.Restore) (vpsapi.Snapshot, boo
 
 func cancelledWords(r restores.Restore) string {
 	if r.SafetyID != 0 {
-		return "cancelled before the restore was sent; the safety snapshot " + r.SafetyName + " stays"
+		return i18n.Nf("cancelled before the restore was sent; the safety snapshot %s stays", r.SafetyName)
 	}
 	return i18n.N("cancelled before anything was restored")
 }
@@ -282,15 +282,15 @@ func (s *Service) stop(ctx context.Context, id int64, final string) {
 func stoppedWords(r restores.Restore) string {
 	switch r.Step {
 	case restores.StepDeleteSending:
-		return "stopped while deleting " + r.DeleteName + " to make room: it may have been deleted; nothing was restored"
+		return i18n.Nf("stopped while deleting %s to make room: it may have been deleted; nothing was restored", r.DeleteName)
 	case restores.StepCreateSending:
-		return "stopped while the safety snapshot " + r.SafetyName + " was asked for: it may exist; nothing was restored"
+		return i18n.Nf("stopped while the safety snapshot %s was asked for: it may exist; nothing was restored", r.SafetyName)
 	case restores.StepSafety:
-		return "stopped before the restore: the safety snapshot " + r.SafetyName + " stays; nothing was restored"
+		return i18n.Nf("stopped before the restore: the safety snapshot %s stays; nothing was restored", r.SafetyName)
 	case restores.StepRestoreSending:
-		return "stopped while the restore was on its way: it is not known whether VPS.org received it; check the server"
+		return i18n.N("stopped while the restore was on its way: it is not known whether VPS.org received it; check the server")
 	case restores.StepRestoring:
-		return "the restore had been sent and VPS.org accepted it: the server restores; Snapdash stopped following it"
+		return i18n.N("the restore had been sent and VPS.org accepted it: the server restores; Snapdash stopped following it")
 	}
 	return ""
 }

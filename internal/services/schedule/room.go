@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -43,7 +42,7 @@ func (svc *Service) makeRoom(ctx context.Context, s schedules.Schedule, r schedu
 		next, err := svc.sendPrune(ctx, s, r, victim)
 		return next, true, err
 	case blocked:
-		svc.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("its own snapshots still in progress fill its keep count (%d); nothing was created", s.Keep))
+		svc.endRun(ctx, r, schedules.Skipped, i18n.Nf("its own snapshots still in progress fill its keep count (%d); nothing was created", s.Keep))
 		return jobs.Next{Done: true}, true, nil
 	}
 	return jobs.Next{}, false, nil
@@ -110,9 +109,9 @@ func (svc *Service) sendPrune(ctx context.Context, s schedules.Schedule, r sched
 		}
 		return jobs.Next{Wait: time.Second}, nil // no answer: the next step lists first
 	}
-	why := fmt.Sprintf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep)
+	why := i18n.Nf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep)
 	if victim.Failed() {
-		why = "the schedule's failed snapshot, deleted to free its slot"
+		why = i18n.N("the schedule's failed snapshot, deleted to free its slot")
 	}
 	return svc.deletedOwn(ctx, s, r, victim, schedules.StepPruneSending, schedules.StepCheck, why)
 }
@@ -129,7 +128,7 @@ func (svc *Service) resumePrune(ctx context.Context, s schedules.Schedule, r sch
 	i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.DeleteID })
 	if i < 0 {
 		return svc.deletedOwn(ctx, s, r, vpsapi.Snapshot{ID: r.DeleteID}, schedules.StepPruneSending, schedules.StepCheck,
-			fmt.Sprintf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep))
+			i18n.Nf("retention of the schedule (keeps %d): room made before its next snapshot", s.Keep))
 	}
 	prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{r.ServerID: ""})
 	if err != nil {
@@ -151,7 +150,7 @@ type RoomError struct {
 }
 
 func (e *RoomError) Error() string {
-	return fmt.Sprintf("%s has %d free slots for a schedule keeping %d", e.Server, e.Free, e.Keep)
+	return i18n.Nf("%s has %d free slots for a schedule keeping %d", e.Server, e.Free, e.Keep)
 }
 
 // Words say it in the person's words.

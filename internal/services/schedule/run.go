@@ -64,9 +64,9 @@ func (svc *Service) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error)
 	}
 	s, err := svc.schedules.Get(ctx, r.ScheduleID)
 	if errors.Is(err, schedules.ErrNotFound) {
-		why := "its schedule was deleted; nothing was sent"
+		why := i18n.N("its schedule was deleted; nothing was sent")
 		if r.Step != schedules.StepCheck {
-			why = "its schedule was deleted while it ran; " + r.SnapshotName + " stays, as an ordinary snapshot, and nothing was deleted"
+			why = i18n.Nf("its schedule was deleted while it ran; %s stays, as an ordinary snapshot, and nothing was deleted", r.SnapshotName)
 		}
 		svc.endRun(ctx, r, schedules.Skipped, why)
 		return jobs.Next{Done: true}, nil
@@ -110,7 +110,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 			return next, err
 		}
 		if len(snaps) >= dashboard.Limit {
-			svc.endRun(ctx, r, schedules.Skipped, fmt.Sprintf("the server has %d of %d snapshots; nothing was deleted to make room", len(snaps), dashboard.Limit))
+			svc.endRun(ctx, r, schedules.Skipped, i18n.Nf("the server has %d of %d snapshots; nothing was deleted to make room", len(snaps), dashboard.Limit))
 			return jobs.Next{Done: true}, nil
 		}
 		r.SnapshotName = schedules.SnapshotName(s.ServerName, svc.now(), func(n string) bool {
@@ -138,7 +138,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		if svc.now().Sub(r.Updated) < steps.LostAnswerWindow {
 			return wait, nil // an answer lost may show in the list a little later
 		}
-		svc.endRun(ctx, r, schedules.Failed, "it is not known whether VPS.org received the create, and "+r.SnapshotName+" is not listed; it was not sent again")
+		svc.endRun(ctx, r, schedules.Failed, i18n.Nf("it is not known whether VPS.org received the create, and %s is not listed; it was not sent again", r.SnapshotName))
 		return jobs.Next{Done: true}, nil
 	case schedules.StepWaiting:
 		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
@@ -148,14 +148,14 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.SnapshotID })
 		switch {
 		case i < 0:
-			svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" is gone from VPS.org; nothing was deleted")
+			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s is gone from VPS.org; nothing was deleted", r.SnapshotName))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
-			svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" "+snaps[i].Status+"; nothing was deleted")
+			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s %s; nothing was deleted", r.SnapshotName, snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case !snaps[i].Done():
 			if svc.now().Sub(r.Started) > RunLimit {
-				svc.endRun(ctx, r, schedules.Failed, fmt.Sprintf("%s was still %s after %d min; nothing was deleted",
+				svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s was still %s after %d min; nothing was deleted",
 					r.SnapshotName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(RunLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
@@ -214,7 +214,7 @@ func (svc *Service) sendCreate(ctx context.Context, s schedules.Schedule, r sche
 	if err != nil {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {
-			svc.endRun(ctx, r, schedules.Failed, "VPS.org refused the snapshot: "+ve.Summary()+"; nothing was deleted")
+			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("VPS.org refused the snapshot: %s; nothing was deleted", ve.Summary()))
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -276,7 +276,7 @@ func (svc *Service) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 // snapshot stays, and nothing of the schedule's is deleted this time.
 func (svc *Service) unprotected(ctx context.Context, r schedules.Run, err error) (jobs.Next, error) {
 	svc.log.WarnContext(ctx, "retention skipped: pins and running restores not read", "run_id", r.ID, "error", err)
-	svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but Snapdash could not read its pins and running restores, so nothing was deleted")
+	svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s completed, but Snapdash could not read its pins and running restores, so nothing was deleted", r.SnapshotName))
 	return jobs.Next{Done: true}, nil
 }
 
@@ -305,7 +305,7 @@ func (svc *Service) sendRetentionDelete(ctx context.Context, s schedules.Schedul
 
 // deleted records one of the schedule's snapshots deleted, and goes on rotating.
 func (svc *Service) deleted(ctx context.Context, s schedules.Schedule, r schedules.Run, sn vpsapi.Snapshot) (jobs.Next, error) {
-	return svc.deletedOwn(ctx, s, r, sn, schedules.StepDeleteSending, schedules.StepRotating, fmt.Sprintf("retention of the schedule (keeps %d)", s.Keep))
+	return svc.deletedOwn(ctx, s, r, sn, schedules.StepDeleteSending, schedules.StepRotating, i18n.Nf("retention of the schedule (keeps %d)", s.Keep))
 }
 
 // deletedOwn records that one of the schedule's own snapshots was deleted
@@ -332,11 +332,10 @@ func (svc *Service) deletedOwn(ctx context.Context, s schedules.Schedule, r sche
 }
 
 func completedWords(r schedules.Run, kept int) string {
-	words := fmt.Sprintf("%s completed; %d of its own kept", r.SnapshotName, kept)
 	if r.Deleted != "" {
-		words += "; deleted " + r.Deleted
+		return i18n.Nf("%s completed; %d of its own kept; deleted %s", r.SnapshotName, kept, r.Deleted)
 	}
-	return words
+	return i18n.Nf("%s completed; %d of its own kept", r.SnapshotName, kept)
 }
 
 // moveRun records the run's next step, from step.

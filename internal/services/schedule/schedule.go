@@ -175,9 +175,9 @@ func (svc *Service) Save(ctx context.Context, c Change) (schedules.Schedule, err
 	s := c.Schedule
 	s.ServerName, s.UpdatedBy = srv.Name, c.Actor
 	s.NextRun = s.Next(svc.now())
-	verb := "created"
+	detail := i18n.Nf("created: %s", Summary(s))
 	if s.ID != 0 {
-		verb = "changed"
+		detail = i18n.Nf("changed: %s", Summary(s))
 		s.Paused, s.PausedWhy = old.Paused, old.PausedWhy
 		err = svc.schedules.Update(ctx, s)
 	} else {
@@ -187,7 +187,7 @@ func (svc *Service) Save(ctx context.Context, c Change) (schedules.Schedule, err
 		return s, unavailable(err)
 	}
 	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
-		ServerName: s.ServerName, Outcome: activity.Started, Detail: verb + ": " + Summary(s)})
+		ServerName: s.ServerName, Outcome: activity.Started, Detail: detail})
 	return s, nil
 }
 
@@ -196,11 +196,10 @@ func Summary(s schedules.Schedule) string { return SummaryIn(nil, s) }
 
 // SummaryIn is Summary in tr's language.
 func SummaryIn(tr *i18n.Translator, s schedules.Schedule) string {
-	words := s.DescribeIn(tr) + tr.T(", keeps its %d newest", s.Keep)
 	if s.SkipRestoring {
-		words += tr.T(", skips while the server restores")
+		return tr.T("%s, keeps its %d newest, skips while the server restores", s.DescribeIn(tr), s.Keep)
 	}
-	return words
+	return tr.T("%s, keeps its %d newest", s.DescribeIn(tr), s.Keep)
 }
 
 // Pause pauses or resumes a schedule. A resumed schedule runs at
@@ -244,7 +243,7 @@ func (svc *Service) Delete(ctx context.Context, c Change) error {
 		return unavailable(err)
 	}
 	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: c.Actor, Action: activity.Schedule, ServerID: s.ServerID,
-		ServerName: s.ServerName, Outcome: activity.Started, Detail: "deleted; the snapshots it made stay"})
+		ServerName: s.ServerName, Outcome: activity.Started, Detail: i18n.N("deleted; the snapshots it made stay")})
 	return nil
 }
 
@@ -308,7 +307,7 @@ func (svc *Service) openRun(ctx context.Context, s schedules.Schedule, slot time
 
 func runDetail(s schedules.Schedule, r schedules.Run) string {
 	if r.Manual {
-		return "run now, " + Summary(s)
+		return i18n.Nf("run now, %s", Summary(s))
 	}
-	return "due " + r.Slot.Format("2006-01-02 15:04") + " UTC, " + Summary(s)
+	return i18n.Nf("due %s UTC, %s", r.Slot.Format("2006-01-02 15:04"), Summary(s))
 }

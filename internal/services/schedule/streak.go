@@ -2,7 +2,8 @@ package schedule
 
 import (
 	"context"
-	"fmt"
+
+	"github.com/snapdash/snapdash/internal/i18n"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/jobs"
@@ -30,9 +31,9 @@ func (svc *Service) watchStreak(ctx context.Context, r schedules.Run) {
 		}
 	}
 	pause := r.State == schedules.Failed
-	why := fmt.Sprintf("Its last %d runs failed, so Snapdash paused it. The last said: %s. Resume it once that is fixed.", svc.maxFailures, r.Detail)
+	why := i18n.Nf("Its last %d runs failed, so Snapdash paused it. The last said: %s. Resume it once that is fixed.", svc.maxFailures, r.Detail)
 	if !pause {
-		why = fmt.Sprintf("Its last %d runs were skipped, so it has taken no snapshot since. The last said: %s.", svc.maxFailures, r.Detail)
+		why = i18n.Nf("Its last %d runs were skipped, so it has taken no snapshot since. The last said: %s.", svc.maxFailures, r.Detail)
 	}
 	set, err := svc.schedules.Alert(ctx, r.ScheduleID, why, pause)
 	if err != nil || !set {

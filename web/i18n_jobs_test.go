@@ -1,0 +1,56 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// What jobs and refusals write in the record, with names in it, is said in
+// Catalan where a Catalan reader meets it: a restore whose safety snapshot
+// failed (the page and Activity) and a delete refused because of a pin.
+func TestCatalanWhatJobsWrote(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	ts.sim.FailSnapshotsNamed("before-restore-")
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	b.post("/language", url.Values{"lang": {"ca"}, "back": {"/"}})
+	check := func(what string, r response, want string) {
+		t.Helper()
+		if r.Doc == nil {
+			t.Fatalf("%s: %d, nothing to read", what, r.StatusCode)
+		}
+		if words := untranslated(r); len(words) > 0 {
+			t.Errorf("%s says English words %v", what, words)
+		}
+		if text := strings.Join(strings.Fields(r.Doc.Find("main").Text()), " "); !strings.Contains(text, want) {
+			t.Errorf("%s does not say %q: %q", what, want, text)
+		}
+	}
+
+	form := formFields(b.get("/snapshots/801/restore?server_id=12345"), "form.confirm")
+	form.Set("confirm_name", "web-server-01")
+	b.post("/snapshots/801/restore?server_id=12345", form)
+	running, _ := ts.db.Restores().Running(context.Background(), []int64{12345})
+	if len(running) != 1 {
+		t.Fatal("no restore running")
+	}
+	restoreOf(t, ts, running[0].ID, restores.StepSafety)
+	ts.clock.Add(15 * time.Second) // the simulator fails the safety snapshot after 10 s
+	restoreOf(t, ts, running[0].ID, restores.Failed)
+	check("the page after the safety snapshot failed", b.get("/"), "fallida")
+	check("Activity after it", b.get("/activity"), "així que no s'ha restaurat res")
+
+	dlg := b.get("/snapshots/798/marks?server_id=12345")
+	pin := formFields(dlg, `form[action*="/marks"]`)
+	pin.Set("reason", "imatge daurada")
+	b.post("/snapshots/798/pin?server_id=12345", pin)
+	b.post("/snapshots/798/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
+	check("Activity after a refused delete", b.get("/activity"), "rebutjada per Snapdash: fixada per token")
+}
