@@ -26,8 +26,10 @@ check:
 
 # Three packages at once on two cores: the browser suite mostly waits on
 # its browsers and the simulator's delays, so a third package uses the time.
+# The two longest first, so the rest fill the time beside them rather than
+# after them.
 unit:
-	go test -race -count=1 -p 3 -timeout 25m ./...
+	go test -race -count=1 -p 3 -timeout 25m ./e2e/ ./web/ ./...
 
 # Each fuzz target briefly (seed corpus in testdata/fuzz plus f.Add seeds), for a
 # number of runs rather than a time: Go 1.26's fuzzing can fail a timed run with a
