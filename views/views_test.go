@@ -130,6 +130,30 @@ func TestUpstreamTextIsEscaped(t *testing.T) {
 	}
 }
 
+// A row's words are words: its pin and note read with their spaces, and
+// its actions say for screen readers what they act on.
+func TestRowActionsSayWhatTheyActOn(t *testing.T) {
+	now := time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC)
+	g := views.ServerGroup{Now: now, ID: 7, Name: "web-1", Status: "running", Limit: 5, Snapshots: []vpsapi.Snapshot{
+		{ID: 1, Name: "before-upgrade", Status: "completed", SizeMB: size(2048), CreatedAt: now.Add(-50 * time.Hour)},
+	}}
+	g.Pins = map[int64]views.Mark{1: {Actor: "alice", At: now.Add(-time.Hour), Text: "golden image"}}
+	g.Notes = map[int64]views.Mark{1: {Actor: "bob", At: now.Add(-time.Hour), Text: "keep until Friday"}}
+	row := render(t, views.ServerCard(g)).Find("tr.snapshot")
+	if got := row.Find(".pin").Text(); got != "pinned by alice · 1 h ago: golden image" {
+		t.Errorf("the pin reads %q", got)
+	}
+	if got := row.Find(".note").Text(); got != "note by bob · 1 h ago keep until Friday" {
+		t.Errorf("the note reads %q", got)
+	}
+	for sel, want := range map[string]string{"#snapshot-1-restore": "Restore web-1 from before-upgrade", "#snapshot-1-marks": "Pin or note before-upgrade"} {
+		a := row.Find(sel)
+		if got := a.Contents().First().Text() + " " + a.Find(".sr-only").Text(); got != want {
+			t.Errorf("%s reads %q to a screen reader, want %q", sel, got, want)
+		}
+	}
+}
+
 // Every time on a row is a <time> with the exact UTC time for machines and
 // on hover, and how long ago it was as its text.
 func TestTimesAreExactAndRelative(t *testing.T) {
