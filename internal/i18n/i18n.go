@@ -7,6 +7,7 @@
 package i18n
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -14,7 +15,9 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/feature/plural"
@@ -71,18 +74,22 @@ func Load() (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), plain: map[string]string{}, plural: map[string]bool{}}
+		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), plain: map[string]string{}, plural: map[string]bool{}, names: map[string]string{}}
 		for key, m := range msgs {
 			if err := b.Set(tag, key, m.message()); err != nil {
 				return nil, fmt.Errorf("i18n: %s: %q: %w", e.Name(), key, err)
 			}
-			if m.Other != "" {
+			switch {
+			case m.Other != "":
 				t.plural[key] = true
-			} else if !strings.Contains(key, "%") {
+			case !strings.Contains(key, "%"):
 				t.plain[key] = m.Text
+			case onlyNames.MatchString(m.Text):
+				t.names[key] = m.Text
 			}
 		}
 		t.sentences = sentences(slices.Collect(maps.Keys(msgs)))
+		t.sep = t.p.Sprintf("%.1f", 1.5)[1]
 		byCode[code] = t
 	}
 	for code := range codes {
@@ -167,6 +174,11 @@ type Translator struct {
 	p      *message.Printer
 	plain  map[string]string // messages without arguments, looked up at once
 	plural map[string]bool   // messages whose words depend on a count
+	// names are the messages whose arguments are all %s or %d: with
+	// strings and small numbers, which no language writes otherwise, fmt
+	// says them as x/text would, at a fraction of its cost.
+	names map[string]string
+	sep   byte // the decimal separator
 	// sentences are the messages with arguments, for Word to read a
 	// sentence Nf wrote.
 	sentences []sentence
@@ -191,8 +203,62 @@ func (t *Translator) T(key string, args ...any) string {
 		}
 	case t.code == "en" && !t.plural[key]:
 		return fmt.Sprintf(key, args...)
+	default:
+		if text, ok := t.names[key]; ok && t.asWritten(args) {
+			return fmt.Sprintf(text, args...)
+		}
 	}
 	return t.p.Sprintf(key, args...)
+}
+
+// onlyNames is a translation whose verbs are all %s or %d, in order or
+// numbered.
+var onlyNames = regexp.MustCompile(`^(?:[^%]|%%|%(?:\[[0-9]+\])?(?:[sd]|\.[0-9]f))*$`)
+
+// asWritten tells whether args are written alike in every language once a
+// decimal's separator is the language's: strings, and numbers too small to
+// be grouped. It gives each decimal the language's separator.
+func (t *Translator) asWritten(args []any) bool {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+		case int:
+			if v <= -1000 || v >= 1000 {
+				return false
+			}
+		case int64:
+			if v <= -1000 || v >= 1000 {
+				return false
+			}
+		case float64:
+			if v <= -1000 || v >= 1000 {
+				return false
+			}
+			args[i] = decimal{v, t.sep}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// decimal is a number written with its language's decimal separator, as
+// fmt's %.Nf would write it otherwise.
+type decimal struct {
+	v   float64
+	sep byte
+}
+
+func (d decimal) Format(f fmt.State, _ rune) {
+	prec, ok := f.Precision()
+	if !ok {
+		prec = 6
+	}
+	b := strconv.AppendFloat(make([]byte, 0, 24), d.v, 'f', prec, 64)
+	if i := bytes.IndexByte(b, '.'); i >= 0 {
+		b[i] = d.sep
+	}
+	_, _ = f.Write(b)
 }
 
 // Lang is the language's code, for <html lang>: "en" or "ca".
