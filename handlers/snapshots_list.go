@@ -21,12 +21,11 @@ func (h *Snapshots) List(c echo.Context) error {
 		note = i18n.T(ctx, "The server filter in the address is not a server id, so all servers are shown.")
 	}
 	dash := h.Site.Dash
-	// Read before VPS.org is: what changes meanwhile reaches the page.
-	since := h.Site.Feed.Last(ctx)
 	acc, err := dash.Account(ctx, token, filter)
 	if err != nil {
 		return err
 	}
+	since := acc.Change // read before VPS.org was: what changes meanwhile reaches the page
 	if filter != 0 && !acc.Has(filter) {
 		note = i18n.T(ctx, "There is no server with id %d on this account, so all servers are shown.", filter)
 		filter = 0

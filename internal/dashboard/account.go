@@ -20,6 +20,11 @@ type Account struct {
 	// LiveServers: the Servers API answered, so statuses are known. Without
 	// it the servers are those seen in the snapshot list, status unknown.
 	LiveServers bool
+	// Change is the change feed's newest id, read just before VPS.org was
+	// listed: a page showing the account asks what changed after it. 0 when
+	// the feed could not be read (the page then asks from the start).
+	Change      int64
+	changeKnown bool
 }
 
 // Server is one server with its snapshots, newest first, and what Snapdash
@@ -54,6 +59,13 @@ func (d *Dashboard) Account(ctx context.Context, token vpsapi.Token, filter int6
 		acc            Account
 		errSrv, errSnp error
 	)
+	if d.changes != nil {
+		var err error
+		acc.Change, err = d.changes.Last(ctx)
+		if acc.changeKnown = err == nil; !acc.changeKnown {
+			d.log.WarnContext(ctx, "the change feed not read", "error", err)
+		}
+	}
 	wg.Add(2)
 	go func() { defer wg.Done(); acc.Servers, errSrv = d.api.ListServers(ctx, token) }()
 	go func() { defer wg.Done(); acc.Snapshots, errSnp = d.api.ListSnapshots(ctx, token, filter) }()
@@ -130,7 +142,11 @@ func (d *Dashboard) Group(ctx context.Context, acc Account, filter int64) []Serv
 		}
 		out = append(out, server(srv.ID, srv.Name, status, byServer[srv.ID]))
 	}
-	d.annotate(ctx, out)
+	if acc.changeKnown {
+		d.annotateAt(ctx, out, acc.Change)
+	} else {
+		d.annotate(ctx, out)
+	}
 	return out
 }
 

@@ -65,7 +65,20 @@ func (d *Dashboard) annotate(ctx context.Context, servers []Server) {
 		return
 	}
 	change, err := d.changes.Last(ctx)
-	keep := err == nil
+	d.annotateWith(ctx, servers, change, err == nil)
+}
+
+// annotateAt is annotate with the feed's newest id already read (before
+// VPS.org was listed: what changed since reaches the page through the
+// feed), so a page reads it once.
+func (d *Dashboard) annotateAt(ctx context.Context, servers []Server, change int64) {
+	if d.activity == nil || len(servers) == 0 {
+		return
+	}
+	d.annotateWith(ctx, servers, change, true)
+}
+
+func (d *Dashboard) annotateWith(ctx context.Context, servers []Server, change int64, keep bool) {
 	c := &d.kept
 	found, missing := c.lookup(change, keep, servers)
 	if len(missing) > 0 {
