@@ -296,13 +296,14 @@ func (tb *tab) untilAfterNavigation(d time.Duration, js string) {
 	}
 }
 
+// text is the visible text of the first element sel finds, once one is shown.
+// It is read in one evaluation: chromedp.Text finds the node and reads it in two
+// round trips, and a poll's swap in between detached it ("No node with given id").
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
-	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		tb.t.Fatalf("text of %s: %v", sel, err)
-	}
-	return strings.TrimSpace(s)
+	q := quote(sel)
+	tb.until(10*time.Second, `(e => !!e && e.getClientRects().length > 0)(document.querySelector(`+q+`))`)
+	return strings.TrimSpace(tb.eval(`(e => e ? Array.from(e.childNodes).filter(n => n.offsetParent !== null).map(n => n.textContent).join("") : "")(document.querySelector(` + q + `))`))
 }
 
 func (tb *tab) eval(js string) string {
