@@ -91,11 +91,12 @@ func (d *Views) Fresh(ctx context.Context, serverID int64, fresh time.Duration) 
 	return d.Since(ctx, serverID, d.now().Add(-fresh))
 }
 
-// Since is what a job saw of a server at or after since (a look taken
-// before an action was accepted cannot tell how it goes).
+// Since is what a job saw of a server asked after since (a look taken
+// before an action was accepted cannot tell how it goes; one of the same
+// instant, in the store's milliseconds, may have been).
 func (d *Views) Since(ctx context.Context, serverID int64, since time.Time) (string, []vpsapi.Snapshot, bool) {
 	status, snaps, at, ok := d.Last(ctx, serverID)
-	if !ok || at.Before(since) {
+	if !ok || !at.After(since) {
 		return "", nil, false
 	}
 	return status, snaps, true

@@ -15,8 +15,9 @@ import (
 
 // shared is how recent what another follower saw of the same server may be
 // for this one not to ask VPS.org again: one follower's calls per busy
-// server, however many actions it has. Only a look taken after this
-// follower's action was accepted stands in for its own.
+// server, however many actions it has. Only a look asked after this
+// follower's action was accepted (strictly: the same millisecond may be
+// before it) stands in for its own.
 const shared = 1500 * time.Millisecond
 
 // sharedSince is the oldest look f may take from another follower; the
@@ -47,7 +48,7 @@ func (s *Service) snapshots(ctx context.Context, token vpsapi.Token, f FollowArg
 // page can be answered about a restoring server from the store).
 func (s *Service) status(ctx context.Context, token vpsapi.Token, f FollowArgs) (vpsapi.Server, error) {
 	status, _, at, known := s.views.Last(ctx, f.ServerID)
-	if known && status != "" && !at.Before(s.sharedSince(f)) {
+	if known && status != "" && at.After(s.sharedSince(f)) {
 		return vpsapi.Server{ID: f.ServerID, Status: status}, nil
 	}
 	asked := s.views.Asked()

@@ -247,3 +247,34 @@ func TestALookAskedBeforeAnActionIsNotTakenForIt(t *testing.T) {
 		t.Errorf("the new snapshot was judged from a look asked before its create: %+v %v", p, err)
 	}
 }
+
+// A look asked at the very instant a create was accepted (as a clock that
+// stands still, or the store's milliseconds, make them) may have been asked
+// before it: it does not stand in for the create's follower. Two creates on
+// one server under a test clock had the second judged lost from the first's
+// look.
+func TestALookAskedAtTheSameInstantIsNotTakenForIt(t *testing.T) {
+	t.Parallel()
+	at := time.Now().Truncate(time.Millisecond)
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Second, Now: func() time.Time { return at }})
+	ctx := context.Background()
+	before, err := json.Marshal(f.Sim.Snapshots(servicestest.AliceToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Store.ServerViews().Put(ctx, store.ServerView{ServerID: f.Server, Snapshots: before, ReadAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	f.Act(t, dashboard.Create)
+	var id int64
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
+		if s.Name == "nightly" {
+			id = s.ID
+		}
+	}
+	p, err := f.Follow.Check(ctx, follow.FollowArgs{Action: activity.Create, ServerID: f.Server, SnapshotID: id, SnapshotName: "nightly",
+		Started: at, Accepted: at}, servicestest.AliceToken)
+	if err != nil || p.Done {
+		t.Errorf("the snapshot being taken was judged from a look of the same instant: %+v %v", p, err)
+	}
+}
