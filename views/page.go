@@ -83,27 +83,21 @@ func (p Page) HXHeaders() string {
 // HumanSize formats megabytes as a person reads them: "5.0 GB", "512 MB".
 func HumanSize(ctx context.Context, mb *int64) string { return humanSize(i18n.From(ctx), mb) }
 
-// humanSize is HumanSize in tr's language; English, the most read, without
-// the catalog.
+// humanSize is HumanSize in tr's language, written without formatting
+// machinery: a page says one on every row.
 func humanSize(tr *i18n.Translator, mb *int64) string {
 	if mb == nil {
 		return "—"
 	}
 	v := *mb
-	en := tr.Lang() == "en"
+	var buf [32]byte
 	switch {
-	case v >= 1024*1024 && en:
-		return strconv.FormatFloat(float64(v)/(1024*1024), 'f', 1, 64) + " TB"
 	case v >= 1024*1024:
-		return tr.T("%.1f TB", float64(v)/(1024*1024))
-	case v >= 1024 && en:
-		return strconv.FormatFloat(float64(v)/1024, 'f', 1, 64) + " GB"
+		return string(tr.AppendFloat(buf[:0], "%.1f TB", float64(v)/(1024*1024)))
 	case v >= 1024:
-		return tr.T("%.1f GB", float64(v)/1024)
-	case en:
-		return strconv.FormatInt(v, 10) + " MB"
+		return string(tr.AppendFloat(buf[:0], "%.1f GB", float64(v)/1024))
 	default:
-		return tr.T("%d MB", v)
+		return string(tr.AppendInt(buf[:0], "%d MB", v))
 	}
 }
 
@@ -131,7 +125,7 @@ func appendAge(b []byte, tr *i18n.Translator, t, now time.Time) []byte {
 		if n == 0 {
 			return append(b, tr.T("just now")...)
 		}
-		return append(b, tr.T(key, n)...)
+		return tr.AppendInt(b, key, n)
 	}
 	if n == 0 {
 		return append(b, key...)

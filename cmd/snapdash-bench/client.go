@@ -21,6 +21,7 @@ type client struct {
 	base string
 	ip   string // sent as X-Forwarded-For; snapdash trusts loopback as the proxy
 	csrf string
+	lang string // sent as Accept-Language when set
 }
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
@@ -51,7 +52,7 @@ func (c *client) do(ctx context.Context, method, path string, form url.Values, h
 		req.Header.Set("HX-Request", "true")
 		req.Header.Set("X-CSRF-Token", c.csrf)
 	}
-	req.Header.Set("X-Forwarded-For", c.ip)
+	c.headers(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -121,8 +122,16 @@ func (c *client) getCompressed(ctx context.Context, path string) (*http.Response
 	}
 	// Asked for explicitly, gzip is left packed by the transport.
 	req.Header.Set("Accept-Encoding", "gzip")
-	req.Header.Set("X-Forwarded-For", c.ip)
+	c.headers(req)
 	return drain(c.http.Do(req))
+}
+
+// headers are what every request of this browser carries.
+func (c *client) headers(req *http.Request) {
+	req.Header.Set("X-Forwarded-For", c.ip)
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
+	}
 }
 
 // getPage is a page view as the page comparison makes it: compressed, or failed.

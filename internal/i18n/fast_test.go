@@ -37,3 +37,53 @@ func TestQuickWayAgreesWithThePrinter(t *testing.T) {
 		}
 	}
 }
+
+// A message of one number says the same words through AppendInt or
+// AppendFloat as through T, in every language, for every such message.
+func TestOneNumberAgreesWithT(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string // the messages of every language, plurals too
+	for _, tr := range c.byCode {
+		for key := range tr.names {
+			keys = append(keys, key)
+		}
+		for key := range tr.plural {
+			keys = append(keys, key)
+		}
+	}
+	for code, tr := range c.byCode {
+		said := 0
+		for _, key := range keys {
+			verbs := argVerbs.FindAllString(key, -1)
+			if len(verbs) != 1 {
+				continue
+			}
+			switch v := verbs[0]; v[len(v)-1] {
+			case 'd':
+				for _, n := range []int64{0, 1, -7, 999, 1000, 123456} {
+					if got, want := string(tr.AppendInt([]byte("x"), key, n)), "x"+tr.T(key, n); got != want {
+						t.Errorf("%s: %q with %d says %q, T %q", code, key, n, got, want)
+					}
+					said++
+				}
+			case 'f':
+				for _, v := range []float64{0.04, 1.5, 999.94, 1234.5} {
+					if got, want := string(tr.AppendFloat([]byte("x"), key, v)), "x"+tr.T(key, v); got != want {
+						t.Errorf("%s: %q with %v says %q, T %q", code, key, v, got, want)
+					}
+					said++
+				}
+			}
+		}
+		if said < 20 {
+			t.Errorf("%s: only %d sayings compared", code, said)
+		}
+	}
+	var none *Translator
+	if got := string(none.AppendFloat(nil, "%.1f GB", 1.25)); got != "1.2 GB" {
+		t.Errorf("no translator: %q", got)
+	}
+}

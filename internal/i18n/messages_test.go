@@ -15,9 +15,9 @@ import (
 )
 
 // call finds the words the code says through a translator: t(ctx, "…") in
-// views, i18n.T(ctx, "…"), tr.T("…"), i18n.N("…"), i18n.Nf("…") and a
-// page's title.
-var call = regexp.MustCompile("(?:\\bt\\(ctx,\\s*|\\bi18n\\.T\\((?:ctx|c\\.Request\\(\\)\\.Context\\(\\)),\\s*|\\.T\\(|\\bi18n\\.Nf?\\(|\\.Page\\(c,\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)")
+// views, i18n.T(ctx, "…"), tr.T("…"), tr.AppendInt(b, "…"), i18n.N("…"),
+// i18n.Nf("…") and a page's title.
+var call = regexp.MustCompile("(?:\\bt\\(ctx,\\s*|\\bi18n\\.T\\((?:ctx|c\\.Request\\(\\)\\.Context\\(\\)),\\s*|\\.T\\(|\\.Append(?:Int|Float)\\([^,()]+(?:\\[[^]]*\\])?,\\s*|\\bi18n\\.Nf?\\(|\\.Page\\(c,\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)")
 
 // used is every message key in the code outside tests.
 func used(t *testing.T) map[string][]string { return found(t, call) }
