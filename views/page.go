@@ -207,12 +207,14 @@ func t(ctx context.Context, key string, args ...any) string { return i18n.T(ctx,
 // scriptWords are the words app.js and notify.js write, in the page's
 // language, as JSON keyed by their English.
 func scriptWords(ctx context.Context) string {
-	m := make(map[string]string, len(jsWords))
-	for _, k := range jsWords {
-		m[k] = i18n.Word(ctx, k)
-	}
-	b, _ := json.Marshal(m)
-	return string(b)
+	return i18n.From(ctx).Memo("scriptWords", func() string {
+		m := make(map[string]string, len(jsWords))
+		for _, k := range jsWords {
+			m[k] = i18n.Word(ctx, k)
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	})
 }
 
 var jsWords = []string{i18n.N("Close"), i18n.N("Close this message"), i18n.N("Copied."), i18n.N("Could not copy: select the token and copy it."),

@@ -282,10 +282,13 @@ func (c *Client) once(ctx context.Context, token Token, op, method string, u *ur
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	// The request is given the URL as built: writing it out for
+	// NewRequest to parse again cost a page view more than its headers.
+	req, err := http.NewRequestWithContext(ctx, method, "", rd)
 	if err != nil {
 		return false, &Error{Kind: ErrUnavailable, Op: op, Cause: err}
 	}
+	req.URL, req.Host = u, u.Host
 	req.Header.Set("Authorization", "Bearer "+string(token))
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")

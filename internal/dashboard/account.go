@@ -66,9 +66,9 @@ func (d *Dashboard) Account(ctx context.Context, token vpsapi.Token, filter int6
 			d.log.WarnContext(ctx, "the change feed not read", "error", err)
 		}
 	}
-	wg.Add(2)
+	wg.Add(1)
 	go func() { defer wg.Done(); acc.Servers, errSrv = d.api.ListServers(ctx, token) }()
-	go func() { defer wg.Done(); acc.Snapshots, errSnp = d.api.ListSnapshots(ctx, token, filter) }()
+	acc.Snapshots, errSnp = d.api.ListSnapshots(ctx, token, filter) // meanwhile, on this goroutine
 	wg.Wait()
 	if errSnp != nil {
 		return acc, errSnp

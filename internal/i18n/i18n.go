@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
@@ -54,7 +55,15 @@ type Catalog struct {
 	cat     catalog.Catalog
 	matcher language.Matcher
 	byCode  map[string]*Translator
+	// matched keeps what a browser's Accept-Language matched: a team's
+	// browsers send a handful of headers, on every request. Bounded, as a
+	// header is anyone's to write.
+	mu      sync.Mutex
+	matched map[string]*Translator
 }
+
+// matchedMost is how many Accept-Language headers Choose keeps.
+const matchedMost = 256
 
 // Load reads the embedded message files.
 func Load() (*Catalog, error) {
@@ -97,7 +106,7 @@ func Load() (*Catalog, error) {
 			return nil, fmt.Errorf("i18n: locales/%s.json is missing", code)
 		}
 	}
-	return &Catalog{cat: b, matcher: language.NewMatcher([]language.Tag{English, Catalan}), byCode: byCode}, nil
+	return &Catalog{cat: b, matcher: language.NewMatcher([]language.Tag{English, Catalan}), byCode: byCode, matched: map[string]*Translator{}}, nil
 }
 
 // Message is one entry of a language's file: a text, or its plural forms
@@ -151,12 +160,23 @@ func (c *Catalog) Choose(chosen, acceptLanguage string) *Translator {
 	if t, ok := c.byCode[chosen]; ok {
 		return t
 	}
-	tag, _ := language.MatchStrings(c.matcher, acceptLanguage)
-	base, _ := tag.Base()
-	if t, ok := c.byCode[base.String()]; ok {
+	c.mu.Lock()
+	t, ok := c.matched[acceptLanguage]
+	c.mu.Unlock()
+	if ok {
 		return t
 	}
-	return c.byCode["en"]
+	tag, _ := language.MatchStrings(c.matcher, acceptLanguage)
+	base, _ := tag.Base()
+	if t, ok = c.byCode[base.String()]; !ok {
+		t = c.byCode["en"]
+	}
+	c.mu.Lock()
+	if len(c.matched) < matchedMost {
+		c.matched[acceptLanguage] = t
+	}
+	c.mu.Unlock()
+	return t
 }
 
 // For is the Translator of a language code ("en", "ca"); English for any
@@ -182,6 +202,21 @@ type Translator struct {
 	// sentences are the messages with arguments, for Word to read a
 	// sentence Nf wrote.
 	sentences []sentence
+	memo      sync.Map // Memo's strings, by key
+}
+
+// Memo is the string build makes of this language's words, built once and
+// kept under key: what every page says alike (the scripts' words) is not
+// made again for each page.
+func (t *Translator) Memo(key string, build func() string) string {
+	if t == nil {
+		return build()
+	}
+	if v, ok := t.memo.Load(key); ok {
+		return v.(string)
+	}
+	v, _ := t.memo.LoadOrStore(key, build())
+	return v.(string)
 }
 
 // T is key in the translator's language, formatted with args as fmt

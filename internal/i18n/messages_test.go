@@ -2,6 +2,7 @@ package i18n_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -138,8 +139,20 @@ func TestChooseAndSay(t *testing.T) {
 		{"", "fr;q=0.9, ca;q=0.8", "ca"},
 		{"", "!!garbage,,;q=", "en"},
 	} {
-		if got := c.Choose(tc.chosen, tc.accept).Lang(); got != tc.want {
-			t.Errorf("chosen %q, Accept-Language %q: %s, want %s", tc.chosen, tc.accept, got, tc.want)
+		for range 2 { // matched, then as kept
+			if got := c.Choose(tc.chosen, tc.accept).Lang(); got != tc.want {
+				t.Errorf("chosen %q, Accept-Language %q: %s, want %s", tc.chosen, tc.accept, got, tc.want)
+			}
+		}
+	}
+	// More headers than are kept are still matched, each as it says.
+	for i := range 600 {
+		accept, want := fmt.Sprintf("ca;q=0.%d, en;q=0.%d", 2+i%2, 3-i%2), []string{"en", "ca"}[i%2]
+		if i%3 != 0 {
+			accept, want = fmt.Sprintf("x-%d", i), "en"
+		}
+		if got := c.Choose("", accept).Lang(); got != want {
+			t.Fatalf("Accept-Language %q: %s, want %s", accept, got, want)
 		}
 	}
 	ca := c.For("ca")
