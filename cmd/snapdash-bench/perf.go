@@ -168,10 +168,6 @@ func perf(ctx context.Context, o options) error {
 		caRatio := median(inCatalan)
 		fmt.Printf("  the same page in Catalan: %s per page, %.2f times the English page's (median of %d rounds)\n", perReq(catalan.cpu, catalan.all), caRatio, rounds)
 		report = append(report, target{fmt.Sprintf("CPU per page in Catalan / in English, +%s", lat), fmt.Sprintf("%.2f", caRatio), "≤ 1.05", caRatio <= 1.05 && catalan.all.failed == 0})
-		if prev, ok := fileStoreCPU[lat]; ok {
-			fmt.Printf("  with the store in the database (SQLite): %s per page; with the file store, in docs/performance.md's last run before it: %s (%.2f times the reference)\n",
-				perReq(page.cpu, page.all), prev.cpu, prev.multiple)
-		}
 		if lat == 0 {
 			// Retired as a target: at 0 ms the page (two API calls, a session,
 			// a render) is set against a proxy of one call. Still printed.
@@ -262,14 +258,6 @@ func perf(ctx context.Context, o options) error {
 	printTargets(report)
 	return nil
 }
-
-// fileStoreCPU is the page's CPU per request with the file session store,
-// from docs/performance.md's last run before the database store (issue 16),
-// printed beside today's figure.
-var fileStoreCPU = map[time.Duration]struct {
-	cpu      string
-	multiple float64
-}{0: {"636µs", 4.42}, 50 * time.Millisecond: {"847µs", 3.78}}
 
 // contender is one server under test in the page comparison, and what it
 // measured so far.
