@@ -45,7 +45,7 @@ func TestCatalanWhatJobsWrote(t *testing.T) {
 	ts.clock.Add(15 * time.Second) // the simulator fails the safety snapshot after 10 s
 	restoreOf(t, ts, running[0].ID, restores.Failed)
 	check("the page after the safety snapshot failed", b.get("/"), "fallida")
-	check("Activity after it", b.get("/activity"), "així que no s'ha restaurat res")
+	check("Activity after it", b.get("/activity"), "així que no s’ha restaurat res")
 
 	dlg := b.get("/snapshots/798/marks?server_id=12345")
 	pin := formFields(dlg, `form[action*="/marks"]`)

@@ -48,7 +48,7 @@ func TestEverySentenceIsReadBack(t *testing.T) {
 		// A name with a pattern's characters and a "; " in it.
 		i18n.Nf("deleted by %s while it was being taken", "a.b*(c); d"): "suprimida per a.b*(c); d mentre es feia",
 		// Two sentences joined.
-		"VPS.org's answer was lost, but it made the snapshot; " + i18n.Nf("the server is %s", "error"): "La resposta de VPS.org s'ha perdut, però ha fet la instantània; el servidor és error",
+		"VPS.org's answer was lost, but it made the snapshot; " + i18n.Nf("the server is %s", "error"): "La resposta de VPS.org s’ha perdut, però ha fet la instantània; el servidor és error",
 		// What is no sentence of Snapdash's stays as written.
 		"disk full; try later": "disk full; try later",
 		"web-server-01":        "web-server-01",
