@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"html"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -102,8 +101,8 @@ func humanSize(tr *i18n.Translator, mb *int64) string {
 }
 
 // appendAge appends how long ago t was, relative to now, in tr's language:
-// "just now", "3 h ago", "2 d ago". English, the most read, is written
-// without the catalog.
+// "just now", "3 h ago", "2 d ago"; a plural ("1 month ago") by the
+// language's rules, without the catalog's printer.
 func appendAge(b []byte, tr *i18n.Translator, t, now time.Time) []byte {
 	d := now.Sub(t)
 	n, key := int64(0), ""
@@ -121,20 +120,10 @@ func appendAge(b []byte, tr *i18n.Translator, t, now time.Time) []byte {
 	default:
 		n, key = int64(d/(365*24*time.Hour)), i18n.N("%d years ago")
 	}
-	if tr.Lang() != "en" {
-		if n == 0 {
-			return append(b, tr.T("just now")...)
-		}
-		return tr.AppendInt(b, key, n)
-	}
 	if n == 0 {
-		return append(b, key...)
+		return append(b, tr.T("just now")...)
 	}
-	unit := key[2:] // " min ago"
-	if n == 1 && (unit == " months ago" || unit == " years ago") {
-		unit = strings.Replace(unit, "s ago", " ago", 1)
-	}
-	return append(strconv.AppendInt(b, n, 10), unit...)
+	return tr.AppendInt(b, key, n)
 }
 
 const utcLayout = "2006-01-02 15:04:05 UTC"

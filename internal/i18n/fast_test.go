@@ -63,7 +63,7 @@ func TestOneNumberAgreesWithT(t *testing.T) {
 			}
 			switch v := verbs[0]; v[len(v)-1] {
 			case 'd':
-				for _, n := range []int64{0, 1, -7, 999, 1000, 123456} {
+				for _, n := range []int64{0, 1, -1, 2, -7, 999, 1000, 123456} {
 					if got, want := string(tr.AppendInt([]byte("x"), key, n)), "x"+tr.T(key, n); got != want {
 						t.Errorf("%s: %q with %d says %q, T %q", code, key, n, got, want)
 					}
@@ -85,5 +85,27 @@ func TestOneNumberAgreesWithT(t *testing.T) {
 	var none *Translator
 	if got := string(none.AppendFloat(nil, "%.1f GB", 1.25)); got != "1.2 GB" {
 		t.Errorf("no translator: %q", got)
+	}
+}
+
+// An age or a count says its plural's words without the printer, in
+// every language: a page of old snapshots says "fa 3 mesos" on each row.
+func TestOneNumberPluralsAllocateNothing(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 64)
+	for _, code := range []string{"en", "ca"} {
+		tr := c.For(code)
+		for _, key := range []string{"%d months ago", "%d years ago", "%d snapshots", "%d min ago"} {
+			allocs := testing.AllocsPerRun(20, func() {
+				buf = tr.AppendInt(buf[:0], key, 1)
+				buf = tr.AppendInt(buf[:0], key, 5)
+			})
+			if allocs != 0 {
+				t.Errorf("%s: %q allocates %.0f times", code, key, allocs)
+			}
+		}
 	}
 }

@@ -83,14 +83,14 @@ func Load() (*Catalog, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), plain: map[string]string{}, plural: map[string]bool{}, names: map[string]string{}}
+		t := &Translator{code: code, p: message.NewPrinter(tag, message.Catalog(b)), tag: tag, plain: map[string]string{}, plural: map[string]forms{}, names: map[string]string{}}
 		for key, m := range msgs {
 			if err := b.Set(tag, key, m.message()); err != nil {
 				return nil, fmt.Errorf("i18n: %s: %q: %w", e.Name(), key, err)
 			}
 			switch {
 			case m.Other != "":
-				t.plural[key] = true
+				t.plural[key] = forms{m.One, m.Other}
 			case !strings.Contains(key, "%"):
 				t.plain[key] = m.Text
 			case onlyNames.MatchString(m.Text):
@@ -191,9 +191,10 @@ func (c *Catalog) For(code string) *Translator {
 // Translator says Snapdash's words in one language.
 type Translator struct {
 	code   string
+	tag    language.Tag
 	p      *message.Printer
 	plain  map[string]string // messages without arguments, looked up at once
-	plural map[string]bool   // messages whose words depend on a count
+	plural map[string]forms  // messages whose words depend on a count
 	// names are the messages whose arguments are all %s or %d: with
 	// strings and small numbers, which no language writes otherwise, fmt
 	// says them as x/text would, at a fraction of its cost.
@@ -203,6 +204,17 @@ type Translator struct {
 	// sentence Nf wrote.
 	sentences []sentence
 	memo      sync.Map // Memo's strings, by key
+}
+
+// forms are a plural message's words for one thing and for other counts.
+type forms struct{ one, other string }
+
+func (t *Translator) isPlural(key string) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := t.plural[key]
+	return ok
 }
 
 // Memo is the string build makes of this language's words, built once and
@@ -236,7 +248,7 @@ func (t *Translator) T(key string, args ...any) string {
 		if t.code == "en" && !strings.Contains(key, "%") {
 			return key
 		}
-	case t.code == "en" && !t.plural[key]:
+	case t.code == "en" && !t.isPlural(key):
 		return fmt.Sprintf(key, args...)
 	default:
 		if text, ok := t.names[key]; ok && t.asWritten(args) {

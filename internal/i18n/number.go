@@ -3,13 +3,16 @@ package i18n
 import (
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/feature/plural"
 )
 
 // AppendInt appends key, a message whose one argument is n (%d), in t's
 // language. A page says an age and a count on every row: said here, they
 // cost no formatting machinery and no allocation of their own.
 func (t *Translator) AppendInt(b []byte, key string, n int64) []byte {
-	if before, after, prec, ok := t.oneNumber(key, n > -1000 && n < 1000); ok && prec < 0 {
+	text, ok := t.words(key, n)
+	if before, after, prec, ok := t.oneNumber(text, ok && n > -1000 && n < 1000); ok && prec < 0 {
 		b = append(b, before...)
 		return append(strconv.AppendInt(b, n, 10), after...)
 	}
@@ -19,7 +22,11 @@ func (t *Translator) AppendInt(b []byte, key string, n int64) []byte {
 // AppendFloat appends key, a message whose one argument is v (%.Nf), in
 // t's language: "1,5 GB" in Catalan.
 func (t *Translator) AppendFloat(b []byte, key string, v float64) []byte {
-	if before, after, prec, ok := t.oneNumber(key, v > -1000 && v < 1000); ok && prec >= 0 {
+	text, ok := t.words(key, -1)
+	if ok && t.isPlural(key) {
+		ok = false // a count is whole
+	}
+	if before, after, prec, ok := t.oneNumber(text, ok && v > -1000 && v < 1000); ok && prec >= 0 {
 		b = append(b, before...)
 		start := len(b)
 		b = strconv.AppendFloat(b, v, 'f', prec, 64)
@@ -35,20 +42,33 @@ func (t *Translator) AppendFloat(b []byte, key string, v float64) []byte {
 	return append(b, t.T(key, v)...)
 }
 
-// oneNumber splits the words key says in t's language around its one
-// number; prec is the %.Nf's N, or -1 for %d. ok is false when the message
-// takes another way (a plural, more arguments, a number large enough to be
-// grouped: small is false).
-func (t *Translator) oneNumber(key string, small bool) (before, after string, prec int, ok bool) {
-	if !small {
-		return "", "", 0, false
-	}
-	text := key
-	if t != nil && t.code != "en" {
-		if text, ok = t.names[key]; !ok {
-			return "", "", 0, false
+// words are the words key says in t's language for the count n: a plural's
+// form chosen by the language's rules (as x/text's plural.Selectf would for
+// a whole number), else the message's one text. ok is false when only the
+// catalog's printer can say key.
+func (t *Translator) words(key string, n int64) (text string, ok bool) {
+	switch {
+	case t == nil:
+		return key, true
+	case t.isPlural(key):
+		f := t.plural[key]
+		if plural.Cardinal.MatchPlural(t.tag, int(max(n, -n)), 0, 0, 0, 0) == plural.One {
+			return f.one, true
 		}
-	} else if t != nil && t.plural[key] {
+		return f.other, true
+	case t.code == "en":
+		return key, true
+	}
+	text, ok = t.names[key]
+	return text, ok
+}
+
+// oneNumber splits text, a message's words, around its one number; prec is
+// the %.Nf's N, or -1 for %d. ok is false when the message takes another
+// way (more arguments, a number large enough to be grouped: ok false on
+// the way in).
+func (t *Translator) oneNumber(text string, ok bool) (before, after string, prec int, _ bool) {
+	if !ok {
 		return "", "", 0, false
 	}
 	i := strings.IndexByte(text, '%')
