@@ -278,3 +278,38 @@ func TestALookAskedAtTheSameInstantIsNotTakenForIt(t *testing.T) {
 		t.Errorf("the snapshot being taken was judged from a look of the same instant: %+v %v", p, err)
 	}
 }
+
+// Two followers of one server cost VPS.org one follower's calls: a look
+// asked after an action was accepted, less than 1.5 s ago, stands in for
+// the other follower's own; an older one does not.
+func TestFollowersOfOneServerShareALook(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	accepted := time.Now().Truncate(time.Millisecond)
+	now.Store(accepted.UnixNano())
+	at := func(d time.Duration) { now.Store(accepted.Add(d).UnixNano()) }
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Second, Idle: true,
+		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	ctx := context.Background()
+	args := follow.FollowArgs{Action: activity.Create, ServerID: f.Server, SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot",
+		Started: accepted, Accepted: accepted}
+	check := func(d time.Duration) (follow.Progress, int) {
+		t.Helper()
+		at(d)
+		before := f.Sim.TokenCalls(servicestest.AliceToken)
+		p, err := f.Follow.Check(ctx, args, servicestest.AliceToken)
+		if err != nil {
+			t.Fatalf("check at +%s: %v", d, err)
+		}
+		return p, f.Sim.TokenCalls(servicestest.AliceToken) - before
+	}
+	if p, calls := check(10 * time.Millisecond); calls != 1 || p.Final != activity.Completed {
+		t.Fatalf("the first follower's look: %d calls, %+v", calls, p)
+	}
+	if p, calls := check(time.Second); calls != 0 || p.Final != activity.Completed {
+		t.Errorf("a second follower 1 s later: %d calls to VPS.org, %+v; want the first's look", calls, p)
+	}
+	if p, calls := check(3 * time.Second); calls != 1 || p.Final != activity.Completed {
+		t.Errorf("a follower 3 s later: %d calls to VPS.org, %+v; want its own look", calls, p)
+	}
+}
