@@ -3,6 +3,7 @@ package restore_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -363,5 +364,28 @@ func TestRestoreAndItsJobAreWrittenTogether(t *testing.T) {
 	}
 	if n := f.Sim.ChangingCalls(); n != 0 {
 		t.Errorf("%d changing calls sent", n)
+	}
+}
+
+// The moment the restore is sent, a page watching the server can be answered
+// "restoring" from the store: the restore's own answer is kept for the
+// pages (live.Seeing), before any follower gets the server's status (here
+// VPS.org cannot tell it).
+func TestSentRestoreIsKeptForThePages(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Hour})
+	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusServiceUnavailable})
+	r, err := safeRestore(f, t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	wait.Until(t, 30*time.Second, func() bool {
+		got, err := f.Store.Restores().Get(ctx, r.ID)
+		return err == nil && !got.RestoreSent.IsZero()
+	})
+	view, ok, err := f.Store.ServerViews().Get(ctx, f.Server)
+	if err != nil || !ok || view.Status != "restoring" {
+		t.Errorf("once the restore is sent, the store says the server is %q (kept: %v, %v); want restoring", view.Status, ok, err)
 	}
 }
