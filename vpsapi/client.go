@@ -227,6 +227,14 @@ func sameHostLink(base *url.URL, link string) (*url.URL, error) {
 	if u.Scheme != base.Scheme || u.Host != base.Host {
 		return nil, fmt.Errorf("next link leaves %s", base.Host)
 	}
+	// The link's query is sent as written: one that is not a query (a
+	// space in it) would make a request VPS.org refuses, a 400 that is
+	// its answer's fault, not the caller's. It is sent encoded, or not.
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("bad next link: %w", err)
+	}
+	u.RawQuery, u.Fragment = q.Encode(), ""
 	return u, nil
 }
 
