@@ -105,10 +105,11 @@ func humanSize(tr *i18n.Translator, mb *int64) string {
 // language's rules, without the catalog's printer.
 func appendAge(b []byte, tr *i18n.Translator, t, now time.Time) []byte {
 	d := now.Sub(t)
-	n, key := int64(0), ""
+	var n int64
+	var key string
 	switch {
 	case d < time.Minute:
-		key = i18n.N("just now")
+		return append(b, tr.T("just now")...)
 	case d < time.Hour:
 		n, key = int64(d/time.Minute), i18n.N("%d min ago")
 	case d < 48*time.Hour:
@@ -120,10 +121,7 @@ func appendAge(b []byte, tr *i18n.Translator, t, now time.Time) []byte {
 	default:
 		n, key = int64(d/(365*24*time.Hour)), i18n.N("%d years ago")
 	}
-	if n == 0 {
-		return append(b, tr.T("just now")...)
-	}
-	return tr.AppendInt(b, key, n)
+	return tr.AppendInt(b, key, n) // n ≥ 1 past the first minute
 }
 
 const utcLayout = "2006-01-02 15:04:05 UTC"

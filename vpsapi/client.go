@@ -227,9 +227,10 @@ func sameHostLink(base *url.URL, link string) (*url.URL, error) {
 	if u.Scheme != base.Scheme || u.Host != base.Host {
 		return nil, fmt.Errorf("next link leaves %s", base.Host)
 	}
-	// The link's query is sent as written: one that is not a query (a
-	// space in it) would make a request VPS.org refuses, a 400 that is
-	// its answer's fault, not the caller's. It is sent encoded, or not.
+	// A request sends RawQuery verbatim: a link whose query is not one (a
+	// space in it) would make a request VPS.org refuses with a 400 that
+	// reads as the caller's fault. Sent re-encoded, it is a valid request;
+	// the fragment is never sent, so it does not make two links differ.
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, fmt.Errorf("bad next link: %w", err)

@@ -332,6 +332,25 @@ func TestNextLinkToAnotherHostIsRefused(t *testing.T) {
 	}
 }
 
+// A next link whose query is not a valid one (a space in it) is still
+// followed, its query sent encoded: the second page's snapshots are listed,
+// not a 400 blamed on the caller (FuzzListAnswer found it).
+func TestNextLinkWithAnUnencodedQueryIsFollowed(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		const snap = `{"id": %d, "name": "a", "status": "completed", "server": {"id": 1, "name": "s"}, "created_at": "2025-01-01T00:00:00Z"}`
+		if r.URL.Query().Get("page") == "2 x" {
+			fmt.Fprintf(w, `{"count": 2, "next": null, "results": [`+snap+`]}`, 2)
+			return
+		}
+		fmt.Fprintf(w, `{"count": 2, "next": "/api/v1/snapshots/?page=2 x", "results": [`+snap+`]}`, 1)
+	})
+	c := newClient(t, h, vpsapi.Options{})
+	snaps, err := c.ListSnapshots(context.Background(), demo, 0)
+	if err != nil || len(snaps) != 2 || snaps[1].ID != 2 {
+		t.Errorf("listed %+v, %v; want both pages", snaps, err)
+	}
+}
+
 func TestTokenNeverLogged(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))

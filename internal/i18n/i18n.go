@@ -210,9 +210,6 @@ type Translator struct {
 type forms struct{ one, other string }
 
 func (t *Translator) isPlural(key string) bool {
-	if t == nil {
-		return false
-	}
 	_, ok := t.plural[key]
 	return ok
 }

@@ -11,10 +11,11 @@ import (
 // language. A page says an age and a count on every row: said here, they
 // cost no formatting machinery and no allocation of their own.
 func (t *Translator) AppendInt(b []byte, key string, n int64) []byte {
-	text, ok := t.words(key, n)
-	if before, after, prec, ok := t.oneNumber(text, ok && n > -1000 && n < 1000); ok && prec < 0 {
-		b = append(b, before...)
-		return append(strconv.AppendInt(b, n, 10), after...)
+	if text, ok := t.words(key, n, true); ok && n > -1000 && n < 1000 {
+		if before, after, prec, ok := oneNumber(text); ok && prec < 0 {
+			b = append(b, before...)
+			return append(strconv.AppendInt(b, n, 10), after...)
+		}
 	}
 	return append(b, t.T(key, n)...)
 }
@@ -22,55 +23,54 @@ func (t *Translator) AppendInt(b []byte, key string, n int64) []byte {
 // AppendFloat appends key, a message whose one argument is v (%.Nf), in
 // t's language: "1,5 GB" in Catalan.
 func (t *Translator) AppendFloat(b []byte, key string, v float64) []byte {
-	text, ok := t.words(key, -1)
-	if ok && t.isPlural(key) {
-		ok = false // a count is whole
-	}
-	if before, after, prec, ok := t.oneNumber(text, ok && v > -1000 && v < 1000); ok && prec >= 0 {
-		b = append(b, before...)
-		start := len(b)
-		b = strconv.AppendFloat(b, v, 'f', prec, 64)
-		if sep := t.separator(); sep != '.' {
-			for i := start; i < len(b); i++ {
-				if b[i] == '.' {
-					b[i] = sep
+	if text, ok := t.words(key, 0, false); ok && v > -1000 && v < 1000 {
+		if before, after, prec, ok := oneNumber(text); ok && prec >= 0 {
+			b = append(b, before...)
+			start := len(b)
+			b = strconv.AppendFloat(b, v, 'f', prec, 64)
+			if sep := t.separator(); sep != '.' {
+				for i := start; i < len(b); i++ {
+					if b[i] == '.' {
+						b[i] = sep
+					}
 				}
 			}
+			return append(b, after...)
 		}
-		return append(b, after...)
 	}
 	return append(b, t.T(key, v)...)
 }
 
-// words are the words key says in t's language for the count n: a plural's
-// form chosen by the language's rules (as x/text's plural.Selectf would for
-// a whole number), else the message's one text. ok is false when only the
-// catalog's printer can say key.
-func (t *Translator) words(key string, n int64) (text string, ok bool) {
-	switch {
-	case t == nil:
-		return key, true
-	case t.isPlural(key):
-		f := t.plural[key]
-		if plural.Cardinal.MatchPlural(t.tag, int(max(n, -n)), 0, 0, 0, 0) == plural.One {
-			return f.one, true
-		}
-		return f.other, true
-	case t.code == "en":
+// words are the words key says in t's language for the number n: a
+// plural's form chosen by the language's rules (as x/text's plural.Selectf
+// does for a whole number), else the message's one text. ok is false when
+// only the catalog's printer can say key, and for a plural when the number
+// is not whole. One map lookup for most messages in either language.
+func (t *Translator) words(key string, n int64, whole bool) (text string, ok bool) {
+	if t == nil {
 		return key, true
 	}
-	text, ok = t.names[key]
-	return text, ok
+	if t.code != "en" {
+		if text, ok := t.names[key]; ok {
+			return text, true
+		}
+	}
+	f, isPlural := t.plural[key]
+	switch {
+	case !isPlural:
+		return key, t.code == "en"
+	case !whole:
+		return "", false
+	case plural.Cardinal.MatchPlural(t.tag, int(max(n, -n)), 0, 0, 0, 0) == plural.One:
+		return f.one, true
+	}
+	return f.other, true
 }
 
 // oneNumber splits text, a message's words, around its one number; prec is
-// the %.Nf's N, or -1 for %d. ok is false when the message takes another
-// way (more arguments, a number large enough to be grouped: ok false on
-// the way in).
-func (t *Translator) oneNumber(text string, ok bool) (before, after string, prec int, _ bool) {
-	if !ok {
-		return "", "", 0, false
-	}
+// the %.Nf's N, or -1 for %d. ok is false when the message has more than
+// one argument, or another verb.
+func oneNumber(text string) (before, after string, prec int, ok bool) {
 	i := strings.IndexByte(text, '%')
 	if i < 0 || i+1 >= len(text) {
 		return "", "", 0, false
