@@ -156,12 +156,15 @@ func StatusLabel(ctx context.Context, s string) string {
 }
 
 // BadgeClass keeps the CSS class to known statuses, so upstream text never becomes a class name.
-func BadgeClass(s string) string {
+func BadgeClass(s string) string { return "badge " + badgeKind(s) }
+
+// badgeKind is the badge's colour: the status, when it is one Snapdash knows.
+func badgeKind(s string) string {
 	switch s {
 	case "completed", "in_progress", "failed", "error", "running", "stopped", "restoring":
-		return "badge " + s
+		return s
 	}
-	return "badge unknown"
+	return "unknown"
 }
 
 func flashClass(kind FlashKind) string {

@@ -24,8 +24,16 @@ func (t text) Render(_ context.Context, w io.Writer) error {
 type badge string
 
 func (b badge) Render(ctx context.Context, w io.Writer) error {
-	_, err := io.WriteString(w, `<span class="`+BadgeClass(string(b))+`">`+html.EscapeString(StatusLabel(ctx, string(b)))+`</span>`)
+	_, err := w.Write(b.append(make([]byte, 0, 64), ctx))
 	return err
+}
+
+func (b badge) append(buf []byte, ctx context.Context) []byte {
+	buf = append(buf, `<span class="badge `...)
+	buf = append(buf, badgeKind(string(b))...)
+	buf = append(buf, `">`...)
+	buf = append(buf, html.EscapeString(StatusLabel(ctx, string(b)))...)
+	return append(buf, `</span>`...)
 }
 
 // timeAgo is a <time> saying how long before now t was, with the exact time
@@ -35,42 +43,17 @@ func (b badge) Render(ctx context.Context, w io.Writer) error {
 type timeAgo struct{ t, now time.Time }
 
 func (a timeAgo) Render(ctx context.Context, w io.Writer) error {
+	_, err := w.Write(a.append(make([]byte, 0, 128), i18n.From(ctx)))
+	return err
+}
+
+func (a timeAgo) append(b []byte, tr *i18n.Translator) []byte {
 	u := a.t.UTC()
-	b := make([]byte, 0, 128)
 	b = append(b, `<time datetime="`...)
 	b = u.AppendFormat(b, time.RFC3339)
 	b = append(b, `" title="`...)
 	b = u.AppendFormat(b, utcLayout)
 	b = append(b, `">`...)
-	b = appendAge(b, i18n.From(ctx), a.t, a.now)
-	b = append(b, `</time>`...)
-	_, err := w.Write(b)
-	return err
-}
-
-// cell is a table cell labelled for phones (app.css shows its data-label
-// before it), written without templ's attribute machinery: a page has a
-// hundred. B is the body's concrete type, so nothing is boxed.
-type cell[B interface {
-	Render(context.Context, io.Writer) error
-}] struct {
-	class, label string
-	body         B
-}
-
-func (c cell[B]) Render(ctx context.Context, w io.Writer) error {
-	parts := [...]string{`<td`, "", "", "", ` data-label="`, html.EscapeString(c.label), `">`}
-	if c.class != "" {
-		parts[1], parts[2], parts[3] = ` class="`, c.class, `"` // written apart: joined, they would be allocated
-	}
-	for _, part := range parts {
-		if _, err := io.WriteString(w, part); err != nil {
-			return err
-		}
-	}
-	if err := c.body.Render(ctx, w); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "</td>")
-	return err
+	b = appendAge(b, tr, a.t, a.now)
+	return append(b, `</time>`...)
 }

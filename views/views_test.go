@@ -99,7 +99,13 @@ func TestUpstreamTextIsEscaped(t *testing.T) {
 	now := time.Now()
 	g := views.ServerGroup{Now: now, ID: 1, Name: `<img src=x onerror=alert(1)>`, Limit: 5, Snapshots: []vpsapi.Snapshot{
 		{ID: 1, Name: `"><script>alert(2)</script>`, Status: `x" onmouseover="alert(3)`, Description: "<b>bold</b>", CreatedAt: now},
+		{ID: 2, Name: "marked", Status: "completed", CreatedAt: now},
 	}}
+	// What teammates wrote (who they are, a pin's reason, a note) is text too.
+	who := `<img src=x onerror=alert(4)>`
+	g.CreatedBy = map[int64]views.Attribution{2: {Actor: who, At: now}}
+	g.Pins = map[int64]views.Mark{2: {Actor: who, Text: "<script>alert(5)</script>", At: now}}
+	g.Notes = map[int64]views.Mark{2: {Actor: who, Text: `<b onclick="alert(6)">`, At: now}}
 	var buf bytes.Buffer
 	if err := views.ServerCard(g).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
@@ -114,7 +120,13 @@ func TestUpstreamTextIsEscaped(t *testing.T) {
 	if doc.Find("h2").Text() != g.Name {
 		t.Error("the escaped name does not read as the original text")
 	}
-	row := doc.Find("tr.snapshot")
+	if got := doc.Find("#snapshot-2 .pin").Text(); !strings.Contains(got, who) || !strings.Contains(got, g.Pins[2].Text) {
+		t.Errorf("the pin reads %q", got)
+	}
+	if got := doc.Find("#snapshot-2 .note").Text(); !strings.Contains(got, g.Notes[2].Text) {
+		t.Errorf("the note reads %q", got)
+	}
+	row := doc.Find("tr.snapshot").First()
 	s := g.Snapshots[0]
 	if got := row.Find(".snap-name").Text(); got != s.Name {
 		t.Errorf("snapshot name reads %q", got)

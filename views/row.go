@@ -1,0 +1,172 @@
+package views
+
+import (
+	"context"
+	"io"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"github.com/snapdash/snapdash/internal/i18n"
+	"github.com/snapdash/snapdash/vpsapi"
+)
+
+// snapshotRows are a server's table rows, one per snapshot. A page has up to
+// 25 and they are most of its HTML: templ's work for each attribute and each
+// piece of text made them half of a page's render (issue 29's profile), so
+// each row is appended to one buffer and written at once. What a person or
+// VPS.org wrote, and every word, goes through templ.EscapeString, as in a
+// template; ids, times and numbers cannot hold a character that needs it.
+type snapshotRows struct{ g *ServerGroup }
+
+func (r snapshotRows) Render(ctx context.Context, w io.Writer) error {
+	tr := i18n.From(ctx)
+	b := make([]byte, 0, 2048) // a row is about 1 KB
+	for _, s := range r.g.Snapshots {
+		b = snapshotRow{r.g, s}.append(b[:0], ctx, tr)
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snapshotRow is one snapshot's row.
+type snapshotRow struct {
+	g *ServerGroup
+	s vpsapi.Snapshot
+}
+
+func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) []byte {
+	g, s := r.g, r.s
+	var idb [20]byte
+	id := strconv.AppendInt(idb[:0], s.ID, 10)
+
+	b = append(b, `<tr id="snapshot-`...)
+	b = append(b, id...)
+	b = append(b, `" class="snapshot" tabindex="-1"`...)
+	if g.Focus != "" && g.Focus == "snapshot-"+string(id) {
+		b = append(b, ` autofocus`...)
+	}
+	b = append(b, `><td class="name" data-label="`...)
+	b = escaped(b, tr.T("Name"))
+	b = append(b, `"><span class="snap-name">`...)
+	b = escaped(b, s.Name)
+	b = append(b, `</span> `...)
+	if a, ok := g.CreatedBy[s.ID]; ok {
+		b = append(b, `<span class="by">`...)
+		b = escaped(b, tr.T("created by %s", a.Actor))
+		b = append(b, ` · `...)
+		b = timeAgo{a.At, g.Now}.append(b, tr)
+		b = append(b, `</span> `...)
+	}
+	if p, ok := g.Pins[s.ID]; ok {
+		b = append(b, `<span class="by pin"><span class="badge pinned">`...)
+		b = escaped(b, tr.T("pinned"))
+		b = append(b, `</span> `...)
+		b = escaped(b, tr.T("by %s", p.Actor))
+		b = append(b, ` · `...)
+		b = timeAgo{p.At, g.Now}.append(b, tr)
+		b = append(b, `: `...)
+		b = escaped(b, p.Text)
+		b = append(b, `</span>`...)
+	}
+	b = append(b, `</td><td data-label="`...)
+	b = escaped(b, tr.T("Status"))
+	b = append(b, `">`...)
+	b = badge(s.Status).append(b, ctx)
+	b = append(b, `</td><td class="num" data-label="`...)
+	b = escaped(b, tr.T("Size"))
+	b = append(b, `">`...)
+	b = escaped(b, humanSize(tr, s.SizeMB))
+	b = append(b, `</td><td class="num" data-label="`...)
+	b = escaped(b, tr.T("Created"))
+	b = append(b, `">`...)
+	b = timeAgo{s.CreatedAt, g.Now}.append(b, tr)
+	b = append(b, `</td><td class="desc" data-label="`...)
+	b = escaped(b, tr.T("Description"))
+	b = append(b, `">`...)
+	b = escaped(b, s.Description)
+	if n, ok := g.Notes[s.ID]; ok {
+		b = append(b, `<span class="note"><span class="by">`...)
+		b = escaped(b, tr.T("note by %s", n.Actor))
+		b = append(b, ` · `...)
+		b = timeAgo{n.At, g.Now}.append(b, tr)
+		b = append(b, `</span> `...)
+		b = escaped(b, n.Text)
+		b = append(b, `</span>`...)
+	}
+	b = append(b, `</td><td class="row-actions">`...)
+	if s.Status == vpsapi.StatusCompleted && !g.Restoring() && g.Job == nil && g.NoRestore == "" {
+		b = dialogAnchor(b, id, "restore", g.dialogLink("/snapshots/"+string(id)+"/restore"))
+		b = escaped(b, tr.T("Restore"))
+		b = append(b, `<span class="sr-only">`...)
+		b = escaped(b, tr.T("%s from %s", g.Name, s.Name))
+		b = append(b, `</span></a> `...)
+	}
+	switch p, pinned := g.Pins[s.ID]; {
+	case g.NoDelete != "":
+	case pinned:
+		b = disabledDelete(b, id, "pinned", tr, s.Name)
+		b = escaped(b, tr.T("Pinned by %s.", p.Actor))
+		b = append(b, `</span> `...)
+	case g.inUse(s.ID):
+		b = disabledDelete(b, id, "inuse", tr, s.Name)
+		b = escaped(b, tr.T("In use by the running restore."))
+		b = append(b, `</span> `...)
+	default:
+		b = dialogAnchor(b, id, "delete", g.dialogLink("/snapshots/"+string(id)+"/delete"))
+		b = escaped(b, tr.T("Delete"))
+		b = append(b, `<span class="sr-only">`...)
+		b = escaped(b, s.Name)
+		b = append(b, `</span></a> `...)
+	}
+	if g.Pins != nil || g.Notes != nil || g.MarksOn {
+		b = dialogAnchor(b, id, "marks", g.Link("/snapshots/"+string(id)+"/marks"))
+		b = escaped(b, tr.T("Pin or note"))
+		b = append(b, `<span class="sr-only">`...)
+		b = escaped(b, s.Name)
+		b = append(b, `</span></a>`...)
+	}
+	return append(b, `</td></tr>`...)
+}
+
+// dialogAnchor opens a row's link to one of its dialogs (restore, delete,
+// marks): a plain link without JavaScript, an htmx request into #dialog with.
+func dialogAnchor(b, id []byte, action, link string) []byte {
+	b = append(b, `<a class="button secondary small" id="snapshot-`...)
+	b = append(b, id...)
+	b = append(b, '-')
+	b = append(b, action...)
+	b = append(b, `" href="`...)
+	b = escaped(b, link)
+	b = append(b, `" hx-get="`...)
+	b = escaped(b, link)
+	return append(b, `" hx-target="#dialog">`...)
+}
+
+// disabledDelete is a row's Delete that cannot be used, described by its
+// reason, which the caller writes before closing the span.
+func disabledDelete(b, id []byte, why string, tr *i18n.Translator, name string) []byte {
+	b = append(b, `<button type="button" class="secondary small" id="snapshot-`...)
+	b = append(b, id...)
+	b = append(b, `-delete" disabled aria-describedby="snapshot-`...)
+	b = append(b, id...)
+	b = append(b, '-')
+	b = append(b, why...)
+	b = append(b, `">`...)
+	b = escaped(b, tr.T("Delete"))
+	b = append(b, `<span class="sr-only">`...)
+	b = escaped(b, name)
+	b = append(b, `</span></button> <span class="reason" id="snapshot-`...)
+	b = append(b, id...)
+	b = append(b, '-')
+	b = append(b, why...)
+	return append(b, `">`...)
+}
+
+// escaped appends s as templ writes a string, escaped for HTML text and
+// quoted attributes.
+func escaped(b []byte, s string) []byte {
+	return append(b, templ.EscapeString(s)...)
+}
