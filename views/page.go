@@ -184,7 +184,10 @@ func flashClass(kind FlashKind) string {
 // in between followed the plain link, a full page instead of a dialog (a
 // browser test met it when the change feed refreshed a card). At 0 it
 // settles in the swap itself.
-const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"defaultSettleDelay":0,` +
+//
+// scrollIntoViewOnBoost false: a row's boosted link opens a dialog, and
+// the page must stay where it is under it, not scroll to #dialog's slot.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"defaultSettleDelay":0,"scrollIntoViewOnBoost":false,` +
 	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"401","swap":false,"error":true},` +
 	`{"code":"422","swap":true},{"code":"[45]..","swap":true,"error":true}]}`
 

@@ -131,8 +131,10 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 	return append(b, `</td></tr>`...)
 }
 
-// dialogAnchor opens a row's link to one of its dialogs (restore, delete,
-// marks): a plain link without JavaScript, an htmx request into #dialog with.
+// dialogAnchor is a row's link to one of its dialogs (restore, delete,
+// marks): a plain link without JavaScript; with it, the table's tbody
+// boosts it into #dialog (see ServerLive), said once for all the rows
+// instead of in each link, a seventh of a page's bytes.
 func dialogAnchor(b, id []byte, action, link string) []byte {
 	b = append(b, `<a class="button secondary small" id="snapshot-`...)
 	b = append(b, id...)
@@ -140,9 +142,7 @@ func dialogAnchor(b, id []byte, action, link string) []byte {
 	b = append(b, action...)
 	b = append(b, `" href="`...)
 	b = escaped(b, link)
-	b = append(b, `" hx-get="`...)
-	b = escaped(b, link)
-	return append(b, `" hx-target="#dialog">`...)
+	return append(b, `">`...)
 }
 
 // disabledDelete is a row's Delete that cannot be used, described by its
