@@ -85,18 +85,21 @@ func HumanSize(ctx context.Context, mb *int64) string { return humanSize(i18n.Fr
 // humanSize is HumanSize in tr's language, written without formatting
 // machinery: a page says one on every row.
 func humanSize(tr *i18n.Translator, mb *int64) string {
-	if mb == nil {
-		return "—"
-	}
-	v := *mb
 	var buf [32]byte
-	switch {
+	return string(appendSize(buf[:0], tr, mb))
+}
+
+func appendSize(b []byte, tr *i18n.Translator, mb *int64) []byte {
+	if mb == nil {
+		return append(b, "—"...)
+	}
+	switch v := *mb; {
 	case v >= 1024*1024:
-		return string(tr.AppendFloat(buf[:0], "%.1f TB", float64(v)/(1024*1024)))
+		return tr.AppendFloat(b, "%.1f TB", float64(v)/(1024*1024))
 	case v >= 1024:
-		return string(tr.AppendFloat(buf[:0], "%.1f GB", float64(v)/1024))
+		return tr.AppendFloat(b, "%.1f GB", float64(v)/1024)
 	default:
-		return string(tr.AppendInt(buf[:0], "%d MB", v))
+		return tr.AppendInt(b, "%d MB", v)
 	}
 }
 

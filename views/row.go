@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"strconv"
@@ -21,14 +22,32 @@ type snapshotRows struct{ g *ServerGroup }
 
 func (r snapshotRows) Render(ctx context.Context, w io.Writer) error {
 	tr := i18n.From(ctx)
+	words := newRowWords(tr)
 	b := make([]byte, 0, 2048) // a row is about 1 KB
 	for _, s := range r.g.Snapshots {
-		b = snapshotRow{r.g, s}.append(b[:0], ctx, tr)
+		b = snapshotRow{r.g, s}.append(b[:0], ctx, tr, &words)
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// rowWords are the words every row says alike, looked up and escaped once
+// for the table.
+type rowWords struct {
+	name, status, size, created, description string
+	restore, delete, marks, pinned, inUse    string
+}
+
+func newRowWords(tr *i18n.Translator) rowWords {
+	e := templ.EscapeString[string]
+	return rowWords{
+		name: e(tr.T("Name")), status: e(tr.T("Status")), size: e(tr.T("Size")),
+		created: e(tr.T("Created")), description: e(tr.T("Description")),
+		restore: e(tr.T("Restore")), delete: e(tr.T("Delete")), marks: e(tr.T("Pin or note")),
+		pinned: e(tr.T("pinned")), inUse: e(tr.T("In use by the running restore.")),
+	}
 }
 
 // snapshotRow is one snapshot's row.
@@ -37,7 +56,7 @@ type snapshotRow struct {
 	s vpsapi.Snapshot
 }
 
-func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) []byte {
+func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator, words *rowWords) []byte {
 	g, s := r.g, r.s
 	var idb [20]byte
 	id := strconv.AppendInt(idb[:0], s.ID, 10)
@@ -49,7 +68,7 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 		b = append(b, ` autofocus`...)
 	}
 	b = append(b, `><td class="name" data-label="`...)
-	b = escaped(b, tr.T("Name"))
+	b = append(b, words.name...)
 	b = append(b, `"><span class="snap-name">`...)
 	b = escaped(b, s.Name)
 	b = append(b, `</span> `...)
@@ -62,7 +81,7 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 	}
 	if p, ok := g.Pins[s.ID]; ok {
 		b = append(b, `<span class="by pin"><span class="badge pinned">`...)
-		b = escaped(b, tr.T("pinned"))
+		b = append(b, words.pinned...)
 		b = append(b, `</span> `...)
 		b = escaped(b, tr.T("by %s", p.Actor))
 		b = append(b, ` · `...)
@@ -72,19 +91,19 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 		b = append(b, `</span>`...)
 	}
 	b = append(b, `</td><td data-label="`...)
-	b = escaped(b, tr.T("Status"))
+	b = append(b, words.status...)
 	b = append(b, `">`...)
 	b = badge(s.Status).append(b, ctx)
 	b = append(b, `</td><td class="num" data-label="`...)
-	b = escaped(b, tr.T("Size"))
+	b = append(b, words.size...)
 	b = append(b, `">`...)
-	b = escaped(b, humanSize(tr, s.SizeMB))
+	b = escapedFrom(appendSize(b, tr, s.SizeMB), len(b))
 	b = append(b, `</td><td class="num" data-label="`...)
-	b = escaped(b, tr.T("Created"))
+	b = append(b, words.created...)
 	b = append(b, `">`...)
 	b = timeAgo{s.CreatedAt, g.Now}.append(b, tr)
 	b = append(b, `</td><td class="desc" data-label="`...)
-	b = escaped(b, tr.T("Description"))
+	b = append(b, words.description...)
 	b = append(b, `">`...)
 	b = escaped(b, s.Description)
 	if n, ok := g.Notes[s.ID]; ok {
@@ -98,8 +117,8 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 	}
 	b = append(b, `</td><td class="row-actions">`...)
 	if s.Status == vpsapi.StatusCompleted && !g.Restoring() && g.Job == nil && g.NoRestore == "" {
-		b = dialogAnchor(b, id, "restore", g.dialogLink("/snapshots/"+string(id)+"/restore"))
-		b = escaped(b, tr.T("Restore"))
+		b = dialogAnchor(b, g, id, "restore", true)
+		b = append(b, words.restore...)
 		b = append(b, `<span class="sr-only">`...)
 		b = escaped(b, tr.T("%s from %s", g.Name, s.Name))
 		b = append(b, `</span></a> `...)
@@ -107,23 +126,23 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 	switch p, pinned := g.Pins[s.ID]; {
 	case g.NoDelete != "":
 	case pinned:
-		b = disabledDelete(b, id, "pinned", tr, s.Name)
+		b = disabledDelete(b, id, "pinned", words, s.Name)
 		b = escaped(b, tr.T("Pinned by %s.", p.Actor))
 		b = append(b, `</span> `...)
 	case g.inUse(s.ID):
-		b = disabledDelete(b, id, "inuse", tr, s.Name)
-		b = escaped(b, tr.T("In use by the running restore."))
+		b = disabledDelete(b, id, "inuse", words, s.Name)
+		b = append(b, words.inUse...)
 		b = append(b, `</span> `...)
 	default:
-		b = dialogAnchor(b, id, "delete", g.dialogLink("/snapshots/"+string(id)+"/delete"))
-		b = escaped(b, tr.T("Delete"))
+		b = dialogAnchor(b, g, id, "delete", true)
+		b = append(b, words.delete...)
 		b = append(b, `<span class="sr-only">`...)
 		b = escaped(b, s.Name)
 		b = append(b, `</span></a> `...)
 	}
 	if g.Pins != nil || g.Notes != nil || g.MarksOn {
-		b = dialogAnchor(b, id, "marks", g.Link("/snapshots/"+string(id)+"/marks"))
-		b = escaped(b, tr.T("Pin or note"))
+		b = dialogAnchor(b, g, id, "marks", false)
+		b = append(b, words.marks...)
 		b = append(b, `<span class="sr-only">`...)
 		b = escaped(b, s.Name)
 		b = append(b, `</span></a>`...)
@@ -134,20 +153,30 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator) 
 // dialogAnchor is a row's link to one of its dialogs (restore, delete,
 // marks): a plain link without JavaScript; with it, the table's tbody
 // boosts it into #dialog (see ServerLive), said once for all the rows
-// instead of in each link, a seventh of a page's bytes.
-func dialogAnchor(b, id []byte, action, link string) []byte {
+// instead of in each link, a seventh of a page's bytes. Its address is
+// Link's, or dialogLink's when the action comes back to a filtered page.
+func dialogAnchor(b []byte, g *ServerGroup, id []byte, action string, comesBack bool) []byte {
 	b = append(b, `<a class="button secondary small" id="snapshot-`...)
 	b = append(b, id...)
 	b = append(b, '-')
 	b = append(b, action...)
 	b = append(b, `" href="`...)
-	b = escaped(b, link)
+	b = escaped(b, g.Base)
+	b = append(b, `/snapshots/`...)
+	b = append(b, id...)
+	b = append(b, '/')
+	b = append(b, action...)
+	b = append(b, `?server_id=`...)
+	b = strconv.AppendInt(b, g.ID, 10)
+	if comesBack && g.Filtered {
+		b = append(b, `&amp;back=filtered`...)
+	}
 	return append(b, `">`...)
 }
 
 // disabledDelete is a row's Delete that cannot be used, described by its
 // reason, which the caller writes before closing the span.
-func disabledDelete(b, id []byte, why string, tr *i18n.Translator, name string) []byte {
+func disabledDelete(b, id []byte, why string, words *rowWords, name string) []byte {
 	b = append(b, `<button type="button" class="secondary small" id="snapshot-`...)
 	b = append(b, id...)
 	b = append(b, `-delete" disabled aria-describedby="snapshot-`...)
@@ -155,7 +184,7 @@ func disabledDelete(b, id []byte, why string, tr *i18n.Translator, name string) 
 	b = append(b, '-')
 	b = append(b, why...)
 	b = append(b, `">`...)
-	b = escaped(b, tr.T("Delete"))
+	b = append(b, words.delete...)
 	b = append(b, `<span class="sr-only">`...)
 	b = escaped(b, name)
 	b = append(b, `</span></button> <span class="reason" id="snapshot-`...)
@@ -169,4 +198,13 @@ func disabledDelete(b, id []byte, why string, tr *i18n.Translator, name string) 
 // quoted attributes.
 func escaped(b []byte, s string) []byte {
 	return append(b, templ.EscapeString(s)...)
+}
+
+// escapedFrom escapes what was appended to b from start, as escaped would
+// have: words appended without a string of their own (a size).
+func escapedFrom(b []byte, start int) []byte {
+	if bytes.ContainsAny(b[start:], `&'<>"`) {
+		return append(b[:start], templ.EscapeString(string(b[start:]))...)
+	}
+	return b
 }
