@@ -42,39 +42,61 @@ func (p PollSpec) Interval() time.Duration {
 	return vpsapi.Pace(p.After)
 }
 
-// URL is the poll address, carrying the state to compare against.
+// URL is the poll address, carrying the state to compare against. Its
+// parameters are in url.Values.Encode's order and escaping, written without
+// a map: every card on every page and poll says one.
 func (p PollSpec) URL() string {
-	q := url.Values{}
-	ids := make([]string, 0, len(p.InProgress))
-	for _, id := range p.InProgress {
-		ids = append(ids, strconv.FormatInt(id, 10))
+	b := make([]byte, 0, 96)
+	b = append(b, p.Base...)
+	b = append(b, "/poll/servers/"...)
+	b = strconv.AppendInt(b, p.ServerID, 10)
+	sep := byte('?')
+	param := func(key string) {
+		b = append(b, sep)
+		b = append(b, key...)
+		b = append(b, '=')
+		sep = '&'
 	}
-	if len(ids) > 0 {
-		q.Set("ip", strings.Join(ids, ","))
+	if p.Full {
+		param("full")
+		b = append(b, '1')
 	}
-	if p.Restoring {
-		q.Set("r", "1")
-	}
-	if p.Status != "" {
-		q.Set("st", p.Status)
+	if len(p.InProgress) > 0 {
+		param("ip")
+		for i, id := range p.InProgress {
+			if i > 0 {
+				b = append(b, "%2C"...)
+			}
+			b = strconv.AppendInt(b, id, 10)
+		}
 	}
 	if p.Job != 0 {
-		q.Set("j", strconv.FormatInt(p.Job, 10))
-		q.Set("js", p.Step)
-	}
-	if p.Retry {
-		q.Set("retry", "1")
+		param("j")
+		b = strconv.AppendInt(b, p.Job, 10)
+		param("js")
+		b = append(b, url.QueryEscape(p.Step)...)
 	}
 	// Past the slowest pace the count no longer matters: the same URL lets an
 	// unchanged poll at that pace leave the page exactly as it is.
-	q.Set("n", strconv.Itoa(min(max(p.After, 0), vpsapi.PaceSteps-1)))
-	if p.Full {
-		q.Set("full", "1")
+	param("n")
+	b = strconv.AppendInt(b, int64(min(max(p.After, 0), vpsapi.PaceSteps-1)), 10)
+	if p.Restoring {
+		param("r")
+		b = append(b, '1')
+	}
+	if p.Retry {
+		param("retry")
+		b = append(b, '1')
 	}
 	if p.FromStore {
-		q.Set("s", "1")
+		param("s")
+		b = append(b, '1')
 	}
-	return p.Base + "/poll/servers/" + itoa(p.ServerID) + "?" + q.Encode()
+	if p.Status != "" {
+		param("st")
+		b = append(b, url.QueryEscape(p.Status)...)
+	}
+	return string(b)
 }
 
 func (p PollSpec) trigger() string {

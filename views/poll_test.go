@@ -3,6 +3,7 @@ package views_test
 import (
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,12 +34,43 @@ func FuzzParsePoll(f *testing.F) {
 		if err != nil || !strings.HasPrefix(u.Path, "/base/poll/servers/1") {
 			t.Fatalf("poll URL %q: %v", p.URL(), err)
 		}
+		if u.RawQuery != u.Query().Encode() {
+			t.Errorf("poll URL %q is not in url.Values' form %q", p.URL(), u.Query().Encode())
+		}
 		again := views.ParsePoll("/base", 1, u.Query())
 		if !slices.Equal(again.InProgress, p.InProgress) || again.Restoring != p.Restoring || again.Status != p.Status ||
 			again.After != p.After || again.Retry != p.Retry || again.Full != p.Full {
 			t.Errorf("round trip of %q: %+v became %+v", query, p, again)
 		}
 	})
+}
+
+// Every field a poll URL carries comes back as it was written, and the
+// query is in url.Values' own order and escaping (a URL is compared as a
+// string to tell an unchanged poller).
+func TestPollURLCarriesEveryField(t *testing.T) {
+	for _, p := range []views.PollSpec{
+		{Base: "/sd", ServerID: 12345},
+		{ServerID: 1, InProgress: []int64{3, 1, 2}, Restoring: true, Status: "restoring", Job: 9, Step: "safety-cancelling",
+			After: 3, Retry: true, Full: true, FromStore: true},
+		{ServerID: 2, Status: "stopped", Job: 4, Step: "", After: 99},
+	} {
+		u, err := url.Parse(p.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.RawQuery != u.Query().Encode() {
+			t.Errorf("%s: not in url.Values' form %q", p.URL(), u.Query().Encode())
+		}
+		got := views.ParsePoll(p.Base, p.ServerID, u.Query())
+		want := p
+		want.After = min(p.After, 6)
+		if !slices.Equal(got.InProgress, want.InProgress) || got.Restoring != want.Restoring || got.Status != want.Status ||
+			got.Job != want.Job || got.Step != want.Step || got.After != want.After || got.Retry != want.Retry ||
+			got.Full != want.Full || got.FromStore != want.FromStore || u.Path != p.Base+"/poll/servers/"+strconv.FormatInt(p.ServerID, 10) {
+			t.Errorf("%s read back as %+v", p.URL(), got)
+		}
+	}
 }
 
 // Backoff: unchanged polls slow down to 15 s and stay there; a failure jumps
