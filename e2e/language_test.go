@@ -35,6 +35,17 @@ func TestCatalanInTheBrowser(t *testing.T) {
 	dark(tb)
 	tb.checkA11y("the snapshots page in Catalan, dark")
 
+	// What the scripts write is Catalan too: the fleet table's count of
+	// ticked rows, said by app.js as a row is ticked.
+	tb.do(chromedp.Navigate(a.URL + "/fleet"))
+	tb.untilAfterNavigation(10*time.Second, `document.documentElement.lang === "ca" && !!document.querySelector("#fleet-ticked")`)
+	tb.do(chromedp.Click(chromedp.CSS(`input[name="snapshot"]`)))
+	tb.until(5*time.Second, `document.getElementById("fleet-ticked").textContent === "1 seleccionada"`)
+	tb.do(chromedp.Click(chromedp.CSS(`input[name="snapshot"]`)))
+	tb.until(5*time.Second, `document.getElementById("fleet-ticked").textContent === "Cap seleccionada"`)
+	tb.do(chromedp.Navigate(a.URL + "/"))
+	tb.untilAfterNavigation(10*time.Second, `document.querySelector("h1").textContent === "Instantànies"`)
+
 	// The switch, by keyboard: its button, then Enter.
 	tb.eval(`document.getElementById("lang-en").focus(), "ok"`)
 	tb.do(pressEnter())

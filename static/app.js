@@ -2,10 +2,10 @@
 (function () {
   "use strict";
 
-  // The page's words in its language (the layout's data-words; English
-  // is the key itself).
+  // The page's words in its language (words-<lang>.js, loaded before this
+  // script; English is the key itself).
   var words = {};
-  try { words = JSON.parse(document.documentElement.getAttribute("data-words") || "{}"); } catch (e) { words = {}; }
+  if (window.snapdashWords) words = window.snapdashWords;
   function w(key) { return words[key] || key; }
 
   // A proxy answering 401 to an htmx request means the SSO session ended:

@@ -41,28 +41,33 @@ func Load() (*Assets, error) {
 		if err != nil {
 			return err
 		}
-		data = withoutCommentLines(p, data)
-		sum := sha256.Sum256(data)
-		ct := mime.TypeByExtension(path.Ext(p))
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		x := Asset{Name: p, Hash: hex.EncodeToString(sum[:])[:12], ContentType: ct, Data: data}
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(data); err != nil {
-			return err
-		}
-		if err := zw.Close(); err != nil {
-			return err
-		}
-		if buf.Len() < len(data) {
-			x.Gzip = buf.Bytes()
-		}
-		a.byName[p] = x
-		return nil
+		return a.Add(p, withoutCommentLines(p, data))
 	})
 	return a, err
+}
+
+// Add serves data as the asset name, hashed and compressed like the
+// embedded ones: what is made once at start (each language's script words).
+func (a *Assets) Add(name string, data []byte) error {
+	sum := sha256.Sum256(data)
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	x := Asset{Name: name, Hash: hex.EncodeToString(sum[:])[:12], ContentType: ct, Data: data}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(data); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if buf.Len() < len(data) {
+		x.Gzip = buf.Bytes()
+	}
+	a.byName[name] = x
+	return nil
 }
 
 // withoutCommentLines drops the lines of our own scripts and styles that are

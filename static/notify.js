@@ -7,7 +7,7 @@
   "use strict";
   if (!("Notification" in window) || !window.sessionStorage) return;
   var words = {};
-  try { words = JSON.parse(document.documentElement.getAttribute("data-words") || "{}"); } catch (e) { words = {}; }
+  if (window.snapdashWords) words = window.snapdashWords;
   function w(key) { return words[key] || key; }
 
   // watchable is one kind of thing to be told about: its buttons carry attr

@@ -200,18 +200,21 @@ func joinGroups(groups []string) string { return strings.Join(groups, ", ") }
 // t is key in the language of the request being rendered (i18n.T).
 func t(ctx context.Context, key string, args ...any) string { return i18n.T(ctx, key, args...) }
 
-// scriptWords are the words app.js and notify.js write, in the page's
-// language, as JSON keyed by their English.
-func scriptWords(ctx context.Context) string {
-	return i18n.From(ctx).Memo("scriptWords", func() string {
-		m := make(map[string]string, len(jsWords))
-		for _, k := range jsWords {
-			m[k] = i18n.Word(ctx, k)
-		}
-		b, _ := json.Marshal(m)
-		return string(b)
-	})
+// WordsScript is the script that gives app.js and notify.js their words in
+// tr's language (window.snapdashWords, keyed by their English): served as a
+// static asset, made once a language at start, so a page carries one
+// cached <script> instead of the words in an attribute (WordsAsset).
+func WordsScript(tr *i18n.Translator) []byte {
+	m := make(map[string]string, len(jsWords))
+	for _, k := range jsWords {
+		m[k] = tr.Word(k)
+	}
+	b, _ := json.Marshal(m) // escapes <, > and &, and U+2028 and U+2029
+	return append(append([]byte("window.snapdashWords = "), b...), ";\n"...)
 }
+
+// WordsAsset is the name WordsScript is served under for a language.
+func WordsAsset(lang string) string { return "words-" + lang + ".js" }
 
 var jsWords = []string{i18n.N("Close"), i18n.N("Close this message"), i18n.N("Copied."), i18n.N("Could not copy: select the token and copy it."),
 	i18n.N("None selected"), i18n.N("1 selected"), i18n.N("{n} selected"), i18n.N("You will be notified"), i18n.N("Notify me when it finishes"),

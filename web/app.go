@@ -20,6 +20,7 @@ import (
 	"github.com/snapdash/snapdash/internal/services"
 	"github.com/snapdash/snapdash/internal/session"
 	"github.com/snapdash/snapdash/static"
+	"github.com/snapdash/snapdash/views"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -144,6 +145,14 @@ func New(cfg Config, deps Deps) (*App, error) {
 	langs, err := i18n.Load()
 	if err != nil {
 		return nil, err
+	}
+	for _, code := range langs.Codes() {
+		if code == "en" {
+			continue // the scripts' own words
+		}
+		if err := assets.Add(views.WordsAsset(code), views.WordsScript(langs.For(code))); err != nil {
+			return nil, fmt.Errorf("web: %s script words: %w", code, err)
+		}
 	}
 	a := &App{
 		langs: langs,

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -197,4 +198,42 @@ func TestCatalanFragmentsAndStates(t *testing.T) {
 	d := signedInAs(t, roles, dev...)
 	check("the page of someone who may not restore or delete", d.get("/", dev...))
 	check("All snapshots for them", d.get("/fleet", dev...))
+}
+
+// The scripts' words come in a script of their own for each language, cached
+// for a year under its hash and loaded before the scripts that say them; a
+// page carries only its address, and an English page (the scripts' own
+// words) not even that.
+func TestScriptWordsAreACachedScript(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	scripts := func(r response) (srcs []string) {
+		r.Doc.Find("head script[src]").Each(func(_ int, s *goquery.Selection) { srcs = append(srcs, s.AttrOr("src", "")) })
+		return srcs
+	}
+	home := b.get("/", "Accept-Language", "ca")
+	srcs := scripts(home)
+	i := slices.IndexFunc(srcs, func(s string) bool { return strings.HasSuffix(s, "/words-ca.js") })
+	j := slices.IndexFunc(srcs, func(s string) bool { return strings.HasSuffix(s, "/app.js") })
+	if i < 0 || j < i {
+		t.Fatalf("a Catalan page's scripts %v: no words-ca.js before app.js", srcs)
+	}
+	if _, ok := home.Doc.Find("html").Attr("data-words"); ok {
+		t.Error("the page still carries the words itself")
+	}
+	words := b.get(srcs[i])
+	if words.StatusCode != http.StatusOK || !strings.Contains(words.Header.Get("Content-Type"), "javascript") ||
+		!strings.Contains(words.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("words-ca.js: %d, %q, %q", words.StatusCode, words.Header.Get("Content-Type"), words.Header.Get("Cache-Control"))
+	}
+	if !strings.Contains(words.Body, `"1 selected":"1 seleccionada"`) || !strings.HasPrefix(words.Body, "window.snapdashWords = {") {
+		t.Errorf("words-ca.js says %q", words.Body)
+	}
+	for _, src := range scripts(b.get("/", "Accept-Language", "en")) {
+		if strings.Contains(src, "words-") {
+			t.Errorf("an English page loads %s", src)
+		}
+	}
 }

@@ -179,6 +179,11 @@ func (c *Catalog) Choose(chosen, acceptLanguage string) *Translator {
 	return t
 }
 
+// Codes are the languages offered, by code, in order.
+func (c *Catalog) Codes() []string {
+	return slices.Sorted(maps.Keys(c.byCode))
+}
+
 // For is the Translator of a language code ("en", "ca"); English for any
 // other.
 func (c *Catalog) For(code string) *Translator {
