@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/snapdash/snapdash/cmd/snapdash-bench/proc"
 )
 
 // languagePair reads the snapshots page in Catalan and in English at the
@@ -17,7 +19,7 @@ import (
 // process serves each language for half the time, so a difference between
 // the two processes cancels out.
 type languagePair struct {
-	procs   [2]*process
+	procs   [2]*proc.Process
 	clients [2]*client
 }
 
@@ -26,7 +28,7 @@ var languages = [2]string{"en", "ca"}
 func startLanguagePair(ctx context.Context, bin, apiURL string, env []string, transport http.RoundTripper) (*languagePair, error) {
 	lp := &languagePair{}
 	for i := range lp.procs {
-		p, err := startSnapdash(ctx, bin, apiURL, env, nil)
+		p, err := proc.Snapdash(ctx, bin, apiURL, env, nil)
 		if err != nil {
 			lp.Stop()
 			return nil, err

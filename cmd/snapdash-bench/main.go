@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/snapdash/snapdash/cmd/snapdash-bench/proc"
 )
 
 type options struct {
@@ -83,7 +85,7 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer up.Close()
-	sd, err := startSnapdash(ctx, o.bin, up.URL, nil, nil)
+	sd, err := proc.Snapdash(ctx, o.bin, up.URL, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/snapdash/snapdash/cmd/snapdash-bench/proc"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -43,7 +44,7 @@ func perf(ctx context.Context, o options) error {
 	if o.debug != "" {
 		env = append(env, "SNAPDASH_DEBUG_LISTEN="+o.debug)
 	}
-	sd, err := startSnapdash(ctx, o.bin, up.URL, env, nil)
+	sd, err := proc.Snapdash(ctx, o.bin, up.URL, env, nil)
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func perf(ctx context.Context, o options) error {
 	if o.quick {
 		records = seedRecords / 10 // CI's run checks the path, not the figure
 	}
-	year, err := startSnapdash(ctx, sd.cmd.Path, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, func(dir string) error { return seedYear(ctx, dir, records) })
+	year, err := proc.Snapdash(ctx, sd.Bin(), up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, func(dir string) error { return seedYear(ctx, dir, records) })
 	if err != nil {
 		return err
 	}
@@ -83,12 +84,12 @@ func perf(ctx context.Context, o options) error {
 	if err := pageClient.signIn(ctx, tokPage); err != nil {
 		return err
 	}
-	proxy, err := startFloor("proxy", up.URL)
+	proxy, err := proc.Floor("proxy", up.URL)
 	if err != nil {
 		return err
 	}
 	defer proxy.Stop()
-	twoCalls, err := startFloor("two-calls", up.URL)
+	twoCalls, err := proc.Floor("two-calls", up.URL)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func perf(ctx context.Context, o options) error {
 		return err
 	}
 	// The same page read in Catalan beside the English one (languages.go).
-	pair, err := startLanguagePair(ctx, sd.cmd.Path, up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, transport)
+	pair, err := startLanguagePair(ctx, sd.Bin(), up.URL, []string{"SNAPDASH_COALESCE_WINDOW=0"}, transport)
 	if err != nil {
 		return err
 	}
@@ -183,7 +184,7 @@ func perf(ctx context.Context, o options) error {
 
 	// The poll is measured on a machine without the page's contenders
 	// running beside it: what it measures is the poll's own latency.
-	for _, p := range []*process{proxy, twoCalls, year} {
+	for _, p := range []*proc.Process{proxy, twoCalls, year} {
 		p.Stop()
 	}
 	pollReport, err := pollTargets(ctx, o, sd, up, clients, dur)
@@ -261,7 +262,7 @@ func perf(ctx context.Context, o options) error {
 // contender is one server under test in the page comparison, and what it
 // measured so far.
 type contender struct {
-	proc      *process
+	proc      *proc.Process
 	hit       func(context.Context) error
 	all       *result
 	cpu, self time.Duration // its CPU, and this process's (load generator and simulator)
@@ -271,11 +272,11 @@ type contender struct {
 func (c *contender) reset() { c.all, c.cpu, c.self, c.last = &result{}, 0, 0, 0 }
 
 func (c *contender) run(ctx context.Context, n int, d time.Duration) {
-	cpu, self := c.proc.CPU(), selfCPU()
+	cpu, self := c.proc.CPU(), proc.SelfCPU()
 	r := closedLoop(ctx, n, d, c.hit)
 	spent := c.proc.CPU() - cpu
 	c.cpu += spent
-	c.self += selfCPU() - self
+	c.self += proc.SelfCPU() - self
 	c.last = r.rate()
 	c.all.add(r)
 }

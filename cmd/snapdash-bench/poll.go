@@ -7,12 +7,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/snapdash/snapdash/cmd/snapdash-bench/proc"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
 // pollTargets measures the poll fragment of a busy server (answered from
 // what its follower saw): 1,000 pollers every 2 s, then flat out for dur.
-func pollTargets(ctx context.Context, o options, sd *process, up *upstream, clients []*client, dur time.Duration) ([]target, error) {
+func pollTargets(ctx context.Context, o options, sd *proc.Process, up *upstream, clients []*client, dur time.Duration) ([]target, error) {
 	var report []target
 	pollers, pollDur := 1000, 20*time.Second
 	if o.quick {

@@ -1,4 +1,7 @@
-package main
+// Package proc runs the servers the bench measures as processes of their
+// own (Snapdash, and the bench's reference servers), and reads what they
+// cost: processor time and resident memory, from /proc.
+package proc
 
 import (
 	"bytes"
@@ -7,9 +10,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,27 +18,11 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
-// upstream is the simulator, in this process, on loopback.
-type upstream struct {
-	*httptest.Server
-	sim *simulator.Simulator
-}
-
-func startUpstream(latency time.Duration) (*upstream, error) {
-	sim := simulator.New(simulator.Options{
-		SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Latency: latency, PageSize: 100,
-	})
-	srv := httptest.NewServer(sim)
-	return &upstream{Server: srv, sim: sim}, nil
-}
-
-// process is a server under test running as its own process: snapdash, or the
+// Process is a server under test running as its own process: snapdash, or the
 // bare reverse proxy it is compared with.
-type process struct {
+type Process struct {
 	URL  string
 	cmd  *exec.Cmd
 	dir  string
@@ -46,10 +30,10 @@ type process struct {
 	stop sync.Once
 }
 
-// startSnapdash builds (unless bin is given) and starts snapdash against apiURL,
+// Snapdash builds (unless bin is given) and starts snapdash against apiURL,
 // trusting loopback as its proxy so each simulated client has its own address.
 // prepare, when given, fills its data directory first.
-func startSnapdash(ctx context.Context, bin, apiURL string, env []string, prepare func(dataDir string) error) (*process, error) {
+func Snapdash(ctx context.Context, bin, apiURL string, env []string, prepare func(dataDir string) error) (*Process, error) {
 	dir, err := os.MkdirTemp("", "snapdash-bench-")
 	if err != nil {
 		return nil, err
@@ -71,7 +55,7 @@ func startSnapdash(ctx context.Context, bin, apiURL string, env []string, prepar
 	if err != nil {
 		return nil, err
 	}
-	s := &process{URL: "http://127.0.0.1:" + strconv.Itoa(port), dir: dir}
+	s := &Process{URL: "http://127.0.0.1:" + strconv.Itoa(port), dir: dir}
 	s.cmd = exec.Command(bin)
 	s.cmd.Env = append(os.Environ(),
 		"SNAPDASH_LISTEN=127.0.0.1:"+strconv.Itoa(port),
@@ -85,10 +69,13 @@ func startSnapdash(ctx context.Context, bin, apiURL string, env []string, prepar
 	return s, s.start("/healthz")
 }
 
-// startFloor runs one of this program's reference servers (kind "proxy" or
+// Bin is the program the process runs.
+func (p *Process) Bin() string { return p.cmd.Path }
+
+// Floor runs one of this program's reference servers (kind "proxy" or
 // "two-calls") to upstream as its own process, so it is measured the way
 // snapdash is.
-func startFloor(kind, upstream string) (*process, error) {
+func Floor(kind, upstream string) (*Process, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -98,53 +85,12 @@ func startFloor(kind, upstream string) (*process, error) {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	p := &process{URL: "http://" + addr}
+	p := &Process{URL: "http://" + addr}
 	p.cmd = exec.Command(self, kind, upstream, addr)
 	return p, p.start("/")
 }
 
-// serveProxy is the bare reverse proxy: the floor the page is compared with.
-func serveProxy(upstream, addr string) error {
-	u, err := url.Parse(upstream)
-	if err != nil {
-		return err
-	}
-	return http.ListenAndServe(addr, httputil.NewSingleHostReverseProxy(u))
-}
-
-// serveTwoCalls makes the two API calls the page makes, in parallel, reads
-// both answers and renders nothing: what the page's HTTP alone costs.
-func serveTwoCalls(upstream, addr string) error {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	get := func(r *http.Request, path string) error {
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, upstream+path, nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", r.Header.Get("Authorization"))
-		if _, _, err := drain(client.Do(req)); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		return nil
-	}
-	return http.ListenAndServe(addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") == "" {
-			return // the start-up probe
-		}
-		errs := make(chan error, 2)
-		go func() { errs <- get(r, "/api/v1/servers/") }()
-		go func() { errs <- get(r, "/api/v1/snapshots/") }()
-		for range 2 {
-			if err := <-errs; err != nil {
-				http.Error(w, err.Error(), http.StatusBadGateway)
-				return
-			}
-		}
-		_, _ = w.Write([]byte("ok"))
-	}))
-}
-
-func (p *process) start(probe string) error {
+func (p *Process) start(probe string) error {
 	p.cmd.Stdout = &p.logs
 	p.cmd.Stderr = &p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -164,9 +110,9 @@ func (p *process) start(probe string) error {
 }
 
 // Stop ends the process with SIGTERM and removes its files.
-func (s *process) Stop() { s.stop.Do(s.stopNow) }
+func (s *Process) Stop() { s.stop.Do(s.stopNow) }
 
-func (s *process) stopNow() {
+func (s *Process) stopNow() {
 	if s.cmd.Process != nil {
 		_ = s.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -181,7 +127,7 @@ func (s *process) stopNow() {
 }
 
 // RSS is the process's resident memory in bytes.
-func (s *process) RSS() (int64, error) {
+func (s *Process) RSS() (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
 		return 0, err
@@ -205,7 +151,7 @@ func freePort() (int, error) {
 }
 
 // CPU is the processor time the process has used so far.
-func (s *process) CPU() time.Duration {
+func (s *Process) CPU() time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
 	if err != nil {
 		return 0
@@ -220,8 +166,8 @@ func (s *process) CPU() time.Duration {
 	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
-// selfCPU is the processor time this process (harness, simulator, proxy) has used.
-func selfCPU() time.Duration {
+// SelfCPU is the processor time this process (harness, simulator, proxy) has used.
+func SelfCPU() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
