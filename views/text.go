@@ -4,6 +4,7 @@ import (
 	"context"
 	"html"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/i18n"
@@ -50,10 +51,29 @@ func (a timeAgo) Render(ctx context.Context, w io.Writer) error {
 func (a timeAgo) append(b []byte, tr *i18n.Translator) []byte {
 	u := a.t.UTC()
 	b = append(b, `<time datetime="`...)
-	b = u.AppendFormat(b, time.RFC3339)
+	b = appendUTC(b, u, 'T', "Z")
 	b = append(b, `" title="`...)
-	b = u.AppendFormat(b, utcLayout)
+	b = appendUTC(b, u, ' ', " UTC")
 	b = append(b, `">`...)
 	b = appendAge(b, tr, a.t, a.now)
 	return append(b, `</time>`...)
+}
+
+// appendUTC writes u (in UTC) as "2006-01-02" sep "15:04:05" then zone:
+// time.RFC3339 with 'T' and "Z", utcLayout with ' ' and " UTC". Each row
+// says two, and time.AppendFormat's parsing of its layout was a tenth of a
+// page's render. A year of other than four digits goes through it.
+func appendUTC(b []byte, u time.Time, sep byte, zone string) []byte {
+	year, month, day := u.Date()
+	if year < 1000 || year > 9999 {
+		if sep == 'T' {
+			return u.AppendFormat(b, time.RFC3339)
+		}
+		return u.AppendFormat(b, utcLayout)
+	}
+	hour, minute, second := u.Clock()
+	b = strconv.AppendInt(b, int64(year), 10)
+	b = append(b, '-', byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), sep,
+		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':', byte('0'+second/10), byte('0'+second%10))
+	return append(b, zone...)
 }

@@ -387,3 +387,25 @@ func TestDocumentTitleFitsSeventyCharacters(t *testing.T) {
 		}
 	}
 }
+
+// A <time>'s datetime and title say the exact time as time's own layouts
+// would, whatever the moment (the rows write them without the layouts).
+func TestTimesAreWrittenAsTheLayoutsWould(t *testing.T) {
+	now := time.Date(2026, 12, 4, 16, 0, 0, 0, time.UTC)
+	for _, at := range []time.Time{
+		time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		time.Date(2026, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2024, 2, 29, 0, 0, 0, 0, time.FixedZone("CET", 3600)),
+		time.Date(999, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(12026, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		g := views.ServerGroup{Now: now, ID: 1, Name: "s", Limit: 5, Snapshots: []vpsapi.Snapshot{{ID: 1, Name: "n", Status: "completed", CreatedAt: at}}}
+		tm := render(t, views.ServerCard(g)).Find("tr.snapshot time")
+		if got, want := tm.AttrOr("datetime", ""), views.ISO(at); got != want {
+			t.Errorf("%s: datetime %q, want %q", at, got, want)
+		}
+		if got, want := tm.AttrOr("title", ""), views.UTC(at); got != want {
+			t.Errorf("%s: title %q, want %q", at, got, want)
+		}
+	}
+}
