@@ -30,11 +30,50 @@ func (b badge) Render(ctx context.Context, w io.Writer) error {
 }
 
 func (b badge) append(buf []byte, ctx context.Context) []byte {
+	return appendBadge(buf, ctx, string(b), "")
+}
+
+// serverBadge is a server's status on its card: a badge with the test id
+// the browser tests find it by, and the space that parts it from the count
+// (templ writes one between elements on their own lines, not after a
+// component).
+type serverBadge string
+
+func (b serverBadge) Render(ctx context.Context, w io.Writer) error {
+	_, err := w.Write(append(appendBadge(make([]byte, 0, 96), ctx, string(b), ` data-testid="server-status"`), ' '))
+	return err
+}
+
+// appendBadge writes status's badge; attrs are attributes written as they
+// are (a constant).
+func appendBadge(buf []byte, ctx context.Context, status, attrs string) []byte {
 	buf = append(buf, `<span class="badge `...)
-	buf = append(buf, badgeKind(string(b))...)
-	buf = append(buf, `">`...)
-	buf = append(buf, html.EscapeString(StatusLabel(ctx, string(b)))...)
+	buf = append(buf, badgeKind(status)...)
+	buf = append(buf, '"')
+	buf = append(buf, attrs...)
+	buf = append(buf, '>')
+	buf = append(buf, html.EscapeString(StatusLabel(ctx, status))...)
 	return append(buf, `</span>`...)
+}
+
+// quota is a card's count of snapshots against the most it may hold, marked
+// when full, written without templ's class list; a space parts it from what
+// follows, as serverBadge's does.
+type quota struct{ g *ServerGroup }
+
+func (q quota) Render(ctx context.Context, w io.Writer) error {
+	tr := i18n.From(ctx)
+	b := make([]byte, 0, 160)
+	b = append(b, `<span class="`...)
+	b = append(b, q.g.quotaClass()...)
+	b = append(b, `" title="`...)
+	b = escaped(b, tr.T("Snapshots on this server, of the most it may hold"))
+	b = append(b, `"><span class="sr-only">`...)
+	b = escaped(b, tr.T("Snapshots used:")+" ")
+	b = append(b, `</span>`...)
+	b = escaped(b, q.g.Quota())
+	_, err := w.Write(append(b, `</span> `...))
+	return err
 }
 
 // timeAgo is a <time> saying how long before now t was, with the exact time
