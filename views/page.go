@@ -158,10 +158,8 @@ func StatusLabel(ctx context.Context, s string) string {
 	return strings.ReplaceAll(s, "_", " ") // VPS.org's own word
 }
 
-// BadgeClass keeps the CSS class to known statuses, so upstream text never becomes a class name.
-func BadgeClass(s string) string { return "badge " + badgeKind(s) }
-
-// badgeKind is the badge's colour: the status, when it is one Snapdash knows.
+// badgeKind is the badge's colour: the status, when it is one Snapdash
+// knows, so upstream text never becomes a class name.
 func badgeKind(s string) string {
 	switch s {
 	case "completed", "in_progress", "failed", "error", "running", "stopped", "restoring":

@@ -154,25 +154,20 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator, 
 // dialogAnchor is a row's link to one of its dialogs (restore, delete,
 // marks): a plain link without JavaScript; with it, the table's tbody
 // boosts it into #dialog (see ServerLive), said once for all the rows
-// instead of in each link, a seventh of a page's bytes. Its address is
-// Link's, or dialogLink's when the action comes back to a filtered page.
+// instead of in each link, a seventh of a page's bytes. Restore and delete
+// come back to a filtered view.
 func dialogAnchor(b []byte, g *ServerGroup, id []byte, action string, comesBack bool) []byte {
 	b = append(b, `<a class="button secondary small" id="snapshot-`...)
 	b = append(b, id...)
 	b = append(b, '-')
 	b = append(b, action...)
 	b = append(b, `" href="`...)
-	b = escaped(b, g.Base)
-	b = append(b, `/snapshots/`...)
-	b = append(b, id...)
-	b = append(b, '/')
-	b = append(b, action...)
-	b = append(b, `?server_id=`...)
-	b = strconv.AppendInt(b, g.ID, 10)
-	if comesBack && g.Filtered {
-		b = append(b, `&amp;back=filtered`...)
+	start := len(b)
+	b = g.appendLink(b, "/snapshots/", string(id), "/", action)
+	if comesBack {
+		b = append(b, g.comeBack()...)
 	}
-	return append(b, `">`...)
+	return append(escapedFrom(b, start), `">`...)
 }
 
 // disabledDelete is a row's Delete that cannot be used, described by its
@@ -202,7 +197,7 @@ func escaped(b []byte, s string) []byte {
 }
 
 // escapedFrom escapes what was appended to b from start, as escaped would
-// have: words appended without a string of their own (a size).
+// have: what was appended without a string of its own (a size, a link).
 func escapedFrom(b []byte, start int) []byte {
 	if bytes.ContainsAny(b[start:], `&'<>"`) {
 		return append(b[:start], templ.EscapeString(string(b[start:]))...)

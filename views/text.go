@@ -20,7 +20,7 @@ func (t text) Render(_ context.Context, w io.Writer) error {
 	return err
 }
 
-// badge is a status badge. Its class comes from BadgeClass's fixed set, so
+// badge is a status badge. Its class comes from badgeKind's fixed set, so
 // it skips templ's class handling, which builds a class list for each one.
 type badge string
 
@@ -52,7 +52,7 @@ func appendBadge(buf []byte, ctx context.Context, status, attrs string) []byte {
 	buf = append(buf, '"')
 	buf = append(buf, attrs...)
 	buf = append(buf, '>')
-	buf = append(buf, html.EscapeString(StatusLabel(ctx, status))...)
+	buf = escaped(buf, StatusLabel(ctx, status))
 	return append(buf, `</span>`...)
 }
 
@@ -69,8 +69,8 @@ func (q quota) Render(ctx context.Context, w io.Writer) error {
 	b = append(b, `" title="`...)
 	b = escaped(b, tr.T("Snapshots on this server, of the most it may hold"))
 	b = append(b, `"><span class="sr-only">`...)
-	b = escaped(b, tr.T("Snapshots used:")+" ")
-	b = append(b, `</span>`...)
+	b = escaped(b, tr.T("Snapshots used:"))
+	b = append(b, ` </span>`...)
 	b = escaped(b, q.g.Quota())
 	_, err := w.Write(append(b, `</span> `...))
 	return err

@@ -409,3 +409,22 @@ func TestTimesAreWrittenAsTheLayoutsWould(t *testing.T) {
 		}
 	}
 }
+
+// A row's links are the card's Link (with the way back to a filtered view
+// for restore and delete), escaped like any attribute whatever the base
+// path holds.
+func TestRowLinksAreTheCardsLinks(t *testing.T) {
+	now := time.Now()
+	g := views.ServerGroup{Base: `/a"b&c`, Now: now, ID: 7, Name: "s", Limit: 5, Filtered: true, MarksOn: true,
+		Snapshots: []vpsapi.Snapshot{{ID: 3, Name: "n", Status: "completed", CreatedAt: now}}}
+	doc := render(t, views.ServerCard(g))
+	for id, want := range map[string]string{
+		"#snapshot-3-restore": g.Link("/snapshots/3/restore") + "&back=filtered",
+		"#snapshot-3-delete":  g.Link("/snapshots/3/delete") + "&back=filtered",
+		"#snapshot-3-marks":   g.Link("/snapshots/3/marks"),
+	} {
+		if got := doc.Find(id).AttrOr("href", ""); got != want {
+			t.Errorf("%s links to %q, want %q", id, got, want)
+		}
+	}
+}

@@ -208,7 +208,6 @@ type Translator struct {
 	// sentences are the messages with arguments, for Word to read a
 	// sentence Nf wrote.
 	sentences []sentence
-	memo      sync.Map // Memo's strings, by key
 }
 
 // forms are a plural message's words for one thing and for other counts.
@@ -217,20 +216,6 @@ type forms struct{ one, other string }
 func (t *Translator) isPlural(key string) bool {
 	_, ok := t.plural[key]
 	return ok
-}
-
-// Memo is the string build makes of this language's words, built once and
-// kept under key: what every page says alike (the scripts' words) is not
-// made again for each page.
-func (t *Translator) Memo(key string, build func() string) string {
-	if t == nil {
-		return build()
-	}
-	if v, ok := t.memo.Load(key); ok {
-		return v.(string)
-	}
-	v, _ := t.memo.LoadOrStore(key, build())
-	return v.(string)
 }
 
 // T is key in the translator's language, formatted with args as fmt
