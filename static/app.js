@@ -61,7 +61,9 @@
   function showWaiting(slot, opener) {
     var tpl = document.getElementById("dialog-waiting");
     var open = slot.querySelector("dialog");
-    if (!tpl || (open && !open.hasAttribute("data-waiting"))) return;
+    // A dialog closed a moment ago (Escape) is still in the slot until its
+    // close event runs: it does not hold the next one back.
+    if (!tpl || (open && open.open && !open.hasAttribute("data-waiting"))) return;
     slot.innerHTML = "";
     slot.appendChild(tpl.content.cloneNode(true));
     var d = slot.querySelector("dialog");
