@@ -187,6 +187,7 @@ func perf(ctx context.Context, o options) error {
 	for _, p := range []*proc.Process{proxy, twoCalls, year} {
 		p.Stop()
 	}
+	pair.Stop() // stopped once: the deferred Stop then does nothing
 	pollReport, err := pollTargets(ctx, o, sd, up, clients, dur)
 	if err != nil {
 		return err
