@@ -7,6 +7,7 @@
 //	go run ./cmd/snapdash-bench perf         # throughput against a bare proxy, upstream calls, bytes (docs/performance.md)
 //	go run ./cmd/snapdash-bench -quick perf  # either, small and short, as CI runs them
 //	go run ./cmd/snapdash-bench -page-only perf  # only the page against the bare proxy, with CPU per request
+//	go run ./cmd/snapdash-bench -latency 50ms -duration 20s -debug-listen 127.0.0.1:6061 profile  # the page alone, to profile
 package main
 
 import (
@@ -33,6 +34,7 @@ type options struct {
 	pageOnly bool
 	pollOnly bool
 	debug    string // perf: the measured snapdash's debug listener (pprof), for a profile
+	latency  time.Duration
 }
 
 func main() {
@@ -46,6 +48,7 @@ func main() {
 	flag.BoolVar(&o.pageOnly, "page-only", false, "perf: measure only the page against the bare proxy")
 	flag.BoolVar(&o.pollOnly, "poll-only", false, "perf: measure only the poll fragment (p99 at many pollers, saturation)")
 	flag.StringVar(&o.debug, "debug-listen", "", "perf: serve pprof of the measured snapdash (the empty store's) on this address")
+	flag.DurationVar(&o.latency, "latency", 0, "profile: the upstream's latency")
 	flag.Parse()
 	suite := flag.Arg(0)
 	if suite == "" {
@@ -65,6 +68,8 @@ func main() {
 		err = run(ctx, o)
 	case "perf":
 		err = perf(ctx, o)
+	case "profile":
+		err = profilePage(ctx, o)
 	case "proxy": // started by perf as the bare proxy it measures against
 		err = serveProxy(flag.Arg(1), flag.Arg(2))
 	case "two-calls": // started by perf as a reference
