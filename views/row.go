@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -38,6 +39,7 @@ func (r snapshotRows) Render(ctx context.Context, w io.Writer) error {
 type rowWords struct {
 	name, status, size, created, description string
 	restore, delete, marks, pinned, inUse    string
+	restoreFrom                              twoNames // "%s from %s": the server, then the snapshot
 }
 
 func newRowWords(tr *i18n.Translator) rowWords {
@@ -47,7 +49,50 @@ func newRowWords(tr *i18n.Translator) rowWords {
 		created: e(tr.T("Created")), description: e(tr.T("Description")),
 		restore: e(tr.T("Restore")), delete: e(tr.T("Delete")), marks: e(tr.T("Pin or note")),
 		pinned: e(tr.T("pinned")), inUse: e(tr.T("In use by the running restore.")),
+		restoreFrom: newTwoNames(tr, i18n.N("%s from %s")),
 	}
+}
+
+// twoNames is a message of two names, translated once and cut around them,
+// so that a row writes it without formatting: formatting it on every row was
+// a quarter of the rows' work.
+type twoNames struct {
+	tr        *i18n.Translator
+	key       string
+	parts     [3]string // escaped: before, between and after the names
+	swapped   bool      // the language says the second name first
+	formatted bool      // a translation that does not name both once: formatted each time
+}
+
+func newTwoNames(tr *i18n.Translator, key string) twoNames {
+	w := twoNames{tr: tr, key: key}
+	out := tr.T(key, "\x00", "\x01")
+	i, j := strings.IndexByte(out, 0), strings.IndexByte(out, 1)
+	if i < 0 || j < 0 || strings.Count(out, "\x00") != 1 || strings.Count(out, "\x01") != 1 {
+		w.formatted = true
+		return w
+	}
+	if w.swapped = j < i; w.swapped {
+		i, j = j, i
+	}
+	e := templ.EscapeString[string]
+	w.parts = [3]string{e(out[:i]), e(out[i+1 : j]), e(out[j+1:])}
+	return w
+}
+
+// append writes the message of a and b, escaped.
+func (w *twoNames) append(b []byte, a, c string) []byte {
+	if w.formatted {
+		return escaped(b, w.tr.T(w.key, a, c))
+	}
+	if w.swapped {
+		a, c = c, a
+	}
+	b = append(b, w.parts[0]...)
+	b = escaped(b, a)
+	b = append(b, w.parts[1]...)
+	b = escaped(b, c)
+	return append(b, w.parts[2]...)
 }
 
 // snapshotRow is one snapshot's row.
@@ -121,7 +166,7 @@ func (r snapshotRow) append(b []byte, ctx context.Context, tr *i18n.Translator, 
 		b = dialogAnchor(b, g, id, "restore", true)
 		b = append(b, words.restore...)
 		b = append(b, `<span class="sr-only">`...)
-		b = escaped(b, tr.T("%s from %s", g.Name, s.Name))
+		b = words.restoreFrom.append(b, g.Name, s.Name)
 		b = append(b, `</span></a> `...)
 	}
 	switch p, pinned := g.Pins[s.ID]; {

@@ -3,8 +3,11 @@ package vpsapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/snapdash/snapdash/vpsapi"
@@ -43,5 +46,59 @@ func TestListDecodesAsEncodingJSONDoes(t *testing.T) {
 				t.Errorf("client decoded\n%+v\nencoding/json decoded\n%+v", got, want.Results)
 			}
 		})
+	}
+}
+
+// A list is decoded into room made for it, and read into a buffer the next
+// answer reuses: an answer that lists nothing is still told from one that
+// is not a list, and a list already returned is never overwritten by the
+// next answer read.
+func TestListsKeepTheirShapeAndTheirValues(t *testing.T) {
+	var body string
+	c := newClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}), vpsapi.Options{})
+	ctx := context.Background()
+	for answer, wantErr := range map[string]bool{
+		`{"count":0,"results":[]}`: false,
+		`{"count":0}`:              true,
+		`{"results":null}`:         true,
+		`{}`:                       true,
+	} {
+		body = answer
+		snaps, err := c.ListSnapshots(ctx, demo, 0)
+		if (err != nil) != wantErr || (err == nil && (snaps == nil || len(snaps) != 0)) {
+			t.Errorf("answer %s: %v, %v; want an error: %v", answer, snaps, err, wantErr)
+		}
+	}
+
+	item := func(id int, name string) string {
+		return `{"id":` + strconv.Itoa(id) + `,"server":{"id":1,"name":"web-01"},"name":"` + name + `","status":"completed","size_mb":5,"created_at":"2025-01-01T00:00:00Z","description":"` + strings.Repeat(name, 20) + `"}`
+	}
+	list := func(names ...string) string {
+		var items []string
+		for i, n := range names {
+			items = append(items, item(i+1, n))
+		}
+		return `{"count":` + strconv.Itoa(len(names)) + `,"results":[` + strings.Join(items, ",") + `]}`
+	}
+	var names []string
+	for i := range 40 {
+		names = append(names, fmt.Sprintf("first-%02d", i))
+	}
+	body = list(names...)
+	first, err := c.ListSnapshots(ctx, demo, 0)
+	if err != nil || len(first) != len(names) {
+		t.Fatalf("first list: %d snapshots, %v", len(first), err)
+	}
+	body = list(strings.Repeat("x", len(names[0])), strings.Repeat("y", len(names[0])))
+	if _, err := c.ListSnapshots(ctx, demo, 0); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range first {
+		if s.Name != names[i] || s.Description != strings.Repeat(names[i], 20) || s.Server.Name != "web-01" {
+			t.Fatalf("snapshot %d of the first list changed after the next answer: %+v", i, s)
+		}
 	}
 }

@@ -127,7 +127,17 @@ func (d *Dashboard) Unfiltered(ctx context.Context, token vpsapi.Token, acc Acco
 // Group puts the account's snapshots under their servers, annotated; with
 // filter set, only that server.
 func (d *Dashboard) Group(ctx context.Context, acc Account, filter int64) []Server {
-	byServer := map[int64][]vpsapi.Snapshot{}
+	// Counted first, so each server's list is cut from one array rather
+	// than grown a snapshot at a time.
+	count := make(map[int64]int, len(acc.Servers))
+	for _, s := range acc.Snapshots {
+		count[s.Server.ID]++
+	}
+	byServer := make(map[int64][]vpsapi.Snapshot, len(count))
+	all := make([]vpsapi.Snapshot, 0, len(acc.Snapshots))
+	for id, n := range count {
+		byServer[id], all = all[len(all):len(all):len(all)+n], all[:len(all)+n]
+	}
 	for _, s := range acc.Snapshots {
 		byServer[s.Server.ID] = append(byServer[s.Server.ID], s)
 	}

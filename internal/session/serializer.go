@@ -63,7 +63,9 @@ func (serializer) Deserialize(src []byte, dst any) error {
 	case *string:
 		return json.Unmarshal(src, d)
 	case *map[any]any:
-		var in values
+		// Maps of the session's size: given none, the decoder makes each
+		// with room for 64 entries, most of what opening a session allocated.
+		in := values{S: make(map[string]string, 8), N: make(map[string]int64, 4)}
 		if err := json.Unmarshal(src, &in); err != nil {
 			return err
 		}
