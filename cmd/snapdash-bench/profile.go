@@ -57,4 +57,3 @@ func profilePage(ctx context.Context, o options) error {
 		o.latency, page.all.rate(), p, page.all.failed, ref.all.rate(), r, float64(p)/float64(max(r, 1)))
 	return nil
 }
-
