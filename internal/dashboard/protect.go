@@ -23,7 +23,8 @@ var WhyInUse = i18n.N("used by a running restore")
 // a restore with a safety snapshot (its job's row) or a plain restore
 // Snapdash sent while its server restores. It is the one rule every path
 // asks: the table, the delete dialog, the bulk plan and each bulk delete,
-// and a schedule's retention.
+// a schedule's retention, and the snapshot deleted to make room for a new
+// one or for a restore's safety snapshot.
 type Protected struct {
 	pins map[int64]marks.Pin
 	used map[int64]bool

@@ -14,7 +14,6 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
-	"github.com/snapdash/snapdash/internal/marks"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -55,11 +54,11 @@ func (s *Service) Plan(ctx context.Context, token vpsapi.Token, serverID, snapsh
 		return Plan{}, err
 	}
 	p := Plan{SafetyName: SafetyName(s.now(), snaps), FreeSlot: len(snaps) < dashboard.Limit}
-	pins, err := s.dash.Pins(ctx, serverID)
+	prot, err := s.dash.Protection(ctx, token, map[int64]string{serverID: ""})
 	if err != nil {
 		return Plan{}, err
 	}
-	p.Deletable = deletable(snaps, snapshotID, pins)
+	p.Deletable = deletable(snaps, snapshotID, prot)
 	running, err := s.restores.Running(ctx, []int64{serverID})
 	if err == nil && len(running) > 0 {
 		p.Running = &running[0]
@@ -68,13 +67,13 @@ func (s *Service) Plan(ctx context.Context, token vpsapi.Token, serverID, snapsh
 }
 
 // deletable is what may be deleted to free a slot: never the snapshot being
-// restored, never one in progress, never a pinned one. (A running restore's
-// safety snapshot is on a server whose restores are one at a time: it is not
-// offered because no second restore of that server can start.)
-func deletable(snaps []vpsapi.Snapshot, restoring int64, pins map[int64]marks.Pin) []vpsapi.Snapshot {
+// restored, never one in progress, and nothing the one rule of what must not
+// be deleted protects (a pinned snapshot, one a running restore reads from
+// or made, among them a plain restore's while its server restores).
+func deletable(snaps []vpsapi.Snapshot, restoring int64, prot dashboard.Protected) []vpsapi.Snapshot {
 	var out []vpsapi.Snapshot
 	for _, s := range snaps {
-		if _, pinned := pins[s.ID]; s.ID != restoring && s.Done() && !pinned {
+		if s.ID != restoring && s.Done() && prot.Why(s.ID) == "" {
 			out = append(out, s)
 		}
 	}
@@ -99,11 +98,11 @@ func (s *Service) startSafeRestore(ctx context.Context, a dashboard.Action) (das
 		SafetyName: SafetyName(s.now(), snaps), Step: restores.StepCreateSending, Started: s.now().UTC(),
 	}
 	if a.DeleteFirst != 0 {
-		pins, err := s.dash.Pins(ctx, a.ServerID)
+		prot, err := s.dash.Protection(ctx, a.Token, map[int64]string{a.ServerID: ""})
 		if err != nil {
 			return dashboard.Result{}, dashboard.BeforeSending(err)
 		}
-		free := deletable(snaps, a.SnapshotID, pins)
+		free := deletable(snaps, a.SnapshotID, prot)
 		j := slices.IndexFunc(free, func(s vpsapi.Snapshot) bool { return s.ID == a.DeleteFirst })
 		if j < 0 {
 			return dashboard.Result{}, dashboard.BeforeSending(dashboard.ErrBadDeleteChoice)

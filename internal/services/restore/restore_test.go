@@ -389,3 +389,43 @@ func TestSentRestoreIsKeptForThePages(t *testing.T) {
 		t.Errorf("once the restore is sent, the store says the server is %q (kept: %v, %v); want restoring", view.Status, ok, err)
 	}
 }
+
+// The snapshot a plain restore Snapdash sent reads from, while its server
+// restores, is not offered to make room for another restore's safety
+// snapshot, and is refused when chosen: the restore asks the one rule of
+// what must not be deleted, as every other path does.
+func TestRestoreDoesNotDeleteWhatAnotherRestoreReads(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
+	for _, name := range []string{"a", "b", "c", "d"} {
+		if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var source int64
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
+		if s.Name == "b" {
+			source = s.ID
+		}
+	}
+	plain := f.Action(dashboard.Restore)
+	plain.SnapshotID, plain.SnapshotName = source, "b"
+	if _, err := f.Dash.Act(context.Background(), plain); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.Restores.Plan(context.Background(), servicestest.AliceToken, f.Server, f.Snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range plan.Deletable {
+		if s.ID == source {
+			t.Errorf("the snapshot the server is restoring from is offered for deletion: %+v", plan.Deletable)
+		}
+	}
+	if _, err := safeRestore(f, t, source); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
+		t.Errorf("deleting the snapshot the server is restoring from: %v", err)
+	}
+	if _, n := first(f, deleteKey); n != 0 {
+		t.Errorf("%d deletes sent", n)
+	}
+}
