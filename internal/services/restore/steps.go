@@ -58,10 +58,19 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		if err != nil {
 			return wait, err
 		}
-		if _, pinned, err := s.dash.Pin(ctx, r.ServerID, r.DeleteID); err != nil {
+		// The one rule of what must not be deleted, asked again: a pin or a
+		// restore reading from it may have come since the choice. Unread, it
+		// deletes nothing (the step is tried again).
+		prot, err := s.dash.Protection(ctx, token, map[int64]string{r.ServerID: ""})
+		if err != nil {
 			return wait, err
-		} else if pinned {
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was pinned meanwhile, so it was not deleted and nothing was restored")
+		}
+		if why := prot.Why(r.DeleteID); why != "" {
+			detail := i18n.Nf("%s was not deleted (%s meanwhile) and nothing was restored", r.DeleteName, why)
+			if r.Kind == restores.KindCreate {
+				detail = i18n.Nf("%s was not deleted (%s meanwhile) and %s was not created", r.DeleteName, why, r.SafetyName)
+			}
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
 			return jobs.Next{Done: true}, nil
 		}
 		if slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.DeleteID }) {
