@@ -231,7 +231,7 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 			return s.itemDone(ctx, b, it, bulk.Refused, i18n.N("not deleted: Snapdash could not read its pins and running restores"), rec)
 		}
 		if why := prot.Why(it.SnapshotID); why != "" {
-			return s.itemDone(ctx, b, it, bulk.Refused, why+" meanwhile", rec)
+			return s.itemDone(ctx, b, it, bulk.Refused, i18n.Nf("%s meanwhile", why), rec)
 		}
 		if ok, err := s.bulk.Move(ctx, b.ID, it.SnapshotID, bulk.Pending, bulk.Sending, ""); err != nil || !ok {
 			return err // moved elsewhere: the next round reads it again

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertest"
 	"github.com/snapdash/snapdash/internal/bulk"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/jobs"
 	"github.com/snapdash/snapdash/internal/marks"
@@ -231,6 +232,13 @@ func TestBulkDeleteChecksPinsBeforeEachDelete(t *testing.T) {
 	b, _ := f.Store.Bulk().Get(ctx, id)
 	if b.Items[0].State != bulk.Refused || !strings.Contains(b.Items[0].Detail, "pinned by bob meanwhile") {
 		t.Errorf("the item: %+v", b.Items[0])
+	}
+	langs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca := langs.For("ca").Word(b.Items[0].Detail); ca != "fixada per bob mentrestant" {
+		t.Errorf("said in Catalan as %q", ca)
 	}
 	if n := f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
 		t.Errorf("%d deletes sent for a snapshot pinned meanwhile", n)
