@@ -248,7 +248,7 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 	case err == nil || errors.Is(err, vpsapi.ErrNotFound):
 		return s.itemDone(ctx, b, it, bulk.Deleted, "", rec)
 	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
-		return s.itemDone(ctx, b, it, bulk.Failed, "VPS.org refused: "+ve.Summary(), rec)
+		return s.itemDone(ctx, b, it, bulk.Failed, i18n.Nf("VPS.org refused: %s", ve.Summary()), rec)
 	}
 	return err // no answer: it stays "sending", and the next round lists first
 }

@@ -147,7 +147,7 @@ func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress 
 	if sn, ok := steps.MadeSince(snaps, f.SnapshotName, f.Started); ok {
 		switch {
 		case sn.Failed():
-			return Progress{Done: true, Final: activity.Failed, Detail: happened + "; " + steps.FailedWords(sn.Status)}
+			return Progress{Done: true, Final: activity.Failed, Detail: i18n.Nf("VPS.org's answer was lost, but it made the snapshot; %s", steps.FailedWords(sn.Status))}
 		case sn.Done():
 			return Progress{Done: true, Final: activity.Completed, Detail: happened}
 		}

@@ -77,7 +77,9 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			// Deleting twice is harmless: a second delete finds nothing.
 			err := s.job.DeleteSnapshot(ctx, token, r.DeleteID)
 			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
-				return s.refusedOr(ctx, r, err, wait, "VPS.org refused to delete "+r.DeleteName+", so no safety snapshot was taken and nothing was restored: ")
+				return s.refusedOr(ctx, r, err, wait, func(why string) string {
+					return i18n.Nf("VPS.org refused to delete %s, so no safety snapshot was taken and nothing was restored: %s", r.DeleteName, why)
+				})
 			}
 		}
 		return s.move(ctx, r, restores.StepDeleteSending, func(r *restores.Restore) { r.Step = restores.StepCreateSending })
@@ -92,9 +94,13 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			return s.move(ctx, r, restores.StepCreateSending, func(r *restores.Restore) { r.Step, r.SafetyID = restores.StepSafety, sn.ID })
 		}
 		desc := fmt.Sprintf("Safety snapshot before restoring %s from %s, by %s", r.ServerName, r.SnapshotName, r.Actor)
-		refused := "VPS.org refused the safety snapshot, so nothing was restored: "
+		refused := func(why string) string {
+			return i18n.Nf("VPS.org refused the safety snapshot, so nothing was restored: %s", why)
+		}
 		if r.Creates() {
-			desc, refused = r.Description, "VPS.org refused the snapshot (after "+r.DeleteName+" was deleted to make room): "
+			desc, refused = r.Description, func(why string) string {
+				return i18n.Nf("VPS.org refused the snapshot (after %s was deleted to make room): %s", r.DeleteName, why)
+			}
 		}
 		created, err := s.job.CreateSnapshot(ctx, token, vpsapi.CreateRequest{ServerID: r.ServerID, Name: r.SafetyName, Description: desc})
 		if err != nil {
@@ -109,13 +115,13 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		i := slices.IndexFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.SafetyID })
 		switch {
 		case i < 0 && r.Creates():
-			s.endRestore(ctx, r, restores.Failed, activity.Lost, r.SafetyName+" is gone from VPS.org before it completed")
+			s.endRestore(ctx, r, restores.Failed, activity.Lost, i18n.Nf("%s is gone from VPS.org before it completed", r.SafetyName))
 			return jobs.Next{Done: true}, nil
 		case i < 0:
 			s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("the safety snapshot %s is gone from VPS.org, so nothing was restored", r.SafetyName))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed() && r.Creates():
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, r.DeleteName+" was deleted to make room; "+steps.FailedWords(snaps[i].Status))
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("%s was deleted to make room; %s", r.DeleteName, steps.FailedWords(snaps[i].Status)))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
 			s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("the safety snapshot %s %s, so nothing was restored", r.SafetyName, snaps[i].Status))
@@ -130,7 +136,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		}
 		if r.Creates() {
 			r.SafetyDone = s.now().UTC()
-			s.endRestore(ctx, r, restores.Done, activity.Completed, r.DeleteName+" was deleted to make room, then "+r.SafetyName+" was taken")
+			s.endRestore(ctx, r, restores.Done, activity.Completed, i18n.Nf("%s was deleted to make room, then %s was taken", r.DeleteName, r.SafetyName))
 			return jobs.Next{Done: true}, nil
 		}
 		if ok, why := s.roles.Allows(r.Groups, dashboard.Restore); !ok {
@@ -190,7 +196,7 @@ func (s *Service) sendRestore(ctx context.Context, r restores.Restore, token vps
 	if err != nil {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, "VPS.org refused the restore: "+ve.Summary()+"; the safety snapshot "+r.SafetyName+" stays")
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.Nf("VPS.org refused the restore: %s; the safety snapshot %s stays", ve.Summary(), r.SafetyName))
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -203,12 +209,13 @@ func (s *Service) sendRestore(ctx context.Context, r restores.Restore, token vps
 	return s.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, s.now().UTC() })
 }
 
-// refusedOr ends the restore when VPS.org refused a call in its words, and
+// refusedOr ends the restore when VPS.org refused a call, said by said with
+// VPS.org's own words, and
 // otherwise waits to look again (an unknown outcome is resolved by listing).
-func (s *Service) refusedOr(ctx context.Context, r restores.Restore, err error, wait jobs.Next, prefix string) (jobs.Next, error) {
+func (s *Service) refusedOr(ctx context.Context, r restores.Restore, err error, wait jobs.Next, said func(vpsWords string) string) (jobs.Next, error) {
 	var ve *vpsapi.Error
 	if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
-		s.endRestore(ctx, r, restores.Failed, activity.Failed, prefix+ve.Summary())
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, said(ve.Summary()))
 		return jobs.Next{Done: true}, nil
 	}
 	if errors.Is(err, vpsapi.ErrUnauthorized) {

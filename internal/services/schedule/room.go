@@ -101,7 +101,7 @@ func (svc *Service) sendPrune(ctx context.Context, s schedules.Schedule, r sched
 	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
-			svc.endRun(ctx, r, schedules.Failed, "VPS.org refused to delete "+victim.Name+" to make room: "+ve.Summary()+"; nothing was created")
+			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("VPS.org refused to delete %s to make room: %s; nothing was created", victim.Name, ve.Summary()))
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {

@@ -292,7 +292,7 @@ func (svc *Service) sendRetentionDelete(ctx context.Context, s schedules.Schedul
 	if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected) {
-			svc.endRun(ctx, r, schedules.Failed, r.SnapshotName+" completed, but VPS.org refused to delete "+victim.Name+": "+ve.Summary())
+			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s completed, but VPS.org refused to delete %s: %s", r.SnapshotName, victim.Name, ve.Summary()))
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
