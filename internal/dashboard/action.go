@@ -151,6 +151,17 @@ func (d *Dashboard) Send(ctx context.Context, a Action) (Result, error) {
 		}
 		res.Created, err = d.api.CreateSnapshot(ctx, a.Token, vpsapi.CreateRequest{ServerID: a.ServerID, Name: a.SnapshotName, Description: a.Description})
 	case Restore:
+		// One restore of a server at a time: a confirmation opened before a
+		// teammate's restore job started must not restore under it.
+		if d.restores != nil {
+			running, err := d.restores.Running(ctx, []int64{a.ServerID})
+			if err != nil {
+				return res, notSent{err}
+			}
+			if len(running) > 0 {
+				return res, notSent{restores.ErrAlreadyRunning}
+			}
+		}
 		if res.recordID, err = d.intend(ctx, a); err != nil {
 			return res, notSent{err}
 		}

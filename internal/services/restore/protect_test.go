@@ -3,10 +3,13 @@ package restore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/restores"
@@ -21,47 +24,61 @@ import (
 // The snapshot a plain restore Snapdash sent reads from, while its server
 // restores, is not offered to make room for another restore's safety
 // snapshot, and is refused when chosen: the restore asks the one rule of
-// what must not be deleted, as every other path does.
+// what must not be deleted, as every other path does. With a Servers API
+// the start is refused sooner, the server being seen restoring; without
+// one (VPS.org answers 404 for a server) only the rule can tell.
 func TestRestoreDoesNotDeleteWhatAnotherRestoreReads(t *testing.T) {
 	t.Parallel()
-	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
-	for _, name := range []string{"a", "b", "c", "d"} {
-		if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var source int64
-	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
-		if s.Name == "b" {
-			source = s.ID
-		}
-	}
-	plain := f.Action(dashboard.Restore)
-	plain.SnapshotID, plain.SnapshotName = source, "b"
-	if _, err := f.Dash.Act(context.Background(), plain); err != nil {
-		t.Fatal(err)
-	}
-	plan, err := f.Restores.Plan(context.Background(), servicestest.AliceToken, f.Server, f.Snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range plan.Deletable {
-		if s.ID == source {
-			t.Errorf("the snapshot the server is restoring from is offered for deletion: %+v", plan.Deletable)
-		}
-	}
-	if _, err := safeRestore(f, t, source); !errors.Is(err, dashboard.ErrBadDeleteChoice) {
-		t.Errorf("deleting the snapshot the server is restoring from: %v", err)
-	}
-	if _, n := first(f, deleteKey); n != 0 {
-		t.Errorf("%d deletes sent", n)
+	for _, serversAPI := range []bool{true, false} {
+		t.Run(fmt.Sprintf("servers API %v", serversAPI), func(t *testing.T) {
+			t.Parallel()
+			f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
+			for _, name := range []string{"a", "b", "c", "d"} {
+				if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var source int64
+			for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
+				if s.Name == "b" {
+					source = s.ID
+				}
+			}
+			plain := f.Action(dashboard.Restore)
+			plain.SnapshotID, plain.SnapshotName = source, "b"
+			if _, err := f.Dash.Act(context.Background(), plain); err != nil {
+				t.Fatal(err)
+			}
+			want := restores.ErrAlreadyRunning
+			if !serversAPI {
+				f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusNotFound})
+				want = dashboard.ErrBadDeleteChoice
+			}
+			plan, err := f.Restores.Plan(context.Background(), servicestest.AliceToken, f.Server, f.Snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range plan.Deletable {
+				if s.ID == source {
+					t.Errorf("the snapshot the server is restoring from is offered for deletion: %+v", plan.Deletable)
+				}
+			}
+			if _, err := safeRestore(f, t, source); !errors.Is(err, want) {
+				t.Errorf("deleting the snapshot the server is restoring from: %v, want %v", err, want)
+			}
+			if _, n := first(f, deleteKey); n != 0 {
+				t.Errorf("%d deletes sent", n)
+			}
+		})
 	}
 }
 
 // The job asks the rule again just before it deletes: a snapshot that a
-// plain restore began reading from after the choice was made (the server
-// now restores from it) is not deleted, the record says why, and nothing
-// more is sent.
+// plain restore began reading from after the choice was made is not
+// deleted, the record says why, and nothing more is sent. One Snapdash
+// refuses that plain restore while the job runs (below); two replicas can
+// still race, each checking before the other wrote: that is staged here
+// by writing the other replica's record and sending its restore.
 func TestRestoreJobAsksTheRuleBeforeItDeletes(t *testing.T) {
 	t.Parallel()
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
@@ -80,19 +97,22 @@ func TestRestoreJobAsksTheRuleBeforeItDeletes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := f.Action(dashboard.Restore)
-	plain.SnapshotID, plain.SnapshotName = victim, "a"
-	if _, err := f.Dash.Act(context.Background(), plain); err != nil {
+	ctx := context.Background()
+	if _, err := f.Store.Activity().Add(ctx, activity.Record{Time: time.Now(), Actor: "bob", Action: dashboard.Restore, ServerID: f.Server,
+		ServerName: "web-server-01", SnapshotID: victim, SnapshotName: "a", Outcome: activity.Started}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.API.RestoreSnapshot(ctx, servicestest.AliceToken, victim); err != nil {
 		t.Fatal(err)
 	}
 	before := map[string]int{}
 	for _, key := range []string{deleteKey, createKey, restoreKey} {
 		_, before[key] = first(f, key)
 	}
-	if _, err := f.Restores.Advance(context.Background(), r.ID, servicestest.AliceToken); err != nil {
+	if _, err := f.Restores.Advance(ctx, r.ID, servicestest.AliceToken); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := f.Store.Restores().Get(context.Background(), r.ID)
+	got, _ := f.Store.Restores().Get(ctx, r.ID)
 	if got.State == restores.Running || !strings.Contains(got.Detail, "used by a running restore") {
 		t.Errorf("the restore went on or did not say why: %s, %q", got.State, got.Detail)
 	}
@@ -107,5 +127,46 @@ func TestRestoreJobAsksTheRuleBeforeItDeletes(t *testing.T) {
 		if _, after := first(f, key); after != n {
 			t.Errorf("%d calls %s after the snapshot came into use", after-n, key)
 		}
+	}
+}
+
+// One restore of a server at a time, whichever way it is asked: a plain
+// restore (a confirmation opened before a teammate's restore with a safety
+// snapshot started) is refused while that job runs, and nothing is sent.
+func TestPlainRestoreWaitsForTheRunningOne(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+	if _, err := safeRestore(f, t, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, sent := first(f, restoreKey)
+	_, err := f.Restores.Restore(context.Background(), f.Action(dashboard.Restore))
+	if !errors.Is(err, restores.ErrAlreadyRunning) {
+		t.Errorf("a plain restore while one runs: %v", err)
+	}
+	if ex := dashboard.Explain(context.Background(), f.Action(dashboard.Restore), err); !strings.Contains(ex.Text, "already running, so nothing was sent") {
+		t.Errorf("said as %q", ex.Text)
+	}
+	if _, n := first(f, restoreKey); n != sent {
+		t.Errorf("%d restores sent", n-sent)
+	}
+}
+
+// And the other way round: while the server restores (a plain restore a
+// teammate sent), a restore with a safety snapshot is refused before it
+// snapshots, deletes or restores anything.
+func TestSafeRestoreWaitsForARestoringServer(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+	f.Act(t, dashboard.Restore)
+	_, created := first(f, createKey)
+	if _, err := safeRestore(f, t, 0); !errors.Is(err, restores.ErrAlreadyRunning) {
+		t.Errorf("a restore with a safety snapshot of a restoring server: %v", err)
+	}
+	if running, err := f.Store.Restores().Running(context.Background(), []int64{f.Server}); err != nil || len(running) != 0 {
+		t.Errorf("a job was started: %+v, %v", running, err)
+	}
+	if _, n := first(f, createKey); n != created {
+		t.Errorf("%d snapshots created", n-created)
 	}
 }

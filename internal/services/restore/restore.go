@@ -85,6 +85,16 @@ func deletable(snaps []vpsapi.Snapshot, restoring int64, prot dashboard.Protecte
 // starts its job. Nothing reaches VPS.org here: the job sends every call. A
 // restore without a safety snapshot is sent at once, as Act's own.
 func (s *Service) startSafeRestore(ctx context.Context, a dashboard.Action) (dashboard.Result, error) {
+	// One restore of a server at a time: one that runs already (a
+	// teammate's plain restore, or VPS.org's console) is waited for, not
+	// snapshotted under. Without a Servers API the status is not known.
+	status, err := s.dash.ServerStatus(ctx, a.Token, a.ServerID)
+	if err != nil {
+		return dashboard.Result{}, dashboard.BeforeSending(err)
+	}
+	if status == vpsapi.ServerRestoring {
+		return dashboard.Result{}, dashboard.BeforeSending(restores.ErrAlreadyRunning)
+	}
 	snaps, err := s.api.ListSnapshots(ctx, a.Token, a.ServerID)
 	if err != nil {
 		return dashboard.Result{}, dashboard.BeforeSending(err)

@@ -374,11 +374,13 @@ func TestRestoreAndItsJobAreWrittenTogether(t *testing.T) {
 func TestSentRestoreIsKeptForThePages(t *testing.T) {
 	t.Parallel()
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Hour})
-	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusServiceUnavailable})
 	r, err := safeRestore(f, t, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// From now, well before the safety snapshot's second is up (the start
+	// reads the status: a restoring server is waited for).
+	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusServiceUnavailable})
 	ctx := context.Background()
 	wait.Until(t, 30*time.Second, func() bool {
 		got, err := f.Store.Restores().Get(ctx, r.ID)
