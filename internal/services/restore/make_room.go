@@ -67,6 +67,9 @@ func (s *Service) startMakeRoom(ctx context.Context, a dashboard.Action) (dashbo
 		a.DeleteFirst = 0
 		return s.dash.Send(ctx, a)
 	}
+	if err := s.notRestoring(ctx, a.Token, a.ServerID); err != nil {
+		return dashboard.Result{}, dashboard.BeforeSending(err)
+	}
 	if !a.AllowDuplicateName && slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == a.SnapshotName }) {
 		return dashboard.Result{}, dashboard.BeforeSending(dashboard.ErrNameTaken)
 	}

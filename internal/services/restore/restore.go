@@ -87,13 +87,9 @@ func deletable(snaps []vpsapi.Snapshot, restoring int64, prot dashboard.Protecte
 func (s *Service) startSafeRestore(ctx context.Context, a dashboard.Action) (dashboard.Result, error) {
 	// One restore of a server at a time: one that runs already (a
 	// teammate's plain restore, or VPS.org's console) is waited for, not
-	// snapshotted under. Without a Servers API the status is not known.
-	status, err := s.dash.ServerStatus(ctx, a.Token, a.ServerID)
-	if err != nil {
+	// snapshotted under.
+	if err := s.notRestoring(ctx, a.Token, a.ServerID); err != nil {
 		return dashboard.Result{}, dashboard.BeforeSending(err)
-	}
-	if status == vpsapi.ServerRestoring {
-		return dashboard.Result{}, dashboard.BeforeSending(restores.ErrAlreadyRunning)
 	}
 	snaps, err := s.api.ListSnapshots(ctx, a.Token, a.ServerID)
 	if err != nil {
@@ -197,4 +193,16 @@ func (s *Service) Get(ctx context.Context, serverID, id int64) (restores.Restore
 		return restores.Restore{}, restores.ErrNotFound
 	}
 	return r, err
+}
+
+// notRestoring is restores.ErrAlreadyRunning while VPS.org says the server
+// restores: it takes no snapshot of it then, so nothing is deleted to make
+// room for one and no safety snapshot is taken. Without a Servers API the
+// status is not known, and nil.
+func (s *Service) notRestoring(ctx context.Context, token vpsapi.Token, serverID int64) error {
+	status, err := s.dash.ServerStatus(ctx, token, serverID)
+	if err == nil && status == vpsapi.ServerRestoring {
+		err = restores.ErrAlreadyRunning
+	}
+	return err
 }

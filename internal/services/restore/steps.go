@@ -65,6 +65,18 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 		if err != nil {
 			return wait, err
 		}
+		// VPS.org takes no snapshot of a restoring server: deleting now
+		// would lose one for a snapshot that cannot be taken.
+		if srv, err := s.job.GetServer(ctx, token, r.ServerID); err == nil && srv.Status == vpsapi.ServerRestoring {
+			detail := i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; nothing was restored", r.DeleteName, r.ServerName)
+			if r.Kind == restores.KindCreate {
+				detail = i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; %s was not created", r.DeleteName, r.ServerName, r.SafetyName)
+			}
+			s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
+			return jobs.Next{Done: true}, nil
+		} else if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+			return wait, err
+		}
 		if why := prot.Why(r.DeleteID); why != "" {
 			detail := i18n.Nf("%s was not deleted (%s meanwhile) and nothing was restored", r.DeleteName, why)
 			if r.Kind == restores.KindCreate {

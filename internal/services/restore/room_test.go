@@ -1,0 +1,79 @@
+package restore_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/restores"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// fullTeam is a Team whose server holds 5 of 5 snapshots: the seeded one and
+// a, b, c, d; it returns a's id.
+func fullTeam(t *testing.T, o servicestest.TeamOptions) (*servicestest.Team, int64) {
+	t.Helper()
+	f := servicestest.NewTeam(t, o)
+	for _, name := range []string{"a", "b", "c", "d"} {
+		if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var a int64
+	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
+		if s.Name == "a" {
+			a = s.ID
+		}
+	}
+	return f, a
+}
+
+// makeRoom asks for a new snapshot "nightly" deleting deleteFirst first.
+func makeRoom(f *servicestest.Team, deleteFirst int64) (dashboard.Result, error) {
+	a := f.Action(dashboard.Create)
+	a.DeleteFirst = deleteFirst
+	return f.Restores.Create(context.Background(), a)
+}
+
+// VPS.org takes no snapshot of a server while it restores: a new snapshot
+// that deletes one to make room would lose that one for nothing. Asked
+// while the server restores, it is refused with nothing deleted.
+func TestNoRoomIsMadeWhileTheServerRestores(t *testing.T) {
+	t.Parallel()
+	f, a := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
+	f.Act(t, dashboard.Restore)
+	if _, err := makeRoom(f, a); !errors.Is(err, restores.ErrAlreadyRunning) {
+		t.Errorf("making room on a restoring server: %v", err)
+	}
+	if _, n := first(f, deleteKey); n != 0 {
+		t.Errorf("%d deletes sent", n)
+	}
+}
+
+// The server may begin restoring after the choice (from VPS.org's console):
+// the job looks before it deletes, and deletes nothing.
+func TestRoomJobLooksBeforeItDeletes(t *testing.T) {
+	t.Parallel()
+	f, a := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+	res, err := makeRoom(f, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := f.API.RestoreSnapshot(ctx, servicestest.AliceToken, f.Snap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Restores.Advance(ctx, res.SafeRestore.ID, servicestest.AliceToken); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.Store.Restores().Get(ctx, res.SafeRestore.ID)
+	if got.State == restores.Running {
+		t.Errorf("the job goes on: %+v", got)
+	}
+	if _, n := first(f, deleteKey); n != 0 {
+		t.Errorf("%d deletes sent while the server restores", n)
+	}
+}
