@@ -75,9 +75,16 @@ func later(a, b time.Time) time.Time {
 // Progress is how a followed action stands after one check.
 type Progress struct {
 	Done   bool
-	Final  string // an activity final outcome, when Done
-	Detail string // VPS.org's words or ours, when Done
+	Final  string        // an activity final outcome, when Done
+	Detail string        // VPS.org's words or ours, when Done
+	Wait   time.Duration // when not Done: the next look is not due before it (0: the usual pace)
 }
+
+// RestoreTakes is the longest a restore takes, as VPS.org documents it
+// (5–15 minutes). Without a Servers API nothing tells when one ended, so
+// its record stays open that long: while it is open, what it reads from is
+// not deleted (dashboard.Protection).
+const RestoreTakes = 15 * time.Minute
 
 // Check looks once at a followed create or restore: the server's snapshots
 // for a create, the server's status for a restore. Only an answer that
@@ -106,8 +113,12 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 		srv, err := s.status(ctx, token, f)
 		if errors.Is(err, vpsapi.ErrNotFound) {
 			// The Servers API is missing here (or the server is gone):
-			// nothing tells how the restore goes.
-			return Progress{Done: true, Final: activity.Stopped, Detail: "VPS.org does not tell how the restore went"}, nil
+			// nothing tells how the restore goes, so it is taken to run as
+			// long as a restore may, without asking again meanwhile.
+			if left := f.Started.Add(RestoreTakes).Sub(s.now()); left > 0 {
+				return Progress{Wait: left}, nil
+			}
+			return Progress{Done: true, Final: activity.Stopped, Detail: i18n.N("VPS.org does not tell how the restore went")}, nil
 		}
 		if err != nil {
 			return ended(err, "")

@@ -5,6 +5,7 @@
 package follow
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -158,7 +159,7 @@ func (w *FollowWorker) Work(ctx context.Context, job *river.Job[FollowArgs]) err
 		return river.JobSnooze(failedPace(elapsed))
 	}
 	if !p.Done {
-		return river.JobSnooze(s.every)
+		return river.JobSnooze(cmp.Or(p.Wait, s.every))
 	}
 	s.finish(ctx, f, p.Final, p.Detail)
 	return nil

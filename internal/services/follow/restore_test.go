@@ -1,0 +1,41 @@
+package follow_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/services/follow"
+	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/vpsapi/simulator"
+)
+
+// Without a Servers API nothing tells when a restore ends: its record stays
+// open as long as VPS.org says a restore may take, asking nothing meanwhile
+// (what it reads from is not deleted while it is open), then ends saying
+// VPS.org does not tell how it went. It used to end at the first look,
+// and with it the protection of the snapshot the server was restoring from.
+func TestRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	started := time.Now().Truncate(time.Millisecond)
+	now.Store(started.UnixNano())
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true,
+		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusNotFound})
+	args := follow.FollowArgs{Action: activity.Restore, ServerID: f.Server, SnapshotID: f.Snap, Started: started, Accepted: started}
+	ctx := context.Background()
+	now.Store(started.Add(time.Minute).UnixNano())
+	p, err := f.Follow.Check(ctx, args, servicestest.AliceToken)
+	if err != nil || p.Done || p.Wait != follow.RestoreTakes-time.Minute {
+		t.Errorf("a minute in: %+v, %v; want it open, the next look due when a restore must have ended", p, err)
+	}
+	now.Store(started.Add(follow.RestoreTakes).UnixNano())
+	p, err = f.Follow.Check(ctx, args, servicestest.AliceToken)
+	if err != nil || !p.Done || p.Final != activity.Stopped || p.Detail != "VPS.org does not tell how the restore went" {
+		t.Errorf("once a restore must have ended: %+v, %v", p, err)
+	}
+}
