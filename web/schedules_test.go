@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -115,10 +116,16 @@ func TestScheduleAServerAndRunItNow(t *testing.T) {
 	if len(runs) != 1 || !strings.Contains(runs[0], "completed") || !strings.Contains(runs[0], "token") || !strings.Contains(runs[0], "(run now)") {
 		t.Errorf("runs listed: %q", runs)
 	}
-	m := ts.scrapeMetrics()
-	for _, want := range []string{`snapdash_scheduled_runs_total{outcome="started"} 1`, `snapdash_scheduled_runs_total{outcome="completed"} 1`,
-		`snapdash_scheduled_run_duration_seconds_count{outcome="completed"} 1`} {
-		if !strings.Contains(m.Body, want) {
+	// The run's end is stored, and shown, a moment before it is counted.
+	wants := []string{`snapdash_scheduled_runs_total{outcome="started"} 1`, `snapdash_scheduled_runs_total{outcome="completed"} 1`,
+		`snapdash_scheduled_run_duration_seconds_count{outcome="completed"} 1`}
+	var m string
+	wait.Within(5*time.Second, func() bool {
+		m = ts.scrapeMetrics().Body
+		return !slices.ContainsFunc(wants, func(w string) bool { return !strings.Contains(m, w) })
+	})
+	for _, want := range wants {
+		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
