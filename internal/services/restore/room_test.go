@@ -77,3 +77,31 @@ func TestRoomJobLooksBeforeItDeletes(t *testing.T) {
 		t.Errorf("%d deletes sent while the server restores", n)
 	}
 }
+
+// A delete step found again after its DELETE went through (a replica died
+// before recording it) does not ask what may be deleted, and never ends
+// saying the snapshot was not deleted: the list shows it gone, and the job
+// moves on to the snapshot. Here the server has meanwhile begun restoring
+// too, which would have stopped a delete not yet sent.
+func TestResumedDeleteStepTellsWhatHappened(t *testing.T) {
+	t.Parallel()
+	f, a := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+	res, err := makeRoom(f, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := f.API.DeleteSnapshot(ctx, servicestest.AliceToken, a); err != nil { // the step's DELETE, its answer lost
+		t.Fatal(err)
+	}
+	if _, err := f.API.RestoreSnapshot(ctx, servicestest.AliceToken, f.Snap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Restores.Advance(ctx, res.SafeRestore.ID, servicestest.AliceToken); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := f.Store.Restores().Get(ctx, res.SafeRestore.ID)
+	if got.Step != restores.StepCreateSending || got.State != restores.Running {
+		t.Errorf("after finding the snapshot already deleted: step %s, %s, %q; want the create next", got.Step, got.State, got.Detail)
+	}
+}

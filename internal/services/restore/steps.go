@@ -49,49 +49,17 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 	}
 	switch r.Step {
 	case restores.StepDeleteSending:
-		// Roles may have changed since it started: asked again before the call.
-		if ok, why := s.roles.Allows(r.Groups, dashboard.Delete); !ok {
-			s.endRestore(ctx, r, restores.Stopped, activity.Stopped, i18n.Nf("refused by Snapdash before deleting %s: %s Nothing was deleted or restored.", r.DeleteName, why))
-			return jobs.Next{Done: true}, nil
-		}
+		// Found here, the delete may have gone through before a replica
+		// died: the list tells. Only a snapshot still listed is checked and
+		// deleted (again: a second delete finds nothing), so an end never
+		// says it was not deleted when it was.
 		snaps, err := s.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
-		// The one rule of what must not be deleted, asked again: a pin or a
-		// restore reading from it may have come since the choice. Unread, it
-		// deletes nothing (the step is tried again).
-		prot, err := s.dash.Protection(ctx, token, map[int64]string{r.ServerID: ""})
-		if err != nil {
-			return wait, err
-		}
-		// VPS.org takes no snapshot of a restoring server: deleting now
-		// would lose one for a snapshot that cannot be taken.
-		if srv, err := s.job.GetServer(ctx, token, r.ServerID); err == nil && srv.Status == vpsapi.ServerRestoring {
-			detail := i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; nothing was restored", r.DeleteName, r.ServerName)
-			if r.Kind == restores.KindCreate {
-				detail = i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; %s was not created", r.DeleteName, r.ServerName, r.SafetyName)
-			}
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
-			return jobs.Next{Done: true}, nil
-		} else if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
-			return wait, err
-		}
-		if why := prot.Why(r.DeleteID); why != "" {
-			detail := i18n.Nf("%s was not deleted (%s meanwhile) and nothing was restored", r.DeleteName, why)
-			if r.Kind == restores.KindCreate {
-				detail = i18n.Nf("%s was not deleted (%s meanwhile) and %s was not created", r.DeleteName, why, r.SafetyName)
-			}
-			s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
-			return jobs.Next{Done: true}, nil
-		}
 		if slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == r.DeleteID }) {
-			// Deleting twice is harmless: a second delete finds nothing.
-			err := s.job.DeleteSnapshot(ctx, token, r.DeleteID)
-			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
-				return s.refusedOr(ctx, r, err, wait, func(why string) string {
-					return i18n.Nf("VPS.org refused to delete %s, so no safety snapshot was taken and nothing was restored: %s", r.DeleteName, why)
-				})
+			if next, ended, err := s.deleteToMakeRoom(ctx, r, token, wait); ended || err != nil {
+				return next, err
 			}
 		}
 		return s.move(ctx, r, restores.StepDeleteSending, func(r *restores.Restore) { r.Step = restores.StepCreateSending })
@@ -219,6 +187,52 @@ func (s *Service) sendRestore(ctx context.Context, r restores.Restore, token vps
 		return jobs.Next{Wait: time.Second}, nil
 	}
 	return s.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, s.now().UTC() })
+}
+
+// deleteToMakeRoom asks again what may have changed since the choice, then
+// deletes the chosen snapshot; ended is true when the restore ended (a
+// check refused it, or VPS.org refused the delete), or the step is to be
+// tried again (err, or next's wait).
+func (s *Service) deleteToMakeRoom(ctx context.Context, r restores.Restore, token vpsapi.Token, wait jobs.Next) (next jobs.Next, ended bool, err error) {
+	// Roles may have changed since it started.
+	if ok, why := s.roles.Allows(r.Groups, dashboard.Delete); !ok {
+		s.endRestore(ctx, r, restores.Stopped, activity.Stopped, i18n.Nf("refused by Snapdash before deleting %s: %s Nothing was deleted or restored.", r.DeleteName, why))
+		return jobs.Next{Done: true}, true, nil
+	}
+	// The one rule of what must not be deleted, asked again: a pin or a
+	// restore reading from it may have come since the choice. Unread, it
+	// deletes nothing (the step is tried again).
+	prot, err := s.dash.Protection(ctx, token, map[int64]string{r.ServerID: ""})
+	if err != nil {
+		return wait, true, err
+	}
+	// VPS.org takes no snapshot of a restoring server: deleting now would
+	// lose one for a snapshot that cannot be taken.
+	if srv, err := s.job.GetServer(ctx, token, r.ServerID); err == nil && srv.Status == vpsapi.ServerRestoring {
+		detail := i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; nothing was restored", r.DeleteName, r.ServerName)
+		if r.Kind == restores.KindCreate {
+			detail = i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; %s was not created", r.DeleteName, r.ServerName, r.SafetyName)
+		}
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
+		return jobs.Next{Done: true}, true, nil
+	} else if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+		return wait, true, err
+	}
+	if why := prot.Why(r.DeleteID); why != "" {
+		detail := i18n.Nf("%s was not deleted (%s meanwhile) and nothing was restored", r.DeleteName, why)
+		if r.Kind == restores.KindCreate {
+			detail = i18n.Nf("%s was not deleted (%s meanwhile) and %s was not created", r.DeleteName, why, r.SafetyName)
+		}
+		s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
+		return jobs.Next{Done: true}, true, nil
+	}
+	if err := s.job.DeleteSnapshot(ctx, token, r.DeleteID); err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+		next, err := s.refusedOr(ctx, r, err, wait, func(why string) string {
+			return i18n.Nf("VPS.org refused to delete %s, so no safety snapshot was taken and nothing was restored: %s", r.DeleteName, why)
+		})
+		return next, true, err
+	}
+	return jobs.Next{}, false, nil
 }
 
 // refusedOr ends the restore when VPS.org refused a call, said by said with
