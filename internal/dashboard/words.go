@@ -77,7 +77,7 @@ func Explain(ctx context.Context, a Action, err error) Explanation {
 			Text: i18n.T(ctx, "%s is pinned by %s (%s), so it cannot be deleted. Unpin it first if it may go. Nothing was sent.", a.SnapshotName, pe.Pin.Actor, pe.Pin.Reason)}
 	case errors.Is(err, restores.ErrAlreadyRunning):
 		return Explanation{Why: NotSent, Reason: ReasonConflict,
-			Text: i18n.T(ctx, "A restore of %s is already running, so nothing was sent. Its progress shows on the server's card.", a.ServerName)}
+			Text: i18n.T(ctx, "A restore of %s, or a new snapshot making room on it, is already running, so nothing was sent. Its progress shows on the server's card.", a.ServerName)}
 	case errors.Is(err, ErrNoFreeSlot):
 		return Explanation{Why: NotSent, Reason: ReasonInvalid,
 			Text: i18n.T(ctx, "%s has %d of %d snapshots, so there is no room for a safety snapshot. Choose a snapshot to delete first, or restore without a safety snapshot. Nothing was sent.", a.ServerName, Limit, Limit)}

@@ -3,6 +3,7 @@ package restore_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,5 +104,25 @@ func TestResumedDeleteStepTellsWhatHappened(t *testing.T) {
 	got, _ := f.Store.Restores().Get(ctx, res.SafeRestore.ID)
 	if got.Step != restores.StepCreateSending || got.State != restores.Running {
 		t.Errorf("after finding the snapshot already deleted: step %s, %s, %q; want the create next", got.Step, got.State, got.Detail)
+	}
+}
+
+// While a new snapshot makes room on a server, a plain restore of it is
+// refused (VPS.org would then refuse the snapshot, after its delete), and
+// the words say what runs: not only "a restore".
+func TestPlainRestoreWaitsForTheRoomBeingMade(t *testing.T) {
+	t.Parallel()
+	f, a := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+	if _, err := makeRoom(f, a); err != nil {
+		t.Fatal(err)
+	}
+	_, sent := first(f, restoreKey)
+	restore := f.Action(dashboard.Restore)
+	_, err := f.Restores.Restore(context.Background(), restore)
+	if ex := dashboard.Explain(context.Background(), restore, err); !errors.Is(err, restores.ErrAlreadyRunning) || !strings.Contains(ex.Text, "or a new snapshot making room on it") {
+		t.Errorf("a plain restore while room is made: %v, said as %q", err, ex.Text)
+	}
+	if _, n := first(f, restoreKey); n != sent {
+		t.Errorf("%d restores sent", n-sent)
 	}
 }
