@@ -382,11 +382,12 @@ func (c *Client) once(ctx context.Context, token Token, op, method string, u *ur
 		}
 		// segmentio's decoder: same results as encoding/json, about a fifth of
 		// the CPU, and decoding lists was a large part of a page view's.
-		decode := fastjson.Unmarshal
 		if l, ok := out.(interface{ decode([]byte) error }); ok {
-			decode = func(data []byte, _ any) error { return l.decode(data) }
+			err = l.decode(data)
+		} else {
+			err = fastjson.Unmarshal(data, out)
 		}
-		if err := decode(data, out); err != nil {
+		if err != nil {
 			return false, &Error{Kind: ErrUnavailable, Op: op, Status: resp.StatusCode, Cause: fmt.Errorf("malformed JSON: %w", err)}
 		}
 		return false, nil

@@ -32,22 +32,11 @@ type target struct {
 
 func perf(ctx context.Context, o options) error {
 	fmt.Printf("machine: %s, %d cores, %s\n", cpuModel(), runtime.NumCPU(), runtime.Version())
-	up, err := startUpstream(0)
+	up, sd, err := startMeasured(ctx, o, 0)
 	if err != nil {
 		return err
 	}
 	defer up.Close()
-	seedPerf(up.sim)
-	// Sharing reads between one person's requests is off here: every page must
-	// pay its upstream calls, or the comparison with the bare proxy means nothing.
-	env := []string{"SNAPDASH_COALESCE_WINDOW=0"}
-	if o.debug != "" {
-		env = append(env, "SNAPDASH_DEBUG_LISTEN="+o.debug)
-	}
-	sd, err := proc.Snapdash(ctx, o.bin, up.URL, env, nil)
-	if err != nil {
-		return err
-	}
 	defer sd.Stop()
 	// The same, on a store holding a team's year (seed.go).
 	records := seedRecords

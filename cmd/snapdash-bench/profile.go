@@ -12,20 +12,11 @@ import (
 // reference after it: a short run to take a profile of (with -debug-listen)
 // and to try a change on, where perf takes minutes.
 func profilePage(ctx context.Context, o options) error {
-	up, err := startUpstream(o.latency)
+	up, sd, err := startMeasured(ctx, o, o.latency)
 	if err != nil {
 		return err
 	}
 	defer up.Close()
-	seedPerf(up.sim)
-	env := []string{"SNAPDASH_COALESCE_WINDOW=0"}
-	if o.debug != "" {
-		env = append(env, "SNAPDASH_DEBUG_LISTEN="+o.debug)
-	}
-	sd, err := proc.Snapdash(ctx, o.bin, up.URL, env, nil)
-	if err != nil {
-		return err
-	}
 	defer sd.Stop()
 	two, err := proc.Floor("two-calls", up.URL)
 	if err != nil {

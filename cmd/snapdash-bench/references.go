@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/snapdash/snapdash/cmd/snapdash-bench/proc"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -23,6 +25,28 @@ func startUpstream(latency time.Duration) (*upstream, error) {
 	})
 	srv := httptest.NewServer(sim)
 	return &upstream{Server: srv, sim: sim}, nil
+}
+
+// startMeasured starts the simulator at latency, seeded with the perf
+// accounts, and the Snapdash measured against it (pprof on o.debug, if set).
+// Sharing reads between one person's requests is off: every page must pay
+// its upstream calls, or the comparison with the references means nothing.
+func startMeasured(ctx context.Context, o options, latency time.Duration) (*upstream, *proc.Process, error) {
+	up, err := startUpstream(latency)
+	if err != nil {
+		return nil, nil, err
+	}
+	seedPerf(up.sim)
+	env := []string{"SNAPDASH_COALESCE_WINDOW=0"}
+	if o.debug != "" {
+		env = append(env, "SNAPDASH_DEBUG_LISTEN="+o.debug)
+	}
+	sd, err := proc.Snapdash(ctx, o.bin, up.URL, env, nil)
+	if err != nil {
+		up.Close()
+		return nil, nil, err
+	}
+	return up, sd, nil
 }
 
 // serveProxy is the bare reverse proxy: the floor the page is compared with.

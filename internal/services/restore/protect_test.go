@@ -32,20 +32,9 @@ func TestRestoreDoesNotDeleteWhatAnotherRestoreReads(t *testing.T) {
 	for _, serversAPI := range []bool{true, false} {
 		t.Run(fmt.Sprintf("servers API %v", serversAPI), func(t *testing.T) {
 			t.Parallel()
-			f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
-			for _, name := range []string{"a", "b", "c", "d"} {
-				if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var source int64
-			for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
-				if s.Name == "b" {
-					source = s.ID
-				}
-			}
+			f, source := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
 			plain := f.Action(dashboard.Restore)
-			plain.SnapshotID, plain.SnapshotName = source, "b"
+			plain.SnapshotID, plain.SnapshotName = source, "a"
 			if _, err := f.Dash.Act(context.Background(), plain); err != nil {
 				t.Fatal(err)
 			}
@@ -84,18 +73,7 @@ func TestRestoreDoesNotDeleteWhatAnotherRestoreReads(t *testing.T) {
 // can tell.
 func TestRestoreJobAsksTheRuleBeforeItDeletes(t *testing.T) {
 	t.Parallel()
-	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
-	for _, name := range []string{"a", "b", "c", "d"} {
-		if err := f.Sim.AddSnapshot(f.Server, simulator.SnapshotSeed{Name: name}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var victim int64
-	for _, s := range f.Sim.Snapshots(servicestest.AliceToken) {
-		if s.Name == "a" {
-			victim = s.ID
-		}
-	}
+	f, victim := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
 	r, err := safeRestore(f, t, victim)
 	if err != nil {
 		t.Fatal(err)

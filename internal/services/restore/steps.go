@@ -199,23 +199,29 @@ func (s *Service) deleteToMakeRoom(ctx context.Context, r restores.Restore, toke
 		s.endRestore(ctx, r, restores.Stopped, activity.Stopped, i18n.Nf("refused by Snapdash before deleting %s: %s Nothing was deleted or restored.", r.DeleteName, why))
 		return jobs.Next{Done: true}, true, nil
 	}
-	// The one rule of what must not be deleted, asked again: a pin or a
-	// restore reading from it may have come since the choice. Unread, it
-	// deletes nothing (the step is tried again).
-	prot, err := s.dash.Protection(ctx, token, map[int64]string{r.ServerID: ""})
-	if err != nil {
+	// VPS.org takes no snapshot of a restoring server: deleting now would
+	// lose one for a snapshot that cannot be taken. Without a Servers API
+	// the status stays unknown ("").
+	status := ""
+	if srv, err := s.job.GetServer(ctx, token, r.ServerID); err == nil {
+		status = srv.Status
+	} else if !errors.Is(err, vpsapi.ErrNotFound) {
 		return wait, true, err
 	}
-	// VPS.org takes no snapshot of a restoring server: deleting now would
-	// lose one for a snapshot that cannot be taken.
-	if srv, err := s.job.GetServer(ctx, token, r.ServerID); err == nil && srv.Status == vpsapi.ServerRestoring {
+	if status == vpsapi.ServerRestoring {
 		detail := i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; nothing was restored", r.DeleteName, r.ServerName)
 		if r.Kind == restores.KindCreate {
 			detail = i18n.Nf("%s was not deleted: %s is being restored, and VPS.org takes no snapshot of it meanwhile; %s was not created", r.DeleteName, r.ServerName, r.SafetyName)
 		}
 		s.endRestore(ctx, r, restores.Failed, activity.Failed, detail)
 		return jobs.Next{Done: true}, true, nil
-	} else if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+	}
+	// The one rule of what must not be deleted, asked again (with the
+	// status just read, so it asks VPS.org nothing more): a pin or a
+	// restore reading from it may have come since the choice. Unread, it
+	// deletes nothing (the step is tried again).
+	prot, err := s.dash.Protection(ctx, token, map[int64]string{r.ServerID: status})
+	if err != nil {
 		return wait, true, err
 	}
 	if why := prot.Why(r.DeleteID); why != "" {
