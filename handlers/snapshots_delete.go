@@ -21,9 +21,6 @@ func (h *Snapshots) ConfirmDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p, ok := h.Site.Dash.PinOf(c.Request().Context(), cf.ServerID, cf.SnapshotID); ok {
-		cf.Pinned = p.Actor + " (" + p.Reason + ")"
-	}
 	return h.renderDelete(c, http.StatusOK, cf)
 }
 
@@ -42,9 +39,6 @@ func (h *Snapshots) Delete(c echo.Context) error {
 	cf, err := h.confirmFor(c)
 	if err != nil {
 		return h.gone(c, err, i18n.T(ctx, "That snapshot was already deleted."))
-	}
-	if cf.InUse {
-		return h.renderDelete(c, http.StatusConflict, cf) // the dialog says why
 	}
 	formID := c.FormValue("form_id")
 	if !submitguard.ValidFormID(formID) {

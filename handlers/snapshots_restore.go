@@ -54,6 +54,9 @@ func (h *Snapshots) confirmFor(c echo.Context) (views.Confirm, error) {
 		return views.Confirm{}, err
 	}
 	cf.InUse = prot.InUse(cf.SnapshotID)
+	if p, ok := prot.Pinned(cf.SnapshotID); ok {
+		cf.Pinned = p.Actor + " (" + p.Reason + ")"
+	}
 	return cf, nil
 }
 

@@ -167,15 +167,11 @@ func (d *Dashboard) Send(ctx context.Context, a Action) (Result, error) {
 		}
 		res.Restored, err = d.api.RestoreSnapshot(ctx, a.Token, a.SnapshotID)
 	case Delete:
-		// A pinned snapshot is never deleted through Snapdash, whoever asks.
-		p, pinned, perr := d.Pin(ctx, a.ServerID, a.SnapshotID)
-		if perr != nil {
-			return res, notSent{perr}
-		}
-		if pinned {
-			d.RecordDecision(ctx, activity.Record{Time: d.now().UTC(), Actor: a.Actor, Action: Delete, ServerID: a.ServerID, ServerName: a.ServerName,
-				SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: i18n.Nf("refused by Snapdash: %s", i18n.Nf("pinned by %s: %s", p.Actor, p.Reason))})
-			return res, notSent{PinnedError{p}}
+		// The one rule of what must not be deleted, asked here, as it is
+		// sent: the dialog read it earlier, and a restore may have started
+		// reading the snapshot since.
+		if err := d.mayDelete(ctx, a); err != nil {
+			return res, notSent{err}
 		}
 		if res.recordID, err = d.intend(ctx, a); err != nil {
 			return res, notSent{err}
@@ -301,4 +297,26 @@ func outcome(err error) (string, string) {
 	default:
 		return activity.Unknown, "VPS.org did not answer"
 	}
+}
+
+// mayDelete asks Protection whether a's snapshot may be deleted, and records
+// a refusal. Unreadable, it is refused (ErrUnprotected).
+func (d *Dashboard) mayDelete(ctx context.Context, a Action) error {
+	prot, err := d.Protection(ctx, a.Token, map[int64]string{a.ServerID: ""})
+	if err != nil {
+		return err
+	}
+	var why string
+	p, pinned := prot.Pinned(a.SnapshotID)
+	switch {
+	case pinned:
+		why, err = i18n.Nf("pinned by %s: %s", p.Actor, p.Reason), PinnedError{p}
+	case prot.InUse(a.SnapshotID):
+		why, err = WhyInUse, ErrInUse
+	default:
+		return nil
+	}
+	d.RecordDecision(ctx, activity.Record{Time: d.now().UTC(), Actor: a.Actor, Action: Delete, ServerID: a.ServerID, ServerName: a.ServerName,
+		SnapshotID: a.SnapshotID, SnapshotName: a.SnapshotName, Outcome: activity.Refused, Detail: i18n.Nf("refused by Snapdash: %s", why)})
+	return err
 }

@@ -41,29 +41,6 @@ func (d *Dashboard) forgetGone(ctx context.Context, servers []Server, pins map[i
 	}
 }
 
-// Pin is a snapshot's pin, if it has one; an error when pins cannot be read.
-func (d *Dashboard) Pin(ctx context.Context, serverID, snapshotID int64) (marks.Pin, bool, error) {
-	pins, err := d.Pins(ctx, serverID)
-	p, ok := pins[snapshotID]
-	return p, ok, err
-}
-
-// PinOf is a snapshot's pin, for a dialog to say why it cannot be deleted;
-// the delete itself checks again.
-func (d *Dashboard) PinOf(ctx context.Context, serverID, snapshotID int64) (marks.Pin, bool) {
-	p, ok, err := d.Pin(ctx, serverID, snapshotID)
-	return p, ok && err == nil
-}
-
-// Pins are the pins of a server's snapshots.
-func (d *Dashboard) Pins(ctx context.Context, serverID int64) (map[int64]marks.Pin, error) {
-	if d.marks == nil {
-		return nil, nil
-	}
-	pins, _, err := d.marks.Of(ctx, []int64{serverID})
-	return pins, err
-}
-
 // RefusedByRole records that a person's action was refused by the roles:
 // against the server it named only when the person's token sees that
 // server (one read; nothing that changes anything is sent), so nobody

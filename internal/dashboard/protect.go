@@ -15,6 +15,10 @@ import (
 // not be read, so nothing is deleted.
 var ErrUnprotected = errors.New("what must not be deleted cannot be read now")
 
+// ErrInUse: a running restore reads from the snapshot or made it, so it is
+// not deleted.
+var ErrInUse = errors.New("the snapshot is used by a running restore")
+
 // WhyInUse is why a snapshot a running restore uses must not be deleted.
 var WhyInUse = i18n.N("used by a running restore")
 

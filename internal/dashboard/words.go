@@ -75,6 +75,12 @@ func Explain(ctx context.Context, a Action, err error) Explanation {
 		errors.As(err, &pe)
 		return Explanation{Why: NotSent, Reason: ReasonConflict,
 			Text: i18n.T(ctx, "%s is pinned by %s (%s), so it cannot be deleted. Unpin it first if it may go. Nothing was sent.", a.SnapshotName, pe.Pin.Actor, pe.Pin.Reason)}
+	case errors.Is(err, ErrInUse):
+		return Explanation{Why: NotSent, Reason: ReasonConflict,
+			Text: i18n.T(ctx, "%s is used by a running restore of %s, so it cannot be deleted until the restore has finished. Nothing was sent.", a.SnapshotName, a.ServerName)}
+	case errors.Is(err, ErrUnprotected):
+		return Explanation{Why: NotSent, Reason: ReasonUnavailable,
+			Text: i18n.T(ctx, "Snapdash could not read its pins and running restores, so nothing was deleted. Try again in a moment.")}
 	case errors.Is(err, restores.ErrAlreadyRunning):
 		return Explanation{Why: NotSent, Reason: ReasonConflict,
 			Text: i18n.T(ctx, "A restore of %s, or a new snapshot making room on it, is already running, so nothing was sent. Its progress shows on the server's card.", a.ServerName)}

@@ -2,6 +2,7 @@ package restore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -150,5 +152,62 @@ func TestSafeRestoreWaitsForARestoringServer(t *testing.T) {
 	}
 	if _, n := first(f, createKey); n != created {
 		t.Errorf("%d snapshots created", n-created)
+	}
+}
+
+// A single delete asks the one rule when it is sent, inside the guard, not
+// only when its dialog was read: a snapshot that a restore job began reading
+// from after the person confirmed is not deleted, nothing reaches VPS.org,
+// the person is told why, and Activity keeps the refusal.
+func TestSingleDeleteAsksTheRuleWhenSent(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+	if _, err := safeRestore(f, t, 0); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	del := f.Action(dashboard.Delete) // the restore's source, f.Snap
+	_, err := f.Dash.Act(ctx, del)
+	if !errors.Is(err, dashboard.ErrInUse) {
+		t.Fatalf("deleting the snapshot a restore reads from: %v, want %v", err, dashboard.ErrInUse)
+	}
+	if _, n := first(f, deleteKey); n != 0 {
+		t.Errorf("%d deletes sent", n)
+	}
+	if ex := dashboard.Explain(ctx, del, err); ex.Why != dashboard.NotSent || ex.Reason != dashboard.ReasonConflict ||
+		!strings.Contains(ex.Text, "used by a running restore") {
+		t.Errorf("told %+v", ex)
+	}
+	recs, err := f.Store.Activity().Recent(ctx, 1)
+	if err != nil || len(recs) != 1 || recs[0].Action != dashboard.Delete || recs[0].Outcome != activity.Refused ||
+		!strings.Contains(recs[0].Detail, "used by a running restore") {
+		t.Errorf("Activity keeps %+v (%v)", recs, err)
+	}
+}
+
+// A single delete fails closed: when the pins cannot be read nothing is
+// sent, and the person is told it was Snapdash's store, not VPS.org.
+func TestSingleDeleteFailsClosed(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{})
+	db, err := sql.Open("sqlite", store.SQLiteDSN(f.Store.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE pins RENAME TO away"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	del := f.Action(dashboard.Delete)
+	_, err = f.Dash.Act(ctx, del)
+	if !errors.Is(err, dashboard.ErrUnprotected) {
+		t.Fatalf("deleting with the pins unreadable: %v", err)
+	}
+	if _, n := first(f, deleteKey); n != 0 {
+		t.Errorf("%d deletes sent", n)
+	}
+	if ex := dashboard.Explain(ctx, del, err); ex.Reason != dashboard.ReasonUnavailable || !strings.Contains(ex.Text, "could not read its pins") {
+		t.Errorf("told %+v", ex)
 	}
 }
