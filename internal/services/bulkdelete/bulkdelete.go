@@ -225,14 +225,16 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 		if !slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.ID == it.SnapshotID }) {
 			return s.itemDone(ctx, b, it, bulk.Deleted, "", rec)
 		}
-	} else {
-		prot, err := s.dash.Protection(ctx, token, map[int64]string{it.ServerID: ""})
-		if errors.Is(err, dashboard.ErrUnprotected) {
-			return s.itemDone(ctx, b, it, bulk.Refused, i18n.N("not deleted: Snapdash could not read its pins and running restores"), rec)
-		}
-		if why := prot.Why(it.SnapshotID); why != "" {
-			return s.itemDone(ctx, b, it, bulk.Refused, i18n.Nf("%s meanwhile", why), rec)
-		}
+	}
+	// Asked before every DELETE, a resumed one too: time has passed since.
+	prot, err := s.dash.Protection(ctx, token, map[int64]string{it.ServerID: ""})
+	if err != nil { // ErrUnprotected: fails closed
+		return s.itemDone(ctx, b, it, bulk.Refused, i18n.N("not deleted: Snapdash could not read its pins and running restores"), rec)
+	}
+	if why := prot.Why(it.SnapshotID); why != "" {
+		return s.itemDone(ctx, b, it, bulk.Refused, i18n.Nf("%s meanwhile", why), rec)
+	}
+	if it.State == bulk.Pending {
 		if ok, err := s.bulk.Move(ctx, b.ID, it.SnapshotID, bulk.Pending, bulk.Sending, ""); err != nil || !ok {
 			return err // moved elsewhere: the next round reads it again
 		}
@@ -242,7 +244,7 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 	if ok, why := s.roles.Allows(b.Groups, dashboard.Delete); !ok {
 		return s.itemDone(ctx, b, it, bulk.Refused, i18n.Nf("refused by Snapdash: %s", why), rec)
 	}
-	err := s.api.DeleteSnapshot(ctx, token, it.SnapshotID)
+	err = s.api.DeleteSnapshot(ctx, token, it.SnapshotID)
 	var ve *vpsapi.Error
 	switch {
 	case err == nil || errors.Is(err, vpsapi.ErrNotFound):

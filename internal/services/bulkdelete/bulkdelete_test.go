@@ -245,6 +245,31 @@ func TestBulkDeleteChecksPinsBeforeEachDelete(t *testing.T) {
 	}
 }
 
+// An item left "sending" (its DELETE got no answer, or a replica died) and
+// still listed is sent again only if the rule still lets it go: a pin put
+// on it since is kept, and nothing is sent.
+func TestResumedBulkDeleteAsksTheRuleAgain(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
+	ctx := context.Background()
+	id := f.AddBulk(t, f.Snap, "pre-migration-snapshot")
+	if _, err := f.Store.Bulk().Move(ctx, id, f.Snap, bulk.Pending, bulk.Sending, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Store.Marks().Pin(ctx, marks.Pin{SnapshotID: f.Snap, ServerID: f.Server, Actor: "bob", Reason: "keep", At: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	f.Sim.ResetCalls()
+	advanceAll(t, f, id)
+	b, _ := f.Store.Bulk().Get(ctx, id)
+	if b.Items[0].State != bulk.Refused || !strings.Contains(b.Items[0].Detail, "pinned by bob meanwhile") {
+		t.Errorf("the item: %+v", b.Items[0])
+	}
+	if n := f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
+		t.Errorf("%d deletes sent for a snapshot pinned meanwhile", n)
+	}
+}
+
 // The worker, worked by hand (rivertest, no River timers): each run of the
 // job deletes one snapshot, recorded, and snoozes; the run that finds
 // nothing left ends the bulk delete, completes the job and erases its
