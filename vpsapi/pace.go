@@ -2,6 +2,12 @@ package vpsapi
 
 import "time"
 
+// RestoreTakes is the longest a restore takes, as VPS.org documents it
+// (5–15 minutes). Without a Servers API nothing tells when one ended, so
+// Snapdash takes one to run that long: while it may run, what it reads
+// from is not deleted.
+const RestoreTakes = 15 * time.Minute
+
 // PaceSteps is how many waits Pace has before its slowest.
 const PaceSteps = 7
 

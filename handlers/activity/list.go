@@ -111,7 +111,7 @@ func activityRow(ctx context.Context, r activity.Record) views.ActivityRow {
 	if r.Final != "" {
 		row.Final, row.FinalDetail, row.Took = r.Final, r.FinalDetail, r.Duration()
 		row.FinalOK = r.Final == activity.Completed
-		row.FinalFailed = r.Final == activity.Failed || r.Final == activity.TokenRefused || r.Final == activity.Lost || r.Final == activity.NotCreated
+		row.FinalFailed = r.Final == activity.Failed || r.Final == activity.TokenRefused || r.Final == activity.Lost || r.Final == activity.NotCreated || r.Final == activity.NotKnown
 	}
 	return row
 }

@@ -49,9 +49,12 @@ const (
 	TokenRefused    = "token refused" // VPS.org refused the token during the job
 	Lost            = "lost"          // the snapshot or server went away meanwhile
 	NotCreated      = "not created"   // a create whose answer was lost did not happen
-	Cancelled       = "cancelled"     // by its person, before anything irreversible
-	Stopped         = "stopped"       // the job could not go on; the detail says why
-	Skipped         = "skipped"       // a scheduled run that sent nothing; the detail says why
+	// NotKnown: a restore whose answer was lost, and nothing seen since
+	// tells whether it happened (the server is not restoring now).
+	NotKnown  = "not known"
+	Cancelled = "cancelled" // by its person, before anything irreversible
+	Stopped   = "stopped"   // the job could not go on; the detail says why
+	Skipped   = "skipped"   // a scheduled run that sent nothing; the detail says why
 	// Deleted: a snapshot being taken was deleted meanwhile, by a person
 	// (the detail says who), before it completed.
 	Deleted = "deleted"

@@ -29,6 +29,9 @@ const (
 	Failed    = "failed"    // stopped before or at the restore; Detail says why
 	Cancelled = "cancelled" // by its person, before the restore was sent
 	Stopped   = "stopped"   // its person signed out, or VPS.org refused the token
+	// Unknown: the restore's answer was lost, and nothing seen since tells
+	// whether it happened; it was not sent again.
+	Unknown = "unknown"
 )
 
 // Restore is one restore with a safety snapshot.

@@ -80,12 +80,6 @@ type Progress struct {
 	Wait   time.Duration // when not Done: the next look is not due before it (0: the usual pace)
 }
 
-// RestoreTakes is the longest a restore takes, as VPS.org documents it
-// (5–15 minutes). Without a Servers API nothing tells when one ended, so
-// its record stays open that long: while it is open, what it reads from is
-// not deleted (dashboard.Protection).
-const RestoreTakes = 15 * time.Minute
-
 // Check looks once at a followed create or restore: the server's snapshots
 // for a create, the server's status for a restore. Only an answer that
 // cannot tell (VPS.org unavailable) is an error; the job asks again later.
@@ -115,7 +109,7 @@ func (s *Service) Check(ctx context.Context, f FollowArgs, token vpsapi.Token) (
 			// The Servers API is missing here (or the server is gone):
 			// nothing tells how the restore goes, so it is taken to run as
 			// long as a restore may, without asking again meanwhile.
-			if left := f.Started.Add(RestoreTakes).Sub(s.now()); left > 0 {
+			if left := f.Started.Add(vpsapi.RestoreTakes).Sub(s.now()); left > 0 {
 				return Progress{Wait: left}, nil
 			}
 			return Progress{Done: true, Final: activity.Stopped, Detail: i18n.N("VPS.org does not tell how the restore went")}, nil

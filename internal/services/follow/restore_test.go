@@ -10,6 +10,7 @@ import (
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
+	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -30,10 +31,10 @@ func TestRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing.T) 
 	ctx := context.Background()
 	now.Store(started.Add(time.Minute).UnixNano())
 	p, err := f.Follow.Check(ctx, args, servicestest.AliceToken)
-	if err != nil || p.Done || p.Wait != follow.RestoreTakes-time.Minute {
+	if err != nil || p.Done || p.Wait != vpsapi.RestoreTakes-time.Minute {
 		t.Errorf("a minute in: %+v, %v; want it open, the next look due when a restore must have ended", p, err)
 	}
-	now.Store(started.Add(follow.RestoreTakes).UnixNano())
+	now.Store(started.Add(vpsapi.RestoreTakes).UnixNano())
 	p, err = f.Follow.Check(ctx, args, servicestest.AliceToken)
 	if err != nil || !p.Done || p.Final != activity.Stopped || p.Detail != "VPS.org does not tell how the restore went" {
 		t.Errorf("once a restore must have ended: %+v, %v", p, err)

@@ -3,16 +3,23 @@ package restore_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"net/http"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/submitguard"
 	"github.com/snapdash/snapdash/internal/wait"
+	"github.com/snapdash/snapdash/vpsapi"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
 
@@ -74,7 +81,7 @@ func TestUnfinishedSafetySnapshotHoldsTheRestore(t *testing.T) {
 
 // A restore whose POST was lost before VPS.org acted (a reset connection),
 // found on resume with the server not restoring, is not sent again: the
-// record says it is not known, and to check the server.
+// record says it is not known whether it happened, and to check the server.
 func TestLostRestoreIsNotSentAgain(t *testing.T) {
 	t.Parallel()
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour})
@@ -91,7 +98,7 @@ func TestLostRestoreIsNotSentAgain(t *testing.T) {
 		}
 	}
 	r, _ := f.Store.Restores().Get(context.Background(), id)
-	if r.State != restores.Failed || !strings.Contains(r.Detail, "it was not sent again") {
+	if r.State != restores.Unknown || !strings.Contains(r.Detail, "it was not sent again") {
 		t.Errorf("the restore ended %s: %q", r.State, r.Detail)
 	}
 	if n := f.Sim.Calls(restoreKey); n != 1 {
@@ -99,6 +106,93 @@ func TestLostRestoreIsNotSentAgain(t *testing.T) {
 	}
 	if got := f.Sim.ServerStatus(f.Server); got == "restoring" {
 		t.Error("the server restores: the lost restore was sent again")
+	}
+}
+
+// A restore whose answer was lost, and which went through and finished
+// before the job looked again (a replica died; the next one came minutes
+// later), is not said to have failed or not happened: nothing observed
+// tells which, so its end says it is not known, and to check the server.
+func TestLostRestoreAnswerEndsNotKnown(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 50 * time.Millisecond, RestoreDelay: 50 * time.Millisecond, Idle: true})
+	r, err := safeRestore(f, t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	f.Sim.SetFault(simulator.Fault{Match: restoreKey, LoseAnswer: true, Times: 1})
+	advanceTo(t, f, r.ID, restores.StepRestoreSending) // the restore is sent; its answer is lost
+	if n := f.Sim.Calls(restoreKey); n != 1 {
+		t.Fatalf("%d restores sent", n)
+	}
+	wait.Until(t, 20*time.Second, func() bool { return f.Sim.ServerStatus(f.Server) == "running" })
+	if _, err := f.Restores.Advance(ctx, r.ID, servicestest.AliceToken); err != nil {
+		t.Fatal(err)
+	}
+	end, _ := f.Store.Restores().Get(ctx, r.ID)
+	words, _ := end.EndWords(nil)
+	if end.State == restores.Running || !strings.Contains(words, "not known") || strings.Contains(words, "did not happen") || strings.Contains(words, "failed") {
+		t.Errorf("the restore ended %s: %q", end.State, words)
+	}
+	rec := f.Final(t, 5*time.Second)
+	if rec.Final != activity.NotKnown {
+		t.Errorf("Activity's final outcome %q (%q), want %q", rec.Final, rec.FinalDetail, activity.NotKnown)
+	}
+	if n := f.Sim.Calls(restoreKey); n != 1 {
+		t.Errorf("%d restores sent, want 1", n)
+	}
+}
+
+// advanceTo works restore id's job by hand until it reaches step, or ends.
+func advanceTo(t *testing.T, f *servicestest.Team, id int64, step string) {
+	t.Helper()
+	wait.Until(t, 20*time.Second, func() bool {
+		if _, err := f.Restores.Advance(context.Background(), id, servicestest.AliceToken); err != nil {
+			t.Fatal(err)
+		}
+		x, _ := f.Store.Restores().Get(context.Background(), id)
+		return x.Step == step || x.State != restores.Running
+	})
+}
+
+// Without a Servers API nothing tells when a restore with a safety
+// snapshot ends: it stays open as long as VPS.org says a restore may take,
+// so the snapshot the server is restoring from cannot be deleted meanwhile,
+// then ends without claiming it completed. It used to end, completed, at
+// the first look after the restore was sent.
+func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Now().UnixNano())
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 50 * time.Millisecond, RestoreDelay: time.Hour, Idle: true,
+		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	r, err := safeRestore(f, t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	advanceTo(t, f, r.ID, restores.StepRestoring)
+	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusNotFound})
+	ctx := context.Background()
+	now.Add(int64(time.Minute))
+	next, err := f.Restores.Advance(ctx, r.ID, servicestest.AliceToken)
+	if x, _ := f.Store.Restores().Get(ctx, r.ID); err != nil || next.Done || x.State != restores.Running {
+		t.Fatalf("a minute in: %+v, %v, %s; want it open", next, err, x.State)
+	}
+	if _, err := f.Dash.Act(ctx, f.Action(dashboard.Delete)); !errors.Is(err, dashboard.ErrInUse) {
+		t.Errorf("deleting the snapshot the server restores from: %v", err)
+	}
+	now.Add(int64(vpsapi.RestoreTakes))
+	if next, err := f.Restores.Advance(ctx, r.ID, servicestest.AliceToken); err != nil || !next.Done {
+		t.Fatalf("once a restore must have ended: %+v, %v", next, err)
+	}
+	recs, err := f.Store.Activity().Recent(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(recs, func(rec activity.Record) bool { return rec.ID == r.ActivityID })
+	if i < 0 || recs[i].Final != activity.Stopped || !strings.Contains(recs[i].FinalDetail, "does not tell") {
+		t.Errorf("the restore's record among %+v", recs)
 	}
 }
 

@@ -137,20 +137,34 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 	case restores.StepRestoreSending:
 		// Found here, on a later run, the restore may have been sent before a
 		// replica died: never send it again; the server's status tells.
+		// A server not restoring may have finished already: not known.
 		srv, err := s.job.GetServer(ctx, token, r.ServerID)
-		if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+		switch {
+		case errors.Is(err, vpsapi.ErrNotFound):
+			// No Servers API: open as long as a restore may run, so what it
+			// may be reading from is not deleted meanwhile.
+			if left := r.SafetyDone.Add(vpsapi.RestoreTakes).Sub(s.now()); left > 0 {
+				return jobs.Next{Wait: left}, nil
+			}
+			s.endRestore(ctx, r, restores.Unknown, activity.NotKnown, i18n.N("its answer was lost, and VPS.org does not tell the server's status; it was not sent again, so check the server before trying again"))
+			return jobs.Next{Done: true}, nil
+		case err != nil:
 			return wait, err
-		}
-		if srv.Status == vpsapi.ServerRestoring {
+		case srv.Status == vpsapi.ServerRestoring:
 			return s.move(ctx, r, restores.StepRestoreSending, func(r *restores.Restore) { r.Step, r.RestoreSent = restores.StepRestoring, s.now().UTC() })
 		}
-		s.endRestore(ctx, r, restores.Failed, activity.Failed, i18n.N("it is not known whether VPS.org received the restore, and the server is not restoring; it was not sent again. Check the server before trying again."))
+		s.endRestore(ctx, r, restores.Unknown, activity.NotKnown, i18n.N("its answer was lost, and the server is not restoring now: the restore may have finished already, or never arrived; it was not sent again, so check the server before trying again"))
 		return jobs.Next{Done: true}, nil
 	case restores.StepRestoring:
 		srv, err := s.job.GetServer(ctx, token, r.ServerID)
 		switch {
 		case errors.Is(err, vpsapi.ErrNotFound):
-			s.endRestore(ctx, r, restores.Done, activity.Completed, i18n.N("restore sent; VPS.org does not tell when the server runs again"))
+			// No Servers API: open as long as a restore may run (what it
+			// reads from is kept), then ended without claiming how it went.
+			if left := r.RestoreSent.Add(vpsapi.RestoreTakes).Sub(s.now()); left > 0 {
+				return jobs.Next{Wait: left}, nil
+			}
+			s.endRestore(ctx, r, restores.Done, activity.Stopped, i18n.N("restore sent; VPS.org does not tell when the server runs again"))
 			return jobs.Next{Done: true}, nil
 		case err != nil:
 			return wait, err
