@@ -24,6 +24,7 @@ type Notice struct {
 	ServerID int64         `json:"server_id"`
 	Snapshot string        `json:"snapshot"`
 	Person   string        `json:"person"`
+	RunNow   bool          `json:"run_now,omitempty"` // a scheduled snapshot Person asked for now
 	Outcome  string        `json:"outcome"` // an activity final outcome
 	Detail   string        `json:"detail,omitempty"`
 	Duration time.Duration `json:"-"`
@@ -116,6 +117,9 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 // "<!channel>" must not ping a channel); only Snapdash's own link is raw.
 func noticeText(tr *i18n.Translator, m message) string {
 	person, server, snapshot := slackEscape(m.Person), slackEscape(m.Server), slackEscape(m.Snapshot)
+	if m.RunNow {
+		person = tr.T("%s (run now)", person)
+	}
 	action := slackEscape(tr.Word(actionWords[m.Action]))
 	if action == "" {
 		action = slackEscape(m.Action)

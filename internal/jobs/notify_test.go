@@ -43,4 +43,9 @@ func TestNoticeTextInCatalan(t *testing.T) {
 	if got != want {
 		t.Errorf("the Catalan notice is\n%s\nwant\n%s", got, want)
 	}
+	// A scheduled snapshot someone ran now says who, in the same words.
+	m = message{Notice: Notice{Action: "scheduled snapshot", Server: "web-1", Snapshot: "auto-web-1", Person: "anna", RunNow: true, Outcome: "completed"}}
+	if got := noticeText(langs.For("ca"), m); !strings.HasPrefix(got, "anna (executada ara)") || strings.Contains(got, "run now") {
+		t.Errorf("a run now's notice in Catalan: %s", got)
+	}
 }

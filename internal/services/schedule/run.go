@@ -387,14 +387,12 @@ func (svc *Service) finishRun(ctx context.Context, r schedules.Run, final string
 	}
 	took := r.Finished.Sub(r.Started)
 	svc.observe(r.State, took)
-	person := automationActor
+	n := jobs.Notice{Action: "scheduled snapshot", Server: r.ServerName, ServerID: r.ServerID,
+		Snapshot: r.SnapshotName, Person: automationActor, Outcome: final, Detail: r.Detail, Duration: took}
 	if r.Manual {
-		person = r.Actor + " (run now)"
+		n.Person, n.RunNow = r.Actor, true
 	}
-	{
-		svc.jobs.Notify(ctx, jobs.Notice{Action: "scheduled snapshot", Server: r.ServerName, ServerID: r.ServerID,
-			Snapshot: r.SnapshotName, Person: person, Outcome: final, Detail: r.Detail, Duration: took})
-	}
+	svc.jobs.Notify(ctx, n)
 	svc.log.InfoContext(ctx, "scheduled run ended", "run_id", r.ID, "schedule_id", r.ScheduleID, "server_id", r.ServerID,
 		"state", r.State, "detail", r.Detail, "duration", took.Round(time.Second).String())
 }
