@@ -25,7 +25,7 @@ type Notice struct {
 	Snapshot string        `json:"snapshot"`
 	Person   string        `json:"person"`
 	RunNow   bool          `json:"run_now,omitempty"` // a scheduled snapshot Person asked for now
-	Outcome  string        `json:"outcome"` // an activity final outcome
+	Outcome  string        `json:"outcome"`           // an activity final outcome
 	Detail   string        `json:"detail,omitempty"`
 	Duration time.Duration `json:"-"`
 }
