@@ -29,7 +29,7 @@ func (svc *Service) makeRoom(ctx context.Context, s schedules.Schedule, r schedu
 	victim, blocked, err := svc.inTheWay(ctx, s, snaps)
 	switch {
 	case errors.Is(err, dashboard.ErrUnprotected):
-		svc.endRun(ctx, r, schedules.Failed, i18n.N("Snapdash could not read its pins and running restores, so nothing was deleted or created"))
+		svc.endRun(ctx, r, schedules.Failed, unprotectedWords(r))
 		return jobs.Next{Done: true}, true, nil
 	case err != nil:
 		return jobs.Next{Wait: vpsapi.Pace(2)}, true, err
@@ -132,7 +132,7 @@ func (svc *Service) resumePrune(ctx context.Context, s schedules.Schedule, r sch
 	}
 	prot, err := svc.dash.Protection(ctx, svc.automation, map[int64]string{r.ServerID: ""})
 	if err != nil {
-		svc.endRun(ctx, r, schedules.Failed, i18n.N("Snapdash could not read its pins and running restores, so nothing was deleted or created"))
+		svc.endRun(ctx, r, schedules.Failed, unprotectedWords(r))
 		return jobs.Next{Done: true}, nil
 	}
 	if prot.Why(r.DeleteID) != "" {
@@ -185,4 +185,13 @@ func (svc *Service) roomForSchedule(ctx context.Context, token vpsapi.Token, s s
 		return &RoomError{Server: serverName, Free: free, Keep: s.Keep}
 	}
 	return nil
+}
+
+// unprotectedWords says why a run that could not read what must not be
+// deleted stopped before it created, and what it had deleted before.
+func unprotectedWords(r schedules.Run) string {
+	if r.Deleted == "" {
+		return i18n.N("Snapdash could not read its pins and running restores, so nothing was deleted or created")
+	}
+	return deletedWords(r, i18n.N("Snapdash could not read its pins and running restores, so nothing was created"))
 }

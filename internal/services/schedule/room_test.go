@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/schedules"
 	"github.com/snapdash/snapdash/internal/services/schedule"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
@@ -130,5 +131,26 @@ func TestSkippedRunsInARowSaySo(t *testing.T) {
 	got, _ := s.st.Schedules().Get(context.Background(), sc.ID)
 	if got.Paused || !strings.Contains(got.Alert, "Its last 3 runs were skipped") || !strings.Contains(got.Alert, "5 of 5 snapshots") {
 		t.Errorf("after 3 skips: paused %v, alert %q", got.Paused, got.Alert)
+	}
+}
+
+// A run that deleted its own snapshot to make room, and then ended without
+// a new one, says what it deleted: "nothing was deleted" would be false.
+func TestRunThatMadeRoomSaysWhatItDeleted(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01"})
+	sc := s.noon(t, s.servers[0], 1)
+	s.sim.FailSnapshotsNamed("auto-")
+	before := s.runNow(t, sc.ID) // fails; its failed snapshot fills the keep count
+	run := s.runNow(t, sc.ID)    // deletes that one, then its own fails
+	if run.State != schedules.Failed || strings.Contains(run.Detail, "nothing was deleted") || !strings.Contains(run.Detail, before.SnapshotName) {
+		t.Errorf("the run that deleted %s ended: %s, %q", before.SnapshotName, run.State, run.Detail)
+	}
+	langs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca := langs.For("ca").Word(run.Detail); !strings.Contains(ca, "suprimides abans per fer lloc: "+before.SnapshotName) || strings.Contains(ca, "deleted") {
+		t.Errorf("said in Catalan as %q", ca)
 	}
 }

@@ -66,7 +66,7 @@ func (svc *Service) AdvanceRun(ctx context.Context, id int64) (jobs.Next, error)
 	if errors.Is(err, schedules.ErrNotFound) {
 		why := i18n.N("its schedule was deleted; nothing was sent")
 		if r.Step != schedules.StepCheck {
-			why = i18n.Nf("its schedule was deleted while it ran; %s stays, as an ordinary snapshot, and nothing was deleted", r.SnapshotName)
+			why = deletedWords(r, i18n.Nf("its schedule was deleted while it ran; %s stays, as an ordinary snapshot", r.SnapshotName))
 		}
 		svc.endRun(ctx, r, schedules.Skipped, why)
 		return jobs.Next{Done: true}, nil
@@ -110,7 +110,7 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 			return next, err
 		}
 		if len(snaps) >= dashboard.Limit {
-			svc.endRun(ctx, r, schedules.Skipped, i18n.Nf("the server has %d of %d snapshots; nothing was deleted to make room", len(snaps), dashboard.Limit))
+			svc.endRun(ctx, r, schedules.Skipped, deletedWords(r, i18n.Nf("the server has %d of %d snapshots", len(snaps), dashboard.Limit)))
 			return jobs.Next{Done: true}, nil
 		}
 		r.SnapshotName = schedules.SnapshotName(s.ServerName, svc.now(), func(n string) bool {
@@ -148,15 +148,15 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 		i := slices.IndexFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.SnapshotID })
 		switch {
 		case i < 0:
-			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s is gone from VPS.org; nothing was deleted", r.SnapshotName))
+			svc.endRun(ctx, r, schedules.Failed, deletedWords(r, i18n.Nf("%s is gone from VPS.org", r.SnapshotName)))
 			return jobs.Next{Done: true}, nil
 		case snaps[i].Failed():
-			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s %s; nothing was deleted", r.SnapshotName, snaps[i].Status))
+			svc.endRun(ctx, r, schedules.Failed, deletedWords(r, r.SnapshotName+" "+snaps[i].Status))
 			return jobs.Next{Done: true}, nil
 		case !snaps[i].Done():
 			if svc.now().Sub(r.Started) > RunLimit {
-				svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s was still %s after %d min; nothing was deleted",
-					r.SnapshotName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(RunLimit/time.Minute)))
+				svc.endRun(ctx, r, schedules.Failed, deletedWords(r, i18n.Nf("%s was still %s after %d min",
+					r.SnapshotName, strings.ReplaceAll(snaps[i].Status, "_", " "), int(RunLimit/time.Minute))))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
@@ -214,7 +214,7 @@ func (svc *Service) sendCreate(ctx context.Context, s schedules.Schedule, r sche
 	if err != nil {
 		var ve *vpsapi.Error
 		if errors.As(err, &ve) && (errors.Is(err, vpsapi.ErrRejected) || errors.Is(err, vpsapi.ErrNotFound)) {
-			svc.endRun(ctx, r, schedules.Failed, i18n.Nf("VPS.org refused the snapshot: %s; nothing was deleted", ve.Summary()))
+			svc.endRun(ctx, r, schedules.Failed, deletedWords(r, i18n.Nf("VPS.org refused the snapshot: %s", ve.Summary())))
 			return jobs.Next{Done: true}, nil
 		}
 		if errors.Is(err, vpsapi.ErrUnauthorized) {
@@ -276,7 +276,7 @@ func (svc *Service) oldestBeyondKeep(ctx context.Context, s schedules.Schedule, 
 // snapshot stays, and nothing of the schedule's is deleted this time.
 func (svc *Service) unprotected(ctx context.Context, r schedules.Run, err error) (jobs.Next, error) {
 	svc.log.WarnContext(ctx, "retention skipped: pins and running restores not read", "run_id", r.ID, "error", err)
-	svc.endRun(ctx, r, schedules.Failed, i18n.Nf("%s completed, but Snapdash could not read its pins and running restores, so nothing was deleted", r.SnapshotName))
+	svc.endRun(ctx, r, schedules.Failed, deletedWords(r, i18n.Nf("%s completed, but Snapdash could not read its pins and running restores", r.SnapshotName)))
 	return jobs.Next{Done: true}, nil
 }
 
@@ -329,6 +329,15 @@ func (svc *Service) deletedOwn(ctx context.Context, s schedules.Schedule, r sche
 		}
 		r.Deleted += name
 	})
+}
+
+// deletedWords ends what stopped a run with what it deleted: nothing, or
+// its own snapshots deleted to make room before it created.
+func deletedWords(r schedules.Run, what string) string {
+	if r.Deleted == "" {
+		return i18n.Nf("%s; nothing was deleted", what)
+	}
+	return i18n.Nf("%s; deleted first to make room: %s", what, r.Deleted)
 }
 
 func completedWords(r schedules.Run, kept int) string {
