@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
@@ -21,18 +20,24 @@ func (d *Dashboard) VisibleServer(ctx context.Context, token vpsapi.Token, id in
 	return servers[i], nil
 }
 
-// RunningRestores are the running restores of servers, by server.
-func (d *Dashboard) RunningRestores(ctx context.Context, servers []int64) map[int64]restores.Restore {
-	out := map[int64]restores.Restore{}
-	if d.restores == nil {
-		return out
+// Restoring reports whether server id restores, given its status as VPS.org
+// told it ("" without a Servers API): VPS.org says so, a restore job of
+// Snapdash's runs, or, when the status cannot tell, a restore VPS.org
+// accepted is still open (it may run for vpsapi.RestoreTakes). VPS.org
+// takes no snapshot of a restoring server.
+func (d *Dashboard) Restoring(ctx context.Context, id int64, status string) (bool, error) {
+	if status == vpsapi.ServerRestoring {
+		return true, nil
 	}
-	rs, err := d.restores.Running(ctx, servers)
-	if err != nil {
-		d.log.WarnContext(ctx, "running restores not read", "error", err)
+	if d.restores != nil {
+		running, err := d.restores.Running(ctx, []int64{id})
+		if err != nil || len(running) > 0 {
+			return err == nil, err
+		}
 	}
-	for _, r := range rs {
-		out[r.ServerID] = r
+	if status != "" || d.activity == nil {
+		return false, nil
 	}
-	return out
+	open, err := d.openRestores(ctx, []int64{id})
+	return len(open) > 0, err
 }

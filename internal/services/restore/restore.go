@@ -195,26 +195,17 @@ func (s *Service) Get(ctx context.Context, serverID, id int64) (restores.Restore
 	return r, err
 }
 
-// notRestoring is restores.ErrAlreadyRunning while the server restores:
-// VPS.org takes no snapshot of it then, so nothing is deleted to make room
-// for one and no safety snapshot is taken. Without a Servers API the
-// status is not known; a restore VPS.org accepted that is still open (it
-// may run for vpsapi.RestoreTakes) counts as one.
+// notRestoring is restores.ErrAlreadyRunning while the server restores
+// (dashboard.Restoring): VPS.org takes no snapshot of it then, so nothing
+// is deleted to make room for one and no safety snapshot is taken.
 func (s *Service) notRestoring(ctx context.Context, token vpsapi.Token, serverID int64) error {
 	status, err := s.dash.ServerStatus(ctx, token, serverID)
 	if err != nil {
 		return err
 	}
-	restoring := status == vpsapi.ServerRestoring
-	if status == "" {
-		open, err := s.activity.OpenRestores(ctx, []int64{serverID})
-		if err != nil {
-			return err
-		}
-		restoring = len(open) > 0
+	restoring, err := s.dash.Restoring(ctx, serverID, status)
+	if err == nil && restoring {
+		err = restores.ErrAlreadyRunning
 	}
-	if restoring {
-		return restores.ErrAlreadyRunning
-	}
-	return nil
+	return err
 }

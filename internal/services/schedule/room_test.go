@@ -31,6 +31,12 @@ func (s *scheduling) noon(t *testing.T, server int64, keep int) schedules.Schedu
 func (s *scheduling) runNow(t *testing.T, id int64) schedules.Run {
 	t.Helper()
 	s.clock.forward(time.Minute) // a slot of its own
+	return s.runNowHere(t, id)
+}
+
+// runNowHere is runNow at the clock's time.
+func (s *scheduling) runNowHere(t *testing.T, id int64) schedules.Run {
+	t.Helper()
 	started, err := s.svcs[0].Schedules.RunNow(context.Background(), schedule.Change{Actor: "alice", Token: servicestest.AliceToken, Schedule: schedules.Schedule{ID: id}})
 	if err != nil {
 		t.Fatal(err)
@@ -152,5 +158,29 @@ func TestRunThatMadeRoomSaysWhatItDeleted(t *testing.T) {
 	}
 	if ca := langs.For("ca").Word(run.Detail); !strings.Contains(ca, "suprimides abans per fer lloc: "+before.SnapshotName) || strings.Contains(ca, "deleted") {
 		t.Errorf("said in Catalan as %q", ca)
+	}
+}
+
+// VPS.org takes no snapshot of a restoring server: a run of a schedule that
+// does not skip restores deletes nothing to make room then (its oldest
+// would be lost for a snapshot VPS.org refuses), and says so.
+func TestRunMakesNoRoomWhileTheServerRestores(t *testing.T) {
+	t.Parallel()
+	s := newScheduling(t, 1, "", simulator.ServerSeed{Name: "web-server-01"})
+	sc := s.noon(t, s.servers[0], 1)
+	if run := s.runNow(t, sc.ID); run.State != schedules.Completed {
+		t.Fatalf("the first run: %+v", run)
+	}
+	own := s.names()
+	s.clock.forward(time.Minute) // the run's slot, before the restore: it lasts 30 s
+	if _, err := s.api.RestoreSnapshot(context.Background(), servicestest.AliceToken, s.sim.Snapshots(servicestest.AliceToken)[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	run := s.runNowHere(t, sc.ID)
+	if run.State != schedules.Failed || !strings.Contains(run.Detail, "nothing was deleted") {
+		t.Errorf("the run on a restoring server: %s, %q", run.State, run.Detail)
+	}
+	if n := s.calls("DELETE /api/v1/snapshots/{id}/"); n != 0 || !slices.Equal(s.names(), own) {
+		t.Errorf("%d deletes; snapshots %q, were %q", n, s.names(), own)
 	}
 }

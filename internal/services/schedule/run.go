@@ -92,22 +92,28 @@ func (svc *Service) advanceRun(ctx context.Context, s schedules.Schedule, r sche
 			svc.endRun(ctx, r, schedules.Skipped, i18n.N("the schedule is paused"))
 			return jobs.Next{Done: true}, nil
 		}
-		if s.SkipRestoring {
-			srv, err := svc.job.GetServer(ctx, token, r.ServerID)
-			if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
-				return wait, err
-			}
-			if srv.Status == vpsapi.ServerRestoring || svc.restoreRunning(ctx, r.ServerID) {
-				svc.endRun(ctx, r, schedules.Skipped, i18n.N("the server was restoring; nothing was sent"))
-				return jobs.Next{Done: true}, nil
-			}
+		// VPS.org takes no snapshot of a restoring server: nothing is
+		// deleted to make room for one then.
+		srv, err := svc.job.GetServer(ctx, token, r.ServerID)
+		if err != nil && !errors.Is(err, vpsapi.ErrNotFound) {
+			return wait, err
+		}
+		restoring, err := svc.dash.Restoring(ctx, r.ServerID, srv.Status)
+		if err != nil {
+			return wait, err
+		}
+		if restoring && s.SkipRestoring {
+			svc.endRun(ctx, r, schedules.Skipped, i18n.N("the server was restoring; nothing was sent"))
+			return jobs.Next{Done: true}, nil
 		}
 		snaps, err := svc.job.ListSnapshots(ctx, token, r.ServerID)
 		if err != nil {
 			return wait, err
 		}
-		if next, done, err := svc.makeRoom(ctx, s, r, snaps); done || err != nil {
-			return next, err
+		if !restoring {
+			if next, done, err := svc.makeRoom(ctx, s, r, snaps); done || err != nil {
+				return next, err
+			}
 		}
 		if len(snaps) >= dashboard.Limit {
 			svc.endRun(ctx, r, schedules.Skipped, deletedWords(r, i18n.Nf("the server has %d of %d snapshots", len(snaps), dashboard.Limit)))
@@ -278,11 +284,6 @@ func (svc *Service) unprotected(ctx context.Context, r schedules.Run, err error)
 	svc.log.WarnContext(ctx, "retention skipped: pins and running restores not read", "run_id", r.ID, "error", err)
 	svc.endRun(ctx, r, schedules.Failed, deletedWords(r, i18n.Nf("%s completed, but Snapdash could not read its pins and running restores", r.SnapshotName)))
 	return jobs.Next{Done: true}, nil
-}
-
-func (svc *Service) restoreRunning(ctx context.Context, serverID int64) bool {
-	_, ok := svc.dash.RunningRestores(ctx, []int64{serverID})[serverID]
-	return ok
 }
 
 // sendRetentionDelete deletes one of the schedule's old snapshots, recorded
