@@ -32,6 +32,9 @@ const (
 	// Unknown: the restore's answer was lost, and nothing seen since tells
 	// whether it happened; it was not sent again.
 	Unknown = "unknown"
+	// StillRunning: VPS.org still reported the server restoring at the
+	// limit; it is no longer followed.
+	StillRunning = "still running"
 )
 
 // Restore is one restore with a safety snapshot.

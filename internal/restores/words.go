@@ -72,6 +72,8 @@ func (r Restore) EndWords(tr *i18n.Translator) (text string, bad bool) {
 		return tr.T("Restore of %s from %s %s.", r.ServerName, r.SnapshotName, tr.Word(r.Detail)), false
 	case Stopped:
 		return tr.T("Restore of %s from %s stopped: its job ended with its person's session, so nothing more was sent.", r.ServerName, r.SnapshotName), true
+	case StillRunning:
+		return tr.T("Restore of %s from %s: %s, so Snapdash no longer follows it. Check the server. The safety snapshot %s is kept.", r.ServerName, r.SnapshotName, tr.Word(r.Detail), r.SafetyName), true
 	case Unknown:
 		return tr.T("It is not known whether the restore of %s from %s happened: %s. The safety snapshot %s is kept.", r.ServerName, r.SnapshotName, tr.Word(r.Detail), r.SafetyName), true
 	}

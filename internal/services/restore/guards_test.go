@@ -15,6 +15,7 @@ import (
 	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/internal/services/bulkdelete"
+	"github.com/snapdash/snapdash/internal/services/restore"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
 	"github.com/snapdash/snapdash/internal/submitguard"
@@ -193,6 +194,31 @@ func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing
 	i := slices.IndexFunc(recs, func(rec activity.Record) bool { return rec.ID == r.ActivityID })
 	if i < 0 || recs[i].Final != activity.Stopped || !strings.Contains(recs[i].FinalDetail, "does not tell") {
 		t.Errorf("the restore's record among %+v", recs)
+	}
+}
+
+// A restore VPS.org still reports restoring past RestoringLimit is no longer
+// followed: its end says so, and that it is still restoring, never that
+// it failed (nothing observed says it did).
+func TestRestorePastTheLimitIsNotSaidToHaveFailed(t *testing.T) {
+	t.Parallel()
+	var now atomic.Int64
+	now.Store(time.Now().UnixNano())
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 50 * time.Millisecond, RestoreDelay: time.Hour, Idle: true,
+		Now: func() time.Time { return time.Unix(0, now.Load()) }})
+	r, err := safeRestore(f, t, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	advanceTo(t, f, r.ID, restores.StepRestoring)
+	now.Add(int64(restore.RestoringLimit + time.Minute))
+	if next, err := f.Restores.Advance(context.Background(), r.ID, servicestest.AliceToken); err != nil || !next.Done {
+		t.Fatalf("past the limit: %+v, %v", next, err)
+	}
+	end, _ := f.Store.Restores().Get(context.Background(), r.ID)
+	words, bad := end.EndWords(nil)
+	if !bad || strings.Contains(words, "failed") || !strings.Contains(words, "still restoring") {
+		t.Errorf("the restore ended %s: %q", end.State, words)
 	}
 }
 

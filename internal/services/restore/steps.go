@@ -170,7 +170,7 @@ func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.
 			return wait, err
 		case srv.Status == vpsapi.ServerRestoring:
 			if s.now().Sub(r.RestoreSent) > RestoringLimit {
-				s.endRestore(ctx, r, restores.Failed, activity.StillRunning, i18n.Nf("still restoring after %d min", int(RestoringLimit/time.Minute)))
+				s.endRestore(ctx, r, restores.StillRunning, activity.StillRunning, i18n.Nf("still restoring after %d min", int(RestoringLimit/time.Minute)))
 				return jobs.Next{Done: true}, nil
 			}
 			return wait, nil
