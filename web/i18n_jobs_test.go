@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -53,4 +54,44 @@ func TestCatalanWhatJobsWrote(t *testing.T) {
 	b.post("/snapshots/798/pin?server_id=12345", pin)
 	b.post("/snapshots/798/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
 	check("Activity after a refused delete", b.get("/activity"), "rebutjada per Snapdash: fixada per token")
+}
+
+// What a person changed, and an action VPS.org did not answer, read in
+// Catalan on Activity: a schedule paused and resumed, a note removed, a
+// delete whose answer was lost. Each was kept in English words.
+func TestCatalanWhatPeopleChanged(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	b.post("/language", url.Values{"lang": {"ca"}, "back": {"/"}})
+	if r := b.post("/schedules", scheduleForm(t, b, "12348")); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", r.StatusCode)
+	}
+	id := strings.TrimPrefix(b.get("/schedules").Doc.Find("section.schedule").AttrOr("id", ""), "schedule-")
+	for _, what := range []string{"pause", "resume"} {
+		page := b.get("/schedules")
+		if r := b.post("/schedules/"+id+"/"+what, formFields(page, `form[action$="/`+what+`"]`)); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d", what, r.StatusCode)
+		}
+	}
+	for _, note := range []string{"fins al tercer trimestre", ""} {
+		form := formFields(b.get("/snapshots/801/marks?server_id=12345"), `form[action*="/marks"]`)
+		form.Set("note", note)
+		if r := b.post("/snapshots/801/note?server_id=12345", form); r.StatusCode != http.StatusSeeOther {
+			t.Fatalf("note %q: %d", note, r.StatusCode)
+		}
+	}
+	ts.sim.SetFault(simulator.Fault{Match: "DELETE /api/v1/snapshots/{id}/", Reset: true, Times: 1})
+	b.post("/snapshots/798/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
+	acts := b.get("/activity")
+	if words := untranslated(acts); len(words) > 0 {
+		t.Errorf("Activity says English words %v", words)
+	}
+	text := strings.Join(strings.Fields(acts.Doc.Find("main").Text()), " ")
+	for _, want := range []string{"posada en pausa", "represa", "ha suprimit la nota", "VPS.org no ha respost"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Activity does not say %q: %q", want, text)
+		}
+	}
 }

@@ -22,7 +22,8 @@ func init() {
 		not been by its has have in on at or for snapshot snapshots server servers delete deleted restore restored
 		create created cancel show select selected pinned note new all any every page schedule schedules running
 		completed done started ago just now sign signed out keep kept run runs who what when outcome size status
-		name description actions action activity none nothing there here should would could may must`) {
+		name description actions action activity none nothing there here should would could may must
+		paused resumed removed answer`) {
 		english[w] = true
 	}
 }

@@ -131,6 +131,9 @@ func actionWords(ctx context.Context, r activity.Record) string {
 	case activity.Unpin:
 		return i18n.T(ctx, "unpinned snapshot %s of %s", r.SnapshotName, r.ServerName)
 	case activity.Note:
+		if r.Detail == "" || r.Detail == "note removed" { // older records said so in English
+			return i18n.T(ctx, "removed the note on snapshot %s of %s", r.SnapshotName, r.ServerName)
+		}
 		return i18n.T(ctx, "noted on snapshot %s of %s: %s", r.SnapshotName, r.ServerName, r.Detail)
 	case activity.Schedule:
 		return i18n.T(ctx, "schedule of %s %s", r.ServerName, i18n.Word(ctx, r.Detail))

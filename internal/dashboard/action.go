@@ -295,7 +295,7 @@ func outcome(err error) (string, string) {
 		}
 		return activity.Refused, msg
 	default:
-		return activity.Unknown, "VPS.org did not answer"
+		return activity.Unknown, i18n.N("VPS.org did not answer")
 	}
 }
 

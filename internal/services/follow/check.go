@@ -161,7 +161,7 @@ func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress 
 	if s.now().Sub(f.Started) < steps.LostAnswerWindow {
 		return Progress{}
 	}
-	return Progress{Done: true, Final: activity.NotCreated, Detail: "VPS.org's answer was lost, and it has no snapshot of that name: nothing was created"}
+	return Progress{Done: true, Final: activity.NotCreated, Detail: i18n.N("VPS.org's answer was lost, and it has no snapshot of that name: nothing was created")}
 }
 
 // ended is a check's answer to an error: a refused token or a missing server
@@ -169,7 +169,7 @@ func (s *Service) resolveCreate(f FollowArgs, snaps []vpsapi.Snapshot) Progress 
 func ended(err error, gone string) (Progress, error) {
 	switch {
 	case errors.Is(err, vpsapi.ErrUnauthorized):
-		return Progress{Done: true, Final: activity.TokenRefused, Detail: "VPS.org refused the token during the job"}, nil
+		return Progress{Done: true, Final: activity.TokenRefused, Detail: i18n.N("VPS.org refused the token during the job")}, nil
 	case errors.Is(err, vpsapi.ErrNotFound) && gone != "":
 		return Progress{Done: true, Final: activity.Lost, Detail: gone}, nil
 	}

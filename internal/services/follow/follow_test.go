@@ -3,12 +3,14 @@ package follow_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/dashboard"
+	"github.com/snapdash/snapdash/internal/i18n"
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/internal/store"
@@ -58,6 +60,20 @@ func TestRevokedTokenEndsTheJob(t *testing.T) {
 	rec := f.Final(t, 20*time.Second)
 	if rec.Final != activity.TokenRefused {
 		t.Errorf("record %+v", rec)
+	}
+	readInCatalan(t, rec.FinalDetail, "the token")
+}
+
+// readInCatalan fails the test when what a job wrote reads in English to a
+// Catalan reader.
+func readInCatalan(t *testing.T, detail, english string) {
+	t.Helper()
+	langs, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ca := langs.For("ca").Word(detail); ca == detail || strings.Contains(ca, english) {
+		t.Errorf("%q reads in Catalan as %q", detail, ca)
 	}
 }
 
@@ -118,6 +134,7 @@ func TestLostCreateThatDidNotHappen(t *testing.T) {
 	if rec.Final != activity.NotCreated {
 		t.Errorf("record %+v", rec)
 	}
+	readInCatalan(t, rec.FinalDetail, "was lost")
 	if n := f.Sim.Calls("POST /api/v1/snapshots/"); n != 1 {
 		t.Errorf("%d creates sent, want 1", n)
 	}

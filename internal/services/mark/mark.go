@@ -73,9 +73,7 @@ func (s *Service) Snapshot(ctx context.Context, m Mark) (vpsapi.Snapshot, error)
 		detail = i18n.Nf("pinned by %s: %s", p.Actor, p.Reason)
 	case activity.Note:
 		err = s.marks.SetNote(ctx, marks.Note{SnapshotID: sn.ID, ServerID: m.ServerID, Actor: m.Actor, Text: m.Text, At: now})
-		if m.Text == "" {
-			detail = "note removed"
-		}
+		// A note removed is recorded without words: Activity says so.
 	default:
 		return sn, fmt.Errorf("mark: no mark %q", m.Kind)
 	}

@@ -212,9 +212,9 @@ func (svc *Service) Pause(ctx context.Context, c Change, pause bool) (schedules.
 	if s.Paused == pause && (pause || s.PausedWhy == "") {
 		return s, nil
 	}
-	detail := "paused"
+	detail := i18n.N("paused")
 	if !pause {
-		detail = "resumed"
+		detail = i18n.N("resumed")
 		if svc.automation == "" {
 			return s, schedules.ErrNoToken
 		}
