@@ -97,7 +97,7 @@ func Load() (*Catalog, error) {
 				t.names[key] = m.Text
 			}
 		}
-		t.sentences = sentences(slices.Collect(maps.Keys(msgs)))
+		t.sentences = sentences(slices.DeleteFunc(writtenSentences(), func(k string) bool { _, ok := msgs[k]; return !ok }))
 		t.sep = t.p.Sprintf("%.1f", 1.5)[1]
 		byCode[code] = t
 	}

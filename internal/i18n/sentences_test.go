@@ -14,6 +14,24 @@ var nfCall = regexp.MustCompile("\\bi18n\\.Nf\\((\"(?:[^\"\\\\]|\\\\.)*\")")
 // Every sentence the code writes with Nf, kept in English, is said in
 // Catalan where it is shown, its names as they were: no other sentence
 // reads it first, and it takes only what Word can read back (%s, %d).
+// The sentences Word reads back are every one the code writes with Nf, and
+// only messages the code says.
+func TestWrittenSentencesAreTheCodes(t *testing.T) {
+	inCode, said := found(t, nfCall), used(t)
+	listed := map[string]bool{}
+	for _, k := range i18n.WrittenSentences() {
+		listed[k] = true
+		if _, ok := said[k]; !ok {
+			t.Errorf("written.go lists %q, which the code no longer says", k)
+		}
+	}
+	for k, where := range inCode {
+		if !listed[k] {
+			t.Errorf("%s writes %q with Nf: add it to written.go, or Word will not read it back", where[0], k)
+		}
+	}
+}
+
 func TestEverySentenceIsReadBack(t *testing.T) {
 	c, err := i18n.Load()
 	if err != nil {
@@ -54,9 +72,12 @@ func TestEverySentenceIsReadBack(t *testing.T) {
 		// in Catalan too.
 		"release-1-5 was deleted to make room, then before-release-2 was taken":         "s’ha suprimit release-1-5 per fer lloc i després s’ha fet before-release-2",
 		"VPS.org refused to delete web-1 to make room: over quota; nothing was created": "VPS.org s’ha negat a suprimir web-1 per fer lloc: over quota; no s’ha creat res",
-		// What is no sentence of Snapdash's stays as written.
+		// What is no sentence of Snapdash's stays as written, though it
+		// looks like one only ever shown ("%s on %s", "%s's %s of %s").
 		"disk full; try later": "disk full; try later",
-		"web-server-01":        "web-server-01",
+		i18n.Nf("VPS.org refused: %s", "Snapshot limit reached on this plan"): "VPS.org ho ha rebutjat: Snapshot limit reached on this plan",
+		"the server's disk of 20 GB is full":                                  "the server's disk of 20 GB is full",
+		"web-server-01":                                                       "web-server-01",
 	} {
 		if got := ca.Word(written); got != want {
 			t.Errorf("Word(%q) = %q, want %q", written, got, want)

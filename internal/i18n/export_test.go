@@ -1,0 +1,4 @@
+package i18n
+
+// WrittenSentences is writtenSentences, for the tests outside the package.
+var WrittenSentences = writtenSentences
