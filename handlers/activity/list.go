@@ -125,6 +125,9 @@ func actionWords(ctx context.Context, r activity.Record) string {
 	case activity.Restore:
 		return i18n.T(ctx, "restored %s from %s", r.ServerName, r.SnapshotName)
 	case activity.Delete:
+		if r.Outcome == activity.Started && r.Detail != "" { // how it was deleted: in a bulk delete, by a schedule
+			return i18n.T(ctx, "deleted snapshot %s of %s (%s)", r.SnapshotName, r.ServerName, i18n.Word(ctx, r.Detail))
+		}
 		return i18n.T(ctx, "deleted snapshot %s of %s", r.SnapshotName, r.ServerName)
 	case activity.Pin:
 		return i18n.T(ctx, "pinned snapshot %s of %s: %s", r.SnapshotName, r.ServerName, r.Detail)

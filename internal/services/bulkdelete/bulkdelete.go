@@ -247,8 +247,10 @@ func (s *Service) deleteItem(ctx context.Context, b bulk.Delete, it bulk.Item, t
 	err = s.api.DeleteSnapshot(ctx, token, it.SnapshotID)
 	var ve *vpsapi.Error
 	switch {
-	case err == nil || errors.Is(err, vpsapi.ErrNotFound):
+	case err == nil:
 		return s.itemDone(ctx, b, it, bulk.Deleted, "", rec)
+	case errors.Is(err, vpsapi.ErrNotFound): // gone, as asked, but not by this delete
+		return s.itemDone(ctx, b, it, bulk.Deleted, i18n.N("already gone from VPS.org"), rec)
 	case errors.As(err, &ve) && errors.Is(err, vpsapi.ErrRejected):
 		return s.itemDone(ctx, b, it, bulk.Failed, i18n.Nf("VPS.org refused: %s", ve.Summary()), rec)
 	}
@@ -264,7 +266,10 @@ func (s *Service) itemDone(ctx context.Context, b bulk.Delete, it bulk.Item, sta
 	rec.Time = s.now().UTC()
 	rec.Outcome, rec.Detail = activity.Started, i18n.N("in a bulk delete")
 	if state != bulk.Deleted {
-		rec.Outcome, rec.Detail = activity.Refused, i18n.Nf("in a bulk delete: %s", detail)
+		rec.Outcome = activity.Refused
+	}
+	if detail != "" {
+		rec.Detail = i18n.Nf("in a bulk delete: %s", detail)
 	}
 	s.dash.RecordDecision(ctx, rec)
 	return nil

@@ -270,6 +270,28 @@ func TestResumedBulkDeleteAsksTheRuleAgain(t *testing.T) {
 	}
 }
 
+// A snapshot someone deleted elsewhere before the bulk delete reached it is
+// gone, as asked, but not by this delete: the item and Activity say it was
+// already gone, not that Snapdash deleted it.
+func TestBulkDeleteSaysWhatWasAlreadyGone(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
+	ctx := context.Background()
+	id := f.AddBulk(t, f.Snap, "pre-migration-snapshot")
+	if err := f.API.DeleteSnapshot(ctx, servicestest.AliceToken, f.Snap); err != nil {
+		t.Fatal(err)
+	}
+	advanceAll(t, f, id)
+	b, _ := f.Store.Bulk().Get(ctx, id)
+	if b.Items[0].State != bulk.Deleted || !strings.Contains(b.Items[0].Detail, "already gone") {
+		t.Errorf("the item: %+v", b.Items[0])
+	}
+	recs, err := f.Store.Activity().Recent(ctx, 1)
+	if err != nil || len(recs) != 1 || !strings.Contains(recs[0].Detail, "already gone") {
+		t.Errorf("Activity keeps %+v (%v)", recs, err)
+	}
+}
+
 // The worker, worked by hand (rivertest, no River timers): each run of the
 // job deletes one snapshot, recorded, and snoozes; the run that finds
 // nothing left ends the bulk delete, completes the job and erases its
