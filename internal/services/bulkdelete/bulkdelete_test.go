@@ -3,6 +3,7 @@ package bulkdelete_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -214,59 +215,45 @@ func TestUnreadableRulesDeleteNothing(t *testing.T) {
 }
 
 // Just before each delete, a bulk delete checks again that the snapshot was
-// not pinned since the plan was made.
+// not pinned since the plan was made: a pending one, and one resumed at
+// "sending" (its DELETE got no answer, or a replica died) and still listed.
 func TestBulkDeleteChecksPinsBeforeEachDelete(t *testing.T) {
 	t.Parallel()
-	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
-	ctx := context.Background()
-	c, err := f.Bulk.Plan(ctx, servicestest.AliceToken, []int64{f.Snap})
-	if err != nil || len(c.Rows) != 1 {
-		t.Fatalf("plan %+v, %v", c, err)
-	}
-	id := f.AddBulk(t, f.Snap, "pre-migration-snapshot")
-	if err := f.Store.Marks().Pin(ctx, marks.Pin{SnapshotID: f.Snap, ServerID: f.Server, Actor: "bob", Reason: "keep", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	f.Sim.ResetCalls()
-	advanceAll(t, f, id)
-	b, _ := f.Store.Bulk().Get(ctx, id)
-	if b.Items[0].State != bulk.Refused || !strings.Contains(b.Items[0].Detail, "pinned by bob meanwhile") {
-		t.Errorf("the item: %+v", b.Items[0])
-	}
-	langs, err := i18n.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ca := langs.For("ca").Word(b.Items[0].Detail); ca != "fixada per bob mentrestant" {
-		t.Errorf("said in Catalan as %q", ca)
-	}
-	if n := f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
-		t.Errorf("%d deletes sent for a snapshot pinned meanwhile", n)
-	}
-}
-
-// An item left "sending" (its DELETE got no answer, or a replica died) and
-// still listed is sent again only if the rule still lets it go: a pin put
-// on it since is kept, and nothing is sent.
-func TestResumedBulkDeleteAsksTheRuleAgain(t *testing.T) {
-	t.Parallel()
-	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
-	ctx := context.Background()
-	id := f.AddBulk(t, f.Snap, "pre-migration-snapshot")
-	if _, err := f.Store.Bulk().Move(ctx, id, f.Snap, bulk.Pending, bulk.Sending, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Store.Marks().Pin(ctx, marks.Pin{SnapshotID: f.Snap, ServerID: f.Server, Actor: "bob", Reason: "keep", At: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	f.Sim.ResetCalls()
-	advanceAll(t, f, id)
-	b, _ := f.Store.Bulk().Get(ctx, id)
-	if b.Items[0].State != bulk.Refused || !strings.Contains(b.Items[0].Detail, "pinned by bob meanwhile") {
-		t.Errorf("the item: %+v", b.Items[0])
-	}
-	if n := f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
-		t.Errorf("%d deletes sent for a snapshot pinned meanwhile", n)
+	for _, resumed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("resumed %v", resumed), func(t *testing.T) {
+			t.Parallel()
+			f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Second, RestoreDelay: time.Second})
+			ctx := context.Background()
+			c, err := f.Bulk.Plan(ctx, servicestest.AliceToken, []int64{f.Snap})
+			if err != nil || len(c.Rows) != 1 {
+				t.Fatalf("plan %+v, %v", c, err)
+			}
+			id := f.AddBulk(t, f.Snap, "pre-migration-snapshot")
+			if resumed {
+				if _, err := f.Store.Bulk().Move(ctx, id, f.Snap, bulk.Pending, bulk.Sending, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.Store.Marks().Pin(ctx, marks.Pin{SnapshotID: f.Snap, ServerID: f.Server, Actor: "bob", Reason: "keep", At: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			f.Sim.ResetCalls()
+			advanceAll(t, f, id)
+			b, _ := f.Store.Bulk().Get(ctx, id)
+			if b.Items[0].State != bulk.Refused || !strings.Contains(b.Items[0].Detail, "pinned by bob meanwhile") {
+				t.Errorf("the item: %+v", b.Items[0])
+			}
+			langs, err := i18n.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ca := langs.For("ca").Word(b.Items[0].Detail); ca != "fixada per bob mentrestant" {
+				t.Errorf("said in Catalan as %q", ca)
+			}
+			if n := f.Sim.Calls("DELETE /api/v1/snapshots/{id}/"); n != 0 {
+				t.Errorf("%d deletes sent for a snapshot pinned meanwhile", n)
+			}
+		})
 	}
 }
 

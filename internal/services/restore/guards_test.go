@@ -157,14 +157,11 @@ func advanceTo(t *testing.T, f *servicestest.Team, id int64, step string) {
 	})
 }
 
-// Without a Servers API nothing tells when a restore with a safety
-// snapshot ends: it stays open as long as VPS.org says a restore may take,
-// so the snapshot the server is restoring from cannot be deleted meanwhile,
-// then ends without claiming it completed. It used to end, completed, at
-// the first look after the restore was sent.
-func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing.T) {
-	t.Parallel()
-	var now atomic.Int64
+// restoringByHand is a restore with a safety snapshot worked by hand up to
+// its server restoring (for an hour), on a clock the test moves.
+func restoringByHand(t *testing.T) (*servicestest.Team, restores.Restore, *atomic.Int64) {
+	t.Helper()
+	now := new(atomic.Int64)
 	now.Store(time.Now().UnixNano())
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 50 * time.Millisecond, RestoreDelay: time.Hour, Idle: true,
 		Now: func() time.Time { return time.Unix(0, now.Load()) }})
@@ -173,6 +170,17 @@ func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing
 		t.Fatal(err)
 	}
 	advanceTo(t, f, r.ID, restores.StepRestoring)
+	return f, r, now
+}
+
+// Without a Servers API nothing tells when a restore with a safety
+// snapshot ends: it stays open as long as VPS.org says a restore may take,
+// so the snapshot the server is restoring from cannot be deleted meanwhile,
+// then ends without claiming it completed. It used to end, completed, at
+// the first look after the restore was sent.
+func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing.T) {
+	t.Parallel()
+	f, r, now := restoringByHand(t)
 	f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusNotFound})
 	ctx := context.Background()
 	now.Add(int64(time.Minute))
@@ -202,15 +210,7 @@ func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing
 // it failed (nothing observed says it did).
 func TestRestorePastTheLimitIsNotSaidToHaveFailed(t *testing.T) {
 	t.Parallel()
-	var now atomic.Int64
-	now.Store(time.Now().UnixNano())
-	f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: 50 * time.Millisecond, RestoreDelay: time.Hour, Idle: true,
-		Now: func() time.Time { return time.Unix(0, now.Load()) }})
-	r, err := safeRestore(f, t, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	advanceTo(t, f, r.ID, restores.StepRestoring)
+	f, r, now := restoringByHand(t)
 	now.Add(int64(restore.RestoringLimit + time.Minute))
 	if next, err := f.Restores.Advance(context.Background(), r.ID, servicestest.AliceToken); err != nil || !next.Done {
 		t.Fatalf("past the limit: %+v, %v", next, err)
