@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,35 @@ func waitForNoJobTokens(t *testing.T, ts *testServer) {
 		return n == 0
 	}) {
 		t.Fatalf("%d job tokens kept after their jobs ended", n)
+	}
+}
+
+// The choice to let jobs finish is recorded in the words of whoever reads
+// Activity, not of whoever signed out: a Catalan person's choice reads in
+// English to an English reader, and in Catalan to a Catalan one.
+func TestLetFinishReadsInTheReadersLanguage(t *testing.T) {
+	t.Parallel()
+	ts := newTestServerWith(t, testSetup{jobs: true})
+	b := ts.browser()
+	b.signIn(simulator.DemoToken)
+	b.post("/language", url.Values{"lang": {"ca"}, "back": {"/"}})
+	form := newForm(b, "12348")
+	form.Set("name", "nit-7")
+	if r := b.post("/snapshots", form); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", r.StatusCode)
+	}
+	choice := formFields(b.post("/signout", nil), `form[action$="/signout"]`)
+	choice.Set("jobs", "finish")
+	if r := b.post("/signout", choice); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.StatusCode)
+	}
+	en := ts.browser()
+	en.signIn(simulator.DemoToken)
+	if got := en.get("/activity?action=").Body; !strings.Contains(got, "signed out and let the snapshot nit-7 of build-runner-01, followed until it completes finish") {
+		t.Errorf("in English, Activity says %q", strings.Join(strings.Fields(en.get("/activity").Doc.Find("td.what").Text()), " "))
+	}
+	en.post("/language", url.Values{"lang": {"ca"}, "back": {"/"}})
+	if words := untranslated(en.get("/activity")); len(words) > 0 {
+		t.Errorf("in Catalan, Activity says English words %v", words)
 	}
 }

@@ -143,7 +143,7 @@ func actionWords(ctx context.Context, r activity.Record) string {
 	case activity.Scheduled:
 		return i18n.T(ctx, "scheduled snapshot of %s (%s)", r.ServerName, i18n.Word(ctx, r.Detail))
 	case activity.LetFinish:
-		return i18n.T(ctx, "signed out and let the %s finish; the token is kept sealed until it ends, then erased", r.Detail)
+		return i18n.T(ctx, "signed out and let the %s finish; the token is kept sealed until it ends, then erased", i18n.Word(ctx, r.Detail))
 	}
 	return r.Action
 }

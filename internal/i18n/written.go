@@ -16,6 +16,12 @@ func writtenSentences() []string {
 		"every %s at %s UTC",
 		"every day at %s UTC",
 		"every hour at :%s UTC",
+		// The jobs a person let finish at sign-out, kept in English in
+		// the record of that choice (signout.Service.LetJobsFinish).
+		"a %s job on %s",
+		"bulk delete of %d snapshots, %d still to delete",
+		"restore of %s from %s",
+		"snapshot %s of %s, followed until it completes",
 		// The code's Nf calls.
 		"%s completed, but Snapdash could not read its pins and running restores",
 		"%s completed, but VPS.org refused to delete %s: %s",

@@ -69,7 +69,7 @@ func (s *Service) describeJobs(ctx context.Context, underway []store.Erased) ([]
 		case activity.Restore:
 			j.Words = i18n.T(ctx, "restore of %s from %s", r.ServerName, r.SnapshotName)
 		default:
-			j.Words = i18n.T(ctx, "%s on %s", r.Action, r.ServerName)
+			j.Words = i18n.T(ctx, "a %s job on %s", r.Action, r.ServerName)
 		}
 		out = append(out, j)
 	}
@@ -103,7 +103,8 @@ func (s *Service) LetJobsFinish(ctx context.Context, sessionID, actor string) (i
 	if err != nil {
 		return 0, err
 	}
-	jobs, err := s.describeJobs(ctx, released)
+	// In English, as every record: Word says it in each reader's language.
+	jobs, err := s.describeJobs(i18n.NewContext(ctx, nil), released)
 	if err != nil {
 		s.log.WarnContext(ctx, "jobs let finish after a sign-out not described", "error", err)
 	}
