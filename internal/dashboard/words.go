@@ -100,7 +100,8 @@ func Explain(ctx context.Context, a Action, err error) Explanation {
 			Delete:  i18n.T(ctx, "That snapshot was already deleted."),
 		}[a.Kind]
 		return Explanation{Why: Gone, Reason: ReasonGone, Text: text}
-	case errors.Is(err, ErrNoRecord):
+	case errors.Is(err, ErrNoRecord), errors.Is(err, ErrNotSent) && !errors.As(err, &ve):
+		// Stopped before the call by Snapdash's own store, not by VPS.org.
 		return Explanation{Why: NotSent, Reason: ReasonUnavailable,
 			Text: i18n.T(ctx, "Snapdash cannot record this action right now (its database is not answering), so nothing was sent to VPS.org. Try again in a moment.")}
 	case errors.Is(err, ErrNotSent):

@@ -209,3 +209,32 @@ func TestSingleDeleteFailsClosed(t *testing.T) {
 		t.Errorf("told %+v", ex)
 	}
 }
+
+// A restore is not sent when Snapdash cannot read whether a restore
+// of the server is running, and the person is told it was Snapdash's
+// database, not VPS.org, that did not answer.
+func TestPlainRestoreWhenRunningRestoresCannotBeRead(t *testing.T) {
+	t.Parallel()
+	f := servicestest.NewTeam(t, servicestest.TeamOptions{})
+	db, err := sql.Open("sqlite", store.SQLiteDSN(f.Store.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("ALTER TABLE restores RENAME TO away"); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := f.Try(dashboard.Restore)
+	if err == nil || ex.Reason != dashboard.ReasonUnavailable || !strings.Contains(ex.Text, "database") {
+		t.Errorf("told %+v (%v)", ex, err)
+	}
+	a := f.Action(dashboard.Restore)
+	a.Safety = true
+	_, err = f.Restores.Restore(context.Background(), a)
+	if ex := dashboard.Explain(context.Background(), a, err); err == nil || ex.Reason != dashboard.ReasonUnavailable || !strings.Contains(ex.Text, "database") {
+		t.Errorf("with a safety snapshot, told %+v (%v)", ex, err)
+	}
+	if _, n := first(f, restoreKey); n != 0 {
+		t.Errorf("%d restores sent", n)
+	}
+}
