@@ -213,7 +213,7 @@ func TestSingleDeleteFailsClosed(t *testing.T) {
 // A restore is not sent when Snapdash cannot read whether a restore
 // of the server is running, and the person is told it was Snapdash's
 // database, not VPS.org, that did not answer.
-func TestPlainRestoreWhenRunningRestoresCannotBeRead(t *testing.T) {
+func TestRestoreWhenRunningRestoresCannotBeRead(t *testing.T) {
 	t.Parallel()
 	f := servicestest.NewTeam(t, servicestest.TeamOptions{})
 	db, err := sql.Open("sqlite", store.SQLiteDSN(f.Store.Path()))
