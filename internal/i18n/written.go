@@ -23,6 +23,9 @@ func writtenSentences() []string {
 		"restore of %s from %s",
 		"snapshot %s of %s, followed until it completes",
 		// The code's Nf calls.
+		"cancelled after %s was deleted to make room; nothing was created",
+		"cancelled before anything was restored; %s was deleted to make room",
+		"cancelled before the restore was sent; %s was deleted to make room, and the safety snapshot %s stays",
 		"%s completed, but Snapdash could not read its pins and running restores",
 		"%s completed, but VPS.org refused to delete %s: %s",
 		"%s completed; %d of its own kept",

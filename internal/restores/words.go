@@ -56,7 +56,7 @@ func (r Restore) EndWords(tr *i18n.Translator) (text string, bad bool) {
 		case Done:
 			return tr.T("Snapshot %s of %s completed; %s was deleted first to make room.", r.SafetyName, r.ServerName, r.DeleteName), false
 		case Cancelled:
-			return tr.T("Snapshot %s of %s cancelled: nothing was deleted or created.", r.SafetyName, r.ServerName), false
+			return tr.T("Snapshot %s of %s %s.", r.SafetyName, r.ServerName, tr.Word(r.Detail)), false
 		case Stopped:
 			return tr.T("Snapshot %s of %s stopped: its job ended with its person's session.", r.SafetyName, r.ServerName) + " " + tr.Word(r.Detail), true
 		}

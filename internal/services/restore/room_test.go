@@ -141,3 +141,44 @@ func TestPlainRestoreWaitsForTheRoomBeingMade(t *testing.T) {
 		t.Errorf("%d restores sent", n-sent)
 	}
 }
+
+// A cancel that finds the delete step's DELETE already gone through (its
+// answer lost) does not say nothing was deleted: the list tells, and the
+// end names what was deleted. A cancel before any DELETE went out still
+// says nothing was deleted.
+func TestCancelAfterTheDeleteSaysWhatWasDeleted(t *testing.T) {
+	t.Parallel()
+	for _, sent := range []bool{false, true} {
+		t.Run(fmt.Sprintf("delete sent %v", sent), func(t *testing.T) {
+			t.Parallel()
+			f, a := fullTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, Idle: true})
+			res, err := makeRoom(f, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			id := res.SafeRestore.ID
+			if sent {
+				f.Sim.SetFault(simulator.Fault{Match: deleteKey, LoseAnswer: true, Times: 1})
+				if _, err := f.Restores.Advance(ctx, id, servicestest.AliceToken); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := f.Store.Restores().Get(ctx, id); got.Step != restores.StepDeleteSending {
+					t.Fatalf("the step after a lost answer: %s", got.Step)
+				}
+			}
+			if _, err := f.Restores.Cancel(ctx, servicestest.AliceToken, f.Server, id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Restores.Advance(ctx, id, servicestest.AliceToken); err != nil {
+				t.Fatal(err)
+			}
+			end, _ := f.Store.Restores().Get(ctx, id)
+			words, _ := end.EndWords(nil)
+			said := strings.Contains(words, "nothing was deleted")
+			if end.State == restores.Running || said == sent || sent && !strings.Contains(words, "a was deleted") {
+				t.Errorf("cancelled with the delete sent %v: %s, %q", sent, end.State, words)
+			}
+		})
+	}
+}

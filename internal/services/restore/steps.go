@@ -44,7 +44,17 @@ func (s *Service) Advance(ctx context.Context, id int64, token vpsapi.Token) (jo
 func (s *Service) advance(ctx context.Context, r restores.Restore, token vpsapi.Token) (jobs.Next, error) {
 	wait := jobs.Next{Wait: vpsapi.PaceAfter(s.now().Sub(r.Updated))}
 	if r.CancelRequested && r.Cancellable() {
-		s.endRestore(ctx, r, restores.Cancelled, activity.Cancelled, cancelledWords(r))
+		deleted := r.DeleteID != 0 && r.Step != restores.StepDeleteSending
+		if r.DeleteID != 0 && r.Step == restores.StepDeleteSending {
+			// Its DELETE may have gone out (its answer lost, a replica
+			// died): the list tells what the cancel came after.
+			snaps, err := s.job.ListSnapshots(ctx, token, r.ServerID)
+			if err != nil {
+				return wait, err
+			}
+			deleted = !slices.ContainsFunc(snaps, func(sn vpsapi.Snapshot) bool { return sn.ID == r.DeleteID })
+		}
+		s.endRestore(ctx, r, restores.Cancelled, activity.Cancelled, cancelledWords(r, deleted))
 		return jobs.Next{Done: true}, nil
 	}
 	switch r.Step {
@@ -290,8 +300,19 @@ func safetyIn(snaps []vpsapi.Snapshot, r restores.Restore) (vpsapi.Snapshot, boo
 	return steps.MadeSince(snaps, r.SafetyName, r.Started)
 }
 
-func cancelledWords(r restores.Restore) string {
-	if r.SafetyID != 0 {
+// cancelledWords says what a cancel came after: deleted is whether the
+// snapshot chosen to make room was deleted by then.
+func cancelledWords(r restores.Restore, deleted bool) string {
+	switch {
+	case r.Creates() && deleted:
+		return i18n.Nf("cancelled after %s was deleted to make room; nothing was created", r.DeleteName)
+	case r.Creates():
+		return i18n.N("cancelled: nothing was deleted or created")
+	case deleted && r.SafetyID != 0:
+		return i18n.Nf("cancelled before the restore was sent; %s was deleted to make room, and the safety snapshot %s stays", r.DeleteName, r.SafetyName)
+	case deleted:
+		return i18n.Nf("cancelled before anything was restored; %s was deleted to make room", r.DeleteName)
+	case r.SafetyID != 0:
 		return i18n.Nf("cancelled before the restore was sent; the safety snapshot %s stays", r.SafetyName)
 	}
 	return i18n.N("cancelled before anything was restored")
