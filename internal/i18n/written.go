@@ -23,6 +23,8 @@ func writtenSentences() []string {
 		"restore of %s from %s",
 		"snapshot %s of %s, followed until it completes",
 		// The code's Nf calls.
+		"%d deleted, %d not",
+		"%d snapshots",
 		"cancelled after %s was deleted to make room; nothing was created",
 		"cancelled before anything was restored; %s was deleted to make room",
 		"cancelled before the restore was sent; %s was deleted to make room, and the safety snapshot %s stays",

@@ -116,7 +116,8 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 // link. Every value is escaped for Slack's markup (a server named
 // "<!channel>" must not ping a channel); only Snapdash's own link is raw.
 func noticeText(tr *i18n.Translator, m message) string {
-	person, server, snapshot := slackEscape(m.Person), slackEscape(m.Server), slackEscape(m.Snapshot)
+	// A bulk delete's "server" is its count, a sentence Word says.
+	person, server, snapshot := slackEscape(m.Person), slackEscape(tr.Word(m.Server)), slackEscape(m.Snapshot)
 	if m.RunNow {
 		person = tr.T("%s (run now)", person)
 	}

@@ -43,6 +43,11 @@ func TestNoticeTextInCatalan(t *testing.T) {
 	if got != want {
 		t.Errorf("the Catalan notice is\n%s\nwant\n%s", got, want)
 	}
+	// A bulk delete's count and outcome are said in Catalan too.
+	m = message{Notice: Notice{Action: "bulk delete", Server: i18n.Nf("%d snapshots", 5), Person: "anna", Outcome: i18n.Nf("%d deleted, %d not", 3, 2)}}
+	if got := noticeText(langs.For("ca"), m); !strings.Contains(got, "5 instantànies") || strings.Contains(got, "deleted") || strings.Contains(got, "snapshots") {
+		t.Errorf("a bulk delete's notice in Catalan: %s", got)
+	}
 	// A scheduled snapshot someone ran now says who, in the same words.
 	m = message{Notice: Notice{Action: "scheduled snapshot", Server: "web-1", Snapshot: "auto-web-1", Person: "anna", RunNow: true, Outcome: "completed"}}
 	if got := noticeText(langs.For("ca"), m); !strings.HasPrefix(got, "anna (executada ara)") || strings.Contains(got, "run now") {

@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -288,8 +287,8 @@ func (s *Service) endBulk(ctx context.Context, b bulk.Delete) {
 	n := b.Counts()
 	s.log.InfoContext(ctx, "bulk delete ended", "bulk_id", b.ID, "deleted", n[bulk.Deleted], "failed", n[bulk.Failed]+n[bulk.Refused])
 	{
-		s.jobs.Notify(ctx, jobs.Notice{Action: "bulk delete", Server: fmt.Sprintf("%d snapshots", len(b.Items)), Person: b.Actor,
-			Outcome: fmt.Sprintf("%d deleted, %d not", n[bulk.Deleted], len(b.Items)-n[bulk.Deleted]), Duration: now.Sub(b.Started)})
+		s.jobs.Notify(ctx, jobs.Notice{Action: "bulk delete", Server: i18n.Nf("%d snapshots", len(b.Items)), Person: b.Actor,
+			Outcome: i18n.Nf("%d deleted, %d not", n[bulk.Deleted], len(b.Items)-n[bulk.Deleted]), Duration: now.Sub(b.Started)})
 	}
 }
 
