@@ -335,6 +335,7 @@ func (svc *Service) deletedOwn(ctx context.Context, s schedules.Schedule, r sche
 // deletedWords ends what stopped a run with what it deleted: nothing, or
 // its own snapshots deleted to make room before it created.
 func deletedWords(r schedules.Run, what string) string {
+	what = strings.TrimSuffix(what, ".") // VPS.org's words may end a sentence: "again.; …" reads badly
 	if r.Deleted == "" {
 		return i18n.Nf("%s; nothing was deleted", what)
 	}
