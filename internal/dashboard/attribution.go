@@ -20,10 +20,12 @@ type Attribution struct {
 }
 
 // restoreStarted is who started a server's newest restore no job has seen
-// end, and from which snapshot.
+// end, and from which snapshot; gaveUp is true when its follow gave up
+// while it still ran (only the server's status tells it runs).
 type restoreStarted struct {
 	Attribution
 	snapshotID int64
+	gaveUp     bool
 }
 
 // Changes is the store's change feed, as far as the annotations need it:
@@ -241,7 +243,7 @@ func (d *Dashboard) openRestores(ctx context.Context, servers []int64) (map[int6
 	out := map[int64]restoreStarted{}
 	for _, r := range recs {
 		if _, seen := out[r.ServerID]; !seen {
-			out[r.ServerID] = restoreStarted{Attribution{Actor: r.Actor, At: r.Time}, r.SnapshotID}
+			out[r.ServerID] = restoreStarted{Attribution{Actor: r.Actor, At: r.Time}, r.SnapshotID, r.Final != ""}
 		}
 	}
 	return out, err

@@ -56,9 +56,10 @@ func (p Protected) Pinned(id int64) (marks.Pin, bool) {
 func (p Protected) InUse(id int64) bool { return p.used[id] }
 
 // Protection reads the rule for servers, given as id → status ("" when not
-// known: VPS.org is asked, with token, only for a server whose plain
-// restore Snapdash sent and saw no end of). It fails closed: anything it
-// cannot read is ErrUnprotected, and the caller deletes nothing.
+// known: VPS.org is asked, with token, only for a server whose newest
+// restore Snapdash sent has no end seen, or its follow gave up while it
+// still ran). It fails closed: anything it cannot read is ErrUnprotected,
+// and the caller deletes nothing.
 func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers map[int64]string) (Protected, error) {
 	p := Protected{pins: map[int64]marks.Pin{}, used: map[int64]bool{}}
 	ids := slices.Sorted(maps.Keys(servers))
@@ -85,11 +86,7 @@ func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers 
 	if err != nil {
 		return p, errors.Join(ErrUnprotected, err)
 	}
-	for _, id := range ids {
-		r, ok := opened[id]
-		if !ok {
-			continue
-		}
+	for id, r := range opened {
 		status := servers[id]
 		if status == "" {
 			srv, err := d.api.GetServer(ctx, token, id)

@@ -39,5 +39,6 @@ func (d *Dashboard) Restoring(ctx context.Context, id int64, status string) (boo
 		return false, nil
 	}
 	open, err := d.openRestores(ctx, []int64{id})
-	return len(open) > 0, err
+	r, ok := open[id]
+	return ok && !r.gaveUp, err
 }

@@ -77,13 +77,16 @@ func (a Activity) Creators(ctx context.Context, snapshotIDs []int64) ([]activity
 }
 
 // OpenRestores are the restores VPS.org accepted of servers whose end no
-// job has seen, newest first.
+// job has seen, newest first: each server's newest accepted restore, when
+// it has no end or its follow gave up while it still ran.
 func (a Activity) OpenRestores(ctx context.Context, servers []int64) ([]activity.Record, error) {
 	if len(servers) == 0 {
 		return nil, nil
 	}
-	return a.records(ctx, "SELECT "+recordColumns+" FROM activity WHERE server_id IN ("+placeholders(len(servers))+
-		") AND action = 'restore' AND outcome = 'started' AND final = '' ORDER BY at DESC, id DESC", int64s(servers)...)
+	return a.records(ctx, "SELECT "+recordColumns+" FROM activity a WHERE server_id IN ("+placeholders(len(servers))+
+		") AND action = 'restore' AND outcome = 'started' AND final IN ('', ?) AND NOT EXISTS ("+
+		"SELECT 1 FROM activity b WHERE b.server_id = a.server_id AND b.action = 'restore' AND b.outcome = 'started'"+
+		" AND (b.at > a.at OR (b.at = a.at AND b.id > a.id))) ORDER BY at DESC, id DESC", append(int64s(servers), activity.StillRunning)...)
 }
 
 const recordColumns = "id, at, actor, action, server_id, server_name, snapshot_id, snapshot_name, outcome, detail, final, final_detail, finished_at"

@@ -2,12 +2,14 @@ package follow_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/activity"
+	"github.com/snapdash/snapdash/internal/dashboard"
 	"github.com/snapdash/snapdash/internal/services/follow"
 	"github.com/snapdash/snapdash/internal/services/servicestest"
 	"github.com/snapdash/snapdash/vpsapi"
@@ -38,5 +40,41 @@ func TestRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing.T) 
 	p, err = f.Follow.Check(ctx, args, servicestest.AliceToken)
 	if err != nil || !p.Done || p.Final != activity.Stopped || p.Detail != "VPS.org does not tell how the restore went" {
 		t.Errorf("once a restore must have ended: %+v, %v", p, err)
+	}
+}
+
+// A restore still running when its follow gives up keeps the snapshot the
+// server restores from: the follow's end ("still running") is not the
+// restore's. It used to free the snapshot for any delete at once. Once the
+// server no longer restores, it is free again.
+func TestSnapshotStaysInUseWhileARestorePastTheFollowLimitRuns(t *testing.T) {
+	t.Parallel()
+	for _, restoring := range []bool{true, false} {
+		f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, FollowLimit: 10 * time.Minute})
+		ctx := context.Background()
+		if restoring {
+			if _, err := f.API.RestoreSnapshot(ctx, servicestest.AliceToken, f.Snap); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec := activity.Record{Time: time.Now().Add(-11 * time.Minute), Actor: "alice", Action: activity.Restore, ServerID: f.Server,
+			ServerName: "web-server-01", SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started}
+		var err error
+		if rec.ID, err = f.Store.Activity().Add(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Follow.Start(ctx, rec, servicestest.AliceSession, servicestest.AliceToken); err != nil {
+			t.Fatal(err)
+		}
+		if end := f.Final(t, 20*time.Second); end.Final != activity.StillRunning {
+			t.Fatalf("the follow ended %+v", end)
+		}
+		_, err = f.Dash.Act(ctx, f.Action(dashboard.Delete))
+		if restoring && !errors.Is(err, dashboard.ErrInUse) {
+			t.Errorf("deleting the snapshot a server still restores from: %v", err)
+		}
+		if !restoring && err != nil {
+			t.Errorf("deleting the snapshot once the server no longer restores: %v", err)
+		}
 	}
 }

@@ -207,7 +207,8 @@ func TestSafeRestoreWithoutServersAPIStaysOpenAsLongAsARestoreMayTake(t *testing
 
 // A restore VPS.org still reports restoring past RestoringLimit is no longer
 // followed: its end says so, and that it is still restoring, never that
-// it failed (nothing observed says it did).
+// it failed (nothing observed says it did). What it restores from stays
+// in use while the server restores.
 func TestRestorePastTheLimitIsNotSaidToHaveFailed(t *testing.T) {
 	t.Parallel()
 	f, r, now := restoringByHand(t)
@@ -219,6 +220,10 @@ func TestRestorePastTheLimitIsNotSaidToHaveFailed(t *testing.T) {
 	words, bad := end.EndWords(nil)
 	if !bad || strings.Contains(words, "failed") || !strings.Contains(words, "still restoring") {
 		t.Errorf("the restore ended %s: %q", end.State, words)
+	}
+	// The server still restores from it: not deletable.
+	if _, err := f.Dash.Act(context.Background(), f.Action(dashboard.Delete)); !errors.Is(err, dashboard.ErrInUse) {
+		t.Errorf("deleting the snapshot the server still restores from: %v", err)
 	}
 }
 
