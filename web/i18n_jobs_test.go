@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/restores"
 	"github.com/snapdash/snapdash/vpsapi/simulator"
 )
@@ -84,12 +85,23 @@ func TestCatalanWhatPeopleChanged(t *testing.T) {
 	}
 	ts.sim.SetFault(simulator.Fault{Match: "DELETE /api/v1/snapshots/{id}/", Reset: true, Times: 1})
 	b.post("/snapshots/798/delete?server_id=12345", url.Values{"form_id": {"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"}})
+	// What a schedule did on its own is automation's, in the reader's words.
+	if _, err := ts.db.Activity().Add(context.Background(), activity.Record{Time: ts.clock.Now(), Actor: activity.Automation, Action: activity.Delete,
+		ServerID: 12345, ServerName: "web-server-01", SnapshotID: 797, SnapshotName: "release-1-0", Outcome: activity.Refused}); err != nil {
+		t.Fatal(err)
+	}
 	acts := b.get("/activity")
+	if who := acts.Doc.Find(`#actor option[value="automation"]`).Text(); who != "automatització" {
+		t.Errorf("the person filter names automation %q", who)
+	}
+	if csv := b.get("/activity.csv").Body; !strings.Contains(csv, ",automatització,") {
+		t.Errorf("the CSV does not name automation in Catalan: %q", csv)
+	}
 	if words := untranslated(acts); len(words) > 0 {
 		t.Errorf("Activity says English words %v", words)
 	}
 	text := strings.Join(strings.Fields(acts.Doc.Find("main").Text()), " ")
-	for _, want := range []string{"posada en pausa", "represa", "ha suprimit la nota", "VPS.org no ha respost"} {
+	for _, want := range []string{"posada en pausa", "represa", "ha suprimit la nota", "VPS.org no ha respost", "automatització"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Activity does not say %q: %q", want, text)
 		}

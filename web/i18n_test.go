@@ -23,7 +23,7 @@ func init() {
 		create created cancel show select selected pinned note new all any every page schedule schedules running
 		completed done started ago just now sign signed out keep kept run runs who what when outcome size status
 		name description actions action activity none nothing there here should would could may must
-		paused resumed removed answer`) {
+		paused resumed removed answer automation`) {
 		english[w] = true
 	}
 }

@@ -34,7 +34,7 @@ func (h *Handler) CSV(c echo.Context) error {
 		i18n.T(ctx, "snapshot id"), i18n.T(ctx, "snapshot"), i18n.T(ctx, "outcome"), i18n.T(ctx, "detail"), i18n.T(ctx, "final outcome"), i18n.T(ctx, "final detail"), i18n.T(ctx, "duration (s)")})
 	for _, r := range res.Records {
 		_ = w.Write(spreadsheetSafe(
-			r.Time.UTC().Format(time.DateTime), r.Actor, actionWord(ctx, r.Action), id(r.ServerID), r.ServerName,
+			r.Time.UTC().Format(time.DateTime), actorName(ctx, r.Actor), actionWord(ctx, r.Action), id(r.ServerID), r.ServerName,
 			id(r.SnapshotID), r.SnapshotName, shownWord(ctx, r.Shown()), i18n.Word(ctx, r.Detail),
 			views.FinalWords(ctx, r.Final), i18n.Word(ctx, r.FinalDetail), seconds(r),
 		))

@@ -47,7 +47,7 @@ func (h *Handler) List(c echo.Context) error {
 		Page:    h.Site.Page(c, "Activity"),
 		Now:     h.Site.Now(),
 		Servers: handlers.ServerOptions(res.Servers),
-		Actors:  res.Actors,
+		Actors:  actorOptions(ctx, res.Actors),
 		Filter:  views.ActivityFilter{ServerID: f.ServerID, Actor: f.Actor, Action: f.Action},
 		PageNo:  pageNo,
 		More:    res.More,
@@ -92,10 +92,29 @@ func activityUnavailable(err error) error {
 	return err
 }
 
+// actorName is who a record names, as the reader says it: a person's name
+// as it is, a schedule's doings as automation's, in the reader's language.
+func actorName(ctx context.Context, actor string) string {
+	if actor == activity.Automation {
+		return i18n.T(ctx, "automation")
+	}
+	return actor
+}
+
+// actorOptions are the person filter's choices: what the address carries,
+// and what the reader reads.
+func actorOptions(ctx context.Context, actors []string) []views.ActorOption {
+	out := make([]views.ActorOption, len(actors))
+	for i, a := range actors {
+		out[i] = views.ActorOption{Value: a, Name: actorName(ctx, a)}
+	}
+	return out
+}
+
 // activityRow puts a record in the activity page's words.
 func activityRow(ctx context.Context, r activity.Record) views.ActivityRow {
 	row := views.ActivityRow{
-		Time: r.Time, Actor: r.Actor, What: r.Action, SnapshotName: r.SnapshotName,
+		Time: r.Time, Actor: actorName(ctx, r.Actor), What: r.Action, SnapshotName: r.SnapshotName,
 		ServerID: r.ServerID, ServerName: r.ServerName, Outcome: views.OutcomeUnknown, Detail: r.Detail,
 	}
 	row.What = actionWords(ctx, r)

@@ -26,6 +26,11 @@ const (
 	Scheduled = "scheduled snapshot"
 )
 
+// Automation is who a schedule's own doings are recorded by: its runs,
+// what they deleted to keep the newest, its pause after refused tokens. Pages
+// and notices say it in the reader's words.
+const Automation = "automation"
+
 // Outcomes.
 const (
 	Started = "started" // VPS.org accepted it (for delete: done)

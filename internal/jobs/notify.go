@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/i18n"
 )
 
@@ -118,8 +119,11 @@ func (w *notifyWorker) Work(ctx context.Context, job *river.Job[Notify]) error {
 func noticeText(tr *i18n.Translator, m message) string {
 	// A bulk delete's "server" is its count, a sentence Word says.
 	person, server, snapshot := slackEscape(m.Person), slackEscape(tr.Word(m.Server)), slackEscape(m.Snapshot)
-	if m.RunNow {
+	switch {
+	case m.RunNow:
 		person = tr.T("%s (run now)", person)
+	case m.Person == activity.Automation:
+		person = tr.T("automation")
 	}
 	action := slackEscape(tr.Word(actionWords[m.Action]))
 	if action == "" {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/snapdash/snapdash/internal/activity"
 	"github.com/snapdash/snapdash/internal/i18n"
 )
 
@@ -52,5 +53,10 @@ func TestNoticeTextInCatalan(t *testing.T) {
 	m = message{Notice: Notice{Action: "scheduled snapshot", Server: "web-1", Snapshot: "auto-web-1", Person: "anna", RunNow: true, Outcome: "completed"}}
 	if got := noticeText(langs.For("ca"), m); !strings.HasPrefix(got, "anna (executada ara)") || strings.Contains(got, "run now") {
 		t.Errorf("a run now's notice in Catalan: %s", got)
+	}
+	// What a schedule did on its own is automation's, in Catalan.
+	m = message{Notice: Notice{Action: "scheduled snapshot", Server: "web-1", Snapshot: "auto-web-1", Person: activity.Automation, Outcome: "completed"}}
+	if got := noticeText(langs.For("ca"), m); !strings.HasPrefix(got, "automatització:") {
+		t.Errorf("a scheduled run's notice in Catalan: %s", got)
 	}
 }

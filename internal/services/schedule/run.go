@@ -320,7 +320,7 @@ func (svc *Service) deletedOwn(ctx context.Context, s schedules.Schedule, r sche
 	if name == "" {
 		name = fmt.Sprintf("snapshot %d", sn.ID)
 	}
-	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: automationActor, Action: activity.Delete, ServerID: s.ServerID,
+	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: activity.Automation, Action: activity.Delete, ServerID: s.ServerID,
 		ServerName: s.ServerName, SnapshotID: sn.ID, SnapshotName: name, Outcome: activity.Started,
 		Detail: why})
 	return svc.moveRun(ctx, r, from, func(r *schedules.Run) {
@@ -399,7 +399,7 @@ func (svc *Service) finishRun(ctx context.Context, r schedules.Run, final string
 	took := r.Finished.Sub(r.Started)
 	svc.observe(r.State, took)
 	n := jobs.Notice{Action: "scheduled snapshot", Server: r.ServerName, ServerID: r.ServerID,
-		Snapshot: r.SnapshotName, Person: automationActor, Outcome: final, Detail: r.Detail, Duration: took}
+		Snapshot: r.SnapshotName, Person: activity.Automation, Outcome: final, Detail: r.Detail, Duration: took}
 	if r.Manual {
 		n.Person, n.RunNow = r.Actor, true
 	}

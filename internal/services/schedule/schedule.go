@@ -20,8 +20,6 @@ const (
 	// RunLimit is how long a run's snapshot may take to complete; past it
 	// the run fails and deletes nothing.
 	RunLimit = time.Hour
-	// automationActor names the automation token in the record.
-	automationActor = "automation"
 )
 
 // TokenRefusedWhy is what a schedule paused by VPS.org's refusal of the
@@ -277,7 +275,7 @@ func (svc *Service) openRun(ctx context.Context, s schedules.Schedule, slot time
 			return err
 		}
 		if created {
-			rec := activity.Record{Time: run.Started, Actor: cmp.Or(actor, automationActor), Action: activity.Scheduled, ServerID: s.ServerID,
+			rec := activity.Record{Time: run.Started, Actor: cmp.Or(actor, activity.Automation), Action: activity.Scheduled, ServerID: s.ServerID,
 				ServerName: s.ServerName, Outcome: activity.Started, Detail: runDetail(s, run)}
 			if run.ActivityID, err = tx.Activity().Add(ctx, rec); err != nil {
 				return err

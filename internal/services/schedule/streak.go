@@ -47,10 +47,10 @@ func (svc *Service) watchStreak(ctx context.Context, r schedules.Run) {
 	if pause {
 		outcome = "paused"
 	}
-	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: automationActor, Action: activity.Schedule, ServerID: r.ServerID,
+	svc.dash.RecordDecision(ctx, activity.Record{Time: svc.now().UTC(), Actor: activity.Automation, Action: activity.Schedule, ServerID: r.ServerID,
 		ServerName: r.ServerName, Outcome: activity.Started, Detail: why})
 	{
-		svc.jobs.Notify(ctx, jobs.Notice{Action: "schedule", Server: r.ServerName, ServerID: r.ServerID, Person: automationActor,
+		svc.jobs.Notify(ctx, jobs.Notice{Action: "schedule", Server: r.ServerName, ServerID: r.ServerID, Person: activity.Automation,
 			Outcome: outcome, Detail: why})
 	}
 }
