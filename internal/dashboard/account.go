@@ -245,15 +245,6 @@ func (d *Dashboard) ServerStatus(ctx context.Context, token vpsapi.Token, id int
 	return srv.Status, err
 }
 
-// HasSnapshotNamed reports whether the server already has a snapshot of that name.
-func (d *Dashboard) HasSnapshotNamed(ctx context.Context, token vpsapi.Token, serverID int64, name string) (bool, error) {
-	snaps, err := d.api.ListSnapshots(ctx, token, serverID)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == name && s.Server.ID == serverID }), nil
-}
-
 // server is one server's data, snapshots newest first.
 func server(id int64, name, status string, snaps []vpsapi.Snapshot) Server {
 	slices.SortFunc(snaps, func(a, b vpsapi.Snapshot) int {

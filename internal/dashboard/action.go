@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/snapdash/snapdash/internal/i18n"
@@ -141,8 +142,8 @@ func (d *Dashboard) Send(ctx context.Context, a Action) (Result, error) {
 	case Create:
 		// Inside the guard, so a double click gets this same answer.
 		if !a.AllowDuplicateName {
-			taken, err := d.HasSnapshotNamed(ctx, a.Token, a.ServerID, a.SnapshotName)
-			if err != nil || taken {
+			snaps, err := d.api.ListSnapshots(ctx, a.Token, a.ServerID)
+			if err != nil || slices.ContainsFunc(snaps, func(s vpsapi.Snapshot) bool { return s.Name == a.SnapshotName && s.Server.ID == a.ServerID }) {
 				return res, notSent{cmp.Or(err, ErrNameTaken)}
 			}
 		}

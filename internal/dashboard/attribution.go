@@ -28,6 +28,13 @@ type restoreStarted struct {
 	gaveUp     bool
 }
 
+// mayRun reports whether the restore may still run when nothing tells its
+// server's status: until its follow ends, or, given up, as long as a
+// restore may take.
+func (r restoreStarted) mayRun(now time.Time) bool {
+	return !r.gaveUp || now.Sub(r.At) < vpsapi.RestoreTakes
+}
+
 // Changes is the store's change feed, as far as the annotations need it:
 // every write they come from moves it.
 type Changes interface {

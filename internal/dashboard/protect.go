@@ -93,8 +93,9 @@ func (d *Dashboard) Protection(ctx context.Context, token vpsapi.Token, servers 
 			switch {
 			case err == nil:
 				status = srv.Status
-			case errors.Is(err, vpsapi.ErrNotFound):
+			case errors.Is(err, vpsapi.ErrNotFound) && r.mayRun(d.now()):
 				status = vpsapi.ServerRestoring // no way to tell: keep it
+			case errors.Is(err, vpsapi.ErrNotFound): // past when it may run: free
 			default:
 				return p, errors.Join(ErrUnprotected, err)
 			}

@@ -40,5 +40,5 @@ func (d *Dashboard) Restoring(ctx context.Context, id int64, status string) (boo
 	}
 	open, err := d.openRestores(ctx, []int64{id})
 	r, ok := open[id]
-	return ok && !r.gaveUp, err
+	return ok && r.mayRun(d.now()), err
 }

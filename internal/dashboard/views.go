@@ -10,9 +10,6 @@ import (
 	"github.com/snapdash/snapdash/vpsapi"
 )
 
-// Views are what the jobs saw of servers.
-func (d *Dashboard) Views() *live.Views { return d.views }
-
 // FromView is a card as the jobs following work on its server see it, for
 // a poll: only for a server the person's token was seen to see, only when
 // fresh, and with its status when the card needs one (else the status the

@@ -78,3 +78,34 @@ func TestSnapshotStaysInUseWhileARestorePastTheFollowLimitRuns(t *testing.T) {
 		}
 	}
 }
+
+// Without a Servers API a restore given up by a follow limit shorter than
+// a restore may take keeps its snapshot as long as the restore may run,
+// no longer: nothing else will ever tell it ended.
+func TestGivenUpRestoreWithoutServersAPIKeepsItsSnapshotAsLongAsARestoreMayTake(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		age   time.Duration
+		inUse bool
+	}{{6 * time.Minute, true}, {vpsapi.RestoreTakes + time.Minute, false}} {
+		f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, FollowLimit: 5 * time.Minute})
+		f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusNotFound})
+		ctx := context.Background()
+		rec := activity.Record{Time: time.Now().Add(-c.age), Actor: "alice", Action: activity.Restore, ServerID: f.Server,
+			ServerName: "web-server-01", SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started}
+		var err error
+		if rec.ID, err = f.Store.Activity().Add(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Follow.Start(ctx, rec, servicestest.AliceSession, servicestest.AliceToken); err != nil {
+			t.Fatal(err)
+		}
+		if end := f.Final(t, 20*time.Second); end.Final != activity.StillRunning {
+			t.Fatalf("the follow ended %+v", end)
+		}
+		_, err = f.Dash.Act(ctx, f.Action(dashboard.Delete))
+		if c.inUse != errors.Is(err, dashboard.ErrInUse) || (!c.inUse && err != nil) {
+			t.Errorf("deleting the snapshot %s after the restore was sent: %v", c.age, err)
+		}
+	}
+}
