@@ -57,19 +57,8 @@ func TestSnapshotStaysInUseWhileARestorePastTheFollowLimitRuns(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rec := activity.Record{Time: time.Now().Add(-11 * time.Minute), Actor: "alice", Action: activity.Restore, ServerID: f.Server,
-			ServerName: "web-server-01", SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started}
-		var err error
-		if rec.ID, err = f.Store.Activity().Add(ctx, rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Follow.Start(ctx, rec, servicestest.AliceSession, servicestest.AliceToken); err != nil {
-			t.Fatal(err)
-		}
-		if end := f.Final(t, 20*time.Second); end.Final != activity.StillRunning {
-			t.Fatalf("the follow ended %+v", end)
-		}
-		_, err = f.Dash.Act(ctx, f.Action(dashboard.Delete))
+		givenUp(t, f, 11*time.Minute)
+		_, err := f.Dash.Act(ctx, f.Action(dashboard.Delete))
 		if restoring && !errors.Is(err, dashboard.ErrInUse) {
 			t.Errorf("deleting the snapshot a server still restores from: %v", err)
 		}
@@ -91,21 +80,29 @@ func TestGivenUpRestoreWithoutServersAPIKeepsItsSnapshotAsLongAsARestoreMayTake(
 		f := servicestest.NewTeam(t, servicestest.TeamOptions{SnapshotDelay: time.Hour, RestoreDelay: time.Hour, FollowLimit: 5 * time.Minute})
 		f.Sim.SetFault(simulator.Fault{Match: "GET /api/v1/servers/{id}/", Status: http.StatusNotFound})
 		ctx := context.Background()
-		rec := activity.Record{Time: time.Now().Add(-c.age), Actor: "alice", Action: activity.Restore, ServerID: f.Server,
-			ServerName: "web-server-01", SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started}
-		var err error
-		if rec.ID, err = f.Store.Activity().Add(ctx, rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Follow.Start(ctx, rec, servicestest.AliceSession, servicestest.AliceToken); err != nil {
-			t.Fatal(err)
-		}
-		if end := f.Final(t, 20*time.Second); end.Final != activity.StillRunning {
-			t.Fatalf("the follow ended %+v", end)
-		}
-		_, err = f.Dash.Act(ctx, f.Action(dashboard.Delete))
+		givenUp(t, f, c.age)
+		_, err := f.Dash.Act(ctx, f.Action(dashboard.Delete))
 		if c.inUse != errors.Is(err, dashboard.ErrInUse) || (!c.inUse && err != nil) {
 			t.Errorf("deleting the snapshot %s after the restore was sent: %v", c.age, err)
 		}
+	}
+}
+
+// givenUp follows a restore of f's snapshot VPS.org accepted age ago, past
+// the follow limit, until the follow gives up ("still running").
+func givenUp(t *testing.T, f *servicestest.Team, age time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	rec := activity.Record{Time: time.Now().Add(-age), Actor: "alice", Action: activity.Restore, ServerID: f.Server,
+		ServerName: "web-server-01", SnapshotID: f.Snap, SnapshotName: "pre-migration-snapshot", Outcome: activity.Started}
+	var err error
+	if rec.ID, err = f.Store.Activity().Add(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Follow.Start(ctx, rec, servicestest.AliceSession, servicestest.AliceToken); err != nil {
+		t.Fatal(err)
+	}
+	if end := f.Final(t, 20*time.Second); end.Final != activity.StillRunning {
+		t.Fatalf("the follow ended %+v", end)
 	}
 }
